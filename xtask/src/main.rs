@@ -1,0 +1,133 @@
+//! `cargo xtask gen [--check] [--spec PATH] [--out PATH]`
+//!
+//! Regenerates the low-level client (`crates/metronome-api/src/generated.rs`)
+//! from the API description (`openapi.yaml`). With `--check`, generates in
+//! memory, prints a unified diff against the file on disk and exits 1 if
+//! they differ.
+
+mod generate;
+mod load;
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask gen [--check] [--spec PATH] [--out PATH]
+
+  --check       regenerate in memory; print a diff and exit 1 if the file on disk differs
+  --spec PATH   the API description to read (default: openapi.yaml at the workspace root)
+  --out PATH    the file to write (default: crates/metronome-api/src/generated.rs)";
+
+struct GenArgs {
+    check: bool,
+    spec: PathBuf,
+    out: PathBuf,
+}
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<ExitCode> {
+    match args.first().map(String::as_str) {
+        Some("gen") => gen_command(parse_gen(&args[1..])?),
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+fn parse_gen(args: &[String]) -> Result<GenArgs> {
+    let root = workspace_root();
+    let mut parsed = GenArgs {
+        check: false,
+        spec: root.join("openapi.yaml"),
+        out: root.join("crates/metronome-api/src/generated.rs"),
+    };
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<PathBuf> {
+            match inline.clone().or_else(|| rest.next().cloned()) {
+                Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
+                _ => bail!("{name} needs a path\n\n{USAGE}"),
+            }
+        };
+        match flag {
+            "--check" if inline.is_none() => parsed.check = true,
+            "--spec" => parsed.spec = value("--spec")?,
+            "--out" => parsed.out = value("--out")?,
+            _ => bail!("unknown argument `{arg}`\n\n{USAGE}"),
+        }
+    }
+    Ok(parsed)
+}
+
+fn gen_command(args: GenArgs) -> Result<ExitCode> {
+    let spec = load::read(&args.spec)?;
+    load::validate(&spec.tree)?;
+    let name = display_name(&args.spec);
+    let fresh = generate::render(&name, &spec.bytes, &spec.tree)?;
+    if args.check {
+        return match output::check(&args.out, &fresh)? {
+            output::Drift::None => {
+                eprintln!("{} is up to date with {name}", args.out.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            output::Drift::Diff(diff) => {
+                print!("{diff}");
+                eprintln!(
+                    "{} is out of date with {name}: run `cargo xtask gen` and commit the result",
+                    args.out.display()
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        };
+    }
+    let changed = output::write(&args.out, &fresh)?;
+    eprintln!(
+        "{} {} ({} lines)",
+        if changed { "wrote" } else { "unchanged:" },
+        args.out.display(),
+        fresh.lines().count()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The workspace root: the xtask lives one level below it.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// How the generated header names the input: relative to the workspace
+/// root when it is inside it, so the header does not depend on where the
+/// repository is cloned.
+fn display_name(spec: &Path) -> String {
+    let root = workspace_root();
+    let absolute = std::fs::canonicalize(spec).unwrap_or_else(|_| spec.to_path_buf());
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    match absolute.strip_prefix(&root) {
+        Ok(relative) => relative.display().to_string(),
+        Err(_) => spec
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    }
+}
