@@ -1,0 +1,217 @@
+//! Where arguments are checked. Builders accept typed values or strings;
+//! a value that does not convert is reported as
+//! [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the
+//! request is sent, before anything goes out.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use metronome_api::types::WindowSize;
+use uuid::Uuid;
+
+/// A value that names an instant: a `DateTime`, a `NaiveDate` (midnight
+/// UTC), or an RFC 3339 string such as `"2024-01-01T00:00:00Z"`.
+pub trait IntoTimestamp {
+    /// Converts, or says why not.
+    fn into_timestamp(self) -> Result<DateTime<Utc>, String>;
+}
+
+impl IntoTimestamp for DateTime<Utc> {
+    fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
+        Ok(self)
+    }
+}
+
+impl IntoTimestamp for DateTime<FixedOffset> {
+    fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
+        Ok(self.with_timezone(&Utc))
+    }
+}
+
+impl IntoTimestamp for NaiveDate {
+    fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
+        Ok(self.and_time(chrono::NaiveTime::MIN).and_utc())
+    }
+}
+
+impl IntoTimestamp for &str {
+    fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
+        DateTime::parse_from_rfc3339(self.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| {
+                format!("{self:?} is not an RFC 3339 timestamp such as 2024-01-01T00:00:00Z ({e})")
+            })
+    }
+}
+
+impl IntoTimestamp for String {
+    fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
+        self.as_str().into_timestamp()
+    }
+}
+
+impl IntoTimestamp for &String {
+    fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
+        self.as_str().into_timestamp()
+    }
+}
+
+/// A value that names a Metronome object by id: a `Uuid` or its text.
+pub trait IntoId {
+    /// Converts, or says why not.
+    fn into_id(self) -> Result<Uuid, String>;
+}
+
+impl IntoId for Uuid {
+    fn into_id(self) -> Result<Uuid, String> {
+        Ok(self)
+    }
+}
+
+impl IntoId for &Uuid {
+    fn into_id(self) -> Result<Uuid, String> {
+        Ok(*self)
+    }
+}
+
+impl IntoId for &str {
+    fn into_id(self) -> Result<Uuid, String> {
+        Uuid::parse_str(self.trim()).map_err(|_| format!("{:?} is not a uuid", truncate(self)))
+    }
+}
+
+impl IntoId for String {
+    fn into_id(self) -> Result<Uuid, String> {
+        self.as_str().into_id()
+    }
+}
+
+impl IntoId for &String {
+    fn into_id(self) -> Result<Uuid, String> {
+        self.as_str().into_id()
+    }
+}
+
+/// A window size: a [`WindowSize`] or its name in any letter case
+/// (`"day"`, `"Day"` and `"DAY"` are the same). It is sent in upper case.
+pub trait IntoWindowSize {
+    /// Converts, or says why not.
+    fn into_window_size(self) -> Result<WindowSize, String>;
+}
+
+impl IntoWindowSize for WindowSize {
+    fn into_window_size(self) -> Result<WindowSize, String> {
+        Ok(self)
+    }
+}
+
+impl IntoWindowSize for &str {
+    fn into_window_size(self) -> Result<WindowSize, String> {
+        match self.trim().to_ascii_uppercase().as_str() {
+            "HOUR" => Ok(WindowSize::Hour),
+            "DAY" => Ok(WindowSize::Day),
+            "NONE" => Ok(WindowSize::None),
+            _ => Err(format!(
+                "window_size {:?} is not one of hour, day, none",
+                truncate(self)
+            )),
+        }
+    }
+}
+
+impl IntoWindowSize for String {
+    fn into_window_size(self) -> Result<WindowSize, String> {
+        self.as_str().into_window_size()
+    }
+}
+
+impl IntoWindowSize for &String {
+    fn into_window_size(self) -> Result<WindowSize, String> {
+        self.as_str().into_window_size()
+    }
+}
+
+/// Checks a period: `starting_on` strictly before `ending_before`.
+pub(crate) fn period(
+    starting_on: &Result<DateTime<Utc>, String>,
+    ending_before: &Result<DateTime<Utc>, String>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+    let start = starting_on
+        .clone()
+        .map_err(|e| format!("starting_on: {e}"))?;
+    let end = ending_before
+        .clone()
+        .map_err(|e| format!("ending_before: {e}"))?;
+    if start >= end {
+        return Err(format!(
+            "starting_on ({}) must be before ending_before ({})",
+            start.to_rfc3339(),
+            end.to_rfc3339()
+        ));
+    }
+    Ok((start, end))
+}
+
+/// A caller's text, cut short so an error message stays one readable line.
+fn truncate(text: &str) -> String {
+    const MAX: usize = 64;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        text.chars().take(MAX).chain(std::iter::once('…')).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_size_in_any_case() {
+        for text in ["day", "Day", "DAY", " dAy "] {
+            assert_eq!(text.into_window_size(), Ok(WindowSize::Day));
+        }
+        assert_eq!("hour".into_window_size(), Ok(WindowSize::Hour));
+        assert_eq!("None".into_window_size(), Ok(WindowSize::None));
+        assert_eq!(
+            "week".into_window_size(),
+            Err("window_size \"week\" is not one of hour, day, none".into())
+        );
+    }
+
+    #[test]
+    fn timestamps_from_text_dates_and_offsets() {
+        let utc: DateTime<Utc> = "2024-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!("2024-01-01T00:00:00Z".into_timestamp(), Ok(utc));
+        assert_eq!("2024-01-01T01:00:00+01:00".into_timestamp(), Ok(utc));
+        assert_eq!(
+            NaiveDate::from_ymd_opt(2024, 1, 1)
+                .unwrap()
+                .into_timestamp(),
+            Ok(utc)
+        );
+        assert!(
+            "2024-01-01"
+                .into_timestamp()
+                .unwrap_err()
+                .contains("not an RFC 3339 timestamp")
+        );
+    }
+
+    #[test]
+    fn ids() {
+        assert!("d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc".into_id().is_ok());
+        assert_eq!("../x".into_id(), Err("\"../x\" is not a uuid".into()));
+    }
+
+    #[test]
+    fn periods_must_move_forward() {
+        let t = |s: &str| s.into_timestamp();
+        assert!(period(&t("2024-01-01T00:00:00Z"), &t("2024-01-02T00:00:00Z")).is_ok());
+        let err = period(&t("2024-01-02T00:00:00Z"), &t("2024-01-01T00:00:00Z")).unwrap_err();
+        assert!(err.contains("must be before"), "{err}");
+        assert!(
+            period(&t("x"), &t("2024-01-01T00:00:00Z"))
+                .unwrap_err()
+                .starts_with("starting_on: ")
+        );
+    }
+}

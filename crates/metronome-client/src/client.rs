@@ -1,0 +1,398 @@
+//! The client, its configuration, and how it is built from the
+//! environment.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use metronome_api::ClientState;
+use reqwest::header::HeaderValue;
+
+use crate::Error;
+use crate::retry::{RetryPolicy, RetryTransport};
+
+/// Metronome's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.metronome.com";
+
+/// Environment variable holding the bearer token.
+pub const TOKEN_VAR: &str = "METRONOME_BEARER_TOKEN";
+
+/// Environment variable overriding the base URL.
+pub const BASE_URL_VAR: &str = "METRONOME_BASE_URL";
+
+const USER_AGENT: &str = concat!("metronome-client/", env!("CARGO_PKG_VERSION"), " (rust)");
+
+/// A Metronome API client.
+///
+/// Cheap to clone (clones share one connection pool) and `Send + Sync`.
+/// Its `Debug` output never shows the bearer token.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), metronome_client::Error> {
+/// let client = metronome_client::Client::from_env()?;
+/// let page = client
+///     .usage()
+///     .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "hour")
+///     .send()
+///     .await?;
+/// println!("{} aggregates", page.data.len());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    api: metronome_api::Client,
+    base_url: String,
+    retry: RetryPolicy,
+    timeout: Duration,
+}
+
+impl Client {
+    /// A client configured from the environment: `METRONOME_BEARER_TOKEN`
+    /// (required) and `METRONOME_BASE_URL` (optional). Blank values count
+    /// as unset.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::default()
+            .with_env(|name| std::env::var(name).ok())
+            .build()
+    }
+
+    /// A builder for a client configured in code.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The generated low-level client, for operations this crate does not
+    /// wrap yet. Its requests go through the same token, retries and limits.
+    pub fn api(&self) -> &metronome_api::Client {
+        &self.inner.api
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The timeout of each attempt.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("bearer_token", &"<redacted>")
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = metronome_client::Client::builder()
+///     .bearer_token("my-token")
+///     .base_url("https://api.metronome.com")
+///     .timeout(Duration::from_secs(30))
+///     .max_retries(3)
+///     .build()?;
+/// assert_eq!(client.retry_policy().get_max_retries(), 3);
+/// # Ok::<(), metronome_client::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    bearer_token: Option<String>,
+    base_url: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    http_client: Option<reqwest::Client>,
+    max_response_bytes: u64,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            bearer_token: None,
+            base_url: None,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            http_client: None,
+            max_response_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Reads the token and base URL through `lookup` (the environment, in
+    /// [`Client::from_env`]); values already set win, blank values count as
+    /// unset.
+    fn with_env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let present = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        if self.bearer_token.is_none() {
+            self.bearer_token = present(TOKEN_VAR);
+        }
+        if self.base_url.is_none() {
+            self.base_url = present(BASE_URL_VAR);
+        }
+        self
+    }
+
+    /// The API token, sent as `Authorization: Bearer <token>`. Required.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = Some(token.into());
+        self
+    }
+
+    /// Where requests go (default `https://api.metronome.com`). A path
+    /// prefix is kept; a trailing slash is ignored.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The longest one attempt may take, response body included (default
+    /// 60 s). Retries get a fresh timeout each.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The longest connecting may take (default 10 s). Ignored with
+    /// [`ClientBuilder::http_client`]: configure that client instead.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Retries after a failed first attempt (default 2; 0 disables).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry = self.retry.max_retries(retries);
+        self
+    }
+
+    /// The whole retry policy: count, backoff, cap on `retry-after`.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Sends requests with this `reqwest::Client` (proxies, TLS roots,
+    /// connection pool settings). The token, timeout and retries still
+    /// apply.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The largest response body read, in bytes (default 64 MiB); a larger
+    /// one fails with [`Error::ResponseTooLarge`] instead of being buffered.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// Fails with [`Error::Config`] without a bearer token, with a token
+    /// that cannot be sent in a header, or with a base URL that is not an
+    /// `http` or `https` URL.
+    pub fn build(self) -> Result<Client, Error> {
+        let token = self
+            .bearer_token
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "no bearer token: set {TOKEN_VAR} or call .bearer_token()"
+                ))
+            })?;
+        let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let state = ClientState::new()
+            .with_bearer_token(&token)
+            .map_err(|e| Error::Config(e.to_string()))?
+            .with_user_agent(HeaderValue::from_static(USER_AGENT))
+            .with_transport(RetryTransport {
+                policy: self.retry.clone(),
+                timeout: Some(self.timeout),
+                max_response_bytes: self.max_response_bytes,
+            });
+        let api = metronome_api::Client::new_with_client(&base_url, http, state);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                api,
+                base_url,
+                retry: self.retry,
+                timeout: self.timeout,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field(
+                "bearer_token",
+                &self.bearer_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks that `url` is an absolute http(s) URL and drops trailing slashes,
+/// so that operation paths can be appended (`{base}/v1/usage`).
+fn normalize_base_url(url: &str) -> Result<String, Error> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(trimmed)
+        .map_err(|e| Error::Config(format!("base URL {trimmed:?} is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::Config(format!(
+            "base URL {trimmed:?} must be an http:// or https:// URL with a host"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base URL {trimmed:?} must not have a query or fragment"
+        )));
+    }
+    Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn from_env_reads_token_and_base_url() {
+        let client = ClientBuilder::default()
+            .with_env(env(&[
+                (TOKEN_VAR, "t0k"),
+                (BASE_URL_VAR, "http://127.0.0.1:9/prefix/"),
+            ]))
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9/prefix");
+    }
+
+    #[test]
+    fn blank_env_values_count_as_unset() {
+        let client = ClientBuilder::default()
+            .with_env(env(&[(TOKEN_VAR, "t0k"), (BASE_URL_VAR, "   ")]))
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), DEFAULT_BASE_URL);
+        let err = ClientBuilder::default()
+            .with_env(env(&[(TOKEN_VAR, " ")]))
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid client configuration: no bearer token: set METRONOME_BEARER_TOKEN or call .bearer_token()"
+        );
+    }
+
+    #[test]
+    fn explicit_settings_win_over_the_environment() {
+        let client = Client::builder()
+            .bearer_token("explicit")
+            .base_url("https://example.test")
+            .with_env(env(&[
+                (TOKEN_VAR, "t0k"),
+                (BASE_URL_VAR, "http://other.test"),
+            ]))
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "https://example.test");
+    }
+
+    #[test]
+    fn the_default_base_url_is_https() {
+        let client = Client::builder().bearer_token("t").build().unwrap();
+        assert_eq!(client.base_url(), "https://api.metronome.com");
+        assert!(client.base_url().starts_with("https://"));
+    }
+
+    #[test]
+    fn bad_base_urls_and_tokens_are_config_errors() {
+        for url in [
+            "api.metronome.com",
+            "ftp://x.test",
+            "https://x.test/?a=1",
+            "not a url",
+        ] {
+            let err = Client::builder()
+                .bearer_token("t")
+                .base_url(url)
+                .build()
+                .unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{url}: {err}");
+        }
+        let err = Client::builder()
+            .bearer_token("line\nbreak")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(m) if !m.contains("line")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let builder = Client::builder().bearer_token("sk-secret-123");
+        assert!(!format!("{builder:?}").contains("sk-secret-123"));
+        let client = builder.build().unwrap();
+        let debug = format!("{client:?} {:?}", client.api());
+        assert!(!debug.contains("sk-secret-123"), "{debug}");
+        assert!(debug.contains("<redacted>"));
+    }
+
+    #[test]
+    fn client_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Client>();
+        let client = Client::builder().bearer_token("t").build().unwrap();
+        let clone = client.clone();
+        assert!(Arc::ptr_eq(&client.inner, &clone.inner));
+    }
+}

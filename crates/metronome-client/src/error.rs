@@ -1,0 +1,445 @@
+//! The one error type of the crate, and how the generated client's errors
+//! (plus what the transport recorded) become it.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use metronome_api::types::ErrorResponse;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::exchange::Exchange;
+
+/// Headers that may carry the server's id for a request, in the order they
+/// are looked for.
+const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-metronome-request-id"];
+
+/// How much of a body an error message quotes.
+const BODY_EXCERPT: usize = 200;
+
+/// Everything that can go wrong in a call.
+///
+/// Errors that come from a request that went out carry a
+/// [`RequestContext`]: the operation, the attempts made and, in a walk over
+/// pages, the page. [`Error::InvalidRequest`] and [`Error::Config`] mean
+/// nothing was sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a 4xx or 5xx status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+
+    /// No response arrived within the timeout, on every attempt.
+    #[error("{context}: timed out waiting for Metronome")]
+    Timeout {
+        /// Where it happened.
+        context: RequestContext,
+        /// The transport's error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The connection failed (refused, reset, cut short), on every attempt.
+    #[error("{context}: could not reach Metronome: {}", connection_cause(.source))]
+    Connection {
+        /// Where it happened.
+        context: RequestContext,
+        /// The transport's error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A successful response whose body is not what the API describes.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+
+    /// The response body was larger than the configured limit and was not
+    /// read (see [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+    #[error(
+        "{context}: the {status} response is larger than the {limit}-byte limit; it was not read"
+    )]
+    ResponseTooLarge {
+        /// Where it happened.
+        context: RequestContext,
+        /// The response's status.
+        status: StatusCode,
+        /// The configured limit, in bytes.
+        limit: u64,
+    },
+
+    /// A page walk stopped because the server returned a cursor it had
+    /// already returned: following it would repeat pages forever.
+    #[error(
+        "{operation}: page {page} returned a cursor that an earlier page already returned ({}); \
+         the walk stopped instead of looping; every item before it was delivered once",
+        excerpt(cursor.as_bytes(), 40)
+    )]
+    RepeatedCursor {
+        /// The paginated operation.
+        operation: &'static str,
+        /// The page (1-based) whose `next_page` repeated an earlier one.
+        page: u64,
+        /// The repeated cursor.
+        cursor: String,
+    },
+
+    /// An argument is invalid; nothing was sent.
+    #[error("invalid request, nothing was sent: {0}")]
+    InvalidRequest(String),
+
+    /// The client could not be built from its configuration.
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+}
+
+/// Which operation a failed call was, how many attempts it made and, in a
+/// page walk, which page it was fetching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestContext {
+    /// The operation, as the generated client names it (`list_usage`).
+    pub operation: &'static str,
+    /// Attempts made, the last one included.
+    pub attempts: u32,
+    /// The page being fetched (1-based), when the call was part of a walk.
+    pub page: Option<u64>,
+}
+
+impl fmt::Display for RequestContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.operation)?;
+        if let Some(page) = self.page {
+            write!(f, ", page {page}")?;
+        }
+        match self.attempts {
+            0 | 1 => Ok(()),
+            n => write!(f, ", after {n} attempts"),
+        }
+    }
+}
+
+/// The category of an API error, from its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// 400: the request is malformed or a value is out of range.
+    BadRequest,
+    /// 401: the bearer token is missing, wrong or revoked.
+    Authentication,
+    /// 403: the token may not do this.
+    PermissionDenied,
+    /// 404: no such resource (an unknown customer id, say).
+    NotFound,
+    /// 409: the request conflicts with the resource's state.
+    Conflict,
+    /// 422: well-formed, but the values are refused.
+    UnprocessableEntity,
+    /// 429: too many requests; wait `retry_after`.
+    RateLimited,
+    /// 5xx: Metronome failed.
+    InternalServer,
+    /// Any other status.
+    Other,
+}
+
+impl ApiErrorKind {
+    /// The kind of a status.
+    pub fn from_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            400 => Self::BadRequest,
+            401 => Self::Authentication,
+            403 => Self::PermissionDenied,
+            404 => Self::NotFound,
+            409 => Self::Conflict,
+            422 => Self::UnprocessableEntity,
+            429 => Self::RateLimited,
+            500..=599 => Self::InternalServer,
+            _ => Self::Other,
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Self::Authentication => " (check the bearer token, METRONOME_BEARER_TOKEN)",
+            Self::PermissionDenied => " (the token lacks access to this)",
+            Self::RateLimited => " (rate limited; slow down or raise max_retries)",
+            _ => "",
+        }
+    }
+}
+
+/// A 4xx or 5xx response, with everything the server sent.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// Where it happened.
+    pub context: RequestContext,
+    /// The status.
+    pub status: StatusCode,
+    /// The category of the status.
+    pub kind: ApiErrorKind,
+    /// The `message` of the `{"message": …}` body, when the body has one.
+    pub message: Option<String>,
+    /// The raw body.
+    pub body: Bytes,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The server's id for the request, from `x-request-id` or `request-id`.
+    pub request_id: Option<String>,
+    /// The wait the server asked for (`retry-after-ms` or `retry-after`).
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: Metronome answered {}{}",
+            self.context,
+            self.status,
+            self.kind.hint()
+        )?;
+        match &self.message {
+            Some(message) => write!(f, ": {message}")?,
+            None if self.body.is_empty() => f.write_str(" with an empty body")?,
+            None => write!(f, ": {}", excerpt(&self.body, BODY_EXCERPT))?,
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A success response whose body could not be decoded.
+#[derive(Debug)]
+pub struct DecodeError {
+    /// Where it happened.
+    pub context: RequestContext,
+    /// The response's status.
+    pub status: StatusCode,
+    /// The raw body.
+    pub body: Bytes,
+    /// Where in the body decoding failed, as a path like `data[3].value`
+    /// (`.` for the top level).
+    pub path: String,
+    /// serde's error.
+    pub source: serde_json::Error,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: the {} response does not match the API description at `{}`: {} ({} bytes: {})",
+            self.context,
+            self.status,
+            self.path,
+            self.source,
+            self.body.len(),
+            excerpt(&self.body, BODY_EXCERPT)
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+impl Error {
+    /// The HTTP status of the response behind this error, if one arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            Error::ResponseTooLarge { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The category of an API error; `None` for other errors.
+    pub fn kind(&self) -> Option<ApiErrorKind> {
+        match self {
+            Error::Api(e) => Some(e.kind),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same call again later may succeed: timeouts,
+    /// connection failures, and API errors with status 408, 409, 429 or 5xx.
+    /// These are the failures the client already retries itself.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => crate::retry::should_retry_response(e.status, &e.headers),
+            Error::Timeout { .. } | Error::Connection { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Where the request went, for errors that come from one.
+    pub fn context(&self) -> Option<&RequestContext> {
+        match self {
+            Error::Api(e) => Some(&e.context),
+            Error::Decode(e) => Some(&e.context),
+            Error::Timeout { context, .. }
+            | Error::Connection { context, .. }
+            | Error::ResponseTooLarge { context, .. } => Some(context),
+            _ => None,
+        }
+    }
+
+    /// Attempts made before giving up (0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        self.context().map_or(0, |c| c.attempts)
+    }
+
+    /// Records which page of a walk the error happened on.
+    pub(crate) fn on_page(mut self, page: u64) -> Self {
+        let context = match &mut self {
+            Error::Api(e) => Some(&mut e.context),
+            Error::Decode(e) => Some(&mut e.context),
+            Error::Timeout { context, .. }
+            | Error::Connection { context, .. }
+            | Error::ResponseTooLarge { context, .. } => Some(context),
+            _ => None,
+        };
+        if let Some(context) = context {
+            context.page = Some(page);
+        }
+        self
+    }
+
+    /// Maps what the generated client returned, together with what the
+    /// transport recorded, to an [`Error`]. `T` is the success type, used to
+    /// find the path of a decode failure.
+    pub(crate) fn from_generated<T: DeserializeOwned>(
+        error: progenitor_client::Error<ErrorResponse>,
+        exchange: Exchange,
+        operation: &'static str,
+    ) -> Self {
+        use progenitor_client::Error as Generated;
+
+        let context = RequestContext {
+            operation,
+            attempts: exchange.attempts,
+            page: None,
+        };
+        if let Some((status, limit)) = exchange.too_large {
+            return Error::ResponseTooLarge {
+                context,
+                status,
+                limit,
+            };
+        }
+        let recorded = exchange.response;
+        match error {
+            Generated::InvalidRequest(message) | Generated::Custom(message) => {
+                Error::InvalidRequest(message)
+            }
+            Generated::CommunicationError(source)
+            | Generated::InvalidUpgrade(source)
+            | Generated::ResponseBodyError(source) => transport(context, source),
+            Generated::ErrorResponse(value) => {
+                let body = recorded.map(|r| r.body).unwrap_or_default();
+                let message = Some(value.message.clone());
+                api(
+                    context,
+                    value.status(),
+                    value.headers().clone(),
+                    body,
+                    message,
+                )
+            }
+            Generated::UnexpectedResponse(response) => {
+                let (headers, body) = recorded.map(|r| (r.headers, r.body)).unwrap_or_default();
+                api(context, response.status(), headers, body, None)
+            }
+            Generated::InvalidResponsePayload(body, source) => {
+                let (status, headers) = recorded.map(|r| (r.status, r.headers)).unwrap_or_default();
+                if status.is_client_error() || status.is_server_error() {
+                    // An error status whose body is not `{message}`: still an API error.
+                    return api(context, status, headers, body, None);
+                }
+                let path = serde_path_to_error::deserialize::<_, T>(
+                    &mut serde_json::Deserializer::from_slice(&body),
+                )
+                .err()
+                .map(|e| e.path().to_string())
+                .unwrap_or_else(|| ".".to_string());
+                Error::Decode(Box::new(DecodeError {
+                    context,
+                    status,
+                    body,
+                    path,
+                    source,
+                }))
+            }
+        }
+    }
+}
+
+fn transport(context: RequestContext, source: reqwest::Error) -> Error {
+    if source.is_timeout() {
+        Error::Timeout { context, source }
+    } else {
+        Error::Connection { context, source }
+    }
+}
+
+fn api(
+    context: RequestContext,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    message: Option<String>,
+) -> Error {
+    let message = message.or_else(|| {
+        serde_json::from_slice::<ErrorResponse>(&body)
+            .ok()
+            .map(|b| b.message)
+    });
+    let request_id = REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned));
+    let retry_after = crate::retry::retry_after(&headers, std::time::SystemTime::now());
+    Error::Api(Box::new(ApiError {
+        context,
+        status,
+        kind: ApiErrorKind::from_status(status),
+        message,
+        body,
+        headers,
+        request_id,
+        retry_after,
+    }))
+}
+
+/// The innermost cause of a transport error, which says what actually
+/// happened ("connection refused") where reqwest's top level does not.
+fn connection_cause(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// At most `max` characters of a body, lossily decoded, on one line.
+fn excerpt(bytes: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}

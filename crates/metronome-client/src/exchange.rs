@@ -1,0 +1,56 @@
+//! What the transport saw of one call, handed back to the code that made
+//! the call.
+//!
+//! The generated `send()` keeps only what it decoded: a failed decode loses
+//! the status, and nothing tells how many attempts were made. The retry
+//! transport ([`crate::retry`]) writes those facts into a task-local
+//! [`Exchange`] that [`record`] sets up around each call, and the error
+//! mapping ([`crate::error`]) reads them back.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+tokio::task_local! {
+    static EXCHANGE: RefCell<Exchange>;
+}
+
+/// The facts of one call (all attempts of one request).
+#[derive(Debug, Default)]
+pub(crate) struct Exchange {
+    /// Attempts made, the last one included.
+    pub attempts: u32,
+    /// The final response, with its whole body.
+    pub response: Option<Recorded>,
+    /// The final response was refused for being larger than this many bytes.
+    pub too_large: Option<(StatusCode, u64)>,
+}
+
+/// A response as received, body included.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorded {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// Runs `call` and returns its output with the exchange the transport
+/// recorded while it ran.
+pub(crate) async fn record<F: Future>(call: F) -> (F::Output, Exchange) {
+    EXCHANGE
+        .scope(RefCell::new(Exchange::default()), async {
+            let output = call.await;
+            let exchange = EXCHANGE.with(|cell| cell.take());
+            (output, exchange)
+        })
+        .await
+}
+
+/// Updates the current exchange; does nothing outside [`record`] (the
+/// generated client used directly with this crate's transport).
+pub(crate) fn note(update: impl FnOnce(&mut Exchange)) {
+    let _ = EXCHANGE.try_with(|cell| update(&mut cell.borrow_mut()));
+}

@@ -1,0 +1,69 @@
+//! A Rust client for [Metronome](https://metronome.com)'s usage-based
+//! billing API.
+//!
+//! - [`Client::from_env`] reads `METRONOME_BEARER_TOKEN` (and
+//!   `METRONOME_BASE_URL`); [`Client::builder`] configures everything else.
+//! - Resources hang off the client: `client.usage().list(..)`,
+//!   `client.customers().list_costs(..)`. Each returns a request builder;
+//!   `.send()` returns one [`Page`], `.pages()` a [`PageStream`] and
+//!   `.stream()` an [`ItemStream`] of every item across pages.
+//! - Failed attempts are retried (connection errors, timeouts, 408, 409,
+//!   429, 5xx) per the [`RetryPolicy`]; what finally fails is one
+//!   [`Error`] that says what happened and whether anything was sent.
+//! - The data types are the ones generated from the API description, in
+//!   [`types`].
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use metronome_client::Client;
+//!
+//! # async fn run() -> Result<(), metronome_client::Error> {
+//! let client = Client::from_env()?;
+//!
+//! // Every daily aggregate of January, for every customer and metric.
+//! let mut usage = client
+//!     .usage()
+//!     .list("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "day")
+//!     .stream();
+//! while let Some(row) = usage.try_next().await? {
+//!     println!("{} {} {:?}", row.customer_id, row.billable_metric_name, row.value);
+//! }
+//!
+//! // One customer's costs for the same month, by credit type.
+//! let days: Vec<_> = client
+//!     .customers()
+//!     .list_costs("d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc", "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z")
+//!     .stream()
+//!     .try_collect()
+//!     .await?;
+//! for day in &days {
+//!     for cost in day.credit_types.values() {
+//!         println!("{}: {:?} {:?}", day.start_timestamp, cost.cost, cost.name);
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The bearer token never appears in `Debug` output, logs or errors.
+
+mod args;
+mod client;
+mod error;
+mod exchange;
+mod page;
+mod pagination;
+pub mod resources;
+mod retry;
+
+pub use args::{IntoId, IntoTimestamp, IntoWindowSize};
+pub use client::{BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_VAR};
+pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RequestContext};
+pub use page::Page;
+pub use pagination::{ItemStream, PageStream};
+pub use resources::customers::{Customers, ListCustomerCosts};
+pub use resources::usage::{ListUsage, MetricFilter, Usage};
+pub use retry::RetryPolicy;
+
+/// The request and response types, generated from the API description.
+pub use metronome_api::types;

@@ -1,0 +1,180 @@
+//! Customers: `GET /v1/customers/{customer_id}/costs`, a customer's daily
+//! costs by credit type.
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use metronome_api::types::CustomerCostWindow;
+use uuid::Uuid;
+
+use crate::args::{self, IntoId, IntoTimestamp};
+use crate::pagination::{PageQuery, WalkLimits};
+use crate::resources::fetch_page;
+use crate::{Client, Error, ItemStream, Page, PageStream};
+
+/// The page sizes the costs endpoint accepts.
+const LIMIT_RANGE: std::ops::RangeInclusive<u32> = 1..=100;
+
+/// Customer operations: `client.customers()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Customers<'a> {
+    client: &'a Client,
+}
+
+impl Client {
+    /// Customer operations.
+    pub fn customers(&self) -> Customers<'_> {
+        Customers { client: self }
+    }
+}
+
+impl Customers<'_> {
+    /// The costs `customer_id` accrued over `[starting_on, ending_before)`,
+    /// one entry per day, split by credit type and line item.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+    /// let mut days = client
+    ///     .customers()
+    ///     .list_costs("d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc", "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z")
+    ///     .limit(31)
+    ///     .stream();
+    /// while let Some(day) = days.try_next().await? {
+    ///     for (credit_type, cost) in &day.credit_types {
+    ///         println!("{} {credit_type}: {:?}", day.start_timestamp, cost.cost);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list_costs(
+        &self,
+        customer_id: impl IntoId,
+        starting_on: impl IntoTimestamp,
+        ending_before: impl IntoTimestamp,
+    ) -> ListCustomerCosts {
+        ListCustomerCosts {
+            client: self.client.clone(),
+            customer_id: customer_id.into_id(),
+            starting_on: starting_on.into_timestamp(),
+            ending_before: ending_before.into_timestamp(),
+            limit: None,
+            limits: WalkLimits::default(),
+        }
+    }
+}
+
+/// A request for a customer's costs: built by [`Customers::list_costs`],
+/// sent with [`send`](ListCustomerCosts::send),
+/// [`pages`](ListCustomerCosts::pages) or [`stream`](ListCustomerCosts::stream).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent or streamed"]
+pub struct ListCustomerCosts {
+    client: Client,
+    customer_id: Result<Uuid, String>,
+    starting_on: Result<DateTime<Utc>, String>,
+    ending_before: Result<DateTime<Utc>, String>,
+    limit: Option<u32>,
+    limits: WalkLimits,
+}
+
+impl ListCustomerCosts {
+    /// At most this many days per page, from 1 to 100; anything else fails
+    /// before a request is sent.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Starts at this cursor (a `next_page` from an earlier page) instead
+    /// of the first page.
+    pub fn next_page(mut self, cursor: impl Into<String>) -> Self {
+        self.limits.start = Some(cursor.into());
+        self
+    }
+
+    /// [`pages`](ListCustomerCosts::pages) and
+    /// [`stream`](ListCustomerCosts::stream) stop after this many pages.
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.limits.max_pages = Some(pages);
+        self
+    }
+
+    fn query(&self) -> Result<CostsQuery, Error> {
+        let customer_id = self
+            .customer_id
+            .clone()
+            .map_err(|e| Error::InvalidRequest(format!("customer_id: {e}")))?;
+        let (starting_on, ending_before) =
+            args::period(&self.starting_on, &self.ending_before).map_err(Error::InvalidRequest)?;
+        if let Some(limit) = self.limit.filter(|l| !LIMIT_RANGE.contains(l)) {
+            return Err(Error::InvalidRequest(format!(
+                "limit must be between {} and {}, got {limit}",
+                LIMIT_RANGE.start(),
+                LIMIT_RANGE.end()
+            )));
+        }
+        Ok(CostsQuery {
+            customer_id,
+            starting_on,
+            ending_before,
+            limit: self.limit,
+        })
+    }
+
+    /// Sends the request and returns one page (the first, or the one at
+    /// [`next_page`](ListCustomerCosts::next_page)).
+    pub async fn send(self) -> Result<Page<CustomerCostWindow>, Error> {
+        let query = self.query()?;
+        query
+            .fetch(&self.client, self.limits.start.as_deref())
+            .await
+    }
+
+    /// Every page, fetched lazily as the stream is polled.
+    pub fn pages(self) -> PageStream<CustomerCostWindow> {
+        let query = self.query();
+        PageStream::new(self.client, query, self.limits)
+    }
+
+    /// Every day of costs across pages, fetched lazily.
+    pub fn stream(self) -> ItemStream<CustomerCostWindow> {
+        self.pages().items()
+    }
+}
+
+/// A validated costs request: every parameter is repeated on every page,
+/// with `next_page` added.
+struct CostsQuery {
+    customer_id: Uuid,
+    starting_on: DateTime<Utc>,
+    ending_before: DateTime<Utc>,
+    limit: Option<u32>,
+}
+
+impl PageQuery for CostsQuery {
+    type Item = CustomerCostWindow;
+    const OPERATION: &'static str = "list_customer_costs";
+
+    fn fetch<'a>(
+        &'a self,
+        client: &'a Client,
+        cursor: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Page<CustomerCostWindow>, Error>> {
+        let mut call = client
+            .api()
+            .list_customer_costs()
+            .customer_id(self.customer_id)
+            .starting_on(self.starting_on)
+            .ending_before(self.ending_before);
+        if let Some(limit) = self.limit {
+            call = call.limit(u64::from(limit));
+        }
+        if let Some(cursor) = cursor {
+            call = call.next_page(cursor);
+        }
+        Box::pin(fetch_page(Self::OPERATION, call.send(), |r| {
+            (r.data, r.next_page)
+        }))
+    }
+}

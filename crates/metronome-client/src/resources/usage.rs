@@ -1,0 +1,303 @@
+//! Usage: `POST /v1/usage`, aggregated usage per customer, metric and window.
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use metronome_api::types::{self, UsageAggregate, WindowSize};
+use uuid::Uuid;
+
+use crate::args::{self, IntoId, IntoTimestamp, IntoWindowSize};
+use crate::pagination::{PageQuery, WalkLimits};
+use crate::resources::fetch_page;
+use crate::{Client, Error, ItemStream, Page, PageStream};
+
+/// The most values one `group_by` may list.
+const MAX_GROUP_VALUES: usize = 200;
+
+/// Usage operations: `client.usage()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Usage<'a> {
+    client: &'a Client,
+}
+
+impl Client {
+    /// Usage operations.
+    pub fn usage(&self) -> Usage<'_> {
+        Usage { client: self }
+    }
+}
+
+impl Usage<'_> {
+    /// Aggregated usage over `[starting_on, ending_before)`, cut into
+    /// windows of `window_size` (`"hour"`, `"day"` or `"none"`, any case),
+    /// for every customer and billable metric unless filtered.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+    /// let rows: Vec<_> = client
+    ///     .usage()
+    ///     .list("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "day")
+    ///     .customer_id("d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc")
+    ///     .stream()
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list(
+        &self,
+        starting_on: impl IntoTimestamp,
+        ending_before: impl IntoTimestamp,
+        window_size: impl IntoWindowSize,
+    ) -> ListUsage {
+        ListUsage {
+            client: self.client.clone(),
+            starting_on: starting_on.into_timestamp(),
+            ending_before: ending_before.into_timestamp(),
+            window_size: window_size.into_window_size(),
+            customer_ids: None,
+            billable_metrics: None,
+            limits: WalkLimits::default(),
+        }
+    }
+}
+
+/// One billable metric to aggregate, optionally split by a group key.
+///
+/// ```
+/// use metronome_client::MetricFilter;
+///
+/// let by_region = MetricFilter::new("182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e")
+///     .group_by("region")
+///     .values(["eu-west", "us-east"]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricFilter {
+    id: Result<Uuid, String>,
+    group_key: Option<String>,
+    group_values: Option<Vec<String>>,
+}
+
+impl MetricFilter {
+    /// The metric with this id, not split.
+    pub fn new(id: impl IntoId) -> Self {
+        Self {
+            id: id.into_id(),
+            group_key: None,
+            group_values: None,
+        }
+    }
+
+    /// Splits the aggregate by the values of `key`.
+    pub fn group_by(mut self, key: impl Into<String>) -> Self {
+        self.group_key = Some(key.into());
+        self
+    }
+
+    /// Only these values of the group key (1 to 200, none empty). Without
+    /// this, every value is returned (up to 200).
+    pub fn values<I>(mut self, values: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.group_values = Some(values.into_iter().map(Into::into).collect());
+        self
+    }
+
+    fn build(&self) -> Result<types::BillableMetricFilter, String> {
+        let id = self
+            .id
+            .clone()
+            .map_err(|e| format!("billable metric id: {e}"))?;
+        let group_by = match (&self.group_key, &self.group_values) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(format!("billable metric {id}: values() needs group_by()"));
+            }
+            (Some(key), values) => Some(group_by(id, key, values.as_deref())?),
+        };
+        Ok(types::BillableMetricFilter { id, group_by })
+    }
+}
+
+fn group_by(
+    id: Uuid,
+    key: &str,
+    values: Option<&[String]>,
+) -> Result<types::GroupByFilter, String> {
+    if key.is_empty() {
+        return Err(format!("billable metric {id}: the group_by key is empty"));
+    }
+    let values = match values {
+        None => Vec::new(),
+        Some([]) => {
+            return Err(format!(
+                "billable metric {id}: values() is empty; leave it out to get every value"
+            ));
+        }
+        Some(v) if v.len() > MAX_GROUP_VALUES => {
+            return Err(format!(
+                "billable metric {id}: {} group values, at most {MAX_GROUP_VALUES} are allowed",
+                v.len()
+            ));
+        }
+        Some(v) => v
+            .iter()
+            .map(|value| {
+                value
+                    .parse()
+                    .map_err(|_| format!("billable metric {id}: a group value is empty"))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(types::GroupByFilter {
+        key: key.to_string(),
+        values,
+    })
+}
+
+impl<T: IntoId> From<T> for MetricFilter {
+    fn from(id: T) -> Self {
+        Self::new(id)
+    }
+}
+
+/// A request for aggregated usage: built by [`Usage::list`], sent with
+/// [`send`](ListUsage::send), [`pages`](ListUsage::pages) or
+/// [`stream`](ListUsage::stream).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent or streamed"]
+pub struct ListUsage {
+    client: Client,
+    starting_on: Result<DateTime<Utc>, String>,
+    ending_before: Result<DateTime<Utc>, String>,
+    window_size: Result<WindowSize, String>,
+    customer_ids: Option<Vec<Result<Uuid, String>>>,
+    billable_metrics: Option<Vec<MetricFilter>>,
+    limits: WalkLimits,
+}
+
+impl ListUsage {
+    /// Only these customers (at least one). Without it, every customer.
+    pub fn customer_ids<I>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: IntoId,
+    {
+        self.customer_ids = Some(ids.into_iter().map(IntoId::into_id).collect());
+        self
+    }
+
+    /// Adds one customer to the filter.
+    pub fn customer_id(mut self, id: impl IntoId) -> Self {
+        self.customer_ids
+            .get_or_insert_with(Vec::new)
+            .push(id.into_id());
+        self
+    }
+
+    /// Adds one billable metric to the filter: an id, or a
+    /// [`MetricFilter`] with a `group_by`. Without any, every metric.
+    pub fn billable_metric(mut self, metric: impl Into<MetricFilter>) -> Self {
+        self.billable_metrics
+            .get_or_insert_with(Vec::new)
+            .push(metric.into());
+        self
+    }
+
+    /// Starts at this cursor (a `next_page` from an earlier page) instead
+    /// of the first page.
+    pub fn next_page(mut self, cursor: impl Into<String>) -> Self {
+        self.limits.start = Some(cursor.into());
+        self
+    }
+
+    /// [`pages`](ListUsage::pages) and [`stream`](ListUsage::stream) stop
+    /// after this many pages.
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.limits.max_pages = Some(pages);
+        self
+    }
+
+    /// The request body, or why it cannot be built.
+    fn query(&self) -> Result<UsageQuery, Error> {
+        let (starting_on, ending_before) =
+            args::period(&self.starting_on, &self.ending_before).map_err(Error::InvalidRequest)?;
+        let window_size = self.window_size.clone().map_err(Error::InvalidRequest)?;
+        let customer_ids = match &self.customer_ids {
+            None => Vec::new(),
+            Some(ids) if ids.is_empty() => {
+                return Err(Error::InvalidRequest(
+                    "customer_ids is empty; leave it out to get every customer".into(),
+                ));
+            }
+            Some(ids) => ids
+                .iter()
+                .cloned()
+                .collect::<Result<_, _>>()
+                .map_err(|e| Error::InvalidRequest(format!("customer id: {e}")))?,
+        };
+        let billable_metrics = self
+            .billable_metrics
+            .iter()
+            .flatten()
+            .map(MetricFilter::build)
+            .collect::<Result<_, _>>()
+            .map_err(Error::InvalidRequest)?;
+        Ok(UsageQuery {
+            body: types::UsageListRequest {
+                starting_on,
+                ending_before,
+                window_size,
+                customer_ids,
+                billable_metrics,
+            },
+        })
+    }
+
+    /// Sends the request and returns one page (the first, or the one at
+    /// [`next_page`](ListUsage::next_page)).
+    pub async fn send(self) -> Result<Page<UsageAggregate>, Error> {
+        let query = self.query()?;
+        query
+            .fetch(&self.client, self.limits.start.as_deref())
+            .await
+    }
+
+    /// Every page, fetched lazily as the stream is polled.
+    pub fn pages(self) -> PageStream<UsageAggregate> {
+        let query = self.query();
+        PageStream::new(self.client, query, self.limits)
+    }
+
+    /// Every usage aggregate across pages, fetched lazily.
+    pub fn stream(self) -> ItemStream<UsageAggregate> {
+        self.pages().items()
+    }
+}
+
+/// A validated usage request: the body is sent unchanged on every page;
+/// only `next_page` in the query string changes.
+struct UsageQuery {
+    body: types::UsageListRequest,
+}
+
+impl PageQuery for UsageQuery {
+    type Item = UsageAggregate;
+    const OPERATION: &'static str = "list_usage";
+
+    fn fetch<'a>(
+        &'a self,
+        client: &'a Client,
+        cursor: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Page<UsageAggregate>, Error>> {
+        let mut call = client.api().list_usage().body(self.body.clone());
+        if let Some(cursor) = cursor {
+            call = call.next_page(cursor);
+        }
+        Box::pin(fetch_page(Self::OPERATION, call.send(), |r| {
+            (r.data, r.next_page)
+        }))
+    }
+}

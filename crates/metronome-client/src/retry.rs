@@ -1,0 +1,429 @@
+//! Where a request is retried: the transport every generated operation
+//! goes through.
+//!
+//! One call is up to `1 + max_retries` attempts. An attempt is retried on a
+//! connection error, a timeout, a body cut short, or a response with status
+//! 408, 409, 429 or 5xx; a response header `x-should-retry: true|false`
+//! overrides the status rule. The wait is `retry-after-ms`, else
+//! `retry-after` (seconds or an HTTP date), capped; else
+//! `min(initial · 2ⁿ, max)` less up to 25 % of jitter.
+//!
+//! Each response body is read here, in full but never beyond the
+//! configured cap, so that a body cut short is retried like any other
+//! transport failure and the final status, headers and body can be
+//! recorded for the error mapping.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use metronome_api::{OperationInfo, Transport, TransportFuture};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::exchange::{self, Recorded};
+
+/// How failed attempts are retried.
+///
+/// ```
+/// use std::time::Duration;
+/// use metronome_client::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_retries(4)
+///     .initial_backoff(Duration::from_millis(200))
+///     .max_backoff(Duration::from_secs(4));
+/// assert_eq!(policy.get_max_retries(), 4);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    jitter: f64,
+}
+
+impl Default for RetryPolicy {
+    /// 2 retries; waits of 0.5 s, 1 s, 2 s … up to 8 s, less up to 25 %;
+    /// a server's `retry-after` honoured up to 60 s.
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+            jitter: 0.25,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries: every call is a single attempt.
+    pub fn disabled() -> Self {
+        Self::default().max_retries(0)
+    }
+
+    /// Retries after the first attempt (default 2; 0 disables retries).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The first wait when the server gives no `retry-after` (default 0.5 s).
+    pub fn initial_backoff(mut self, wait: Duration) -> Self {
+        self.initial_backoff = wait;
+        self
+    }
+
+    /// The longest wait when the server gives no `retry-after` (default 8 s).
+    pub fn max_backoff(mut self, wait: Duration) -> Self {
+        self.max_backoff = wait;
+        self
+    }
+
+    /// The longest wait a server's `retry-after` can ask for (default 60 s);
+    /// longer requests are cut to this.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// The share of each backoff removed at random, from 0.0 to 1.0
+    /// (default 0.25). Values outside that range are clamped.
+    pub fn jitter(mut self, share: f64) -> Self {
+        self.jitter = if share.is_nan() {
+            0.0
+        } else {
+            share.clamp(0.0, 1.0)
+        };
+        self
+    }
+
+    /// The configured number of retries.
+    pub fn get_max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The wait before retry number `retries_taken + 1` when the server
+    /// says nothing: `min(initial · 2ⁿ, max) · (1 − jitter · U[0,1))`.
+    pub(crate) fn backoff(&self, retries_taken: u32) -> Duration {
+        let exponential = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retries_taken.min(31)));
+        let capped = exponential.min(self.max_backoff);
+        capped.mul_f64(1.0 - self.jitter * fastrand::f64())
+    }
+
+    /// The wait a response asks for, if it asks in a form we understand:
+    /// `retry-after-ms` (milliseconds), then `retry-after` (seconds, or an
+    /// HTTP date). Negative or unparsable values are ignored; long ones are
+    /// capped at [`RetryPolicy::max_retry_after`].
+    pub(crate) fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
+        retry_after(headers, SystemTime::now()).map(|wait| wait.min(self.max_retry_after))
+    }
+}
+
+/// Parses the server's requested wait from the response headers.
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let ms = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok());
+    if let Some(ms) = ms.filter(|ms| ms.is_finite() && *ms >= 0.0) {
+        return Some(Duration::from_secs_f64(ms.min(1e12) / 1000.0));
+    }
+    let value = text("retry-after")?;
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(1e9)));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Whether a response with this status and these headers should be tried
+/// again (before counting the attempts left).
+pub(crate) fn should_retry_response(status: StatusCode, headers: &HeaderMap) -> bool {
+    match headers.get("x-should-retry").and_then(|v| v.to_str().ok()) {
+        Some("true") => return true,
+        Some("false") => return false,
+        _ => {}
+    }
+    matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
+}
+
+/// Whether a transport failure may succeed on another attempt: anything but
+/// a request that could not be built or a redirect policy violation.
+fn should_retry_error(error: &reqwest::Error) -> bool {
+    !(error.is_builder() || error.is_redirect())
+}
+
+/// The transport installed by [`crate::Client`]: retries, a per-request
+/// timeout, and a cap on response bodies.
+#[derive(Debug, Clone)]
+pub(crate) struct RetryTransport {
+    pub policy: RetryPolicy,
+    pub timeout: Option<Duration>,
+    pub max_response_bytes: u64,
+}
+
+/// One attempt's result: a fully read response, or a transport failure.
+enum Attempt {
+    Response(Recorded),
+    TooLarge(StatusCode, HeaderMap),
+    Failed(reqwest::Error),
+}
+
+impl Transport for RetryTransport {
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        info: &'a OperationInfo,
+    ) -> TransportFuture<'a> {
+        Box::pin(self.call(client, request, info))
+    }
+}
+
+impl RetryTransport {
+    async fn call(
+        &self,
+        client: &reqwest::Client,
+        mut request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        if request.timeout().is_none() {
+            *request.timeout_mut() = self.timeout;
+        }
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            exchange::note(|e| e.attempts = attempts);
+            let spare = (attempts <= self.policy.max_retries)
+                .then(|| request.try_clone())
+                .flatten();
+            let attempt = self.attempt(client, request).await;
+            let wait = match &attempt {
+                Attempt::Response(r) if should_retry_response(r.status, &r.headers) => Some(
+                    self.policy
+                        .retry_after(&r.headers)
+                        .unwrap_or_else(|| self.policy.backoff(attempts - 1)),
+                ),
+                Attempt::Failed(e) if should_retry_error(e) => {
+                    Some(self.policy.backoff(attempts - 1))
+                }
+                _ => None,
+            };
+            match (wait, spare) {
+                (Some(wait), Some(next)) => {
+                    tracing::debug!(
+                        operation = info.operation_id,
+                        attempt = attempts,
+                        status = attempt_status(&attempt),
+                        wait_ms = wait.as_millis() as u64,
+                        "metronome: retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    request = next;
+                }
+                _ => return self.finish(attempt, info, attempts),
+            }
+        }
+    }
+
+    async fn attempt(&self, client: &reqwest::Client, request: reqwest::Request) -> Attempt {
+        let mut response = match client.execute(request).await {
+            Ok(response) => response,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let cap = self.max_response_bytes;
+        if response.content_length().is_some_and(|n| n > cap) {
+            return Attempt::TooLarge(status, headers);
+        }
+        let mut body = BytesMut::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > cap {
+                        return Attempt::TooLarge(status, headers);
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Attempt::Failed(e),
+            }
+        }
+        Attempt::Response(Recorded {
+            status,
+            headers,
+            body: body.freeze(),
+        })
+    }
+}
+
+fn attempt_status(attempt: &Attempt) -> u16 {
+    match attempt {
+        Attempt::Response(r) => r.status.as_u16(),
+        Attempt::TooLarge(status, _) => status.as_u16(),
+        Attempt::Failed(_) => 0,
+    }
+}
+
+impl RetryTransport {
+    /// Records the last attempt and hands the generated code a response
+    /// whose body is already in memory.
+    fn finish(
+        &self,
+        attempt: Attempt,
+        info: &OperationInfo,
+        attempts: u32,
+    ) -> reqwest::Result<reqwest::Response> {
+        match attempt {
+            Attempt::Failed(e) => {
+                tracing::debug!(operation = info.operation_id, attempts, error = %e, "metronome: request failed");
+                Err(e)
+            }
+            Attempt::TooLarge(status, headers) => {
+                let cap = self.max_response_bytes;
+                tracing::debug!(
+                    operation = info.operation_id,
+                    status = status.as_u16(),
+                    cap,
+                    "metronome: response too large"
+                );
+                exchange::note(|e| e.too_large = Some((status, cap)));
+                Ok(rebuild(status, headers, Bytes::new()))
+            }
+            Attempt::Response(recorded) => {
+                tracing::trace!(
+                    operation = info.operation_id,
+                    attempts,
+                    status = recorded.status.as_u16(),
+                    bytes = recorded.body.len(),
+                    "metronome: response"
+                );
+                let response = rebuild(
+                    recorded.status,
+                    recorded.headers.clone(),
+                    recorded.body.clone(),
+                );
+                exchange::note(|e| e.response = Some(recorded));
+                Ok(response)
+            }
+        }
+    }
+}
+
+fn rebuild(status: StatusCode, headers: HeaderMap, body: Bytes) -> reqwest::Response {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    reqwest::Response::from(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    reqwest::header::HeaderName::from_static(k),
+                    HeaderValue::from_str(v).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_jitter_only_shortens() {
+        let policy = RetryPolicy::default().jitter(0.0);
+        let waits: Vec<_> = (0..6).map(|n| policy.backoff(n).as_millis()).collect();
+        assert_eq!(waits, [500, 1000, 2000, 4000, 8000, 8000]);
+        let jittered = RetryPolicy::default();
+        for n in 0..6 {
+            let wait = jittered.backoff(n);
+            assert!(
+                wait <= policy.backoff(n) && wait >= policy.backoff(n).mul_f64(0.75),
+                "{wait:?}"
+            );
+        }
+        assert_eq!(
+            policy.backoff(u32::MAX),
+            Duration::from_secs(8),
+            "no overflow"
+        );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let at = |pairs: &[(&'static str, &str)]| retry_after(&headers(pairs), now);
+        assert_eq!(
+            at(&[("retry-after-ms", "250")]),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            at(&[("retry-after-ms", "250"), ("retry-after", "9")]),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(at(&[("retry-after", "2")]), Some(Duration::from_secs(2)));
+        assert_eq!(
+            at(&[("retry-after", "0.5")]),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(at(&[("retry-after", "0")]), Some(Duration::ZERO));
+        let in_20s = httpdate::fmt_http_date(now + Duration::from_secs(20));
+        assert_eq!(
+            at(&[("retry-after", &in_20s)]),
+            Some(Duration::from_secs(20))
+        );
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(20));
+        assert_eq!(at(&[("retry-after", &past)]), Some(Duration::ZERO));
+        assert_eq!(at(&[("retry-after", "-10")]), None);
+        assert_eq!(at(&[("retry-after", "soon")]), None);
+        assert_eq!(
+            at(&[("retry-after-ms", "NaN"), ("retry-after", "1")]),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(at(&[]), None);
+    }
+
+    #[test]
+    fn a_long_retry_after_is_capped() {
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            policy.retry_after(&headers(&[("retry-after", "3600")])),
+            Some(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn which_statuses_are_retried() {
+        let none = HeaderMap::new();
+        for status in [408, 409, 429, 500, 502, 503, 504, 599] {
+            assert!(
+                should_retry_response(StatusCode::from_u16(status).unwrap(), &none),
+                "{status}"
+            );
+        }
+        for status in [200, 400, 401, 403, 404, 422] {
+            assert!(
+                !should_retry_response(StatusCode::from_u16(status).unwrap(), &none),
+                "{status}"
+            );
+        }
+        let yes = headers(&[("x-should-retry", "true")]);
+        let no = headers(&[("x-should-retry", "false")]);
+        assert!(should_retry_response(StatusCode::BAD_REQUEST, &yes));
+        assert!(!should_retry_response(StatusCode::SERVICE_UNAVAILABLE, &no));
+    }
+}
