@@ -59,3 +59,116 @@ pub fn usage_request() -> types::UsageListRequest {
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The ergonomic client pointed at `base_url`, with [`TOKEN`] and waits
+/// between retries shortened to a millisecond (the policy is configuration;
+/// production code paths are unchanged).
+pub fn sdk(base_url: &str) -> metronome_client::Client {
+    sdk_with(base_url, |b| b)
+}
+
+/// Like [`sdk`], with more configuration applied by `configure`.
+pub fn sdk_with(
+    base_url: &str,
+    configure: impl FnOnce(metronome_client::ClientBuilder) -> metronome_client::ClientBuilder,
+) -> metronome_client::Client {
+    let fast = metronome_client::RetryPolicy::default()
+        .initial_backoff(std::time::Duration::from_millis(1))
+        .max_backoff(std::time::Duration::from_millis(2));
+    configure(
+        metronome_client::Client::builder()
+            .bearer_token(TOKEN)
+            .base_url(base_url)
+            .retry_policy(fast),
+    )
+    .build()
+    .expect("a valid test client")
+}
+
+/// One usage aggregate as the server sends it: customer [`CUSTOMER`],
+/// metric [`METRIC`], day `day` of January 2024, value `value`.
+pub fn usage_row(day: u32, value: Option<f64>) -> serde_json::Value {
+    serde_json::json!({
+        "billable_metric_id": METRIC,
+        "billable_metric_name": "API calls",
+        "customer_id": CUSTOMER,
+        "start_timestamp": format!("2024-01-{day:02}T00:00:00Z"),
+        "end_timestamp": format!("2024-01-{:02}T00:00:00Z", day + 1),
+        "value": value,
+    })
+}
+
+/// One day of costs as the server sends it: day `day` of January 2024,
+/// `cost` cents in one credit type.
+pub fn costs_day(day: u32, cost: f64) -> serde_json::Value {
+    serde_json::json!({
+        "start_timestamp": format!("2024-01-{day:02}T00:00:00Z"),
+        "end_timestamp": format!("2024-01-{:02}T00:00:00Z", day + 1),
+        "credit_types": {
+            "2714e483-4ff1-48e4-9e25-ac732e8f24f2": {"cost": cost, "name": "USD (cents)", "line_item_breakdown": []}
+        }
+    })
+}
+
+/// Captures every request a mock sees, for snapshots of what went out.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    seen: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Recorder {
+    /// A matcher for `when.is_true(..)` that records and always matches.
+    pub fn matcher(&self) -> impl Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync + 'static {
+        let seen = self.seen.clone();
+        move |req| {
+            seen.lock().unwrap().push(describe(req));
+            true
+        }
+    }
+
+    /// Every request recorded so far, oldest first.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// A request as snapshots show it: method, path, sorted query pairs,
+/// headers (sorted; the token checked and masked, the version in the
+/// user agent masked, transport headers left out) and the JSON body.
+fn describe(req: &httpmock::HttpMockRequest) -> serde_json::Value {
+    let uri = req.uri();
+    let parsed =
+        metronome_api::reqwest::Url::parse(&format!("http://mock{uri}")).expect("a request target");
+    let mut query: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    query.sort();
+    let mut headers = std::collections::BTreeMap::new();
+    for (name, value) in req.headers_vec() {
+        let name = name.to_ascii_lowercase();
+        let value = match name.as_str() {
+            "host" | "content-length" => continue,
+            "authorization" if value == &format!("Bearer {TOKEN}") => "Bearer [token]".to_string(),
+            "user-agent" if value.starts_with("metronome-client/") => {
+                "metronome-client/[version] (rust)".to_string()
+            }
+            _ => value.clone(),
+        };
+        headers.insert(name, value);
+    }
+    let body = req.body_ref();
+    let body = if body.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(body)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into()))
+    };
+    serde_json::json!({
+        "method": req.method_str(),
+        "path": uri.path(),
+        "query": query,
+        "headers": headers,
+        "body": body,
+    })
+}

@@ -3,7 +3,7 @@
 //! [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the
 //! request is sent, before anything goes out.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use metronome_api::types::WindowSize;
 use uuid::Uuid;
 
@@ -143,8 +143,8 @@ pub(crate) fn period(
     if start >= end {
         return Err(format!(
             "starting_on ({}) must be before ending_before ({})",
-            start.to_rfc3339(),
-            end.to_rfc3339()
+            start.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            end.to_rfc3339_opts(SecondsFormat::AutoSi, true)
         ));
     }
     Ok((start, end))

@@ -1,0 +1,281 @@
+//! Every kind of failure, as the caller sees it. Display messages are
+//! snapshotted: a changed message is a change in behaviour.
+
+use httpmock::prelude::*;
+use metronome_client::{ApiErrorKind, Error};
+use metronome_integration_tests::{CUSTOMER, sdk, sdk_with, usage_row};
+use serde_json::json;
+
+async fn costs_failing_with(status: u16, headers: &[(&str, &str)], body: &str) -> Error {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            let mut then = then.status(status);
+            for (name, value) in headers {
+                then = then.header(*name, *value);
+            }
+            when.method(GET);
+            then.body(body);
+        })
+        .await;
+    sdk_with(&server.base_url(), |b| b.max_retries(0))
+        .customers()
+        .list_costs(CUSTOMER, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")
+        .send()
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn each_status_has_its_kind_and_an_actionable_message() {
+    let cases = [
+        (400, ApiErrorKind::BadRequest),
+        (401, ApiErrorKind::Authentication),
+        (403, ApiErrorKind::PermissionDenied),
+        (404, ApiErrorKind::NotFound),
+        (409, ApiErrorKind::Conflict),
+        (422, ApiErrorKind::UnprocessableEntity),
+        (429, ApiErrorKind::RateLimited),
+        (500, ApiErrorKind::InternalServer),
+        (418, ApiErrorKind::Other),
+    ];
+    let mut messages = Vec::new();
+    for (status, kind) in cases {
+        let body = json!({"message": format!("the server's words for {status}")}).to_string();
+        let err = costs_failing_with(
+            status,
+            &[
+                ("content-type", "application/json"),
+                ("x-request-id", "req_42"),
+            ],
+            &body,
+        )
+        .await;
+        assert_eq!(err.kind(), Some(kind), "{status}");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        let Error::Api(api) = &err else {
+            panic!("{status}: {err:?}")
+        };
+        assert_eq!(
+            api.message.as_deref(),
+            Some(format!("the server's words for {status}").as_str())
+        );
+        assert_eq!(api.body, body.as_bytes());
+        assert_eq!(api.request_id.as_deref(), Some("req_42"));
+        messages.push(err.to_string());
+    }
+    insta::assert_snapshot!(messages.join("\n"));
+}
+
+#[tokio::test]
+async fn retry_after_is_exposed_on_a_429() {
+    let err = costs_failing_with(429, &[("retry-after", "7")], r#"{"message":"slow down"}"#).await;
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.retry_after, Some(std::time::Duration::from_secs(7)));
+    assert_eq!(api.headers["retry-after"], "7");
+}
+
+#[tokio::test]
+async fn a_non_json_502_is_an_api_error_that_keeps_the_body() {
+    let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+    let err = costs_failing_with(502, &[("content-type", "text/html")], html).await;
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.kind, ApiErrorKind::InternalServer);
+    assert_eq!(api.message, None);
+    assert_eq!(api.body, html.as_bytes());
+    insta::assert_snapshot!(err.to_string());
+}
+
+#[tokio::test]
+async fn an_error_with_an_empty_body_says_so() {
+    let err = costs_failing_with(500, &[], "").await;
+    assert_eq!(
+        err.to_string(),
+        "list_customer_costs: Metronome answered 500 Internal Server Error with an empty body"
+    );
+}
+
+async fn usage_answering(body: &str) -> Error {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.status(200)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await;
+    sdk(&server.base_url())
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day")
+        .send()
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn a_truncated_200_is_a_decode_error_holding_the_body() {
+    let full = json!({"data": [usage_row(1, Some(1.0))], "next_page": null}).to_string();
+    let truncated = &full[..full.len() / 2];
+    let err = usage_answering(truncated).await;
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.status, 200);
+    assert_eq!(decode.body, truncated.as_bytes());
+    assert!(!err.is_retryable());
+    assert_eq!(
+        err.attempts(),
+        1,
+        "a 200 is not retried, even when it does not decode"
+    );
+}
+
+#[tokio::test]
+async fn a_200_of_the_wrong_shape_names_the_path_that_failed() {
+    let mut row = usage_row(1, Some(1.0));
+    row["value"] = json!("twelve");
+    let body = json!({"data": [usage_row(2, None), row], "next_page": null}).to_string();
+    let err = usage_answering(&body).await;
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.path, "data[1].value");
+    assert_eq!(decode.body, body.as_bytes());
+    insta::assert_snapshot!(err.to_string());
+}
+
+#[tokio::test]
+async fn an_empty_200_and_a_non_json_200_are_decode_errors() {
+    for body in ["", "not json at all"] {
+        let err = usage_answering(body).await;
+        let Error::Decode(decode) = &err else {
+            panic!("{body:?}: {err:?}")
+        };
+        assert_eq!(decode.body, body.as_bytes());
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_not_buffered() {
+    let server = MockServer::start_async().await;
+    let rows: Vec<_> = (1..=28).map(|d| usage_row(d, Some(1.0))).collect();
+    server
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.status(200)
+                .json_body(json!({"data": rows, "next_page": null}));
+        })
+        .await;
+    let err = sdk_with(&server.base_url(), |b| b.max_response_bytes(1024))
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "day")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 1024, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "list_usage: the 200 OK response is larger than the 1024-byte limit; it was not read"
+    );
+}
+
+#[tokio::test]
+async fn invalid_arguments_fail_before_any_request() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|_, then| {
+            then.status(200);
+        })
+        .await;
+    let client = sdk(&server.base_url());
+    let usage = || {
+        client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "day")
+    };
+    let costs = || {
+        client
+            .customers()
+            .list_costs(CUSTOMER, "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z")
+    };
+
+    let errors = vec![
+        costs().limit(0).send().await.unwrap_err(),
+        costs().limit(101).send().await.unwrap_err(),
+        client
+            .customers()
+            .list_costs("not-a-uuid", "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z")
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "weekly")
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .usage()
+            .list("yesterday", "2024-02-01T00:00:00Z", "day")
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .usage()
+            .list("2024-02-01T00:00:00Z", "2024-01-01T00:00:00Z", "day")
+            .send()
+            .await
+            .unwrap_err(),
+        usage()
+            .customer_ids(Vec::<String>::new())
+            .send()
+            .await
+            .unwrap_err(),
+        usage().customer_id("nope").send().await.unwrap_err(),
+        usage()
+            .billable_metric(
+                metronome_client::MetricFilter::new(CUSTOMER)
+                    .group_by("region")
+                    .values(Vec::<String>::new()),
+            )
+            .send()
+            .await
+            .unwrap_err(),
+        usage()
+            .billable_metric(
+                metronome_client::MetricFilter::new(CUSTOMER)
+                    .group_by("region")
+                    .values(vec!["x"; 201]),
+            )
+            .send()
+            .await
+            .unwrap_err(),
+        usage()
+            .billable_metric(metronome_client::MetricFilter::new(CUSTOMER).values(["x"]))
+            .send()
+            .await
+            .unwrap_err(),
+    ];
+    let mut messages = Vec::new();
+    for err in &errors {
+        assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+        assert_eq!(err.attempts(), 0);
+        messages.push(err.to_string());
+    }
+    let streamed: Vec<_> = futures::StreamExt::collect::<Vec<_>>(costs().limit(0).stream()).await;
+    assert!(matches!(
+        streamed.as_slice(),
+        [Err(Error::InvalidRequest(_))]
+    ));
+
+    assert_eq!(mock.calls_async().await, 0, "nothing was sent");
+    insta::assert_snapshot!(messages.join("\n"));
+}

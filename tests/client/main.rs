@@ -1,0 +1,9 @@
+//! The ergonomic client (`metronome-client`) against a loopback HTTP
+//! server: what each method sends, how pages are followed, what is retried,
+//! and what errors say.
+
+mod errors;
+mod pagination;
+mod requests;
+mod retries;
+mod security;

@@ -1,0 +1,105 @@
+//! The token stays secret: not in Debug or Display of anything, not sent
+//! to another host on a redirect.
+
+use httpmock::prelude::*;
+use metronome_integration_tests::{CUSTOMER, TOKEN, sdk, sdk_with};
+use serde_json::json;
+
+#[tokio::test]
+async fn the_token_is_in_no_debug_or_display_output() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(401).json_body(json!({"message": "bad token"}));
+        })
+        .await;
+    let client = sdk(&server.base_url());
+    let request = client
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day");
+    let costs =
+        client
+            .customers()
+            .list_costs(CUSTOMER, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z");
+    let mut outputs = vec![
+        format!("{client:?}"),
+        format!("{request:?}"),
+        format!("{costs:?}"),
+        format!(
+            "{:?}",
+            metronome_client::Client::builder().bearer_token(TOKEN)
+        ),
+    ];
+    let api_error = request.send().await.unwrap_err();
+    let refused = sdk_with("http://127.0.0.1:1", |b| b.max_retries(0))
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day")
+        .send()
+        .await
+        .unwrap_err();
+    for err in [api_error, refused] {
+        outputs.push(format!("{err:?}"));
+        outputs.push(err.to_string());
+    }
+    for output in &outputs {
+        assert!(!output.contains(TOKEN), "the token leaked: {output}");
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_does_not_carry_the_token() {
+    let elsewhere = MockServer::start_async().await;
+    let landed = elsewhere
+        .mock_async(|when, then| {
+            when.method(GET).header_missing("authorization");
+            then.status(200)
+                .json_body(json!({"data": [], "next_page": null}));
+        })
+        .await;
+    let origin = MockServer::start_async().await;
+    origin
+        .mock_async(|when, then| {
+            when.method(GET)
+                .header("authorization", format!("Bearer {TOKEN}"));
+            then.status(307)
+                .header("location", elsewhere.url("/v1/elsewhere"));
+        })
+        .await;
+
+    let page = sdk(&origin.base_url())
+        .customers()
+        .list_costs(CUSTOMER, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")
+        .send()
+        .await
+        .unwrap();
+
+    assert!(page.data.is_empty());
+    assert_eq!(
+        landed.calls_async().await,
+        1,
+        "the redirect was followed without Authorization"
+    );
+}
+
+#[tokio::test]
+async fn a_base_url_with_a_path_prefix_and_trailing_slash_works() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/proxy/metronome/v1/customers/{CUSTOMER}/costs"));
+            then.status(200)
+                .json_body(json!({"data": [], "next_page": null}));
+        })
+        .await;
+
+    sdk(&format!("{}/proxy/metronome/", server.base_url()))
+        .customers()
+        .list_costs(CUSTOMER, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")
+        .send()
+        .await
+        .unwrap();
+
+    mock.assert_async().await;
+}
