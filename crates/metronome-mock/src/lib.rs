@@ -1,0 +1,243 @@
+//! A fake [Metronome](https://metronome.com) API on 127.0.0.1, for tests,
+//! examples and benchmarks: no account, no network.
+//!
+//! - **Real behaviour** of `POST /v1/usage` and
+//!   `GET /v1/customers/{customer_id}/costs`: filters, `group_by` (with
+//!   `null` for a value that matches nothing), `window_size` in any case,
+//!   `limit` 1..=100, opaque cursors that only work for the query that made
+//!   them, `next_page: null` on the last page, 401 without the token, 400
+//!   `{message}` on a bad request, 404 for an unknown customer.
+//! - **Seeded data** of any size, computed on demand ([`Dataset`]).
+//! - **Faults** per request, persistent, or at a seeded random rate
+//!   ([`Fault`], [`Faults`]).
+//! - **A request log** with the token masked ([`LoggedRequest`]).
+//!
+//! ```no_run
+//! # async fn run() {
+//! use metronome_mock::{Fault, MockMetronome};
+//!
+//! let mock = MockMetronome::builder().customers(10).days(30).start().await;
+//! mock.faults().push(Fault::status(429).with_header("retry-after", "0"));
+//! // point a client at mock.base_url() with mock.token() …
+//! assert!(mock.requests().is_empty());
+//! # }
+//! ```
+//!
+//! The server stops when the [`MockMetronome`] is dropped.
+
+mod cursor;
+mod dataset;
+mod faults;
+mod log;
+mod routes;
+mod server;
+mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use tokio::sync::oneshot;
+
+pub use dataset::{
+    Customer, Dataset, DatasetSize, GROUP_KEY, Metric, PLATFORM_FEE, REGIONS, USD_CREDIT_TYPE,
+    USD_NAME, UsageRow,
+};
+pub use faults::{Fault, Faults};
+pub use log::LoggedRequest;
+
+/// The token a mock accepts unless another is configured.
+pub const DEFAULT_TOKEN: &str = "metronome-mock-token";
+
+/// A running fake Metronome. Dropping it stops the server.
+#[derive(Debug)]
+pub struct MockMetronome {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MockMetronome {
+    /// Starts a mock with the default dataset ([`DatasetSize::default`]) on
+    /// an ephemeral port. Must run inside a tokio runtime.
+    pub async fn start() -> Self {
+        Self::builder().start().await
+    }
+
+    /// Configures a mock.
+    pub fn builder() -> MockBuilder {
+        MockBuilder::default()
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the mock listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The bearer token the mock accepts.
+    pub fn token(&self) -> &str {
+        &self.shared.token
+    }
+
+    /// The data it serves, to compute what a client should receive.
+    pub fn dataset(&self) -> &Dataset {
+        &self.shared.data
+    }
+
+    /// Its faults, to inject more at any time.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// The requests received so far (the most recent, up to the log's
+    /// capacity), oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.log.entries()
+    }
+
+    /// How many requests were received, whatever the log's capacity.
+    pub fn request_count(&self) -> u64 {
+        self.shared.log.total()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.shared.log.clear();
+    }
+}
+
+impl Drop for MockMetronome {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.task.abort();
+    }
+}
+
+/// Configures a [`MockMetronome`].
+#[derive(Debug, Clone)]
+pub struct MockBuilder {
+    size: DatasetSize,
+    token: String,
+    usage_page_size: usize,
+    costs_default_limit: usize,
+    latency: Duration,
+    log_capacity: usize,
+}
+
+impl Default for MockBuilder {
+    fn default() -> Self {
+        Self {
+            size: DatasetSize::default(),
+            token: DEFAULT_TOKEN.to_string(),
+            usage_page_size: 100,
+            costs_default_limit: 20,
+            latency: Duration::ZERO,
+            log_capacity: 100_000,
+        }
+    }
+}
+
+impl MockBuilder {
+    /// How many customers (default 3).
+    pub fn customers(mut self, n: usize) -> Self {
+        self.size.customers = n;
+        self
+    }
+
+    /// How many billable metrics (default 2).
+    pub fn metrics(mut self, n: usize) -> Self {
+        self.size.metrics = n;
+        self
+    }
+
+    /// How many days of usage (default 7).
+    pub fn days(mut self, n: u32) -> Self {
+        self.size.days = n;
+        self
+    }
+
+    /// The first day of usage (default 2024-01-01).
+    pub fn first_day(mut self, day: NaiveDate) -> Self {
+        self.size.start = day;
+        self
+    }
+
+    /// The seed of every id and value (default 42).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.size.seed = seed;
+        self
+    }
+
+    /// The token to accept (default [`DEFAULT_TOKEN`]).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = token.into();
+        self
+    }
+
+    /// Usage aggregates per page (default 100; the API has no `limit` for
+    /// usage, the server chooses).
+    pub fn usage_page_size(mut self, n: usize) -> Self {
+        self.usage_page_size = n.max(1);
+        self
+    }
+
+    /// Days of costs per page when the request gives no `limit` (default 20).
+    pub fn costs_default_limit(mut self, n: usize) -> Self {
+        self.costs_default_limit = n.clamp(1, 100);
+        self
+    }
+
+    /// A delay added to every API response, like a network round trip.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// How many requests the log keeps (default 100,000; the oldest go
+    /// first; 0 keeps none).
+    pub fn log_capacity(mut self, n: usize) -> Self {
+        self.log_capacity = n;
+        self
+    }
+
+    /// Starts the mock on 127.0.0.1 on an ephemeral port.
+    ///
+    /// # Panics
+    ///
+    /// If no loopback port can be bound, which a test cannot recover from.
+    pub async fn start(self) -> MockMetronome {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("metronome-mock: cannot bind a port on 127.0.0.1");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        let shared = Arc::new(server::Shared {
+            data: Dataset::new(&self.size),
+            token: self.token,
+            usage_page_size: self.usage_page_size,
+            costs_default_limit: self.costs_default_limit,
+            latency: self.latency,
+            faults: Faults::default(),
+            log: log::RequestLog::new(self.log_capacity),
+            nonce: Default::default(),
+        });
+        let (shutdown, stopped) = oneshot::channel();
+        let task = tokio::spawn(server::run(listener, shared.clone(), stopped));
+        MockMetronome {
+            addr,
+            shared,
+            shutdown: Some(shutdown),
+            task,
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The endpoints the mock serves, and what they share: answers, paging,
+//! and the page-level faults.
+
+pub(crate) mod costs;
+pub(crate) mod usage;
+
+use std::ops::Range;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cursor::Cursor;
+use crate::faults::Fault;
+use crate::wire::{PageOut, error_body};
+
+/// What a route answers.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: String) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.into(),
+        }
+    }
+
+    pub fn error(status: u16, message: &str) -> Self {
+        Self::json(status, error_body(message))
+    }
+}
+
+/// A route's way of saying "answer 400 with this message".
+pub(crate) type Invalid = String;
+
+/// Where one request falls in a listing: which query, where it starts,
+/// and how many items it has in all.
+pub(crate) struct PagePlan<'a> {
+    pub fingerprint: u64,
+    pub offset: usize,
+    pub page_size: usize,
+    pub total: usize,
+    /// The cursor the request sent, if any.
+    pub sent: Option<&'a str>,
+}
+
+impl<'a> PagePlan<'a> {
+    /// Reads the request's cursor, which must belong to this query.
+    pub fn new(
+        fingerprint: u64,
+        sent: Option<&'a str>,
+        page_size: usize,
+        total: usize,
+    ) -> Result<Self, Invalid> {
+        let offset = match sent.filter(|c| !c.is_empty()) {
+            None => 0,
+            Some(text) => match Cursor::decode(text) {
+                Some(cursor) if cursor.fingerprint == fingerprint && cursor.offset <= total => cursor.offset,
+                Some(_) => return Err("next_page is a cursor of another query: keep every filter unchanged between pages".into()),
+                None => return Err("next_page is not a cursor this server issued".into()),
+            },
+        };
+        Ok(Self {
+            fingerprint,
+            offset,
+            page_size,
+            total,
+            sent,
+        })
+    }
+
+    fn range(&self) -> Range<usize> {
+        self.offset..(self.offset + self.page_size).min(self.total)
+    }
+
+    fn cursor_at(&self, offset: usize, nonce: u32) -> String {
+        Cursor {
+            fingerprint: self.fingerprint,
+            offset,
+            nonce,
+        }
+        .encode()
+    }
+
+    /// Renders the page, applying `fault` if it is a page-level one.
+    pub fn render<T: Serialize>(
+        &self,
+        fault: Option<&Fault>,
+        nonce: u32,
+        items: impl FnOnce(Range<usize>) -> Vec<T>,
+    ) -> Reply {
+        let range = self.range();
+        let page = match fault {
+            Some(Fault::EmptyPageWithCursor) => PageOut {
+                data: Vec::new(),
+                next_page: Some(self.cursor_at(self.offset, nonce)),
+            },
+            Some(Fault::RepeatCursor) if self.sent.is_some() => PageOut {
+                data: items(range),
+                next_page: self.sent.map(str::to_string),
+            },
+            _ => {
+                let next = (range.end < self.total).then(|| self.cursor_at(range.end, 0));
+                PageOut {
+                    data: items(range),
+                    next_page: next,
+                }
+            }
+        };
+        Reply::json(
+            200,
+            serde_json::to_string(&page).expect("pages always serialize"),
+        )
+    }
+}
+
+/// Parses a required RFC 3339 timestamp.
+pub(crate) fn timestamp(name: &str, value: Option<&str>) -> Result<DateTime<Utc>, Invalid> {
+    let value = value.ok_or_else(|| format!("{name} is required"))?;
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("{name} must be an RFC 3339 timestamp, got {value:?}"))
+}
+
+/// Checks a period moves forward.
+pub(crate) fn period(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<(), Invalid> {
+    if start >= end {
+        return Err("starting_on must be before ending_before".into());
+    }
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! The HTTP side: accepting connections on 127.0.0.1, checking the token,
+//! dispatching to a route, applying faults, logging.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+
+use crate::dataset::Dataset;
+use crate::faults::{Fault, Faults};
+use crate::log::{LoggedRequest, RequestLog};
+use crate::routes::{self, Reply};
+
+/// The largest request body the mock reads.
+const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// Everything a request handler reads.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub data: Dataset,
+    pub token: String,
+    pub usage_page_size: usize,
+    pub costs_default_limit: usize,
+    pub latency: Duration,
+    pub faults: Faults,
+    pub log: RequestLog,
+    pub nonce: AtomicU32,
+}
+
+/// The connection should be closed without an answer.
+#[derive(Debug)]
+pub(crate) struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Accepts connections until `shutdown` fires (or its sender is dropped);
+/// connections still open are then aborted.
+pub(crate) async fn run(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                connections.spawn(async move {
+                    let service = service_fn(move |request| handle(shared.clone(), request));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+                while connections.try_join_next().is_some() {}
+            }
+        }
+    }
+    connections.abort_all();
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Ok(respond(Reply::error(413, "the request body is too large"))),
+    };
+    let path = parts.uri.path().to_string();
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let authorization = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let authorized = authorization == Some(format!("Bearer {}", shared.token).as_str());
+    let mut entry = LoggedRequest {
+        method: parts.method.to_string(),
+        path: path.clone(),
+        query: query.clone(),
+        body: logged_body(&body),
+        authorization: authorization.map(|value| mask(value, authorized)),
+        status: 0,
+        fault: None,
+    };
+
+    let outcome = if !authorized {
+        Ok(Reply::error(401, "a valid bearer token is required"))
+    } else {
+        answer(&shared, &parts.method, &path, &query, &body, &mut entry).await
+    };
+    entry.status = outcome.as_ref().map_or(0, |reply| reply.status);
+    shared.log.push(entry);
+    outcome.map(respond)
+}
+
+/// Routes an authenticated request and applies its fault, if any.
+async fn answer(
+    shared: &Shared,
+    method: &http::Method,
+    path: &str,
+    query: &[(String, String)],
+    body: &[u8],
+    entry: &mut LoggedRequest,
+) -> Result<Reply, Dropped> {
+    enum Route<'a> {
+        Usage,
+        Costs(&'a str),
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let route = match segments.as_slice() {
+        ["v1", "usage"] if method == http::Method::POST => Route::Usage,
+        ["v1", "customers", id, "costs"] if method == http::Method::GET => Route::Costs(id),
+        ["v1", "usage"] | ["v1", "customers", _, "costs"] => {
+            return Ok(Reply::error(405, "method not allowed"));
+        }
+        _ => return Ok(Reply::error(404, &format!("no route for {method} {path}"))),
+    };
+
+    let fault = shared.faults.next();
+    entry.fault = fault.as_ref().map(Fault::label);
+    let mut wait = shared.latency;
+    if let Some(Fault::Delay(extra)) = &fault {
+        wait += *extra;
+    }
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+    match &fault {
+        Some(Fault::DropConnection) => return Err(Dropped),
+        Some(Fault::Status {
+            status,
+            headers,
+            body,
+        }) => {
+            return Ok(Reply {
+                status: *status,
+                headers: headers.clone(),
+                body: Bytes::from(body.clone()),
+            });
+        }
+        Some(Fault::MalformedBody(text)) => return Ok(Reply::json(200, text.clone())),
+        _ => {}
+    }
+
+    let nonce = shared.nonce.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+    let cursor = query
+        .iter()
+        .find(|(k, _)| k == "next_page")
+        .map(|(_, v)| v.as_str());
+    let mut reply = match route {
+        Route::Usage => routes::usage::list(
+            &shared.data,
+            shared.usage_page_size,
+            body,
+            cursor,
+            fault.as_ref(),
+            nonce,
+        ),
+        Route::Costs(id) => routes::costs::list(
+            &shared.data,
+            shared.costs_default_limit,
+            id,
+            query,
+            fault.as_ref(),
+            nonce,
+        ),
+    };
+    if matches!(fault, Some(Fault::TruncatedBody)) && reply.status == 200 {
+        reply.body = reply.body.slice(..reply.body.len() / 2);
+    }
+    Ok(reply)
+}
+
+fn respond(reply: Reply) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(reply.body));
+    *response.status_mut() =
+        http::StatusCode::from_u16(reply.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in reply.headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::try_from(name),
+            http::HeaderValue::try_from(value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+fn logged_body(body: &[u8]) -> Option<serde_json::Value> {
+    if body.is_empty() {
+        return None;
+    }
+    Some(
+        serde_json::from_slice(body).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(body).into_owned())
+        }),
+    )
+}
+
+/// `Bearer [valid]` / `Bearer [invalid]`: the scheme is kept, never the
+/// credential.
+fn mask(value: &str, valid: bool) -> String {
+    let scheme = value.split_whitespace().next().unwrap_or("");
+    if value.trim() == scheme {
+        return scheme.to_string();
+    }
+    format!("{scheme} [{}]", if valid { "valid" } else { "invalid" })
+}

@@ -1,0 +1,361 @@
+//! Endpoints, data and log of the mock.
+
+use chrono::{DateTime, Duration, Utc};
+use futures::TryStreamExt;
+use metronome_client::{Client, MetricFilter};
+use metronome_mock::{MockMetronome, PLATFORM_FEE, USD_CREDIT_TYPE};
+use serde_json::{Value, json};
+
+fn client(mock: &MockMetronome) -> Client {
+    Client::builder()
+        .bearer_token(mock.token())
+        .base_url(mock.base_url())
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
+fn t(text: &str) -> DateTime<Utc> {
+    text.parse().unwrap()
+}
+
+async fn raw(
+    mock: &MockMetronome,
+    method: &str,
+    path_and_query: &str,
+    body: Option<Value>,
+    token: Option<&str>,
+) -> (u16, Value) {
+    let http = reqwest::Client::new();
+    let url = format!("{}{path_and_query}", mock.base_url());
+    let mut request = match method {
+        "POST" => http.post(url),
+        _ => http.get(url),
+    };
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_usage_walk_returns_every_aggregate_of_the_dataset_once_in_order() {
+    let mock = MockMetronome::builder().usage_page_size(4).start().await;
+    let rows: Vec<_> = client(&mock)
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day")
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+
+    let data = mock.dataset();
+    let mut expected = Vec::new();
+    for customer in data.customers() {
+        for metric in data.metrics() {
+            for d in 0..7 {
+                let start = data.start() + Duration::days(d);
+                expected.push((
+                    customer.id,
+                    metric.id,
+                    start,
+                    data.usage(customer.id, metric.id, start, start + Duration::days(1)),
+                ));
+            }
+        }
+    }
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.customer_id,
+                r.billable_metric_id,
+                r.start_timestamp,
+                r.value,
+            )
+        })
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(mock.request_count(), 11, "42 rows in pages of 4");
+}
+
+#[tokio::test]
+async fn hour_day_and_none_windows_add_up() {
+    let mock = MockMetronome::start().await;
+    let client = client(&mock);
+    let customer = mock.dataset().customers()[1].id;
+    let metric = mock.dataset().metrics()[0].id;
+    let total = |window: &'static str| {
+        let request = client
+            .usage()
+            .list("2024-01-02T00:00:00Z", "2024-01-05T00:00:00Z", window)
+            .customer_id(customer)
+            .billable_metric(metric);
+        async move {
+            let rows: Vec<_> = request.stream().try_collect().await.unwrap();
+            (
+                rows.len(),
+                rows.iter().map(|r| r.value.unwrap()).sum::<f64>(),
+            )
+        }
+    };
+    let (hours, by_hour) = total("hour").await;
+    let (days, by_day) = total("DAY").await;
+    let (whole, by_none) = total("None").await;
+    assert_eq!((hours, days, whole), (72, 3, 1));
+    assert_eq!(by_hour, by_day);
+    assert_eq!(by_day, by_none);
+}
+
+#[tokio::test]
+async fn windows_outside_the_data_have_a_null_value() {
+    let mock = MockMetronome::start().await;
+    let rows: Vec<_> = client(&mock)
+        .usage()
+        .list("2024-01-07T00:00:00Z", "2024-01-09T00:00:00Z", "day")
+        .customer_id(mock.dataset().customers()[0].id)
+        .billable_metric(mock.dataset().metrics()[0].id)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(rows[0].value.is_some());
+    assert_eq!(rows[1].value, None);
+}
+
+#[tokio::test]
+async fn filters_and_group_by_with_null_for_an_unknown_value() {
+    let mock = MockMetronome::start().await;
+    let data = mock.dataset();
+    let (customer, metric) = (data.customers()[2].id, data.metrics()[1].id);
+    let rows: Vec<_> = client(&mock)
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z", "day")
+        .customer_ids([customer])
+        .billable_metric(
+            MetricFilter::new(metric)
+                .group_by("region")
+                .values(["eu-west", "us-east", "mars"]),
+        )
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        assert_eq!(
+            (row.customer_id, row.billable_metric_id),
+            (customer, metric)
+        );
+        let value = row.value.unwrap();
+        assert_eq!(row.groups["eu-west"], Some(value * 0.5));
+        assert_eq!(row.groups["us-east"], Some(value * 0.25));
+        assert_eq!(
+            row.groups["mars"], None,
+            "a value that matches nothing is null"
+        );
+    }
+}
+
+#[tokio::test]
+async fn costs_walk_every_day_with_limit_and_add_up() {
+    let mock = MockMetronome::start().await;
+    let customer = mock.dataset().customers()[0].id;
+    let days: Vec<_> = client(&mock)
+        .customers()
+        .list_costs(customer, "2024-01-01T00:00:00Z", "2024-01-10T00:00:00Z")
+        .limit(2)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 9);
+    assert_eq!(mock.request_count(), 5, "9 days in pages of 2");
+    assert!(
+        days[7].credit_types.is_empty() && days[8].credit_types.is_empty(),
+        "no data after 7 days"
+    );
+    let usd = &days[0].credit_types[&USD_CREDIT_TYPE.to_string()];
+    let lines: f64 = usd.line_item_breakdown.iter().map(|l| l.cost).sum();
+    assert_eq!(usd.cost, Some(lines));
+    assert!(
+        usd.line_item_breakdown
+            .iter()
+            .any(|l| l.group_key.as_deref() == Some("region")
+                && l.group_value.is_none()
+                && l.cost == PLATFORM_FEE)
+    );
+    let total: f64 = days
+        .iter()
+        .flat_map(|d| d.credit_types.values())
+        .filter_map(|c| c.cost)
+        .sum();
+    assert_eq!(
+        total,
+        mock.dataset().cost_total(
+            customer,
+            t("2024-01-01T00:00:00Z"),
+            t("2024-01-10T00:00:00Z")
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_last_page_carries_next_page_null() {
+    let mock = MockMetronome::start().await;
+    let (status, body) = raw(
+        &mock,
+        "POST",
+        "/v1/usage",
+        Some(json!({"starting_on": "2024-01-01T00:00:00Z", "ending_before": "2024-01-02T00:00:00Z", "window_size": "day"})),
+        Some(mock.token()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["next_page"], Value::Null);
+    assert!(body.as_object().unwrap().contains_key("next_page"));
+    assert_eq!(body["data"].as_array().unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn errors_are_the_apis() {
+    let mock = MockMetronome::start().await;
+    let token = Some(mock.token());
+    let customer = mock.dataset().customers()[0].id;
+    let usage = json!({"starting_on": "2024-01-01T00:00:00Z", "ending_before": "2024-01-02T00:00:00Z", "window_size": "day"});
+    let costs = |q: &str| {
+        format!(
+            "/v1/customers/{customer}/costs?starting_on=2024-01-01T00:00:00Z&ending_before=2024-01-02T00:00:00Z{q}"
+        )
+    };
+    let cases = [
+        raw(&mock, "POST", "/v1/usage", Some(usage.clone()), None).await,
+        raw(&mock, "POST", "/v1/usage", Some(usage.clone()), Some("wrong")).await,
+        raw(&mock, "POST", "/v1/usage", Some(json!({"window_size": "day"})), token).await,
+        raw(&mock, "POST", "/v1/usage", Some(json!({"starting_on": "2024-01-01T00:00:00Z", "ending_before": "2024-01-02T00:00:00Z", "window_size": "week"})), token).await,
+        raw(&mock, "POST", "/v1/usage", Some(json!({"starting_on": "2024-01-01T05:00:00Z", "ending_before": "2024-01-02T00:00:00Z", "window_size": "day"})), token).await,
+        raw(&mock, "POST", "/v1/usage?next_page=forged", Some(usage.clone()), token).await,
+        raw(&mock, "GET", &costs("&limit=0"), None, token).await,
+        raw(&mock, "GET", &costs("&limit=101"), None, token).await,
+        raw(&mock, "GET", &costs("").replace("starting_on=2024-01-01T00:00:00Z&", ""), None, token).await,
+        raw(&mock, "GET", "/v1/customers/00000000-0000-4000-8000-000000000000/costs?starting_on=2024-01-01T00:00:00Z&ending_before=2024-01-02T00:00:00Z", None, token).await,
+        raw(&mock, "GET", "/v1/nothing-here", None, token).await,
+    ];
+    let statuses: Vec<u16> = cases.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses,
+        [401, 401, 400, 400, 400, 400, 400, 400, 400, 404, 404]
+    );
+    for (_, body) in &cases {
+        assert!(
+            body["message"].is_string(),
+            "every error has a message: {body}"
+        );
+    }
+    insta::assert_snapshot!(
+        cases
+            .iter()
+            .map(|(s, b)| format!("{s} {}", b["message"]))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[tokio::test]
+async fn a_cursor_only_works_for_the_query_that_made_it() {
+    let mock = MockMetronome::builder().usage_page_size(2).start().await;
+    let client = client(&mock);
+    let first = client
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day")
+        .send()
+        .await
+        .unwrap();
+    let cursor = first.next_page.unwrap();
+    let err = client
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z", "day")
+        .next_page(cursor)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert!(
+        err.to_string().contains("keep every filter unchanged"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_log_records_requests_with_the_token_masked() {
+    let mock = MockMetronome::start().await;
+    let customer = mock.dataset().customers()[0].id;
+    client(&mock)
+        .customers()
+        .list_costs(customer, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")
+        .limit(5)
+        .send()
+        .await
+        .unwrap();
+    raw(
+        &mock,
+        "POST",
+        "/v1/usage",
+        Some(json!({"window_size": "day"})),
+        Some("not-the-token"),
+    )
+    .await;
+
+    let log = mock.requests();
+    assert_eq!(log.len(), 2);
+    assert_eq!((log[0].method.as_str(), log[0].status), ("GET", 200));
+    assert_eq!(log[0].path, format!("/v1/customers/{customer}/costs"));
+    assert_eq!(log[0].query_param("limit"), Some("5"));
+    assert_eq!(
+        log[0].query_param("starting_on"),
+        Some("2024-01-01T00:00:00Z")
+    );
+    assert_eq!(log[0].authorization.as_deref(), Some("Bearer [valid]"));
+    assert_eq!(log[1].body, Some(json!({"window_size": "day"})));
+    assert_eq!(
+        (log[1].status, log[1].authorization.as_deref()),
+        (401, Some("Bearer [invalid]"))
+    );
+    let everything = format!("{log:?}");
+    assert!(!everything.contains(mock.token()) && !everything.contains("not-the-token"));
+}
+
+#[tokio::test]
+async fn a_dataset_can_be_large_without_costing_memory() {
+    let mock = MockMetronome::builder()
+        .customers(1000)
+        .metrics(10)
+        .days(365)
+        .start()
+        .await;
+    let page = client(&mock)
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z", "day")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.data.len(), 100);
+    assert!(
+        page.next_page.is_some(),
+        "3.65 million aggregates, 36,500 pages"
+    );
+}
+
+#[tokio::test]
+async fn dropping_the_mock_stops_the_server() {
+    let mock = MockMetronome::start().await;
+    let addr = mock.addr();
+    drop(mock);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
