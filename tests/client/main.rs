@@ -4,6 +4,8 @@
 
 mod errors;
 mod pagination;
+mod partitions;
+mod prefetch;
 mod requests;
 mod retries;
 mod security;

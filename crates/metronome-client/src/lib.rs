@@ -60,7 +60,7 @@ pub use args::{IntoId, IntoTimestamp, IntoWindowSize};
 pub use client::{BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_VAR};
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RequestContext};
 pub use page::Page;
-pub use pagination::{ItemStream, PageStream};
+pub use pagination::{DEFAULT_PREFETCH, ItemStream, PageStream, Partitioned};
 pub use resources::customers::{Customers, ListCustomerCosts};
 pub use resources::usage::{ListUsage, MetricFilter, Usage};
 pub use retry::RetryPolicy;

@@ -15,12 +15,22 @@
 //!   [`Error::RepeatedCursor`] after the page that returned it;
 //! - [`max_pages`](crate::resources) ends the walk early, without error;
 //! - an error ends the walk, after being yielded once, with the page it
-//!   happened on in its [`RequestContext`](crate::RequestContext).
+//!   happened on in its [`RequestContext`](crate::RequestContext);
+//! - with a prefetch depth `n > 0`, a task runs the same walk up to `n`
+//!   pages ahead of the caller (the next cursor is known as soon as a page
+//!   arrives), so the network works while the caller does; it never
+//!   fetches a page the sequential walk would not, and dropping the stream
+//!   aborts it and the request in flight;
+//! - a partitioned walk runs several walks at once (each with all of the
+//!   above) and merges their pages as they come.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
+
+use tokio::sync::Semaphore;
 
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
@@ -43,14 +53,62 @@ pub(crate) trait PageQuery: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Page<Self::Item>, Error>>;
 }
 
-/// Where a walk starts and how far it may go.
-#[derive(Debug, Clone, Default)]
+/// The prefetch depth of walks that do not set one: one page ahead, which
+/// hides a round trip behind the caller's work (see BENCHMARKS.md).
+pub const DEFAULT_PREFETCH: usize = 1;
+
+/// Where a walk starts, how far it may go, how far it runs ahead.
+#[derive(Debug, Clone)]
 pub(crate) struct WalkLimits {
     /// Resume from this cursor instead of the first page.
     pub start: Option<String>,
     /// Stop after this many pages.
     pub max_pages: Option<u64>,
+    /// Pages fetched ahead of the caller (0: fetch on demand).
+    pub prefetch: usize,
 }
+
+impl Default for WalkLimits {
+    fn default() -> Self {
+        Self {
+            start: None,
+            max_pages: None,
+            prefetch: DEFAULT_PREFETCH,
+        }
+    }
+}
+
+/// Gives a request builder with a `limits: WalkLimits` field the setters
+/// every paginated operation shares: `next_page`, `max_pages`, `prefetch`.
+macro_rules! walk_options {
+    ($builder:ty) => {
+        impl $builder {
+            /// Starts at this cursor (a `next_page` from an earlier page)
+            /// instead of the first page.
+            pub fn next_page(mut self, cursor: impl Into<String>) -> Self {
+                self.limits.start = Some(cursor.into());
+                self
+            }
+
+            /// `pages()` and `stream()` stop after this many pages, without
+            /// an error.
+            pub fn max_pages(mut self, pages: u64) -> Self {
+                self.limits.max_pages = Some(pages);
+                self
+            }
+
+            /// How many pages `pages()` and `stream()` fetch ahead of the
+            /// caller (default 1; 0 fetches each page only when asked for).
+            /// Needs a tokio runtime, which runs the look-ahead as a task.
+            pub fn prefetch(mut self, pages: usize) -> Self {
+                self.limits.prefetch = pages;
+                self
+            }
+        }
+    };
+}
+
+pub(crate) use walk_options;
 
 /// The state of one walk between pages.
 struct Walk<Q> {
@@ -114,6 +172,56 @@ impl<Q: PageQuery> Walk<Q> {
     }
 }
 
+fn sequential<Q: PageQuery>(walk: Walk<Q>) -> BoxStream<'static, Result<Page<Q::Item>, Error>> {
+    stream::unfold(walk, |mut walk| async move {
+        let next = walk.next().await?;
+        Some((next, walk))
+    })
+    .boxed()
+}
+
+/// Runs `walk` in a task, at most `depth` pages ahead of the consumer: the
+/// task takes a permit before each fetch, the consumer gives one back for
+/// each page it takes. The task starts on the first poll and is aborted,
+/// with its request in flight, when the stream is dropped.
+fn prefetching<Q: PageQuery>(
+    walk: Walk<Q>,
+    depth: usize,
+) -> BoxStream<'static, Result<Page<Q::Item>, Error>> {
+    stream::once(async move {
+        let (pages, received) = tokio::sync::mpsc::unbounded_channel();
+        let permits = Arc::new(Semaphore::new(depth));
+        let producer_permits = permits.clone();
+        let producer = tokio::spawn(async move {
+            let mut walk = walk;
+            while let Ok(permit) = producer_permits.acquire().await {
+                permit.forget();
+                let Some(page) = walk.next().await else { break };
+                if pages.send(page).is_err() {
+                    break;
+                }
+            }
+        });
+        let state = (received, permits, AbortOnDrop(producer));
+        stream::unfold(state, |(mut received, permits, producer)| async move {
+            let page = received.recv().await?;
+            permits.add_permits(1);
+            Some((page, (received, permits, producer)))
+        })
+    })
+    .flatten()
+    .boxed()
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn cursor_hash(cursor: &str) -> u64 {
     BuildHasherDefault::<DefaultHasher>::default().hash_one(cursor)
 }
@@ -133,14 +241,29 @@ impl<T: Send + 'static> PageStream<T> {
         query: Result<Q, Error>,
         limits: WalkLimits,
     ) -> Self {
+        let depth = limits.prefetch;
         let inner = match query {
-            Ok(query) => stream::unfold(Walk::new(client, query, limits), |mut walk| async move {
-                let next = walk.next().await?;
-                Some((next, walk))
-            })
-            .boxed(),
+            Ok(query) if depth == 0 => sequential(Walk::new(client, query, limits)),
+            Ok(query) => prefetching(Walk::new(client, query, limits), depth),
             Err(error) => stream::once(async move { Err(error) }).boxed(),
         };
+        Self { inner }
+    }
+
+    /// The pages of several walks, run `concurrency` at a time and merged
+    /// in the order pages arrive. The first error ends the merged stream
+    /// (and drops the other walks).
+    pub(crate) fn merge(walks: Vec<PageStream<T>>, concurrency: usize) -> Self {
+        let merged = stream::iter(walks).flatten_unordered(concurrency.max(1));
+        let inner = merged
+            .scan(false, |failed, item| {
+                let next = (!*failed).then(|| {
+                    *failed = item.is_err();
+                    item
+                });
+                futures::future::ready(next)
+            })
+            .boxed();
         Self { inner }
     }
 
@@ -187,5 +310,67 @@ impl<T> Stream for ItemStream<T> {
 impl<T> std::fmt::Debug for ItemStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ItemStream").finish_non_exhaustive()
+    }
+}
+
+/// Several walks of one list, run concurrently and merged: built by
+/// `partition_by_*` methods such as
+/// [`ListUsage::partition_by_customers`](crate::ListUsage::partition_by_customers).
+#[must_use = "a partitioned walk does nothing until streamed"]
+pub struct Partitioned<T> {
+    walks: Result<Vec<PageStream<T>>, Error>,
+    concurrency: Option<usize>,
+}
+
+impl<T: Send + 'static> Partitioned<T> {
+    pub(crate) fn new(walks: Result<Vec<PageStream<T>>, Error>) -> Self {
+        Self {
+            walks,
+            concurrency: None,
+        }
+    }
+
+    /// How many partitions are walked at once (default: all of them).
+    pub fn concurrency(mut self, walks: usize) -> Self {
+        self.concurrency = Some(walks.max(1));
+        self
+    }
+
+    /// How many partitions there are (0 when the request is invalid).
+    pub fn len(&self) -> usize {
+        self.walks.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Whether there is no partition (an invalid request).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every page of every partition, as they arrive. The first error ends
+    /// the stream.
+    pub fn pages(self) -> PageStream<T> {
+        match self.walks {
+            Ok(walks) => {
+                let concurrency = self.concurrency.unwrap_or(walks.len());
+                PageStream::merge(walks, concurrency)
+            }
+            Err(error) => PageStream {
+                inner: stream::once(async move { Err(error) }).boxed(),
+            },
+        }
+    }
+
+    /// Every item of every partition, as pages arrive.
+    pub fn stream(self) -> ItemStream<T> {
+        self.pages().items()
+    }
+}
+
+impl<T> std::fmt::Debug for Partitioned<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Partitioned")
+            .field("partitions", &self.walks.as_ref().map(Vec::len))
+            .field("concurrency", &self.concurrency)
+            .finish()
     }
 }

@@ -7,7 +7,7 @@ use metronome_api::types::CustomerCostWindow;
 use uuid::Uuid;
 
 use crate::args::{self, IntoId, IntoTimestamp};
-use crate::pagination::{PageQuery, WalkLimits};
+use crate::pagination::{PageQuery, WalkLimits, walk_options};
 use crate::resources::fetch_page;
 use crate::{Client, Error, ItemStream, Page, PageStream};
 
@@ -78,25 +78,13 @@ pub struct ListCustomerCosts {
     limits: WalkLimits,
 }
 
+walk_options!(ListCustomerCosts);
+
 impl ListCustomerCosts {
     /// At most this many days per page, from 1 to 100; anything else fails
     /// before a request is sent.
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
-        self
-    }
-
-    /// Starts at this cursor (a `next_page` from an earlier page) instead
-    /// of the first page.
-    pub fn next_page(mut self, cursor: impl Into<String>) -> Self {
-        self.limits.start = Some(cursor.into());
-        self
-    }
-
-    /// [`pages`](ListCustomerCosts::pages) and
-    /// [`stream`](ListCustomerCosts::stream) stop after this many pages.
-    pub fn max_pages(mut self, pages: u64) -> Self {
-        self.limits.max_pages = Some(pages);
         self
     }
 

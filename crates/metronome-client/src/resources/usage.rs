@@ -6,9 +6,9 @@ use metronome_api::types::{self, UsageAggregate, WindowSize};
 use uuid::Uuid;
 
 use crate::args::{self, IntoId, IntoTimestamp, IntoWindowSize};
-use crate::pagination::{PageQuery, WalkLimits};
+use crate::pagination::{PageQuery, WalkLimits, walk_options};
 use crate::resources::fetch_page;
-use crate::{Client, Error, ItemStream, Page, PageStream};
+use crate::{Client, Error, ItemStream, Page, PageStream, Partitioned};
 
 /// The most values one `group_by` may list.
 const MAX_GROUP_VALUES: usize = 200;
@@ -178,6 +178,8 @@ pub struct ListUsage {
     limits: WalkLimits,
 }
 
+walk_options!(ListUsage);
+
 impl ListUsage {
     /// Only these customers (at least one). Without it, every customer.
     pub fn customer_ids<I>(mut self, ids: I) -> Self
@@ -203,20 +205,6 @@ impl ListUsage {
         self.billable_metrics
             .get_or_insert_with(Vec::new)
             .push(metric.into());
-        self
-    }
-
-    /// Starts at this cursor (a `next_page` from an earlier page) instead
-    /// of the first page.
-    pub fn next_page(mut self, cursor: impl Into<String>) -> Self {
-        self.limits.start = Some(cursor.into());
-        self
-    }
-
-    /// [`pages`](ListUsage::pages) and [`stream`](ListUsage::stream) stop
-    /// after this many pages.
-    pub fn max_pages(mut self, pages: u64) -> Self {
-        self.limits.max_pages = Some(pages);
         self
     }
 
@@ -274,6 +262,79 @@ impl ListUsage {
     /// Every usage aggregate across pages, fetched lazily.
     pub fn stream(self) -> ItemStream<UsageAggregate> {
         self.pages().items()
+    }
+
+    /// Splits the walk into `partitions` walks over chunks of the
+    /// [`customer_ids`](ListUsage::customer_ids) (which must be set), run
+    /// concurrently. Every aggregate arrives exactly once, in no
+    /// particular order across partitions.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn run(client: metronome_client::Client, customers: Vec<uuid::Uuid>) -> Result<(), metronome_client::Error> {
+    /// let rows: Vec<_> = client
+    ///     .usage()
+    ///     .list("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "day")
+    ///     .customer_ids(customers)
+    ///     .partition_by_customers(4)
+    ///     .stream()
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn partition_by_customers(self, partitions: usize) -> Partitioned<UsageAggregate> {
+        let split = || -> Result<Vec<ListUsage>, Error> {
+            let query = self.query()?;
+            if query.body.customer_ids.is_empty() {
+                return Err(Error::InvalidRequest(
+                    "partition_by_customers needs customer_ids to split; use partition_by_time otherwise".into(),
+                ));
+            }
+            let ids = query.body.customer_ids;
+            let size = ids.len().div_ceil(partitions.max(1));
+            Ok(ids
+                .chunks(size)
+                .map(|chunk| ListUsage {
+                    customer_ids: Some(chunk.iter().copied().map(Ok).collect()),
+                    ..self.clone()
+                })
+                .collect())
+        };
+        Partitioned::new(split().map(|parts| parts.into_iter().map(ListUsage::pages).collect()))
+    }
+
+    /// Splits the walk into `partitions` walks over consecutive runs of
+    /// whole days of the period, run concurrently. Every aggregate arrives
+    /// exactly once, in no particular order across partitions. A
+    /// `window_size` of `none` (one window for the whole period) cannot be
+    /// split.
+    pub fn partition_by_time(self, partitions: usize) -> Partitioned<UsageAggregate> {
+        let split = || -> Result<Vec<ListUsage>, Error> {
+            let query = self.query()?;
+            if query.body.window_size == WindowSize::None {
+                return Err(Error::InvalidRequest(
+                    "a window_size of none is one window for the whole period: it cannot be split by time".into(),
+                ));
+            }
+            let (start, end) = (query.body.starting_on, query.body.ending_before);
+            let days = (end - start).num_days().max(1).unsigned_abs();
+            let per_part =
+                i64::try_from(days.div_ceil(partitions.max(1) as u64)).unwrap_or(i64::MAX);
+            let mut parts = Vec::new();
+            let mut from = start;
+            while from < end {
+                let to = (from + chrono::Duration::days(per_part)).min(end);
+                parts.push(ListUsage {
+                    starting_on: Ok(from),
+                    ending_before: Ok(to),
+                    ..self.clone()
+                });
+                from = to;
+            }
+            Ok(parts)
+        };
+        Partitioned::new(split().map(|parts| parts.into_iter().map(ListUsage::pages).collect()))
     }
 }
 
