@@ -7,7 +7,12 @@ use metronome_client::{Client, Error, types::UsageAggregate};
 use metronome_mock::{Fault, MockMetronome};
 
 fn client(mock: &MockMetronome) -> Client {
-    Client::builder().bearer_token(mock.token()).base_url(mock.base_url()).max_retries(0).build().unwrap()
+    Client::builder()
+        .bearer_token(mock.token())
+        .base_url(mock.base_url())
+        .max_retries(0)
+        .build()
+        .unwrap()
 }
 
 fn key(row: &UsageAggregate) -> (uuid::Uuid, uuid::Uuid, chrono::DateTime<chrono::Utc>) {
@@ -22,10 +27,21 @@ async fn sorted(stream: metronome_client::ItemStream<UsageAggregate>) -> Vec<Usa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_customers_every_item_exactly_once() {
-    let mock = MockMetronome::builder().customers(10).metrics(2).days(14).usage_page_size(7).start().await;
+    let mock = MockMetronome::builder()
+        .customers(10)
+        .metrics(2)
+        .days(14)
+        .usage_page_size(7)
+        .start()
+        .await;
     let ids: Vec<_> = mock.dataset().customers().iter().map(|c| c.id).collect();
     let client = client(&mock);
-    let list = || client.usage().list("2024-01-01T00:00:00Z", "2024-01-15T00:00:00Z", "day").customer_ids(ids.clone());
+    let list = || {
+        client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-01-15T00:00:00Z", "day")
+            .customer_ids(ids.clone())
+    };
 
     let whole = sorted(list().stream()).await;
     let partitioned = list().partition_by_customers(4);
@@ -38,9 +54,19 @@ async fn by_customers_every_item_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_time_every_item_exactly_once_with_hourly_windows() {
-    let mock = MockMetronome::builder().customers(3).metrics(1).days(10).usage_page_size(50).start().await;
+    let mock = MockMetronome::builder()
+        .customers(3)
+        .metrics(1)
+        .days(10)
+        .usage_page_size(50)
+        .start()
+        .await;
     let client = client(&mock);
-    let list = || client.usage().list("2024-01-01T00:00:00Z", "2024-01-11T00:00:00Z", "hour");
+    let list = || {
+        client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-01-11T00:00:00Z", "hour")
+    };
 
     let whole = sorted(list().stream()).await;
     let partitioned = list().partition_by_time(4);
@@ -51,7 +77,13 @@ async fn by_time_every_item_exactly_once_with_hourly_windows() {
     assert_eq!(parts, whole);
     for request in mock.requests() {
         let body = request.body.unwrap();
-        assert!(body["starting_on"].as_str().unwrap().ends_with("T00:00:00Z"), "partitions start at midnight");
+        assert!(
+            body["starting_on"]
+                .as_str()
+                .unwrap()
+                .ends_with("T00:00:00Z"),
+            "partitions start at midnight"
+        );
     }
 }
 
@@ -59,19 +91,33 @@ async fn by_time_every_item_exactly_once_with_hourly_windows() {
 async fn what_cannot_be_split_is_an_invalid_request() {
     let mock = MockMetronome::start().await;
     let client = client(&mock);
-    let no_ids = client.usage().list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day").partition_by_customers(2);
-    let none = client.usage().list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "none").partition_by_time(2);
+    let no_ids = client
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day")
+        .partition_by_customers(2);
+    let none = client
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "none")
+        .partition_by_time(2);
     for walk in [no_ids, none] {
         assert!(walk.is_empty());
         let results: Vec<_> = walk.stream().collect().await;
-        assert!(matches!(results.as_slice(), [Err(Error::InvalidRequest(_))]), "{results:?}");
+        assert!(
+            matches!(results.as_slice(), [Err(Error::InvalidRequest(_))]),
+            "{results:?}"
+        );
     }
     assert_eq!(mock.request_count(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_error_in_one_partition_ends_the_merged_stream() {
-    let mock = MockMetronome::builder().days(28).usage_page_size(5).latency(Duration::from_millis(2)).start().await;
+    let mock = MockMetronome::builder()
+        .days(28)
+        .usage_page_size(5)
+        .latency(Duration::from_millis(2))
+        .start()
+        .await;
     mock.faults().push(Fault::status(400));
     let results: Vec<_> = client(&mock)
         .usage()
@@ -82,5 +128,8 @@ async fn an_error_in_one_partition_ends_the_merged_stream() {
         .await;
     let errors = results.iter().filter(|r| r.is_err()).count();
     assert_eq!(errors, 1);
-    assert!(results.last().unwrap().is_err(), "the error is the last thing the stream yields");
+    assert!(
+        results.last().unwrap().is_err(),
+        "the error is the last thing the stream yields"
+    );
 }

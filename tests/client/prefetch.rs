@@ -8,11 +8,18 @@ use metronome_client::{Client, Error};
 use metronome_mock::{Fault, MockMetronome};
 
 fn client(mock: &MockMetronome) -> Client {
-    Client::builder().bearer_token(mock.token()).base_url(mock.base_url()).max_retries(0).build().unwrap()
+    Client::builder()
+        .bearer_token(mock.token())
+        .base_url(mock.base_url())
+        .max_retries(0)
+        .build()
+        .unwrap()
 }
 
 fn week(client: &Client) -> metronome_client::ListUsage {
-    client.usage().list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day")
+    client
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day")
 }
 
 /// Lets a background task run without polling the stream.
@@ -30,9 +37,17 @@ async fn depth_1_fetches_the_next_page_while_the_caller_holds_this_one() {
     let first = pages.try_next().await.unwrap().unwrap();
     assert_eq!(first.data.len(), 10);
     idle().await;
-    assert_eq!(mock.request_count(), 2, "page 2 was fetched while the caller held page 1");
+    assert_eq!(
+        mock.request_count(),
+        2,
+        "page 2 was fetched while the caller held page 1"
+    );
     idle().await;
-    assert_eq!(mock.request_count(), 2, "and not page 3: one page ahead at most");
+    assert_eq!(
+        mock.request_count(),
+        2,
+        "and not page 3: one page ahead at most"
+    );
 
     pages.try_next().await.unwrap().unwrap();
     idle().await;
@@ -51,30 +66,70 @@ async fn depth_2_runs_two_pages_ahead() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn look_ahead_stops_at_the_last_page_and_at_max_pages() {
     let mock = MockMetronome::builder().usage_page_size(10).start().await;
-    let all: Vec<_> = week(&client(&mock)).prefetch(3).pages().try_collect().await.unwrap();
+    let all: Vec<_> = week(&client(&mock))
+        .prefetch(3)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
     idle().await;
-    assert_eq!((all.len(), mock.request_count()), (5, 5), "no request past the last page");
+    assert_eq!(
+        (all.len(), mock.request_count()),
+        (5, 5),
+        "no request past the last page"
+    );
 
     let mock = MockMetronome::builder().usage_page_size(10).start().await;
-    let two: Vec<_> = week(&client(&mock)).prefetch(3).max_pages(2).pages().try_collect().await.unwrap();
+    let two: Vec<_> = week(&client(&mock))
+        .prefetch(3)
+        .max_pages(2)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
     idle().await;
-    assert_eq!((two.len(), mock.request_count()), (2, 2), "no request past max_pages");
+    assert_eq!(
+        (two.len(), mock.request_count()),
+        (2, 2),
+        "no request past max_pages"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_depth_delivers_the_same_items_and_errors() {
     let mock = MockMetronome::builder().usage_page_size(4).start().await;
-    let reference: Vec<_> = week(&client(&mock)).prefetch(0).stream().try_collect().await.unwrap();
+    let reference: Vec<_> = week(&client(&mock))
+        .prefetch(0)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
     for depth in [1, 2, 5] {
         mock.faults().push(Fault::EmptyPageWithCursor);
-        let rows: Vec<_> = week(&client(&mock)).prefetch(depth).stream().try_collect().await.unwrap();
+        let rows: Vec<_> = week(&client(&mock))
+            .prefetch(depth)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
         assert_eq!(rows, reference, "depth {depth}");
     }
 
     let first = week(&client(&mock)).send().await.unwrap();
     mock.faults().persist(Fault::RepeatCursor);
-    let results: Vec<_> = week(&client(&mock)).next_page(first.next_page.unwrap()).prefetch(2).pages().collect().await;
-    assert!(matches!(results.as_slice(), [Ok(_), Err(Error::RepeatedCursor { page: 1, .. })]), "{results:?}");
+    let results: Vec<_> = week(&client(&mock))
+        .next_page(first.next_page.unwrap())
+        .prefetch(2)
+        .pages()
+        .collect()
+        .await;
+    assert!(
+        matches!(
+            results.as_slice(),
+            [Ok(_), Err(Error::RepeatedCursor { page: 1, .. })]
+        ),
+        "{results:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,5 +142,8 @@ async fn dropping_the_stream_cancels_the_look_ahead() {
     drop(pages);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let requests = mock.request_count();
-    assert!(requests <= 2, "page 3 is never asked for after the drop ({requests} requests)");
+    assert!(
+        requests <= 2,
+        "page 3 is never asked for after the drop ({requests} requests)"
+    );
 }

@@ -359,3 +359,42 @@ async fn dropping_the_mock_stops_the_server() {
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn prerendered_pages_are_the_same_pages_and_faults_still_apply() {
+    let plain = MockMetronome::builder().usage_page_size(5).start().await;
+    let cached = MockMetronome::builder()
+        .usage_page_size(5)
+        .prerender(true)
+        .start()
+        .await;
+    let walk = |mock: &MockMetronome| {
+        let client = client(mock);
+        async move {
+            let rows: Vec<_> = client
+                .usage()
+                .list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day")
+                .stream()
+                .try_collect()
+                .await
+                .unwrap();
+            rows
+        }
+    };
+    let reference = walk(&plain).await;
+    assert_eq!(walk(&cached).await, reference, "first walk renders");
+    assert_eq!(
+        walk(&cached).await,
+        reference,
+        "second walk is served from memory"
+    );
+    cached
+        .faults()
+        .push(metronome_mock::Fault::EmptyPageWithCursor);
+    assert_eq!(
+        walk(&cached).await,
+        reference,
+        "page faults bypass the cache"
+    );
+    assert!(cached.busy_time() > std::time::Duration::ZERO);
+}

@@ -346,15 +346,9 @@ impl Error {
             | Generated::InvalidUpgrade(source)
             | Generated::ResponseBodyError(source) => transport(context, source),
             Generated::ErrorResponse(value) => {
-                let body = recorded.map(|r| r.body).unwrap_or_default();
+                let (headers, body) = recorded.map(|r| (r.headers, r.body)).unwrap_or_default();
                 let message = Some(value.message.clone());
-                api(
-                    context,
-                    value.status(),
-                    value.headers().clone(),
-                    body,
-                    message,
-                )
+                api(context, value.status(), headers, body, message)
             }
             Generated::UnexpectedResponse(response) => {
                 let (headers, body) = recorded.map(|r| (r.headers, r.body)).unwrap_or_default();

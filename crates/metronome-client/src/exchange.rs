@@ -15,7 +15,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 tokio::task_local! {
-    static EXCHANGE: RefCell<Exchange>;
+    // Boxed: tokio swaps the value in and out on every poll of the call.
+    static EXCHANGE: RefCell<Box<Exchange>>;
 }
 
 /// The facts of one call (all attempts of one request).
@@ -41,9 +42,9 @@ pub(crate) struct Recorded {
 /// recorded while it ran.
 pub(crate) async fn record<F: Future>(call: F) -> (F::Output, Exchange) {
     EXCHANGE
-        .scope(RefCell::new(Exchange::default()), async {
+        .scope(RefCell::new(Box::default()), async {
             let output = call.await;
-            let exchange = EXCHANGE.with(|cell| cell.take());
+            let exchange = EXCHANGE.with(|cell| std::mem::take(&mut **cell.borrow_mut()));
             (output, exchange)
         })
         .await

@@ -245,7 +245,8 @@ impl RetryTransport {
         if response.content_length().is_some_and(|n| n > cap) {
             return Attempt::TooLarge(status, headers);
         }
-        let mut body = BytesMut::new();
+        let expected = response.content_length().unwrap_or(0).min(cap);
+        let mut body = BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
@@ -307,11 +308,10 @@ impl RetryTransport {
                     bytes = recorded.body.len(),
                     "metronome: response"
                 );
-                let response = rebuild(
-                    recorded.status,
-                    recorded.headers.clone(),
-                    recorded.body.clone(),
-                );
+                // The generated code reads only the status and the body; the
+                // headers stay in the exchange, the one copy every page and
+                // error takes them from.
+                let response = rebuild(recorded.status, HeaderMap::new(), recorded.body.clone());
                 exchange::note(|e| e.response = Some(recorded));
                 Ok(response)
             }

@@ -111,6 +111,17 @@ impl MockMetronome {
     pub fn clear_requests(&self) {
         self.shared.log.clear();
     }
+
+    /// Time spent building answers (pages, errors) so far, configured
+    /// latency and delays excluded: divided by [`request_count`](Self::request_count),
+    /// the server's own cost per request.
+    pub fn busy_time(&self) -> Duration {
+        Duration::from_nanos(
+            self.shared
+                .busy_nanos
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
 }
 
 impl Drop for MockMetronome {
@@ -131,6 +142,7 @@ pub struct MockBuilder {
     costs_default_limit: usize,
     latency: Duration,
     log_capacity: usize,
+    prerender: bool,
 }
 
 impl Default for MockBuilder {
@@ -142,6 +154,7 @@ impl Default for MockBuilder {
             costs_default_limit: 20,
             latency: Duration::ZERO,
             log_capacity: 100_000,
+            prerender: false,
         }
     }
 }
@@ -209,6 +222,14 @@ impl MockBuilder {
         self
     }
 
+    /// Keeps every page it renders and serves it again from memory
+    /// (default off). For benchmarks, where the server must cost next to
+    /// nothing; memory grows with every distinct page served.
+    pub fn prerender(mut self, on: bool) -> Self {
+        self.prerender = on;
+        self
+    }
+
     /// Starts the mock on 127.0.0.1 on an ephemeral port.
     ///
     /// # Panics
@@ -230,6 +251,8 @@ impl MockBuilder {
             faults: Faults::default(),
             log: log::RequestLog::new(self.log_capacity),
             nonce: Default::default(),
+            cache: self.prerender.then(Default::default),
+            busy_nanos: Default::default(),
         });
         let (shutdown, stopped) = oneshot::channel();
         let task = tokio::spawn(server::run(listener, shared.clone(), stopped));

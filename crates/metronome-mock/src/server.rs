@@ -2,8 +2,9 @@
 //! dispatching to a route, applying faults, logging.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -34,6 +35,9 @@ pub(crate) struct Shared {
     pub faults: Faults,
     pub log: RequestLog,
     pub nonce: AtomicU32,
+    pub cache: Option<routes::PageCache>,
+    /// Nanoseconds spent answering, latency and delays excluded.
+    pub busy_nanos: AtomicU64,
 }
 
 /// The connection should be closed without an answer.
@@ -169,7 +173,9 @@ async fn answer(
         _ => {}
     }
 
+    let started = Instant::now();
     let nonce = shared.nonce.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+    let cache = shared.cache.as_ref();
     let cursor = query
         .iter()
         .find(|(k, _)| k == "next_page")
@@ -182,6 +188,7 @@ async fn answer(
             cursor,
             fault.as_ref(),
             nonce,
+            cache,
         ),
         Route::Costs(id) => routes::costs::list(
             &shared.data,
@@ -190,11 +197,15 @@ async fn answer(
             query,
             fault.as_ref(),
             nonce,
+            cache,
         ),
     };
     if matches!(fault, Some(Fault::TruncatedBody)) && reply.status == 200 {
         reply.body = reply.body.slice(..reply.body.len() / 2);
     }
+    shared
+        .busy_nanos
+        .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
     Ok(reply)
 }
 

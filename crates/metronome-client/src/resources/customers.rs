@@ -161,7 +161,7 @@ impl PageQuery for CostsQuery {
         if let Some(cursor) = cursor {
             call = call.next_page(cursor);
         }
-        Box::pin(fetch_page(Self::OPERATION, call.send(), |r| {
+        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
             (r.data, r.next_page)
         }))
     }

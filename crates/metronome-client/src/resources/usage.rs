@@ -357,7 +357,7 @@ impl PageQuery for UsageQuery {
         if let Some(cursor) = cursor {
             call = call.next_page(cursor);
         }
-        Box::pin(fetch_page(Self::OPERATION, call.send(), |r| {
+        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
             (r.data, r.next_page)
         }))
     }

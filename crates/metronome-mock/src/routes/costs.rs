@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::{PagePlan, Reply, period, timestamp};
+use super::{PageCache, PagePlan, Reply, period, timestamp};
 use crate::dataset::{Dataset, GROUP_KEY, USD_CREDIT_TYPE, USD_NAME};
 use crate::faults::Fault;
 use crate::wire::{CostDayOut, CreditTypeOut, LineItemOut};
@@ -26,6 +26,7 @@ pub(crate) fn list(
     query: &[(String, String)],
     fault: Option<&Fault>,
     nonce: u32,
+    cache: Option<&PageCache>,
 ) -> Reply {
     let Ok(customer_id) = Uuid::parse_str(customer) else {
         return Reply::error(400, "customer_id must be a uuid");
@@ -64,7 +65,7 @@ pub(crate) fn list(
         Ok(plan) => plan,
         Err(message) => return Reply::error(400, &message),
     };
-    plan.render(fault, nonce, |range| {
+    plan.render(fault, nonce, cache, |range| {
         range
             .map(|d| day(data, customer, first_day + Duration::days(d as i64)))
             .collect()

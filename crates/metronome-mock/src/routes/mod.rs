@@ -34,6 +34,21 @@ impl Reply {
     pub fn error(status: u16, message: &str) -> Self {
         Self::json(status, error_body(message))
     }
+
+    fn json_bytes(status: u16, body: Bytes) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body,
+        }
+    }
+}
+
+/// Rendered pages by (query fingerprint, offset), for benchmarks that must
+/// measure the client, not the server. Grows with every distinct page.
+#[derive(Debug, Default)]
+pub(crate) struct PageCache {
+    pages: std::sync::Mutex<std::collections::HashMap<(u64, usize), Bytes>>,
 }
 
 /// A route's way of saying "answer 400 with this message".
@@ -88,8 +103,34 @@ impl<'a> PagePlan<'a> {
         .encode()
     }
 
-    /// Renders the page, applying `fault` if it is a page-level one.
+    /// Renders the page, applying `fault` if it is a page-level one. Pages
+    /// without a fault come from `cache` when it has them (and go into it).
     pub fn render<T: Serialize>(
+        &self,
+        fault: Option<&Fault>,
+        nonce: u32,
+        cache: Option<&PageCache>,
+        items: impl FnOnce(Range<usize>) -> Vec<T>,
+    ) -> Reply {
+        let cacheable = cache.filter(|_| {
+            !matches!(
+                fault,
+                Some(Fault::EmptyPageWithCursor | Fault::RepeatCursor)
+            )
+        });
+        let key = (self.fingerprint, self.offset);
+        if let Some(body) = cacheable.and_then(|c| crate::faults::lock(&c.pages).get(&key).cloned())
+        {
+            return Reply::json_bytes(200, body);
+        }
+        let reply = self.render_fresh(fault, nonce, items);
+        if let Some(cache) = cacheable {
+            crate::faults::lock(&cache.pages).insert(key, reply.body.clone());
+        }
+        reply
+    }
+
+    fn render_fresh<T: Serialize>(
         &self,
         fault: Option<&Fault>,
         nonce: u32,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Invalid, PagePlan, Reply, period, timestamp};
+use super::{Invalid, PageCache, PagePlan, Reply, period, timestamp};
 use crate::dataset::{Dataset, GROUP_KEY, REGIONS};
 use crate::faults::Fault;
 use crate::wire::UsageRowOut;
@@ -30,6 +30,7 @@ pub(crate) fn list(
     cursor: Option<&str>,
     fault: Option<&Fault>,
     nonce: u32,
+    cache: Option<&PageCache>,
 ) -> Reply {
     let parsed: Result<Value, _> = serde_json::from_slice(body);
     let Ok(body) = parsed else {
@@ -45,7 +46,7 @@ pub(crate) fn list(
         Ok(plan) => plan,
         Err(message) => return Reply::error(400, &message),
     };
-    plan.render(fault, nonce, |range| {
+    plan.render(fault, nonce, cache, |range| {
         range.map(|i| row(data, &query, i)).collect()
     })
 }
