@@ -20,13 +20,26 @@ pub struct LoggedRequest {
     /// The `Authorization` header with the credential masked:
     /// `Bearer [valid]`, `Bearer [invalid]`, or the scheme alone.
     pub authorization: Option<String>,
-    /// The status the mock answered (0 for a dropped connection).
+    /// The status the mock answered: 0 when it closed the connection
+    /// without answering, or the client hung up before the answer.
     pub status: u16,
     /// The label of the fault injected, if any.
     pub fault: Option<String>,
 }
 
 impl LoggedRequest {
+    pub(crate) fn empty() -> Self {
+        Self {
+            method: String::new(),
+            path: String::new(),
+            query: Vec::new(),
+            body: None,
+            authorization: None,
+            status: 0,
+            fault: None,
+        }
+    }
+
     /// The value of query parameter `name`, if sent.
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query

@@ -104,24 +104,48 @@ async fn handle(
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let authorized = authorization == Some(format!("Bearer {}", shared.token).as_str());
-    let mut entry = LoggedRequest {
-        method: parts.method.to_string(),
-        path: path.clone(),
-        query: query.clone(),
-        body: logged_body(&body),
-        authorization: authorization.map(|value| mask(value, authorized)),
-        status: 0,
-        fault: None,
+    let mut logged = LogOnDrop {
+        shared: shared.clone(),
+        entry: LoggedRequest {
+            method: parts.method.to_string(),
+            path: path.clone(),
+            query: query.clone(),
+            body: logged_body(&body),
+            authorization: authorization.map(|value| mask(value, authorized)),
+            status: 0,
+            fault: None,
+        },
     };
 
     let outcome = if !authorized {
         Ok(Reply::error(401, "a valid bearer token is required"))
     } else {
-        answer(&shared, &parts.method, &path, &query, &body, &mut entry).await
+        answer(
+            &shared,
+            &parts.method,
+            &path,
+            &query,
+            &body,
+            &mut logged.entry,
+        )
+        .await
     };
-    entry.status = outcome.as_ref().map_or(0, |reply| reply.status);
-    shared.log.push(entry);
+    logged.entry.status = outcome.as_ref().map_or(0, |reply| reply.status);
     outcome.map(respond)
+}
+
+/// Logs its request when dropped: when the answer is ready, or when the
+/// client hung up first (a timeout during a delay), with status 0.
+struct LogOnDrop {
+    shared: Arc<Shared>,
+    entry: LoggedRequest,
+}
+
+impl Drop for LogOnDrop {
+    fn drop(&mut self) {
+        let entry = std::mem::replace(&mut self.entry, LoggedRequest::empty());
+        self.shared.log.push(entry);
+    }
 }
 
 /// Routes an authenticated request and applies its fault, if any.

@@ -1,0 +1,275 @@
+//! Long walks through a server that fails about one request in five.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt};
+use metronome_client::{Client, Error, RetryPolicy};
+use metronome_mock::{Fault, MockMetronome};
+
+/// Every kind of transient failure, in equal shares.
+fn fault_mix() -> Vec<Fault> {
+    vec![
+        Fault::status(429),
+        Fault::status(429).with_header("retry-after", "0"),
+        Fault::status(500),
+        Fault::status(502),
+        Fault::status(503),
+        Fault::status(408),
+        Fault::DropConnection,
+        Fault::Delay(Duration::from_millis(400)),
+    ]
+}
+
+/// A client with short waits (configuration, not a shortcut in the code)
+/// and enough retries that 20 % of failures in a row cannot exhaust them.
+fn client(mock: &MockMetronome) -> Client {
+    let policy = RetryPolicy::default()
+        .max_retries(8)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(4));
+    Client::builder()
+        .bearer_token(mock.token())
+        .base_url(mock.base_url())
+        .retry_policy(policy)
+        .timeout(Duration::from_millis(150))
+        .build()
+        .unwrap()
+}
+
+fn report(
+    name: &str,
+    pages: u64,
+    mock: &MockMetronome,
+    items: usize,
+    retries: usize,
+    started: Instant,
+) {
+    let faults = mock.faults().injected();
+    let injected: u64 = faults.values().sum();
+    eprintln!(
+        "soak {name}: pages={pages} items={items} requests={} faults_injected={injected} client_retries={retries} lost=0 duplicated=0 in {:.1}s; by kind: {faults:?}",
+        mock.request_count(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Runs `walk` on its own runtime and counts the retries the client
+/// itself logged (its `metronome: retrying` events).
+fn counting_retries<T>(walk: impl std::future::Future<Output = T>) -> (T, usize) {
+    #[derive(Clone, Default)]
+    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let output = tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(walk)
+    });
+    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    (
+        output,
+        text.lines()
+            .filter(|l| l.contains("metronome: retrying"))
+            .count(),
+    )
+}
+
+#[test]
+fn usage_1000_pages_with_20_percent_faults_every_item_once_in_order() {
+    let started = Instant::now();
+    let ((mock, rows), retries) = counting_retries(async {
+        let mock = MockMetronome::builder()
+            .customers(10)
+            .metrics(1)
+            .days(100)
+            .usage_page_size(1)
+            .log_capacity(0)
+            .start()
+            .await;
+        mock.faults().random(0.2, fault_mix(), 2024);
+        let walk = client(&mock)
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-04-10T00:00:00Z", "day")
+            .stream();
+        let rows: Vec<_> = walk.try_collect().await.unwrap();
+        (mock, rows)
+    });
+
+    let data = mock.dataset();
+    let start = data.start();
+    let mut expected = Vec::new();
+    for customer in data.customers() {
+        for day in 0..100 {
+            let from = start + chrono::Duration::days(day);
+            let value = data.usage(
+                customer.id,
+                data.metrics()[0].id,
+                from,
+                from + chrono::Duration::days(1),
+            );
+            expected.push((customer.id, from, value));
+        }
+    }
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| (r.customer_id, r.start_timestamp, r.value))
+        .collect();
+    assert_eq!(got.len(), 1000);
+    assert_eq!(
+        got, expected,
+        "every item exactly once, in the server's order"
+    );
+
+    let injected = mock.faults().injected_total();
+    assert!(
+        (150..=250).contains(&injected),
+        "about 20 % of ~1,250 requests: {injected}"
+    );
+    assert_eq!(
+        retries as u64, injected,
+        "the client retried once per injected fault"
+    );
+    assert_eq!(
+        mock.request_count(),
+        1000 + injected,
+        "and sent no other request"
+    );
+    assert_eq!(
+        mock.faults().injected().len(),
+        fault_mix().len(),
+        "every kind was injected"
+    );
+    report("usage", 1000, &mock, rows.len(), retries, started);
+}
+
+#[test]
+fn costs_1000_pages_with_20_percent_faults_every_day_once_in_order() {
+    let started = Instant::now();
+    let ((mock, days), retries) = counting_retries(async {
+        let mock = MockMetronome::builder()
+            .customers(1)
+            .metrics(2)
+            .days(1000)
+            .log_capacity(0)
+            .start()
+            .await;
+        mock.faults().random(0.2, fault_mix(), 1969);
+        let customer = mock.dataset().customers()[0].id;
+        let walk = client(&mock).customers().list_costs(
+            customer,
+            "2024-01-01T00:00:00Z",
+            "2026-09-27T00:00:00Z",
+        );
+        let days: Vec<_> = walk.limit(1).stream().try_collect().await.unwrap();
+        (mock, days)
+    });
+    let customer = mock.dataset().customers()[0].id;
+
+    assert_eq!(days.len(), 1000);
+    let start: DateTime<Utc> = "2024-01-01T00:00:00Z".parse().unwrap();
+    for (i, day) in days.iter().enumerate() {
+        let from = start + chrono::Duration::days(i as i64);
+        assert_eq!(day.start_timestamp, from, "day {i} in order");
+        let cost: f64 = day.credit_types.values().filter_map(|c| c.cost).sum();
+        assert_eq!(
+            cost,
+            mock.dataset()
+                .cost_total(customer, from, from + chrono::Duration::days(1)),
+            "day {i}"
+        );
+    }
+    let injected = mock.faults().injected_total();
+    assert!((150..=250).contains(&injected), "{injected}");
+    assert_eq!(
+        retries as u64, injected,
+        "the client retried once per injected fault"
+    );
+    assert_eq!(mock.request_count(), 1000 + injected);
+    report("costs", 1000, &mock, days.len(), retries, started);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_that_persists_ends_the_walk_with_status_attempts_and_page() {
+    let mock = MockMetronome::builder()
+        .customers(1)
+        .metrics(1)
+        .days(50)
+        .usage_page_size(5)
+        .start()
+        .await;
+    let mut stream = client(&mock)
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-02-20T00:00:00Z", "day")
+        .prefetch(0)
+        .pages();
+    let mut delivered = Vec::new();
+    for _ in 0..3 {
+        delivered.extend(stream.try_next().await.unwrap().unwrap().data);
+    }
+    mock.faults().persist(Fault::status(503));
+
+    let rest: Vec<_> = stream.collect().await;
+
+    let [Err(err)] = rest.as_slice() else {
+        panic!("one error, then the end: {rest:?}")
+    };
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(err.attempts(), 9, "1 attempt + 8 retries");
+    assert_eq!(err.context().and_then(|c| c.page), Some(4));
+    assert_eq!(
+        err.to_string(),
+        "list_usage, page 4, after 9 attempts: Metronome answered 503 Service Unavailable: injected fault: 503"
+    );
+    let starts: Vec<_> = delivered
+        .iter()
+        .map(|r| r.start_timestamp.format("%d").to_string())
+        .collect();
+    assert_eq!(
+        starts,
+        (1..=15).map(|d| format!("{d:02}")).collect::<Vec<_>>(),
+        "pages 1-3 exactly once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_keeps_dropping_is_a_connection_error_on_its_page() {
+    let mock = MockMetronome::builder().usage_page_size(10).start().await;
+    let first = client(&mock)
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day")
+        .send()
+        .await
+        .unwrap();
+    mock.faults().persist(Fault::DropConnection);
+    let results: Vec<_> = client(&mock)
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day")
+        .next_page(first.next_page.unwrap())
+        .pages()
+        .collect()
+        .await;
+    let [Err(err @ Error::Connection { .. })] = results.as_slice() else {
+        panic!("{results:?}")
+    };
+    assert_eq!(
+        (err.attempts(), err.context().and_then(|c| c.page)),
+        (9, Some(1))
+    );
+}
