@@ -126,7 +126,8 @@ fn locate_panic(tree: &Value, message: &str) -> String {
     let mut no_paths = tree.clone();
     no_paths["paths"] = Value::Object(Default::default());
     if generate_catching(&no_paths).is_err() {
-        return match schema_named_in(tree, message) {
+        let pointer = schema_named_in(tree, message).or_else(|| bisect_components(&no_paths));
+        return match pointer {
             Some(pointer) => format!(" schema {pointer}"),
             None => " the component schemas (no operation is needed to trigger it)".to_string(),
         };
@@ -159,6 +160,37 @@ fn locate_panic(tree: &Value, message: &str) -> String {
     let (path, method, op) = suspects[0];
     let id = op.get("operationId").and_then(Value::as_str).unwrap_or("?");
     format!(" operation {id} ({} {path})", method.to_uppercase())
+}
+
+/// Finds a component schema that panics on its own, by halving the set of
+/// components (references to removed ones make progenitor return an error,
+/// not panic, so a half without the culprit does not panic).
+fn bisect_components(no_paths: &Value) -> Option<String> {
+    let all = no_paths.pointer("/components/schemas")?.as_object()?;
+    let with = |names: &[&String]| {
+        let mut doc = no_paths.clone();
+        doc["components"]["schemas"] = Value::Object(
+            names
+                .iter()
+                .map(|n| ((*n).clone(), all[n.as_str()].clone()))
+                .collect(),
+        );
+        generate_catching(&doc).is_err()
+    };
+    let mut suspects: Vec<&String> = all.keys().collect();
+    while suspects.len() > 1 {
+        let (left, right) = suspects.split_at(suspects.len() / 2);
+        suspects = if with(left) {
+            left.to_vec()
+        } else if with(right) {
+            right.to_vec()
+        } else {
+            return None;
+        };
+    }
+    suspects
+        .first()
+        .map(|name| format!("#/components/schemas/{}", load::pointer_escape(name)))
 }
 
 /// The schema the panic message points at: the first node whose enum

@@ -7,7 +7,10 @@
 
 mod generate;
 mod load;
+mod names;
+mod normalize;
 mod output;
+mod standalone;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,14 +18,17 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 const USAGE: &str = "\
-usage: cargo xtask gen [--check] [--spec PATH] [--out PATH]
+usage: cargo xtask gen [--check] [--report] [--spec PATH] [--out PATH]
 
   --check       regenerate in memory; print a diff and exit 1 if the file on disk differs
+  --report      print what the normalisation passes changed, every JSON pointer
   --spec PATH   the API description to read (default: openapi.yaml at the workspace root)
-  --out PATH    the file to write (default: crates/metronome-api/src/generated.rs)";
+  --out PATH    the file to write (default: crates/metronome-api/src/generated.rs);
+                a path not ending in .rs is a folder: a crate of its own is written there";
 
 struct GenArgs {
     check: bool,
+    report: bool,
     spec: PathBuf,
     out: PathBuf,
 }
@@ -52,6 +58,7 @@ fn parse_gen(args: &[String]) -> Result<GenArgs> {
     let root = workspace_root();
     let mut parsed = GenArgs {
         check: false,
+        report: false,
         spec: root.join("openapi.yaml"),
         out: root.join("crates/metronome-api/src/generated.rs"),
     };
@@ -69,6 +76,7 @@ fn parse_gen(args: &[String]) -> Result<GenArgs> {
         };
         match flag {
             "--check" if inline.is_none() => parsed.check = true,
+            "--report" if inline.is_none() => parsed.report = true,
             "--spec" => parsed.spec = value("--spec")?,
             "--out" => parsed.out = value("--out")?,
             _ => bail!("unknown argument `{arg}`\n\n{USAGE}"),
@@ -78,9 +86,28 @@ fn parse_gen(args: &[String]) -> Result<GenArgs> {
 }
 
 fn gen_command(args: GenArgs) -> Result<ExitCode> {
-    let spec = load::read(&args.spec)?;
+    let mut spec = load::read(&args.spec)?;
     load::validate(&spec.tree)?;
     let name = display_name(&args.spec);
+    let report = normalize::run(&mut spec.tree);
+    if args.report {
+        print!("{report}");
+    } else {
+        eprint!("{}", report.summary());
+    }
+    let collisions = names::collisions(&spec.tree);
+    if !collisions.is_empty() {
+        let listed: Vec<String> = collisions
+            .iter()
+            .map(|c| format!("  {} <- {}", c.name, c.pointers.join(", ")))
+            .collect();
+        bail!(
+            "{} Rust type name(s) would be shared by different schemas (one would silently stand for the other, \
+             or the crate would not compile); give the schemas a `title` or rename them:\n{}",
+            collisions.len(),
+            listed.join("\n")
+        );
+    }
     let fresh = generate::render(&name, &spec.bytes, &spec.tree)?;
     if args.check {
         return match output::check(&args.out, &fresh)? {
@@ -97,6 +124,15 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         };
+    }
+    if args.out.extension().is_none_or(|e| e != "rs") {
+        let changed = standalone::write(&args.out, &fresh)?;
+        eprintln!(
+            "wrote a crate in {} ({changed} file(s) changed, {} lines generated)",
+            args.out.display(),
+            fresh.lines().count()
+        );
+        return Ok(ExitCode::SUCCESS);
     }
     let changed = output::write(&args.out, &fresh)?;
     eprintln!(
