@@ -35,22 +35,16 @@ pub fn usage_request() -> types::UsageListRequest {
         .ending_before(at("2024-02-01T00:00:00Z"))
         .window_size(types::WindowSize::Day)
         .customer_ids(vec![CUSTOMER.parse().expect("fixture uuid")])
-        .billable_metrics(vec![
-            types::BillableMetricFilter::builder()
-                .id(METRIC.parse::<uuid::Uuid>().expect("fixture uuid"))
-                .group_by(Some(
-                    types::GroupByFilter::builder()
-                        .key("region")
-                        .values(vec![
-                            "eu-west".parse().expect("non-empty"),
-                            "us-east".parse().expect("non-empty"),
-                        ])
-                        .try_into()
-                        .expect("a complete group_by"),
-                ))
-                .try_into()
-                .expect("a complete metric filter"),
-        ])
+        .billable_metrics(vec![types::BillableMetricFilter {
+            id: METRIC.parse().expect("fixture uuid"),
+            group_by: Some(types::GroupByFilter {
+                key: "region".into(),
+                values: vec![
+                    "eu-west".parse().expect("non-empty"),
+                    "us-east".parse().expect("non-empty"),
+                ],
+            }),
+        }])
         .try_into()
         .expect("a complete usage request")
 }

@@ -43,8 +43,9 @@ pub fn settings() -> GenerationSettings {
 /// hashed so that the header pins exactly which input produced the file.
 pub fn render(spec_name: &str, spec_bytes: &[u8], tree: &Value) -> Result<String> {
     let tokens = tokens(tree)?;
-    let file: syn::File =
+    let mut file: syn::File =
         syn::parse2(tokens).context("progenitor produced tokens that do not parse as Rust")?;
+    crate::slim::drop_unused_builders(&mut file);
     let body = prettyplease::unparse(&file);
     let digest = Sha256::digest(spec_bytes);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

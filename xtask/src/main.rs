@@ -10,6 +10,7 @@ mod load;
 mod names;
 mod normalize;
 mod output;
+mod slim;
 mod standalone;
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! lower-cased, string values under `type: object`), and the policy for
 //! enums a server sends (a value added tomorrow must not break decoding).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use serde_json::Value;
 
@@ -108,12 +108,12 @@ impl Pass for OpenResponseEnums {
     }
 
     fn run(&self, tree: &mut Value, touched: &mut Vec<String>) {
-        let reached = components_reached_from_responses(tree);
+        let reached = walk::components_reached_from(tree, walk::Place::Response);
         walk::schemas(tree, &mut |pointer, place, node| {
             let from_response = match place {
                 walk::Place::Response => true,
                 walk::Place::Component => {
-                    component_of(pointer).is_some_and(|c| reached.contains(c))
+                    walk::component_of(pointer).is_some_and(|c| reached.contains(c))
                 }
                 walk::Place::Request => false,
             };
@@ -123,49 +123,4 @@ impl Pass for OpenResponseEnums {
             }
         });
     }
-}
-
-/// `/components/schemas/Name/properties/…` → `Name` (escaped form).
-fn component_of(pointer: &str) -> Option<&str> {
-    pointer
-        .strip_prefix("/components/schemas/")?
-        .split('/')
-        .next()
-}
-
-/// The component schemas a response body can reach through `$ref`s.
-fn components_reached_from_responses(tree: &mut Value) -> BTreeSet<String> {
-    let mut direct = Vec::new();
-    let mut edges: Vec<(String, String)> = Vec::new();
-    walk::schemas(tree, &mut |pointer, place, node| {
-        let Some(target) = node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/components/schemas/"))
-        else {
-            return;
-        };
-        match place {
-            walk::Place::Response => direct.push(target.to_string()),
-            walk::Place::Component => {
-                if let Some(from) = component_of(pointer) {
-                    edges.push((from.to_string(), target.to_string()));
-                }
-            }
-            walk::Place::Request => {}
-        }
-    });
-    let mut reached: BTreeSet<String> = BTreeSet::new();
-    let mut queue = direct;
-    while let Some(next) = queue.pop() {
-        if reached.insert(next.clone()) {
-            queue.extend(
-                edges
-                    .iter()
-                    .filter(|(from, _)| *from == next)
-                    .map(|(_, to)| to.clone()),
-            );
-        }
-    }
-    reached
 }

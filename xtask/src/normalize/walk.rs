@@ -1,6 +1,8 @@
 //! Visiting every schema of a description, wherever the OpenAPI 3.0 format
 //! allows one, with its JSON pointer.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
 use crate::load::{METHODS, pointer_escape};
@@ -185,4 +187,46 @@ fn walk(
             _ => {}
         }
     }
+}
+
+/// `/components/schemas/Name/properties/…` → `Name` (escaped form).
+pub fn component_of(pointer: &str) -> Option<&str> {
+    pointer
+        .trim_start_matches('#')
+        .strip_prefix("/components/schemas/")?
+        .split('/')
+        .next()
+}
+
+/// The component schemas that schemas at `place` (requests or responses)
+/// reach through `$ref`s, directly or through other components.
+pub fn components_reached_from(tree: &mut Value, from: Place) -> BTreeSet<String> {
+    let mut direct = Vec::new();
+    let mut edges: Vec<(String, String)> = Vec::new();
+    schemas(tree, &mut |pointer, place, node| {
+        let target = node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"));
+        let Some(target) = target else { return };
+        let source = component_of(pointer).filter(|_| place == Place::Component);
+        if place == from {
+            direct.push(target.to_string());
+        } else if let Some(source) = source {
+            edges.push((source.to_string(), target.to_string()));
+        }
+    });
+    let mut reached = BTreeSet::new();
+    let mut queue = direct;
+    while let Some(next) = queue.pop() {
+        if reached.insert(next.clone()) {
+            queue.extend(
+                edges
+                    .iter()
+                    .filter(|(source, _)| *source == next)
+                    .map(|(_, to)| to.clone()),
+            );
+        }
+    }
+    reached
 }
