@@ -10,6 +10,7 @@ mod load;
 mod names;
 mod normalize;
 mod output;
+mod pagination;
 mod slim;
 mod standalone;
 
@@ -93,6 +94,7 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
     let report = normalize::run(&mut spec.tree);
     if args.report {
         print!("{report}");
+        print!("{}", pagination::report(&pagination::find(&spec.tree)));
     } else {
         eprint!("{}", report.summary());
     }
