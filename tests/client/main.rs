@@ -3,6 +3,7 @@
 //! and what errors say.
 
 mod errors;
+mod generated_pagination;
 mod pagination;
 mod partitions;
 mod prefetch;

@@ -46,6 +46,13 @@ pub fn render(spec_name: &str, spec_bytes: &[u8], tree: &Value) -> Result<String
     let mut file: syn::File =
         syn::parse2(tokens).context("progenitor produced tokens that do not parse as Rust")?;
     crate::slim::drop_unused_builders(&mut file);
+    let (impls, skipped) = crate::emit_pagination::emit(&file, &crate::pagination::find(tree));
+    for skip in skipped {
+        eprintln!("not walkable: {}: {}", skip.method_name, skip.reason);
+    }
+    let impls: syn::File =
+        syn::parse_str(&impls).context("the emitted pagination impls do not parse")?;
+    file.items.extend(impls.items);
     let body = prettyplease::unparse(&file);
     let digest = Sha256::digest(spec_bytes);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

@@ -5,6 +5,7 @@
 //! memory, prints a unified diff against the file on disk and exits 1 if
 //! they differ.
 
+mod emit_pagination;
 mod generate;
 mod load;
 mod names;

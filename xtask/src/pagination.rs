@@ -25,6 +25,8 @@ pub enum Send {
 /// One paginated operation.
 #[derive(Debug, Clone)]
 pub struct Paginated {
+    /// The operation id (`getCosts-v1`).
+    pub operation_id: String,
     /// The generated method (`get_costs_v1`).
     pub method_name: String,
     /// `GET /v1/customers/{customer_id}/costs`.
@@ -166,6 +168,7 @@ pub fn find(tree: &Value) -> Vec<Paginated> {
             .and_then(Value::as_str)
             .unwrap_or_default();
         found.push(Paginated {
+            operation_id: id.to_string(),
             method_name: id.to_snake_case(),
             route: format!("{} {path}", method.to_uppercase()),
             send,

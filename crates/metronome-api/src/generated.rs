@@ -821,3 +821,57 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// `Paginated` for every paginated operation (emitted by `cargo xtask gen` from the
+/// description's pagination table).
+mod paginated_operations {
+    use super::{builder, types, Error, ResponseValue};
+    use crate::Paginated;
+    impl<'a> Paginated<'a> for builder::ListCustomerCosts<'a> {
+        type Response = types::CustomerCostsResponse;
+        type Item = types::CustomerCostWindow;
+        type ErrorBody = types::ErrorResponse;
+        const OPERATION: &'static str = "list_customer_costs";
+        fn with_cursor(self, cursor: &str) -> Self {
+            self.next_page(cursor)
+        }
+        fn split(
+            response: Self::Response,
+        ) -> (
+            ::std::vec::Vec<Self::Item>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (response.data, response.next_page)
+        }
+        fn send_page(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<Self::ErrorBody>>,
+        > + Send + 'a {
+            self.send()
+        }
+    }
+    impl<'a> Paginated<'a> for builder::ListUsage<'a> {
+        type Response = types::UsageListResponse;
+        type Item = types::UsageAggregate;
+        type ErrorBody = types::ErrorResponse;
+        const OPERATION: &'static str = "list_usage";
+        fn with_cursor(self, cursor: &str) -> Self {
+            self.next_page(cursor)
+        }
+        fn split(
+            response: Self::Response,
+        ) -> (
+            ::std::vec::Vec<Self::Item>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (response.data, response.next_page)
+        }
+        fn send_page(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<Self::ErrorBody>>,
+        > + Send + 'a {
+            self.send()
+        }
+    }
+}

@@ -39,6 +39,7 @@
 //! which is enough for tests against a local server.
 
 mod hooks;
+mod paginate;
 mod state;
 
 #[allow(missing_docs, unused_imports, clippy::all)]
@@ -46,6 +47,7 @@ mod state;
 mod generated;
 
 pub use generated::*;
+pub use paginate::Paginated;
 pub use state::{ClientState, InvalidToken, Transport, TransportFuture};
 
 /// The HTTP client the generated code is written against (reqwest 0.13),

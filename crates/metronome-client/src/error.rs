@@ -318,12 +318,16 @@ impl Error {
     /// Maps what the generated client returned, together with what the
     /// transport recorded, to an [`Error`]. `T` is the success type, used to
     /// find the path of a decode failure.
-    pub(crate) fn from_generated<T: DeserializeOwned>(
-        error: progenitor_client::Error<ErrorResponse>,
+    pub(crate) fn from_generated<T: DeserializeOwned, E>(
+        error: progenitor_client::Error<E>,
         exchange: Exchange,
         operation: &'static str,
     ) -> Self {
         use progenitor_client::Error as Generated;
+
+        // The error body's own type does not matter: the exchange holds the
+        // body, and `api` reads `message` from it whatever the schema.
+        let error = error.into_untyped();
 
         let context = RequestContext {
             operation,
@@ -347,8 +351,7 @@ impl Error {
             | Generated::ResponseBodyError(source) => transport(context, source),
             Generated::ErrorResponse(value) => {
                 let (headers, body) = recorded.map(|r| (r.headers, r.body)).unwrap_or_default();
-                let message = Some(value.message.clone());
-                api(context, value.status(), headers, body, message)
+                api(context, value.status(), headers, body, None)
             }
             Generated::UnexpectedResponse(response) => {
                 let (headers, body) = recorded.map(|r| (r.headers, r.body)).unwrap_or_default();

@@ -53,6 +53,7 @@ mod error;
 mod exchange;
 mod page;
 mod pagination;
+mod raw;
 pub mod resources;
 mod retry;
 
@@ -61,6 +62,7 @@ pub use client::{BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_VA
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RequestContext};
 pub use page::Page;
 pub use pagination::{DEFAULT_PREFETCH, ItemStream, PageStream, Partitioned};
+pub use raw::{PaginateExt, RawItems, RawPages};
 pub use resources::customers::{Customers, ListCustomerCosts};
 pub use resources::usage::{ListUsage, MetricFilter, Usage};
 pub use retry::RetryPolicy;

@@ -110,10 +110,10 @@ macro_rules! walk_options {
 
 pub(crate) use walk_options;
 
-/// The state of one walk between pages.
-struct Walk<Q> {
-    client: Client,
-    query: Q,
+/// The rules of a walk, whatever fetches its pages: where it is, when it
+/// stops (no cursor, `max_pages`, an error), and the loop guard.
+pub(crate) struct Cursors {
+    operation: &'static str,
     cursor: Option<String>,
     fetched: u64,
     max_pages: Option<u64>,
@@ -123,52 +123,84 @@ struct Walk<Q> {
     ending: Option<Option<Error>>,
 }
 
-impl<Q: PageQuery> Walk<Q> {
-    fn new(client: Client, query: Q, limits: WalkLimits) -> Self {
-        let mut walk = Self {
-            client,
-            query,
+impl Cursors {
+    pub(crate) fn new(operation: &'static str, limits: &WalkLimits) -> Self {
+        let mut cursors = Self {
+            operation,
             cursor: None,
             fetched: 0,
             max_pages: limits.max_pages,
             seen: HashSet::default(),
             ending: None,
         };
-        if let Some(start) = limits.start.filter(|c| !c.is_empty()) {
-            walk.seen.insert(cursor_hash(&start));
-            walk.cursor = Some(start);
+        if let Some(start) = limits.start.clone().filter(|c| !c.is_empty()) {
+            cursors.seen.insert(cursor_hash(&start));
+            cursors.cursor = Some(start);
         }
-        walk
+        cursors
     }
 
-    async fn next(&mut self) -> Option<Result<Page<Q::Item>, Error>> {
+    /// Before a fetch: `Err(end)` when the walk is over (`end` is what is
+    /// left to yield), else `Ok(cursor)` for the page to fetch.
+    pub(crate) fn next_cursor(&mut self) -> Result<Option<String>, Option<Error>> {
         if let Some(ending) = &mut self.ending {
-            return ending.take().map(Err);
+            return Err(ending.take());
         }
         if self.max_pages.is_some_and(|max| self.fetched >= max) {
             self.ending = Some(None);
-            return None;
+            return Err(None);
         }
         self.fetched += 1;
-        let page = match self.query.fetch(&self.client, self.cursor.as_deref()).await {
+        Ok(self.cursor.clone())
+    }
+
+    /// After a fetch: what to yield, and where the walk goes next.
+    pub(crate) fn after<T>(&mut self, fetched: Result<Page<T>, Error>) -> Result<Page<T>, Error> {
+        let page = match fetched {
             Ok(page) => page,
             Err(error) => {
                 self.ending = Some(None);
-                return Some(Err(error.on_page(self.fetched)));
+                return Err(error.on_page(self.fetched));
             }
         };
         match &page.next_page {
             None => self.ending = Some(None),
             Some(next) if !self.seen.insert(cursor_hash(next)) => {
                 self.ending = Some(Some(Error::RepeatedCursor {
-                    operation: Q::OPERATION,
+                    operation: self.operation,
                     page: self.fetched,
                     cursor: next.clone(),
                 }));
             }
             Some(next) => self.cursor = Some(next.clone()),
         }
-        Some(Ok(page))
+        Ok(page)
+    }
+}
+
+/// The state of one walk between pages.
+struct Walk<Q> {
+    client: Client,
+    query: Q,
+    cursors: Cursors,
+}
+
+impl<Q: PageQuery> Walk<Q> {
+    fn new(client: Client, query: Q, limits: WalkLimits) -> Self {
+        Self {
+            client,
+            query,
+            cursors: Cursors::new(Q::OPERATION, &limits),
+        }
+    }
+
+    async fn next(&mut self) -> Option<Result<Page<Q::Item>, Error>> {
+        let cursor = match self.cursors.next_cursor() {
+            Ok(cursor) => cursor,
+            Err(end) => return end.map(Err),
+        };
+        let fetched = self.query.fetch(&self.client, cursor.as_deref()).await;
+        Some(self.cursors.after(fetched))
     }
 }
 

@@ -36,6 +36,6 @@ where
             let (data, next_page) = split(value.into_inner());
             Ok(Page::new(data, next_page, status, headers))
         }
-        Err(error) => Err(Error::from_generated::<R>(error, exchange, operation)),
+        Err(error) => Err(Error::from_generated::<R, _>(error, exchange, operation)),
     }
 }
