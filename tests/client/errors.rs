@@ -3,7 +3,7 @@
 
 use httpmock::prelude::*;
 use metronome_client::{ApiErrorKind, Error};
-use metronome_integration_tests::{CUSTOMER, sdk, sdk_with, usage_row};
+use metronome_integration_tests::{CUSTOMER, METRIC, sdk, sdk_with, usage_row};
 use serde_json::json;
 
 async fn costs_failing_with(status: u16, headers: &[(&str, &str)], body: &str) -> Error {
@@ -278,4 +278,91 @@ async fn invalid_arguments_fail_before_any_request() {
 
     assert_eq!(mock.calls_async().await, 0, "nothing was sent");
     insta::assert_snapshot!(messages.join("\n"));
+}
+
+#[tokio::test]
+async fn new_operations_check_their_arguments_before_sending() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|_, then| {
+            then.status(200);
+        })
+        .await;
+    let client = sdk(&server.base_url());
+    let event =
+        |id: &str| metronome_client::Event::new(id, CUSTOMER, "api_call", "2024-01-01T00:00:00Z");
+    let errors = vec![
+        client.usage().ingest(Vec::new()).send().await.unwrap_err(),
+        client
+            .usage()
+            .ingest((0..101).map(|i| event(&i.to_string())))
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .usage()
+            .ingest([event("ok"), event(" ")])
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .usage()
+            .ingest([metronome_client::Event::new(
+                "x",
+                CUSTOMER,
+                "api_call",
+                "yesterday",
+            )])
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .usage()
+            .list_grouped(CUSTOMER, METRIC, "day")
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .usage()
+            .list_grouped(CUSTOMER, METRIC, "day")
+            .current_period()
+            .starting_on("2024-01-01T00:00:00Z")
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .usage()
+            .list_grouped(CUSTOMER, "metric", "day")
+            .current_period()
+            .send()
+            .await
+            .unwrap_err(),
+        client.customers().list().limit(0).send().await.unwrap_err(),
+        client.customers().get("nope").send().await.unwrap_err(),
+        client
+            .billable_metrics()
+            .list()
+            .limit(101)
+            .send()
+            .await
+            .unwrap_err(),
+        client
+            .contracts()
+            .list_balances(CUSTOMER)
+            .covering_date("soon")
+            .send()
+            .await
+            .unwrap_err(),
+    ];
+    for err in &errors {
+        assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    }
+    assert_eq!(mock.calls_async().await, 0);
+    insta::assert_snapshot!(
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

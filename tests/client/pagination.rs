@@ -342,3 +342,50 @@ fn streams_are_send_unpin_and_static() {
     check::<ItemStream<UsageAggregate>>();
     check::<ItemStream<metronome_client::types::CustomerCostWindow>>();
 }
+
+#[tokio::test]
+async fn balances_keep_the_body_and_carry_the_cursor_in_it() {
+    let server = MockServer::start_async().await;
+    let balance = |n: u32| json!({"id": format!("00000000-0000-4000-8000-00000000000{n}"), "type": "CREDIT", "product": {"id": METRIC, "name": "Credits"}, "balance": 100.0, "future_field": true});
+    let mut mocks = Vec::new();
+    for (i, (cursor, next)) in [
+        (None, Some("b1")),
+        (Some("b1"), Some("b2")),
+        (Some("b2"), None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut body = json!({"customer_id": CUSTOMER, "include_balance": true, "limit": 2});
+        if let Some(cursor) = cursor {
+            body["next_page"] = json!(cursor);
+        }
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(POST).path("/v1/contracts/customerBalances/list").query_param_count(".*", ".*", 0).json_body(body);
+                then.status(200).json_body(json!({"data": [balance(2 * i as u32), balance(2 * i as u32 + 1)], "next_page": next}));
+            })
+            .await;
+        mocks.push(mock);
+    }
+
+    let balances: Vec<_> = sdk(&server.base_url())
+        .contracts()
+        .list_balances(CUSTOMER)
+        .include_balance(true)
+        .limit(2)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(balances.len(), 6);
+    assert_eq!(
+        balances[5].id.to_string(),
+        "00000000-0000-4000-8000-000000000005"
+    );
+    assert_eq!(balances[0].product.name, "Credits");
+    for mock in &mocks {
+        assert_eq!(mock.calls_async().await, 1);
+    }
+}

@@ -89,3 +89,123 @@ async fn customer_costs_with_limit_and_a_cursor() {
     .await;
     insta::assert_json_snapshot!(requests);
 }
+
+#[tokio::test]
+async fn ingest_events() {
+    let requests = recorded(async |client| {
+        let events = [
+            metronome_client::Event::new("req-1", CUSTOMER, "api_call", "2024-01-01T12:00:00Z")
+                .property("region", "eu-west")
+                .property("tokens", 1200),
+            metronome_client::Event::new(
+                "req-2",
+                "customer-alias",
+                "api_call",
+                "2024-01-01T12:00:01+01:00",
+            ),
+        ];
+        client.usage().ingest(events).send().await.unwrap();
+    })
+    .await;
+    insta::assert_json_snapshot!(requests);
+}
+
+#[tokio::test]
+async fn list_grouped_usage_with_every_option() {
+    let requests = recorded(async |client| {
+        client
+            .usage()
+            .list_grouped(CUSTOMER, METRIC, "hour")
+            .starting_on("2024-01-01T00:00:00Z")
+            .ending_before("2024-01-02T00:00:00Z")
+            .group_key("region")
+            .group_filter("region", ["eu-west"])
+            .limit(50)
+            .next_page("cursor-2")
+            .send()
+            .await
+            .unwrap();
+        client
+            .usage()
+            .list_grouped(CUSTOMER, METRIC, "day")
+            .current_period()
+            .send()
+            .await
+            .unwrap();
+    })
+    .await;
+    insta::assert_json_snapshot!(requests);
+}
+
+#[tokio::test]
+async fn list_customers_get_customer_and_billable_metrics() {
+    let server = MockServer::start_async().await;
+    let recorder = Recorder::default();
+    let customer = json!({"id": CUSTOMER, "name": "Acme", "ingest_aliases": ["acme"], "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-02T00:00:00Z"});
+    server
+        .mock_async(|when, then| {
+            when.path(format!("/v1/customers/{CUSTOMER}"))
+                .is_true(recorder.matcher());
+            then.status(200).json_body(json!({"data": customer}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.is_true(recorder.matcher());
+            then.status(200)
+                .json_body(json!({"data": [], "next_page": null}));
+        })
+        .await;
+    let client = sdk(&server.base_url());
+    client.customers().list().send().await.unwrap();
+    client
+        .customers()
+        .list()
+        .ingest_alias("acme")
+        .only_archived(true)
+        .limit(10)
+        .next_page("c2")
+        .send()
+        .await
+        .unwrap();
+    let got = client.customers().get(CUSTOMER).send().await.unwrap();
+    assert_eq!(
+        (got.name.as_str(), got.ingest_aliases.as_slice()),
+        ("Acme", ["acme".to_string()].as_slice()),
+        "the envelope is unwrapped"
+    );
+    client
+        .billable_metrics()
+        .list()
+        .include_archived(true)
+        .limit(5)
+        .send()
+        .await
+        .unwrap();
+    insta::assert_json_snapshot!(recorder.requests());
+}
+
+#[tokio::test]
+async fn list_balances_with_every_option() {
+    let requests = recorded(async |client| {
+        client
+            .contracts()
+            .list_balances(CUSTOMER)
+            .id(METRIC)
+            .covering_date("2024-01-15T00:00:00Z")
+            .starting_at("2024-01-01T00:00:00Z")
+            .effective_before("2024-02-01T00:00:00Z")
+            .include_archived(true)
+            .include_balance(true)
+            .include_contract_balances(false)
+            .include_ledgers(false)
+            .exclude_zero_balances(true)
+            .limit(25)
+            .next_page("cursor-2")
+            .send()
+            .await
+            .unwrap();
+    })
+    .await;
+    insta::assert_json_snapshot!(requests);
+}

@@ -194,7 +194,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_both_seed_endpoints_in_openapi_yaml() {
+    fn finds_every_paginated_operation_of_openapi_yaml() {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml"))
             .unwrap();
         let tree: Value = serde_yaml::from_str(&text).unwrap();
@@ -202,8 +202,12 @@ mod tests {
         assert_eq!(
             found,
             [
+                "list_billable_metrics: GET /v1/billable-metrics | cursor sent in query next_page, received in next_page (optional) | limit: query limit",
+                "list_customer_balances: POST /v1/contracts/customerBalances/list | cursor sent in body next_page, received in next_page (optional) | limit: body limit",
+                "list_customers: GET /v1/customers | cursor sent in query next_page, received in next_page (optional) | limit: query limit",
                 "list_customer_costs: GET /v1/customers/{customer_id}/costs | cursor sent in query next_page, received in next_page (optional) | limit: query limit",
                 "list_usage: POST /v1/usage | cursor sent in query next_page, received in next_page (optional) | limit: none",
+                "list_grouped_usage: POST /v1/usage/groups | cursor sent in query next_page, received in next_page (optional) | limit: query limit",
             ]
         );
     }

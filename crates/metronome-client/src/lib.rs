@@ -63,8 +63,12 @@ pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RequestContext};
 pub use page::Page;
 pub use pagination::{DEFAULT_PREFETCH, ItemStream, PageStream, Partitioned};
 pub use raw::{PaginateExt, RawItems, RawPages};
-pub use resources::customers::{Customers, ListCustomerCosts};
-pub use resources::usage::{ListUsage, MetricFilter, Usage};
+pub use resources::billable_metrics::{BillableMetrics, ListBillableMetrics};
+pub use resources::contracts::{Contracts, ListBalances};
+pub use resources::customers::{Customers, GetCustomer, ListCustomerCosts, ListCustomers};
+pub use resources::usage::{
+    Event, Ingest, ListGroupedUsage, ListUsage, MAX_EVENTS_PER_REQUEST, MetricFilter, Usage,
+};
 pub use retry::RetryPolicy;
 
 /// The request and response types, generated from the API description.

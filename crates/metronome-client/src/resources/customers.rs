@@ -3,16 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use metronome_api::types::CustomerCostWindow;
+use metronome_api::types::{Customer, CustomerCostWindow};
 use uuid::Uuid;
 
 use crate::args::{self, IntoId, IntoTimestamp};
 use crate::pagination::{PageQuery, WalkLimits, walk_options};
-use crate::resources::fetch_page;
+use crate::resources::{call, check_limit, fetch_page};
 use crate::{Client, Error, ItemStream, Page, PageStream};
-
-/// The page sizes the costs endpoint accepts.
-const LIMIT_RANGE: std::ops::RangeInclusive<u32> = 1..=100;
 
 /// Customer operations: `client.customers()`.
 #[derive(Debug, Clone, Copy)]
@@ -95,13 +92,7 @@ impl ListCustomerCosts {
             .map_err(|e| Error::InvalidRequest(format!("customer_id: {e}")))?;
         let (starting_on, ending_before) =
             args::period(&self.starting_on, &self.ending_before).map_err(Error::InvalidRequest)?;
-        if let Some(limit) = self.limit.filter(|l| !LIMIT_RANGE.contains(l)) {
-            return Err(Error::InvalidRequest(format!(
-                "limit must be between {} and {}, got {limit}",
-                LIMIT_RANGE.start(),
-                LIMIT_RANGE.end()
-            )));
-        }
+        check_limit(self.limit)?;
         Ok(CostsQuery {
             customer_id,
             starting_on,
@@ -164,5 +155,155 @@ impl PageQuery for CostsQuery {
         Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
             (r.data, r.next_page)
         }))
+    }
+}
+
+impl Customers<'_> {
+    /// The customers of the account (active ones unless
+    /// [`only_archived`](ListCustomers::only_archived)).
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+    /// let customers: Vec<_> = client.customers().list().limit(100).stream().try_collect().await?;
+    /// for customer in &customers {
+    ///     println!("{} {}", customer.id, customer.name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list(&self) -> ListCustomers {
+        ListCustomers {
+            client: self.client.clone(),
+            ingest_alias: None,
+            only_archived: None,
+            limit: None,
+            limits: WalkLimits::default(),
+        }
+    }
+
+    /// One customer, by id.
+    pub fn get(&self, customer_id: impl IntoId) -> GetCustomer {
+        GetCustomer {
+            client: self.client.clone(),
+            customer_id: customer_id.into_id(),
+        }
+    }
+}
+
+/// A request for the list of customers: built by [`Customers::list`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent or streamed"]
+pub struct ListCustomers {
+    client: Client,
+    ingest_alias: Option<String>,
+    only_archived: Option<bool>,
+    limit: Option<u32>,
+    limits: WalkLimits,
+}
+
+walk_options!(ListCustomers);
+
+impl ListCustomers {
+    /// Only the customer with this ingest alias.
+    pub fn ingest_alias(mut self, alias: impl Into<String>) -> Self {
+        self.ingest_alias = Some(alias.into());
+        self
+    }
+
+    /// Only archived customers (`true`) instead of active ones.
+    pub fn only_archived(mut self, archived: bool) -> Self {
+        self.only_archived = Some(archived);
+        self
+    }
+
+    /// Customers per page, 1 to 100.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    fn query(&self) -> Result<CustomersQuery, Error> {
+        check_limit(self.limit)?;
+        if self.ingest_alias.as_deref().is_some_and(str::is_empty) {
+            return Err(Error::InvalidRequest("ingest_alias is empty".into()));
+        }
+        Ok(CustomersQuery {
+            ingest_alias: self.ingest_alias.clone(),
+            only_archived: self.only_archived,
+            limit: self.limit,
+        })
+    }
+
+    /// One page of customers.
+    pub async fn send(self) -> Result<Page<Customer>, Error> {
+        self.query()?
+            .fetch(&self.client, self.limits.start.as_deref())
+            .await
+    }
+
+    /// Every page, fetched lazily.
+    pub fn pages(self) -> PageStream<Customer> {
+        let query = self.query();
+        PageStream::new(self.client, query, self.limits)
+    }
+
+    /// Every customer across pages, fetched lazily.
+    pub fn stream(self) -> ItemStream<Customer> {
+        self.pages().items()
+    }
+}
+
+struct CustomersQuery {
+    ingest_alias: Option<String>,
+    only_archived: Option<bool>,
+    limit: Option<u32>,
+}
+
+impl PageQuery for CustomersQuery {
+    type Item = Customer;
+    const OPERATION: &'static str = "list_customers";
+
+    fn fetch<'a>(
+        &'a self,
+        client: &'a Client,
+        cursor: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Page<Customer>, Error>> {
+        let mut call = client.api().list_customers();
+        if let Some(alias) = &self.ingest_alias {
+            call = call.ingest_alias(alias.as_str());
+        }
+        if let Some(archived) = self.only_archived {
+            call = call.only_archived(archived);
+        }
+        if let Some(limit) = self.limit {
+            call = call.limit(u64::from(limit));
+        }
+        if let Some(cursor) = cursor {
+            call = call.next_page(cursor);
+        }
+        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
+            (r.data, r.next_page)
+        }))
+    }
+}
+
+/// A request for one customer: built by [`Customers::get`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct GetCustomer {
+    client: Client,
+    customer_id: Result<Uuid, String>,
+}
+
+impl GetCustomer {
+    /// The customer, out of the API's `{"data": …}` envelope.
+    pub async fn send(self) -> Result<Customer, Error> {
+        let id = self
+            .customer_id
+            .map_err(|e| Error::InvalidRequest(format!("customer_id: {e}")))?;
+        let request = self.client.api().get_customer().customer_id(id);
+        let (response, _, _) = call("get_customer", Box::pin(request.send())).await?;
+        Ok(response.data)
     }
 }

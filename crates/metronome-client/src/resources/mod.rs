@@ -2,6 +2,8 @@
 //! (`client.usage()`) whose methods return request builders that are sent
 //! with `send()` (one page), `pages()` or `stream()` (every item).
 
+pub mod billable_metrics;
+pub mod contracts;
 pub mod customers;
 pub mod usage;
 
@@ -13,18 +15,17 @@ use serde::de::DeserializeOwned;
 
 use crate::{Error, Page, exchange};
 
-/// Runs one generated call and turns its outcome into a [`Page`] or an
-/// [`Error`]; `split` takes the items and the cursor out of the response.
+/// Runs one generated call: its decoded body, status and headers, or an
+/// [`Error`] with everything the transport recorded.
 ///
 /// Callers box the generated future where they create it
 /// (`Box::pin(call.send())`): it is several kilobytes, and moving it by
 /// value through each wrapper costs more per request than one allocation
 /// (see `benches/request_cost.rs`).
-pub(crate) async fn fetch_page<R, T>(
+pub(crate) async fn call<R, E>(
     operation: &'static str,
-    call: impl Future<Output = Result<ResponseValue<R>, progenitor_client::Error<ErrorResponse>>>,
-    split: fn(R) -> (Vec<T>, Option<String>),
-) -> Result<Page<T>, Error>
+    call: impl Future<Output = Result<ResponseValue<R>, progenitor_client::Error<E>>>,
+) -> Result<(R, reqwest::StatusCode, reqwest::header::HeaderMap), Error>
 where
     R: DeserializeOwned,
 {
@@ -33,9 +34,33 @@ where
         Ok(value) => {
             let status = value.status();
             let headers = exchange.response.map(|r| r.headers).unwrap_or_default();
-            let (data, next_page) = split(value.into_inner());
-            Ok(Page::new(data, next_page, status, headers))
+            Ok((value.into_inner(), status, headers))
         }
         Err(error) => Err(Error::from_generated::<R, _>(error, exchange, operation)),
+    }
+}
+
+/// Runs one generated call and turns its outcome into a [`Page`] or an
+/// [`Error`]; `split` takes the items and the cursor out of the response.
+pub(crate) async fn fetch_page<R, T>(
+    operation: &'static str,
+    call: impl Future<Output = Result<ResponseValue<R>, progenitor_client::Error<ErrorResponse>>>,
+    split: fn(R) -> (Vec<T>, Option<String>),
+) -> Result<Page<T>, Error>
+where
+    R: DeserializeOwned,
+{
+    let (response, status, headers) = self::call(operation, call).await?;
+    let (data, next_page) = split(response);
+    Ok(Page::new(data, next_page, status, headers))
+}
+
+/// Checks a page size against the API's range, 1 to 100.
+pub(crate) fn check_limit(limit: Option<u32>) -> Result<(), Error> {
+    match limit {
+        Some(n) if !(1..=100).contains(&n) => Err(Error::InvalidRequest(format!(
+            "limit must be between 1 and 100, got {n}"
+        ))),
+        _ => Ok(()),
     }
 }

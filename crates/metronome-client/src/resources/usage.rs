@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::args::{self, IntoId, IntoTimestamp, IntoWindowSize};
 use crate::pagination::{PageQuery, WalkLimits, walk_options};
-use crate::resources::fetch_page;
+use crate::resources::{call, check_limit, fetch_page};
 use crate::{Client, Error, ItemStream, Page, PageStream, Partitioned};
 
 /// The most values one `group_by` may list.
@@ -354,6 +354,310 @@ impl PageQuery for UsageQuery {
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<UsageAggregate>, Error>> {
         let mut call = client.api().list_usage().body(self.body.clone());
+        if let Some(cursor) = cursor {
+            call = call.next_page(cursor);
+        }
+        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
+            (r.data, r.next_page)
+        }))
+    }
+}
+
+/// The most events one ingest request may carry.
+pub const MAX_EVENTS_PER_REQUEST: usize = 100;
+
+/// One usage event, for [`Usage::ingest`].
+///
+/// ```
+/// use metronome_client::Event;
+///
+/// let event = Event::new("req-8f14e45f", "customer-42", "api_call", "2024-01-01T12:00:00Z")
+///     .property("region", "eu-west")
+///     .property("tokens", 1200);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    transaction_id: String,
+    customer_id: String,
+    event_type: String,
+    timestamp: Result<DateTime<Utc>, String>,
+    properties: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Event {
+    /// An event: its unique `transaction_id` (sending it twice counts it
+    /// once), the customer (Metronome id or ingest alias), what happened,
+    /// and when.
+    pub fn new(
+        transaction_id: impl Into<String>,
+        customer_id: impl Into<String>,
+        event_type: impl Into<String>,
+        timestamp: impl IntoTimestamp,
+    ) -> Self {
+        Self {
+            transaction_id: transaction_id.into(),
+            customer_id: customer_id.into(),
+            event_type: event_type.into(),
+            timestamp: timestamp.into_timestamp(),
+            properties: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds a property the billable metrics may aggregate or group by.
+    pub fn property(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.properties.insert(key.into(), value.into());
+        self
+    }
+
+    fn build(&self, index: usize) -> Result<types::UsageEvent, String> {
+        for (name, value) in [
+            ("transaction_id", &self.transaction_id),
+            ("customer_id", &self.customer_id),
+            ("event_type", &self.event_type),
+        ] {
+            if value.trim().is_empty() {
+                return Err(format!("event {index}: {name} is empty"));
+            }
+        }
+        let timestamp = self
+            .timestamp
+            .clone()
+            .map_err(|e| format!("event {index}: timestamp: {e}"))?;
+        Ok(types::UsageEvent {
+            transaction_id: self.transaction_id.clone(),
+            customer_id: self.customer_id.clone(),
+            event_type: self.event_type.clone(),
+            timestamp,
+            properties: self.properties.clone(),
+        })
+    }
+}
+
+impl Usage<'_> {
+    /// Sends up to 100 usage events in one request. Retrying is safe: the
+    /// server counts an event once per `transaction_id`.
+    ///
+    /// ```no_run
+    /// use metronome_client::Event;
+    /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+    /// client
+    ///     .usage()
+    ///     .ingest([Event::new("req-1", "customer-42", "api_call", "2024-01-01T12:00:00Z")])
+    ///     .send()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ingest(&self, events: impl IntoIterator<Item = Event>) -> Ingest {
+        Ingest {
+            client: self.client.clone(),
+            events: events.into_iter().collect(),
+        }
+    }
+
+    /// One customer's usage of one billable metric per window, split by the
+    /// values of group keys. Give a period (`starting_on`, `ending_before`)
+    /// or `current_period()`.
+    pub fn list_grouped(
+        &self,
+        customer_id: impl IntoId,
+        billable_metric_id: impl IntoId,
+        window_size: impl IntoWindowSize,
+    ) -> ListGroupedUsage {
+        ListGroupedUsage {
+            client: self.client.clone(),
+            customer_id: customer_id.into_id(),
+            billable_metric_id: billable_metric_id.into_id(),
+            window_size: window_size.into_window_size(),
+            starting_on: None,
+            ending_before: None,
+            current_period: false,
+            group_keys: Vec::new(),
+            group_filters: std::collections::BTreeMap::new(),
+            limit: None,
+            limits: WalkLimits::default(),
+        }
+    }
+}
+
+/// A batch of events to send: built by [`Usage::ingest`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct Ingest {
+    client: Client,
+    events: Vec<Event>,
+}
+
+impl Ingest {
+    /// Sends the batch. An empty batch, a batch over 100 events, or an
+    /// event with an empty field or a bad timestamp fails before sending.
+    pub async fn send(self) -> Result<(), Error> {
+        if self.events.is_empty() {
+            return Err(Error::InvalidRequest("no events to ingest".into()));
+        }
+        if self.events.len() > MAX_EVENTS_PER_REQUEST {
+            return Err(Error::InvalidRequest(format!(
+                "{} events in one batch; send at most {MAX_EVENTS_PER_REQUEST} per request",
+                self.events.len()
+            )));
+        }
+        let body = self
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| e.build(i))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Error::InvalidRequest)?;
+        let request = self.client.api().ingest_events().body(body);
+        call("ingest_events", Box::pin(request.send()))
+            .await
+            .map(|_| ())
+    }
+}
+
+/// A request for grouped usage: built by [`Usage::list_grouped`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent or streamed"]
+pub struct ListGroupedUsage {
+    client: Client,
+    customer_id: Result<Uuid, String>,
+    billable_metric_id: Result<Uuid, String>,
+    window_size: Result<WindowSize, String>,
+    starting_on: Option<Result<DateTime<Utc>, String>>,
+    ending_before: Option<Result<DateTime<Utc>, String>>,
+    current_period: bool,
+    group_keys: Vec<String>,
+    group_filters: std::collections::BTreeMap<String, Vec<String>>,
+    limit: Option<u32>,
+    limits: WalkLimits,
+}
+
+walk_options!(ListGroupedUsage);
+
+impl ListGroupedUsage {
+    /// Start of the period, included.
+    pub fn starting_on(mut self, at: impl IntoTimestamp) -> Self {
+        self.starting_on = Some(at.into_timestamp());
+        self
+    }
+
+    /// End of the period, excluded.
+    pub fn ending_before(mut self, at: impl IntoTimestamp) -> Self {
+        self.ending_before = Some(at.into_timestamp());
+        self
+    }
+
+    /// The customer's current billing period instead of explicit dates.
+    pub fn current_period(mut self) -> Self {
+        self.current_period = true;
+        self
+    }
+
+    /// Adds a group key to split by (several make a compound group).
+    pub fn group_key(mut self, key: impl Into<String>) -> Self {
+        self.group_keys.push(key.into());
+        self
+    }
+
+    /// Only usage whose value for `key` is one of `values`.
+    pub fn group_filter<I>(mut self, key: impl Into<String>, values: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.group_filters
+            .insert(key.into(), values.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Aggregates per page, 1 to 100.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    fn query(&self) -> Result<GroupedQuery, Error> {
+        check_limit(self.limit)?;
+        let invalid =
+            |field: &'static str| move |e: String| Error::InvalidRequest(format!("{field}: {e}"));
+        let (starting_on, ending_before) =
+            match (&self.starting_on, &self.ending_before, self.current_period) {
+                (None, None, true) => (None, None),
+                (Some(start), Some(end), false) => {
+                    let (start, end) = args::period(start, end).map_err(Error::InvalidRequest)?;
+                    (Some(start), Some(end))
+                }
+                (_, _, true) => {
+                    return Err(Error::InvalidRequest(
+                        "current_period() and explicit dates exclude each other".into(),
+                    ));
+                }
+                _ => {
+                    return Err(Error::InvalidRequest(
+                        "give starting_on and ending_before, or current_period()".into(),
+                    ));
+                }
+            };
+        if self.group_keys.iter().any(String::is_empty) {
+            return Err(Error::InvalidRequest("a group key is empty".into()));
+        }
+        Ok(GroupedQuery {
+            body: types::GroupedUsageRequest {
+                customer_id: self.customer_id.clone().map_err(invalid("customer_id"))?,
+                billable_metric_id: self
+                    .billable_metric_id
+                    .clone()
+                    .map_err(invalid("billable_metric_id"))?,
+                window_size: self.window_size.clone().map_err(Error::InvalidRequest)?,
+                starting_on,
+                ending_before,
+                current_period: self.current_period.then_some(true),
+                group_key: self.group_keys.clone(),
+                group_filters: self.group_filters.clone(),
+            },
+            limit: self.limit,
+        })
+    }
+
+    /// One page of grouped usage.
+    pub async fn send(self) -> Result<Page<types::GroupedUsage>, Error> {
+        self.query()?
+            .fetch(&self.client, self.limits.start.as_deref())
+            .await
+    }
+
+    /// Every page, fetched lazily.
+    pub fn pages(self) -> PageStream<types::GroupedUsage> {
+        let query = self.query();
+        PageStream::new(self.client, query, self.limits)
+    }
+
+    /// Every grouped aggregate across pages, fetched lazily.
+    pub fn stream(self) -> ItemStream<types::GroupedUsage> {
+        self.pages().items()
+    }
+}
+
+/// A validated grouped-usage request: the same body on every page; `limit`
+/// and the cursor in the query.
+struct GroupedQuery {
+    body: types::GroupedUsageRequest,
+    limit: Option<u32>,
+}
+
+impl PageQuery for GroupedQuery {
+    type Item = types::GroupedUsage;
+    const OPERATION: &'static str = "list_grouped_usage";
+
+    fn fetch<'a>(
+        &'a self,
+        client: &'a Client,
+        cursor: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Page<types::GroupedUsage>, Error>> {
+        let mut call = client.api().list_grouped_usage().body(self.body.clone());
+        if let Some(limit) = self.limit {
+            call = call.limit(u64::from(limit));
+        }
         if let Some(cursor) = cursor {
             call = call.next_page(cursor);
         }

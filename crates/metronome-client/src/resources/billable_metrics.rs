@@ -1,0 +1,123 @@
+//! Billable metrics: `GET /v1/billable-metrics`, what Metronome counts.
+
+use futures::future::BoxFuture;
+use metronome_api::types::BillableMetric;
+
+use crate::pagination::{PageQuery, WalkLimits, walk_options};
+use crate::resources::{check_limit, fetch_page};
+use crate::{Client, Error, ItemStream, Page, PageStream};
+
+/// Billable metric operations: `client.billable_metrics()`.
+#[derive(Debug, Clone, Copy)]
+pub struct BillableMetrics<'a> {
+    client: &'a Client,
+}
+
+impl Client {
+    /// Billable metric operations.
+    pub fn billable_metrics(&self) -> BillableMetrics<'_> {
+        BillableMetrics { client: self }
+    }
+}
+
+impl BillableMetrics<'_> {
+    /// The billable metrics of the account.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+    /// let metrics: Vec<_> = client.billable_metrics().list().include_archived(true).stream().try_collect().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn list(&self) -> ListBillableMetrics {
+        ListBillableMetrics {
+            client: self.client.clone(),
+            include_archived: None,
+            limit: None,
+            limits: WalkLimits::default(),
+        }
+    }
+}
+
+/// A request for the list of billable metrics: built by [`BillableMetrics::list`].
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent or streamed"]
+pub struct ListBillableMetrics {
+    client: Client,
+    include_archived: Option<bool>,
+    limit: Option<u32>,
+    limits: WalkLimits,
+}
+
+walk_options!(ListBillableMetrics);
+
+impl ListBillableMetrics {
+    /// Include archived metrics.
+    pub fn include_archived(mut self, include: bool) -> Self {
+        self.include_archived = Some(include);
+        self
+    }
+
+    /// Metrics per page, 1 to 100.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    fn query(&self) -> Result<MetricsQuery, Error> {
+        check_limit(self.limit)?;
+        Ok(MetricsQuery {
+            include_archived: self.include_archived,
+            limit: self.limit,
+        })
+    }
+
+    /// One page of billable metrics.
+    pub async fn send(self) -> Result<Page<BillableMetric>, Error> {
+        self.query()?
+            .fetch(&self.client, self.limits.start.as_deref())
+            .await
+    }
+
+    /// Every page, fetched lazily.
+    pub fn pages(self) -> PageStream<BillableMetric> {
+        let query = self.query();
+        PageStream::new(self.client, query, self.limits)
+    }
+
+    /// Every billable metric across pages, fetched lazily.
+    pub fn stream(self) -> ItemStream<BillableMetric> {
+        self.pages().items()
+    }
+}
+
+struct MetricsQuery {
+    include_archived: Option<bool>,
+    limit: Option<u32>,
+}
+
+impl PageQuery for MetricsQuery {
+    type Item = BillableMetric;
+    const OPERATION: &'static str = "list_billable_metrics";
+
+    fn fetch<'a>(
+        &'a self,
+        client: &'a Client,
+        cursor: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Page<BillableMetric>, Error>> {
+        let mut call = client.api().list_billable_metrics();
+        if let Some(include) = self.include_archived {
+            call = call.include_archived(include);
+        }
+        if let Some(limit) = self.limit {
+            call = call.limit(u64::from(limit));
+        }
+        if let Some(cursor) = cursor {
+            call = call.next_page(cursor);
+        }
+        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
+            (r.data, r.next_page)
+        }))
+    }
+}
