@@ -2,4 +2,5 @@
 //! faults and its log, exercised through the SDK and through raw HTTP.
 
 mod behaviour;
+mod endpoints;
 mod faults;

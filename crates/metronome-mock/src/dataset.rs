@@ -38,6 +38,8 @@ pub struct Customer {
     pub id: Uuid,
     /// Its name.
     pub name: String,
+    /// The alias usage events may name it by (`customer-001`).
+    pub ingest_alias: String,
 }
 
 /// A billable metric of the dataset.
@@ -113,6 +115,7 @@ impl Dataset {
             .map(|i| Customer {
                 id: derive_uuid(size.seed, 1, i as u64),
                 name: format!("Customer {:03}", i + 1),
+                ingest_alias: format!("customer-{:03}", i + 1),
             })
             .collect();
         let metrics = (0..size.metrics)
@@ -154,6 +157,11 @@ impl Dataset {
     /// The first instant after the data.
     pub fn end(&self) -> DateTime<Utc> {
         self.start + Duration::hours(self.hours)
+    }
+
+    /// The seed every id and value derives from.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     pub(crate) fn customer_index(&self, id: Uuid) -> Option<usize> {
@@ -280,7 +288,7 @@ pub(crate) fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-fn derive_uuid(seed: u64, kind: u64, index: u64) -> Uuid {
+pub(crate) fn derive_uuid(seed: u64, kind: u64, index: u64) -> Uuid {
     let hi = splitmix(seed ^ (kind << 56) ^ index);
     let lo = splitmix(hi ^ 0x5bd1_e995);
     let mut bytes = [0u8; 16];

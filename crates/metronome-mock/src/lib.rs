@@ -1,8 +1,11 @@
 //! A fake [Metronome](https://metronome.com) API on 127.0.0.1, for tests,
 //! examples and benchmarks: no account, no network.
 //!
-//! - **Real behaviour** of `POST /v1/usage` and
-//!   `GET /v1/customers/{customer_id}/costs`: filters, `group_by` (with
+//! - **Real behaviour** of `POST /v1/usage`,
+//!   `GET /v1/customers/{customer_id}/costs`, `POST /v1/ingest`,
+//!   `POST /v1/usage/groups`, `GET /v1/customers`, `GET /v1/customers/{id}`,
+//!   `GET /v1/billable-metrics` and `POST /v1/contracts/customerBalances/list`:
+//!   filters, `group_by` (with
 //!   `null` for a value that matches nothing), `window_size` in any case,
 //!   `limit` 1..=100, opaque cursors that only work for the query that made
 //!   them, `next_page: null` on the last page, 401 without the token, 400
@@ -46,6 +49,7 @@ pub use dataset::{
 };
 pub use faults::{Fault, Faults};
 pub use log::LoggedRequest;
+pub use routes::ingest::IngestedEvent;
 
 /// The token a mock accepts unless another is configured.
 pub const DEFAULT_TOKEN: &str = "metronome-mock-token";
@@ -105,6 +109,12 @@ impl MockMetronome {
     /// How many requests were received, whatever the log's capacity.
     pub fn request_count(&self) -> u64 {
         self.shared.log.total()
+    }
+
+    /// The events `POST /v1/ingest` accepted, once per transaction id, in
+    /// the order they arrived.
+    pub fn ingested_events(&self) -> Vec<IngestedEvent> {
+        faults::lock(&self.shared.ingested).clone()
     }
 
     /// Empties the request log.
@@ -252,6 +262,7 @@ impl MockBuilder {
             log: log::RequestLog::new(self.log_capacity),
             nonce: Default::default(),
             cache: self.prerender.then(Default::default),
+            ingested: Default::default(),
             busy_nanos: Default::default(),
         });
         let (shutdown, stopped) = oneshot::channel();

@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     pub log: RequestLog,
     pub nonce: AtomicU32,
     pub cache: Option<routes::PageCache>,
+    /// Events accepted by `POST /v1/ingest`, once per transaction id.
+    pub ingested: std::sync::Mutex<Vec<routes::ingest::IngestedEvent>>,
     /// Nanoseconds spent answering, latency and delays excluded.
     pub busy_nanos: AtomicU64,
 }
@@ -160,12 +162,32 @@ async fn answer(
     enum Route<'a> {
         Usage,
         Costs(&'a str),
+        Ingest,
+        Groups,
+        Customers,
+        Customer(&'a str),
+        BillableMetrics,
+        Balances,
     }
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (get, post) = (method == http::Method::GET, method == http::Method::POST);
     let route = match segments.as_slice() {
-        ["v1", "usage"] if method == http::Method::POST => Route::Usage,
-        ["v1", "customers", id, "costs"] if method == http::Method::GET => Route::Costs(id),
-        ["v1", "usage"] | ["v1", "customers", _, "costs"] => {
+        ["v1", "usage"] if post => Route::Usage,
+        ["v1", "customers", id, "costs"] if get => Route::Costs(id),
+        ["v1", "ingest"] if post => Route::Ingest,
+        ["v1", "usage", "groups"] if post => Route::Groups,
+        ["v1", "customers"] if get => Route::Customers,
+        ["v1", "customers", id] if get => Route::Customer(id),
+        ["v1", "billable-metrics"] if get => Route::BillableMetrics,
+        ["v1", "contracts", "customerBalances", "list"] if post => Route::Balances,
+        ["v1", "usage"]
+        | ["v1", "customers", _, "costs"]
+        | ["v1", "ingest"]
+        | ["v1", "usage", "groups"]
+        | ["v1", "customers"]
+        | ["v1", "customers", _]
+        | ["v1", "billable-metrics"]
+        | ["v1", "contracts", "customerBalances", "list"] => {
             return Ok(Reply::error(405, "method not allowed"));
         }
         _ => return Ok(Reply::error(404, &format!("no route for {method} {path}"))),
@@ -204,7 +226,26 @@ async fn answer(
         .iter()
         .find(|(k, _)| k == "next_page")
         .map(|(_, v)| v.as_str());
+    let ctx = routes::Ctx {
+        data: &shared.data,
+        fault: fault.as_ref(),
+        nonce,
+        cache,
+    };
     let mut reply = match route {
+        Route::Ingest => routes::ingest::ingest(body, |events| {
+            let mut log = crate::faults::lock(&shared.ingested);
+            for event in events {
+                if !log.iter().any(|e| e.transaction_id == event.transaction_id) {
+                    log.push(event);
+                }
+            }
+        }),
+        Route::Groups => routes::groups::list(&ctx, body, query),
+        Route::Customers => routes::catalog::customers(&ctx, query),
+        Route::Customer(id) => routes::catalog::customer_by_id(&shared.data, id),
+        Route::BillableMetrics => routes::catalog::billable_metrics(&ctx, query),
+        Route::Balances => routes::balances::list(&ctx, body),
         Route::Usage => routes::usage::list(
             &shared.data,
             shared.usage_page_size,

@@ -6,18 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::{PageCache, PagePlan, Reply, period, timestamp};
+use super::{PageCache, PagePlan, Reply, param, period, timestamp};
 use crate::dataset::{Dataset, GROUP_KEY, USD_CREDIT_TYPE, USD_NAME};
 use crate::faults::Fault;
 use crate::wire::{CostDayOut, CreditTypeOut, LineItemOut};
-
-/// Reads `name` from the query.
-fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    query
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
 
 pub(crate) fn list(
     data: &Dataset,
@@ -38,17 +30,7 @@ pub(crate) fn list(
         let start = timestamp("starting_on", param(query, "starting_on"))?;
         let end = timestamp("ending_before", param(query, "ending_before"))?;
         period(start, end)?;
-        let limit = match param(query, "limit") {
-            None => default_limit,
-            Some(text) => match text.parse::<usize>() {
-                Ok(n @ 1..=100) => n,
-                _ => {
-                    return Err(format!(
-                        "limit must be an integer from 1 to 100, got {text:?}"
-                    ));
-                }
-            },
-        };
+        let limit = super::limit(param(query, "limit"), default_limit)?;
         Ok::<_, String>((start, end, limit))
     })();
     let (start, end, limit) = match parsed {

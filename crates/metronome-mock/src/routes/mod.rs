@@ -1,7 +1,11 @@
 //! The endpoints the mock serves, and what they share: answers, paging,
 //! and the page-level faults.
 
+pub(crate) mod balances;
+pub(crate) mod catalog;
 pub(crate) mod costs;
+pub(crate) mod groups;
+pub(crate) mod ingest;
 pub(crate) mod usage;
 
 use std::ops::Range;
@@ -49,6 +53,52 @@ impl Reply {
 #[derive(Debug, Default)]
 pub(crate) struct PageCache {
     pages: std::sync::Mutex<std::collections::HashMap<(u64, usize), Bytes>>,
+}
+
+/// What a route that lists pages needs besides the request.
+pub(crate) struct Ctx<'a> {
+    pub data: &'a crate::dataset::Dataset,
+    pub fault: Option<&'a Fault>,
+    pub nonce: u32,
+    pub cache: Option<&'a PageCache>,
+}
+
+impl Ctx<'_> {
+    /// Renders a page of `total` items from `offset` (read from `cursor`).
+    pub fn page<T: Serialize>(
+        &self,
+        fingerprint: u64,
+        cursor: Option<&str>,
+        page_size: usize,
+        total: usize,
+        items: impl FnOnce(Range<usize>) -> Vec<T>,
+    ) -> Reply {
+        match PagePlan::new(fingerprint, cursor, page_size, total) {
+            Ok(plan) => plan.render(self.fault, self.nonce, self.cache, items),
+            Err(message) => Reply::error(400, &message),
+        }
+    }
+}
+
+/// Reads `name` from the query.
+pub(crate) fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A `limit` from 1 to 100, or `default`.
+pub(crate) fn limit(value: Option<&str>, default: usize) -> Result<usize, Invalid> {
+    match value {
+        None => Ok(default),
+        Some(text) => match text.parse::<usize>() {
+            Ok(n @ 1..=100) => Ok(n),
+            _ => Err(format!(
+                "limit must be an integer from 1 to 100, got {text:?}"
+            )),
+        },
+    }
 }
 
 /// A route's way of saying "answer 400 with this message".
