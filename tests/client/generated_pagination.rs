@@ -52,7 +52,7 @@ async fn a_generated_builder_walks_the_same_items_as_the_resource() {
         .api()
         .list_usage()
         .body(body())
-        .items()
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -78,7 +78,7 @@ async fn every_query_parameter_is_kept_on_every_page() {
         .starting_on(at("2024-01-01T00:00:00Z"))
         .ending_before(at("2024-01-31T00:00:00Z"))
         .limit(7u64)
-        .items()
+        .stream()
         .try_collect()
         .await
         .unwrap();
@@ -147,5 +147,5 @@ fn the_streams_are_send_and_unpin() {
     let client = Client::builder().bearer_token("t").build().unwrap();
     let pages = client.api().list_usage().body(body()).pages();
     check(&pages);
-    check(&client.api().list_usage().body(body()).items());
+    check(&client.api().list_usage().body(body()).stream());
 }

@@ -1,6 +1,6 @@
 //! Walking the pages of any generated operation that paginates: for every
 //! operation `cargo xtask gen` found paginated, the generated builder
-//! implements [`Paginated`], and this gives it `.pages()` and `.items()`
+//! implements [`Paginated`], and this gives it `.pages()` and `.stream()`
 //! with the same rules as the resources' streams (stops, loop guard, typed
 //! errors with the page). Nothing is written here per operation.
 //!
@@ -21,7 +21,7 @@
 //!     .customer_id("d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc")
 //!     .starting_on("2024-01-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap())
 //!     .ending_before("2024-02-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap())
-//!     .items()
+//!     .stream()
 //!     .try_collect()
 //!     .await?;
 //! # Ok(())
@@ -37,7 +37,7 @@ use metronome_api::Paginated;
 use crate::pagination::{Cursors, WalkLimits};
 use crate::{Error, Page, exchange};
 
-/// `.pages()` and `.items()` for every generated builder of a paginated
+/// `.pages()` and `.stream()` for every generated builder of a paginated
 /// operation. The streams borrow the client (`'a`); they fetch on demand.
 pub trait PaginateExt<'a>: Paginated<'a> {
     /// Every page, from this request's cursor (or the first page) on.
@@ -67,7 +67,7 @@ pub trait PaginateExt<'a>: Paginated<'a> {
     }
 
     /// Every item of every page, in order.
-    fn items(self) -> RawItems<'a, Self::Item> {
+    fn stream(self) -> RawItems<'a, Self::Item> {
         let inner = self
             .pages()
             .inner
