@@ -78,10 +78,13 @@ impl Default for WalkLimits {
     }
 }
 
-/// Gives a request builder with a `limits: WalkLimits` field the setters
-/// every paginated operation shares: `next_page`, `max_pages`, `prefetch`.
-macro_rules! walk_options {
-    ($builder:ty) => {
+/// Everything a list request builder shares, given its item type: the
+/// walk setters (`next_page`, `max_pages`, `prefetch`) and the ways to send
+/// it (`send`, `pages`, `stream`). The builder has `client`, `limits` and a
+/// `fn query(&self) -> Result<impl PageQuery<Item = $item>, Error>` that
+/// checks its arguments.
+macro_rules! list_request {
+    ($builder:ty, $item:ty) => {
         impl $builder {
             /// Starts at this cursor (a `next_page` from an earlier page)
             /// instead of the first page.
@@ -104,11 +107,34 @@ macro_rules! walk_options {
                 self.limits.prefetch = pages;
                 self
             }
+
+            /// Sends the request and returns one page (the first, or the
+            /// one at `next_page`). Invalid arguments fail before sending.
+            pub async fn send(self) -> Result<$crate::Page<$item>, $crate::Error> {
+                let query = self.query()?;
+                $crate::pagination::PageQuery::fetch(
+                    &query,
+                    &self.client,
+                    self.limits.start.as_deref(),
+                )
+                .await
+            }
+
+            /// Every page, fetched lazily as the stream is polled.
+            pub fn pages(self) -> $crate::PageStream<$item> {
+                let query = self.query();
+                $crate::PageStream::new(self.client, query, self.limits)
+            }
+
+            /// Every item across pages, fetched lazily.
+            pub fn stream(self) -> $crate::ItemStream<$item> {
+                self.pages().items()
+            }
         }
     };
 }
 
-pub(crate) use walk_options;
+pub(crate) use list_request;
 
 /// The rules of a walk, whatever fetches its pages: where it is, when it
 /// stops (no cursor, `max_pages`, an error), and the loop guard.

@@ -3,9 +3,9 @@
 use futures::future::BoxFuture;
 use metronome_api::types::BillableMetric;
 
-use crate::pagination::{PageQuery, WalkLimits, walk_options};
+use crate::pagination::{PageQuery, WalkLimits, list_request};
 use crate::resources::{check_limit, fetch_page};
-use crate::{Client, Error, ItemStream, Page, PageStream};
+use crate::{Client, Error, Page};
 
 /// Billable metric operations: `client.billable_metrics()`.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +50,7 @@ pub struct ListBillableMetrics {
     limits: WalkLimits,
 }
 
-walk_options!(ListBillableMetrics);
+list_request!(ListBillableMetrics, BillableMetric);
 
 impl ListBillableMetrics {
     /// Include archived metrics.
@@ -71,24 +71,6 @@ impl ListBillableMetrics {
             include_archived: self.include_archived,
             limit: self.limit,
         })
-    }
-
-    /// One page of billable metrics.
-    pub async fn send(self) -> Result<Page<BillableMetric>, Error> {
-        self.query()?
-            .fetch(&self.client, self.limits.start.as_deref())
-            .await
-    }
-
-    /// Every page, fetched lazily.
-    pub fn pages(self) -> PageStream<BillableMetric> {
-        let query = self.query();
-        PageStream::new(self.client, query, self.limits)
-    }
-
-    /// Every billable metric across pages, fetched lazily.
-    pub fn stream(self) -> ItemStream<BillableMetric> {
-        self.pages().items()
     }
 }
 

@@ -8,9 +8,9 @@ use metronome_api::types::{self, Balance};
 use uuid::Uuid;
 
 use crate::args::{IntoId, IntoTimestamp};
-use crate::pagination::{PageQuery, WalkLimits, walk_options};
+use crate::pagination::{PageQuery, WalkLimits, list_request};
 use crate::resources::{check_limit, fetch_page};
-use crate::{Client, Error, ItemStream, Page, PageStream};
+use crate::{Client, Error, Page};
 
 /// Contract operations: `client.contracts()`.
 #[derive(Debug, Clone, Copy)]
@@ -81,7 +81,7 @@ pub struct ListBalances {
     limits: WalkLimits,
 }
 
-walk_options!(ListBalances);
+list_request!(ListBalances, Balance);
 
 impl ListBalances {
     /// Only the commit or credit with this id.
@@ -170,24 +170,6 @@ impl ListBalances {
                 next_page: None,
             },
         })
-    }
-
-    /// One page of balances.
-    pub async fn send(self) -> Result<Page<Balance>, Error> {
-        self.query()?
-            .fetch(&self.client, self.limits.start.as_deref())
-            .await
-    }
-
-    /// Every page, fetched lazily.
-    pub fn pages(self) -> PageStream<Balance> {
-        let query = self.query();
-        PageStream::new(self.client, query, self.limits)
-    }
-
-    /// Every balance across pages, fetched lazily.
-    pub fn stream(self) -> ItemStream<Balance> {
-        self.pages().items()
     }
 }
 

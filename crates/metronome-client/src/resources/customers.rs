@@ -7,9 +7,9 @@ use metronome_api::types::{Customer, CustomerCostWindow};
 use uuid::Uuid;
 
 use crate::args::{self, IntoId, IntoTimestamp};
-use crate::pagination::{PageQuery, WalkLimits, walk_options};
+use crate::pagination::{PageQuery, WalkLimits, list_request};
 use crate::resources::{call, check_limit, fetch_page};
-use crate::{Client, Error, ItemStream, Page, PageStream};
+use crate::{Client, Error, Page};
 
 /// Customer operations: `client.customers()`.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +75,7 @@ pub struct ListCustomerCosts {
     limits: WalkLimits,
 }
 
-walk_options!(ListCustomerCosts);
+list_request!(ListCustomerCosts, CustomerCostWindow);
 
 impl ListCustomerCosts {
     /// At most this many days per page, from 1 to 100; anything else fails
@@ -99,26 +99,6 @@ impl ListCustomerCosts {
             ending_before,
             limit: self.limit,
         })
-    }
-
-    /// Sends the request and returns one page (the first, or the one at
-    /// [`next_page`](ListCustomerCosts::next_page)).
-    pub async fn send(self) -> Result<Page<CustomerCostWindow>, Error> {
-        let query = self.query()?;
-        query
-            .fetch(&self.client, self.limits.start.as_deref())
-            .await
-    }
-
-    /// Every page, fetched lazily as the stream is polled.
-    pub fn pages(self) -> PageStream<CustomerCostWindow> {
-        let query = self.query();
-        PageStream::new(self.client, query, self.limits)
-    }
-
-    /// Every day of costs across pages, fetched lazily.
-    pub fn stream(self) -> ItemStream<CustomerCostWindow> {
-        self.pages().items()
     }
 }
 
@@ -202,7 +182,7 @@ pub struct ListCustomers {
     limits: WalkLimits,
 }
 
-walk_options!(ListCustomers);
+list_request!(ListCustomers, Customer);
 
 impl ListCustomers {
     /// Only the customer with this ingest alias.
@@ -233,24 +213,6 @@ impl ListCustomers {
             only_archived: self.only_archived,
             limit: self.limit,
         })
-    }
-
-    /// One page of customers.
-    pub async fn send(self) -> Result<Page<Customer>, Error> {
-        self.query()?
-            .fetch(&self.client, self.limits.start.as_deref())
-            .await
-    }
-
-    /// Every page, fetched lazily.
-    pub fn pages(self) -> PageStream<Customer> {
-        let query = self.query();
-        PageStream::new(self.client, query, self.limits)
-    }
-
-    /// Every customer across pages, fetched lazily.
-    pub fn stream(self) -> ItemStream<Customer> {
-        self.pages().items()
     }
 }
 

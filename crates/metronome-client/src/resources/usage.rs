@@ -6,9 +6,9 @@ use metronome_api::types::{self, UsageAggregate, WindowSize};
 use uuid::Uuid;
 
 use crate::args::{self, IntoId, IntoTimestamp, IntoWindowSize};
-use crate::pagination::{PageQuery, WalkLimits, walk_options};
+use crate::pagination::{PageQuery, WalkLimits, list_request};
 use crate::resources::{call, check_limit, fetch_page};
-use crate::{Client, Error, ItemStream, Page, PageStream, Partitioned};
+use crate::{Client, Error, Page, Partitioned};
 
 /// The most values one `group_by` may list.
 const MAX_GROUP_VALUES: usize = 200;
@@ -178,7 +178,7 @@ pub struct ListUsage {
     limits: WalkLimits,
 }
 
-walk_options!(ListUsage);
+list_request!(ListUsage, UsageAggregate);
 
 impl ListUsage {
     /// Only these customers (at least one). Without it, every customer.
@@ -242,26 +242,6 @@ impl ListUsage {
                 billable_metrics,
             },
         })
-    }
-
-    /// Sends the request and returns one page (the first, or the one at
-    /// [`next_page`](ListUsage::next_page)).
-    pub async fn send(self) -> Result<Page<UsageAggregate>, Error> {
-        let query = self.query()?;
-        query
-            .fetch(&self.client, self.limits.start.as_deref())
-            .await
-    }
-
-    /// Every page, fetched lazily as the stream is polled.
-    pub fn pages(self) -> PageStream<UsageAggregate> {
-        let query = self.query();
-        PageStream::new(self.client, query, self.limits)
-    }
-
-    /// Every usage aggregate across pages, fetched lazily.
-    pub fn stream(self) -> ItemStream<UsageAggregate> {
-        self.pages().items()
     }
 
     /// Splits the walk into `partitions` walks over chunks of the
@@ -532,7 +512,7 @@ pub struct ListGroupedUsage {
     limits: WalkLimits,
 }
 
-walk_options!(ListGroupedUsage);
+list_request!(ListGroupedUsage, types::GroupedUsage);
 
 impl ListGroupedUsage {
     /// Start of the period, included.
@@ -617,24 +597,6 @@ impl ListGroupedUsage {
             },
             limit: self.limit,
         })
-    }
-
-    /// One page of grouped usage.
-    pub async fn send(self) -> Result<Page<types::GroupedUsage>, Error> {
-        self.query()?
-            .fetch(&self.client, self.limits.start.as_deref())
-            .await
-    }
-
-    /// Every page, fetched lazily.
-    pub fn pages(self) -> PageStream<types::GroupedUsage> {
-        let query = self.query();
-        PageStream::new(self.client, query, self.limits)
-    }
-
-    /// Every grouped aggregate across pages, fetched lazily.
-    pub fn stream(self) -> ItemStream<types::GroupedUsage> {
-        self.pages().items()
     }
 }
 
