@@ -31,6 +31,7 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use metronome_api::Paginated;
 
@@ -54,11 +55,7 @@ pub trait PaginateExt<'a>: Paginated<'a> {
                 Ok(cursor) => cursor,
                 Err(end) => return end.map(|e| (Err(e), (request, cursors))),
             };
-            let page_request = match &cursor {
-                Some(cursor) => request.clone().with_cursor(cursor),
-                None => request.clone(),
-            };
-            let fetched = fetch(page_request).await;
+            let fetched = fetch_page(request.clone(), cursor.as_deref()).await;
             Some((cursors.after(fetched), (request, cursors)))
         });
         RawPages {
@@ -80,21 +77,38 @@ pub trait PaginateExt<'a>: Paginated<'a> {
 
 impl<'a, B: Paginated<'a>> PaginateExt<'a> for B {}
 
-async fn fetch<'a, B: Paginated<'a>>(request: B) -> Result<Page<B::Item>, Error> {
-    let (result, exchange) = exchange::record(Box::pin(request.send_page())).await;
-    match result {
-        Ok(value) => {
-            let status = value.status();
-            let headers = exchange.response.map(|r| r.headers).unwrap_or_default();
-            let (data, next_page) = B::split(value.into_inner());
-            Ok(Page::new(data, next_page, status, headers))
+/// Sends one page of a generated paginated request, at `cursor` (the
+/// request's own first page for `None`): the one fetch every walk uses,
+/// the resources' and this module's. The cursor is applied before the
+/// future is made, so the future borrows nothing but the request.
+pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
+    request: B,
+    cursor: Option<&str>,
+) -> BoxFuture<'a, Result<Page<B::Item>, Error>> {
+    let request = match cursor {
+        Some(cursor) => request.with_cursor(cursor),
+        None => request,
+    };
+    // Boxed where it is made: the generated future is several kilobytes,
+    // and moving it by value through each wrapper costs more than this
+    // allocation (benches/request_cost.rs).
+    let send: BoxFuture<'a, _> = Box::pin(request.send_page());
+    Box::pin(async move {
+        let (result, exchange) = exchange::record(send).await;
+        match result {
+            Ok(value) => {
+                let status = value.status();
+                let headers = exchange.response.map(|r| r.headers).unwrap_or_default();
+                let (data, next_page) = B::split(value.into_inner());
+                Ok(Page::new(data, next_page, status, headers))
+            }
+            Err(error) => Err(Error::from_generated::<B::Response, _>(
+                error,
+                exchange,
+                B::OPERATION,
+            )),
         }
-        Err(error) => Err(Error::from_generated::<B::Response, _>(
-            error,
-            exchange,
-            B::OPERATION,
-        )),
-    }
+    })
 }
 
 /// The pages of a generated operation; `Send + Unpin`, borrows the client.

@@ -4,7 +4,7 @@ use futures::future::BoxFuture;
 use metronome_api::types::BillableMetric;
 
 use crate::pagination::{PageQuery, WalkLimits, list_request};
-use crate::resources::{check_limit, fetch_page};
+use crate::resources::check_limit;
 use crate::{Client, Error, Page};
 
 /// Billable metric operations: `client.billable_metrics()`.
@@ -95,11 +95,6 @@ impl PageQuery for MetricsQuery {
         if let Some(limit) = self.limit {
             call = call.limit(u64::from(limit));
         }
-        if let Some(cursor) = cursor {
-            call = call.next_page(cursor);
-        }
-        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
-            (r.data, r.next_page)
-        }))
+        crate::raw::fetch_page(call, cursor)
     }
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::args::{IntoId, IntoTimestamp};
 use crate::pagination::{PageQuery, WalkLimits, list_request};
-use crate::resources::{check_limit, fetch_page};
+use crate::resources::check_limit;
 use crate::{Client, Error, Page};
 
 /// Contract operations: `client.contracts()`.
@@ -193,8 +193,6 @@ impl PageQuery for BalancesQuery {
             ..self.body.clone()
         };
         let call = client.api().list_customer_balances().body(body);
-        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
-            (r.data, r.next_page)
-        }))
+        crate::raw::fetch_page(call, cursor)
     }
 }

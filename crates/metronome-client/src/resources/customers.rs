@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::args::{self, IntoId, IntoTimestamp};
 use crate::pagination::{PageQuery, WalkLimits, list_request};
-use crate::resources::{call, check_limit, fetch_page};
+use crate::resources::{call, check_limit};
 use crate::{Client, Error, Page};
 
 /// Customer operations: `client.customers()`.
@@ -129,12 +129,7 @@ impl PageQuery for CostsQuery {
         if let Some(limit) = self.limit {
             call = call.limit(u64::from(limit));
         }
-        if let Some(cursor) = cursor {
-            call = call.next_page(cursor);
-        }
-        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
-            (r.data, r.next_page)
-        }))
+        crate::raw::fetch_page(call, cursor)
     }
 }
 
@@ -241,12 +236,7 @@ impl PageQuery for CustomersQuery {
         if let Some(limit) = self.limit {
             call = call.limit(u64::from(limit));
         }
-        if let Some(cursor) = cursor {
-            call = call.next_page(cursor);
-        }
-        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
-            (r.data, r.next_page)
-        }))
+        crate::raw::fetch_page(call, cursor)
     }
 }
 

@@ -10,13 +10,13 @@ pub mod usage;
 use std::future::Future;
 
 use metronome_api::ResponseValue;
-use metronome_api::types::ErrorResponse;
 use serde::de::DeserializeOwned;
 
-use crate::{Error, Page, exchange};
+use crate::{Error, exchange};
 
-/// Runs one generated call: its decoded body, status and headers, or an
-/// [`Error`] with everything the transport recorded.
+/// Runs one generated call that is not a page (pages go through
+/// [`crate::raw::fetch_page`]): its decoded body, status and headers, or
+/// an [`Error`] with everything the transport recorded.
 ///
 /// Callers box the generated future where they create it
 /// (`Box::pin(call.send())`): it is several kilobytes, and moving it by
@@ -38,21 +38,6 @@ where
         }
         Err(error) => Err(Error::from_generated::<R, _>(error, exchange, operation)),
     }
-}
-
-/// Runs one generated call and turns its outcome into a [`Page`] or an
-/// [`Error`]; `split` takes the items and the cursor out of the response.
-pub(crate) async fn fetch_page<R, T>(
-    operation: &'static str,
-    call: impl Future<Output = Result<ResponseValue<R>, progenitor_client::Error<ErrorResponse>>>,
-    split: fn(R) -> (Vec<T>, Option<String>),
-) -> Result<Page<T>, Error>
-where
-    R: DeserializeOwned,
-{
-    let (response, status, headers) = self::call(operation, call).await?;
-    let (data, next_page) = split(response);
-    Ok(Page::new(data, next_page, status, headers))
 }
 
 /// Checks a page size against the API's range, 1 to 100.

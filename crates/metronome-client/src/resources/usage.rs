@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::args::{self, IntoId, IntoTimestamp, IntoWindowSize};
 use crate::pagination::{PageQuery, WalkLimits, list_request};
-use crate::resources::{call, check_limit, fetch_page};
+use crate::resources::{call, check_limit};
 use crate::{Client, Error, Page, Partitioned};
 
 /// The most values one `group_by` may list.
@@ -333,13 +333,8 @@ impl PageQuery for UsageQuery {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<UsageAggregate>, Error>> {
-        let mut call = client.api().list_usage().body(self.body.clone());
-        if let Some(cursor) = cursor {
-            call = call.next_page(cursor);
-        }
-        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
-            (r.data, r.next_page)
-        }))
+        let call = client.api().list_usage().body(self.body.clone());
+        crate::raw::fetch_page(call, cursor)
     }
 }
 
@@ -620,11 +615,6 @@ impl PageQuery for GroupedQuery {
         if let Some(limit) = self.limit {
             call = call.limit(u64::from(limit));
         }
-        if let Some(cursor) = cursor {
-            call = call.next_page(cursor);
-        }
-        Box::pin(fetch_page(Self::OPERATION, Box::pin(call.send()), |r| {
-            (r.data, r.next_page)
-        }))
+        crate::raw::fetch_page(call, cursor)
     }
 }
