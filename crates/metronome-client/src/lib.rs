@@ -3,10 +3,14 @@
 //!
 //! - [`Client::from_env`] reads `METRONOME_BEARER_TOKEN` (and
 //!   `METRONOME_BASE_URL`); [`Client::builder`] configures everything else.
-//! - Resources hang off the client: `client.usage().list(..)`,
-//!   `client.customers().list_costs(..)`. Each returns a request builder;
+//! - Resources hang off the client: `client.usage()` (`list`,
+//!   `list_grouped`, `ingest`), `client.customers()` (`list`, `get`,
+//!   `list_costs`), `client.billable_metrics()`, `client.contracts()`
+//!   (`list_balances`). Each returns a request builder; for lists,
 //!   `.send()` returns one [`Page`], `.pages()` a [`PageStream`] and
 //!   `.stream()` an [`ItemStream`] of every item across pages.
+//! - Any other paginated operation of the generated client walks its pages
+//!   through [`PaginateExt`].
 //! - Failed attempts are retried (connection errors, timeouts, 408, 409,
 //!   429, 5xx) per the [`RetryPolicy`]; what finally fails is one
 //!   [`Error`] that says what happened and whether anything was sent.
