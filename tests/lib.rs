@@ -166,3 +166,14 @@ fn describe(req: &httpmock::HttpMockRequest) -> serde_json::Value {
         "body": body,
     })
 }
+
+/// The ergonomic client pointed at a `metronome-mock`, with its token and
+/// no retries (each request the test makes is one request the mock sees).
+pub fn mock_client(mock: &metronome_mock::MockMetronome) -> metronome_client::Client {
+    metronome_client::Client::builder()
+        .bearer_token(mock.token())
+        .base_url(mock.base_url())
+        .max_retries(0)
+        .build()
+        .expect("a client for the mock")
+}

@@ -3,16 +3,8 @@
 
 use futures::{StreamExt, TryStreamExt};
 use metronome_client::{Client, Error, PaginateExt};
+use metronome_integration_tests::mock_client as client;
 use metronome_mock::{Fault, MockMetronome};
-
-fn client(mock: &MockMetronome) -> Client {
-    Client::builder()
-        .bearer_token(mock.token())
-        .base_url(mock.base_url())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
 
 fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     text.parse().unwrap()

@@ -3,17 +3,9 @@
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use metronome_client::{Client, Error, types::UsageAggregate};
+use metronome_client::{Error, types::UsageAggregate};
+use metronome_integration_tests::mock_client as client;
 use metronome_mock::{Fault, MockMetronome};
-
-fn client(mock: &MockMetronome) -> Client {
-    Client::builder()
-        .bearer_token(mock.token())
-        .base_url(mock.base_url())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
 
 fn key(row: &UsageAggregate) -> (uuid::Uuid, uuid::Uuid, chrono::DateTime<chrono::Utc>) {
     (row.customer_id, row.billable_metric_id, row.start_timestamp)

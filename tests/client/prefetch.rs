@@ -5,16 +5,8 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use metronome_client::{Client, Error};
+use metronome_integration_tests::mock_client as client;
 use metronome_mock::{Fault, MockMetronome};
-
-fn client(mock: &MockMetronome) -> Client {
-    Client::builder()
-        .bearer_token(mock.token())
-        .base_url(mock.base_url())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
 
 fn week(client: &Client) -> metronome_client::ListUsage {
     client

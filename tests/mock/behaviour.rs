@@ -2,18 +2,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
-use metronome_client::{Client, MetricFilter};
+use metronome_client::MetricFilter;
+use metronome_integration_tests::mock_client as client;
 use metronome_mock::{MockMetronome, PLATFORM_FEE, USD_CREDIT_TYPE};
 use serde_json::{Value, json};
-
-fn client(mock: &MockMetronome) -> Client {
-    Client::builder()
-        .bearer_token(mock.token())
-        .base_url(mock.base_url())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
 
 fn t(text: &str) -> DateTime<Utc> {
     text.parse().unwrap()

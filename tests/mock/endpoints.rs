@@ -3,17 +3,9 @@
 //! against the generated types).
 
 use futures::TryStreamExt;
-use metronome_client::{ApiErrorKind, Client, Event};
+use metronome_client::{ApiErrorKind, Event};
+use metronome_integration_tests::mock_client as client;
 use metronome_mock::{MockMetronome, REGIONS};
-
-fn client(mock: &MockMetronome) -> Client {
-    Client::builder()
-        .bearer_token(mock.token())
-        .base_url(mock.base_url())
-        .max_retries(0)
-        .build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn ingest_keeps_each_transaction_once_and_refuses_bad_batches() {
