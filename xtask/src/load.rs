@@ -4,7 +4,8 @@
 //! structural checks (version, operation ids) can name the offending JSON
 //! pointer, and only then into `openapiv3::OpenAPI`.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
@@ -14,15 +15,86 @@ pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// A description read from disk: its raw bytes (hashed into the header of
-/// the generated file) and its parsed tree.
+/// A description read from disk: the bytes of every file it is made of
+/// (hashed into the header of the generated file) and its bundled tree.
 pub struct Spec {
     pub bytes: Vec<u8>,
     pub tree: Value,
+    /// The files read, the entry point first.
+    pub files: Vec<PathBuf>,
 }
 
-/// Reads `path` as YAML or JSON (chosen by the first non-blank byte).
+/// The extension by which an entry point lists the files it is bundled
+/// from: `x-include: [openapi/v1/usage.yaml, ...]`, relative to it.
+pub const INCLUDE: &str = "x-include";
+
+/// Reads `path` as YAML or JSON (chosen by the first non-blank byte) and
+/// bundles the files its `x-include` lists: each holds `paths` and
+/// `components` only; they are merged into the entry point, and a path
+/// method or component defined twice is an error naming both files.
 pub fn read(path: &Path) -> Result<Spec> {
+    let (bytes, mut tree) = read_one(path)?;
+    let mut spec_bytes = bytes;
+    let mut files = vec![path.to_path_buf()];
+    let includes = match tree.as_object_mut().and_then(|o| o.remove(INCLUDE)) {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => bail!(
+            "{}: `{INCLUDE}` must be a list of file paths",
+            path.display()
+        ),
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    // Where each path method and component was defined, for error messages.
+    let mut origin: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for key in defined_keys(&tree) {
+        origin.insert(key, path.to_path_buf());
+    }
+    for item in includes {
+        let Some(relative) = item.as_str() else {
+            bail!(
+                "{}: `{INCLUDE}` holds a non-string entry {item}",
+                path.display()
+            );
+        };
+        let part_path = base.join(relative);
+        let (bytes, part) = read_one(&part_path)?;
+        spec_bytes.extend_from_slice(format!("\n# {INCLUDE}: {relative}\n").as_bytes());
+        spec_bytes.extend_from_slice(&bytes);
+        let Some(part_map) = part.as_object() else {
+            unreachable!("read_one checks mappings")
+        };
+        if let Some(other) = part_map
+            .keys()
+            .find(|k| *k != "paths" && *k != "components")
+        {
+            bail!(
+                "{}: a file listed in `{INCLUDE}` holds `paths` and `components` only, not `{other}`",
+                part_path.display()
+            );
+        }
+        for key in defined_keys(&part) {
+            if let Some(first) = origin.get(&key) {
+                bail!(
+                    "{key} is defined twice: in {} and in {}",
+                    first.display(),
+                    part_path.display()
+                );
+            }
+            origin.insert(key, part_path.clone());
+        }
+        merge_part(&mut tree, part);
+        files.push(part_path);
+    }
+    Ok(Spec {
+        bytes: spec_bytes,
+        tree,
+        files,
+    })
+}
+
+/// Reads one file of a description.
+fn read_one(path: &Path) -> Result<(Vec<u8>, Value)> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read the API description {}", path.display()))?;
     let text = std::str::from_utf8(&bytes)
@@ -41,7 +113,56 @@ pub fn read(path: &Path) -> Result<Spec> {
             path.display()
         );
     }
-    Ok(Spec { bytes, tree })
+    Ok((bytes, tree))
+}
+
+/// `paths./v1/x.get` and `components.schemas.X` for everything a file
+/// defines.
+fn defined_keys(tree: &Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(paths) = tree.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in item.as_object().into_iter().flat_map(|m| m.keys()) {
+                keys.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    if let Some(components) = tree.get("components").and_then(Value::as_object) {
+        for (kind, entries) in components {
+            for name in entries.as_object().into_iter().flat_map(|m| m.keys()) {
+                keys.push(format!("#/components/{kind}/{name}"));
+            }
+        }
+    }
+    keys
+}
+
+/// Moves a part's paths and components into the tree (checked for
+/// duplicates beforehand).
+fn merge_part(tree: &mut Value, part: Value) {
+    let Value::Object(part) = part else { return };
+    let root = tree.as_object_mut().expect("checked to be a mapping");
+    for (section, entries) in part {
+        let Value::Object(entries) = entries else {
+            continue;
+        };
+        let target = root
+            .entry(section.clone())
+            .or_insert_with(|| Value::Object(Default::default()));
+        let Some(target) = target.as_object_mut() else {
+            continue;
+        };
+        for (key, value) in entries {
+            match (target.get_mut(&key), value) {
+                // A path item or a component kind shared between files:
+                // merge one level further down.
+                (Some(Value::Object(existing)), Value::Object(more)) => existing.extend(more),
+                (_, value) => {
+                    target.insert(key, value);
+                }
+            }
+        }
+    }
 }
 
 /// Checks what progenitor needs before it is asked to generate anything:

@@ -1,10 +1,14 @@
-//! `cargo xtask gen [--check] [--spec PATH] [--out PATH]`
+//! `cargo xtask gen [--check] [--spec PATH] [--out PATH]`,
+//! `cargo xtask diff OTHER`, `cargo xtask bundle [--out PATH]`
 //!
-//! Regenerates the low-level client (`crates/metronome-api/src/generated.rs`)
-//! from the API description (`openapi.yaml`). With `--check`, generates in
-//! memory, prints a unified diff against the file on disk and exits 1 if
-//! they differ.
+//! `gen` regenerates the low-level client (`crates/metronome-api/src/generated.rs`)
+//! from the API description (`openapi.yaml` and the files it includes). With
+//! `--check`, generates in memory, prints a unified diff against the file on
+//! disk and exits 1 if they differ. `diff` compares the description with
+//! another one (Metronome's newly published one, say). `bundle` writes the
+//! description as one file, for tools that do not follow `x-include`.
 
+mod diff;
 mod emit_pagination;
 mod generate;
 mod load;
@@ -15,6 +19,7 @@ mod pagination;
 mod slim;
 mod standalone;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -22,12 +27,21 @@ use anyhow::{Result, bail};
 
 const USAGE: &str = "\
 usage: cargo xtask gen [--check] [--report] [--spec PATH] [--out PATH]
+       cargo xtask diff OTHER [--spec PATH] [--deliberate PATH]
+       cargo xtask bundle [--spec PATH] [--out PATH]
 
   --check       regenerate in memory; print a diff and exit 1 if the file on disk differs
   --report      print what the normalisation passes changed, every JSON pointer
   --spec PATH   the API description to read (default: openapi.yaml at the workspace root)
   --out PATH    the file to write (default: crates/metronome-api/src/generated.rs);
-                a path not ending in .rs is a folder: a crate of its own is written there";
+                a path not ending in .rs is a folder: a crate of its own is written there
+
+diff compares the description with OTHER (JSON or YAML) and exits 1 when a
+difference is not listed in the deliberate differences
+(default: openapi/deliberate-differences.yaml).
+
+bundle writes the description with its x-include files merged in, as JSON
+(default: target/openapi.bundled.json; `-` for standard output).";
 
 struct GenArgs {
     check: bool,
@@ -49,6 +63,8 @@ fn main() -> ExitCode {
 fn run(args: Vec<String>) -> Result<ExitCode> {
     match args.first().map(String::as_str) {
         Some("gen") => gen_command(parse_gen(&args[1..])?),
+        Some("diff") => diff_command(&args[1..]),
+        Some("bundle") => bundle_command(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -146,6 +162,104 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
         fresh.lines().count()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Splits `--flag value` / `--flag=value` arguments; bare words are
+/// returned in order.
+fn parse_flags(args: &[String], flags: &[&str]) -> Result<(BTreeMap<String, String>, Vec<String>)> {
+    let mut values = BTreeMap::new();
+    let mut words = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if !arg.starts_with("--") {
+            words.push(arg.clone());
+            continue;
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f, Some(v.to_string())),
+            None => (arg.as_str(), None),
+        };
+        if !flags.contains(&flag) {
+            bail!("unknown argument `{arg}`\n\n{USAGE}");
+        }
+        match inline.or_else(|| rest.next().cloned()) {
+            Some(v) if !v.is_empty() => {
+                values.insert(flag.to_string(), v);
+            }
+            _ => bail!("{flag} needs a value\n\n{USAGE}"),
+        }
+    }
+    Ok((values, words))
+}
+
+fn diff_command(args: &[String]) -> Result<ExitCode> {
+    let root = workspace_root();
+    let (flags, words) = parse_flags(args, &["--spec", "--deliberate"])?;
+    let [other] = words.as_slice() else {
+        bail!("diff takes one description to compare with\n\n{USAGE}");
+    };
+    let spec = flags
+        .get("--spec")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("openapi.yaml"));
+    let deliberate = flags
+        .get("--deliberate")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("openapi/deliberate-differences.yaml"));
+    let ours = load::read(&spec)?;
+    let theirs = load::read(Path::new(other))?;
+    let report = diff::classify(
+        diff::compare(&ours.tree, &theirs.tree),
+        diff::read_deliberate(&deliberate)?,
+    );
+    print!(
+        "{}",
+        report.render(&display_name(&spec), &file_name(Path::new(other)))
+    );
+    Ok(if report.unlisted.is_empty() && report.stale.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn bundle_command(args: &[String]) -> Result<ExitCode> {
+    let root = workspace_root();
+    let (flags, words) = parse_flags(args, &["--spec", "--out"])?;
+    if let Some(word) = words.first() {
+        bail!("unknown argument `{word}`\n\n{USAGE}");
+    }
+    let spec = flags
+        .get("--spec")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("openapi.yaml"));
+    let bundled = load::read(&spec)?;
+    load::validate(&bundled.tree)?;
+    let text = serde_json::to_string_pretty(&bundled.tree)? + "\n";
+    match flags.get("--out").map(String::as_str) {
+        Some("-") => print!("{text}"),
+        out => {
+            let out = out
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("target/openapi.bundled.json"));
+            if let Some(dir) = out.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&out, text)?;
+            eprintln!(
+                "wrote {} ({} files bundled)",
+                out.display(),
+                bundled.files.len()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The workspace root: the xtask lives one level below it.

@@ -18,7 +18,7 @@ const LOCK: &str = include_str!("../../Cargo.lock");
 
 fn manifest(name: &str, generated: &str) -> String {
     let regress = if generated.contains("::regress::") {
-        "regress = \"0.10\"\n"
+        "regress = \"0.12\"\n"
     } else {
         ""
     };

@@ -10,9 +10,11 @@
 //! | `format_on_containers` | `format` on an array: typify panics | F1 |
 //! | `ref_siblings_to_all_of` | `nullable`/`description` beside `$ref` dropped | F4 (silent) |
 //! | `one_error_type_per_operation` | an inline error typed as the success; mixed error bodies panic | F3 (silent), guard (P3) |
+//! | `covered_error_statuses` | a status beside its `4XX`/`5XX` range with the same body: unreachable arms | warning |
 //! | `open_response_enums` | a new server enum value breaks decoding | policy |
 //! | `inline_name_clashes` | an inline schema named like a component: no compile | F2 |
 
+mod covered_statuses;
 mod enums;
 mod error_types;
 mod format_on_containers;
@@ -44,6 +46,7 @@ pub fn passes() -> Vec<Box<dyn Pass>> {
         Box::new(format_on_containers::FormatOnContainers),
         Box::new(ref_siblings::RefSiblings),
         Box::new(error_types::OneErrorTypePerOperation),
+        Box::new(covered_statuses::CoveredErrorStatuses),
         Box::new(enums::OpenResponseEnums),
         Box::new(name_clashes::InlineNameClashes),
     ]
@@ -157,6 +160,7 @@ mod tests {
                 ("format_on_containers", 1),
                 ("ref_siblings_to_all_of", 1),
                 ("one_error_type_per_operation", 2),
+                ("covered_error_statuses", 0),
                 ("open_response_enums", 2),
                 ("inline_name_clashes", 0),
             ]
