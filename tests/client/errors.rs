@@ -95,7 +95,7 @@ async fn an_error_with_an_empty_body_says_so() {
     let err = costs_failing_with(500, &[], "").await;
     assert_eq!(
         err.to_string(),
-        "list_customer_costs: Metronome answered 500 Internal Server Error with an empty body"
+        "customers_list_costs: Metronome answered 500 Internal Server Error with an empty body"
     );
 }
 
@@ -183,7 +183,7 @@ async fn a_body_over_the_limit_is_refused_not_buffered() {
     );
     assert_eq!(
         err.to_string(),
-        "list_usage: the 200 OK response is larger than the 1024-byte limit; it was not read"
+        "usage_list: the 200 OK response is larger than the 1024-byte limit; it was not read"
     );
 }
 

@@ -34,7 +34,7 @@ async fn a_generated_builder_walks_the_same_items_as_the_resource() {
 
     let pages: Vec<_> = client
         .api()
-        .list_usage()
+        .usage_list()
         .body(body())
         .pages()
         .try_collect()
@@ -42,7 +42,7 @@ async fn a_generated_builder_walks_the_same_items_as_the_resource() {
         .unwrap();
     let items: Vec<_> = client
         .api()
-        .list_usage()
+        .usage_list()
         .body(body())
         .stream()
         .try_collect()
@@ -65,7 +65,7 @@ async fn every_query_parameter_is_kept_on_every_page() {
     let customer = mock.dataset().customers()[0].id;
     let days: Vec<_> = client(&mock)
         .api()
-        .list_customer_costs()
+        .customers_list_costs()
         .customer_id(customer)
         .starting_on(at("2024-01-01T00:00:00Z"))
         .ending_before(at("2024-01-31T00:00:00Z"))
@@ -87,11 +87,11 @@ async fn every_query_parameter_is_kept_on_every_page() {
 async fn a_repeated_cursor_and_an_error_end_the_walk_with_the_same_errors() {
     let mock = MockMetronome::builder().usage_page_size(10).start().await;
     let client = client(&mock);
-    let first = client.api().list_usage().body(body()).send().await.unwrap();
+    let first = client.api().usage_list().body(body()).send().await.unwrap();
     mock.faults().persist(Fault::RepeatCursor);
     let results: Vec<_> = client
         .api()
-        .list_usage()
+        .usage_list()
         .body(body())
         .next_page(first.next_page.clone().unwrap())
         .pages()
@@ -107,7 +107,7 @@ async fn a_repeated_cursor_and_an_error_end_the_walk_with_the_same_errors() {
                 Ok(_),
                 Ok(_),
                 Err(Error::RepeatedCursor {
-                    operation: "list_usage",
+                    operation: "usage_list",
                     page: 2,
                     ..
                 })
@@ -119,7 +119,7 @@ async fn a_repeated_cursor_and_an_error_end_the_walk_with_the_same_errors() {
     mock.faults().clear().push(Fault::status(404));
     let results: Vec<_> = client
         .api()
-        .list_usage()
+        .usage_list()
         .body(body())
         .pages()
         .collect()
@@ -129,7 +129,7 @@ async fn a_repeated_cursor_and_an_error_end_the_walk_with_the_same_errors() {
     };
     assert_eq!(
         err.to_string(),
-        "list_usage, page 1: Metronome answered 404 Not Found: injected fault: 404"
+        "usage_list, page 1: Metronome answered 404 Not Found: injected fault: 404"
     );
 }
 
@@ -137,7 +137,7 @@ async fn a_repeated_cursor_and_an_error_end_the_walk_with_the_same_errors() {
 fn the_streams_are_send_and_unpin() {
     fn check<T: Send + Unpin>(_: &T) {}
     let client = Client::builder().bearer_token("t").build().unwrap();
-    let pages = client.api().list_usage().body(body()).pages();
+    let pages = client.api().usage_list().body(body()).pages();
     check(&pages);
-    check(&client.api().list_usage().body(body()).stream());
+    check(&client.api().usage_list().body(body()).stream());
 }

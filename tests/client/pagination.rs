@@ -331,7 +331,7 @@ async fn a_failing_page_ends_the_walk_and_names_the_page() {
     assert_eq!(err.context().and_then(|c| c.page), Some(2));
     assert_eq!(
         err.to_string(),
-        "list_usage, page 2: Metronome answered 404 Not Found: cursor expired"
+        "usage_list, page 2: Metronome answered 404 Not Found: cursor expired"
     );
 }
 
@@ -380,11 +380,19 @@ async fn balances_keep_the_body_and_carry_the_cursor_in_it() {
         .unwrap();
 
     assert_eq!(balances.len(), 6);
+    // A balance is a commit or a credit; these pages hold credits.
+    let credits: Vec<_> = balances
+        .iter()
+        .map(|b| match b {
+            metronome_client::types::Balance::Credit(credit) => credit,
+            other => panic!("expected a credit, got {other:?}"),
+        })
+        .collect();
     assert_eq!(
-        balances[5].id.to_string(),
+        credits[5].id.to_string(),
         "00000000-0000-4000-8000-000000000005"
     );
-    assert_eq!(balances[0].product.name, "Credits");
+    assert_eq!(credits[0].product.name, "Credits");
     for mock in &mocks {
         assert_eq!(mock.calls_async().await, 1);
     }

@@ -141,7 +141,9 @@ async fn list_grouped_usage_with_every_option() {
 async fn list_customers_get_customer_and_billable_metrics() {
     let server = MockServer::start_async().await;
     let recorder = Recorder::default();
-    let customer = json!({"id": CUSTOMER, "name": "Acme", "ingest_aliases": ["acme"], "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-02T00:00:00Z"});
+    let customer = json!({"id": CUSTOMER, "external_id": "acme", "name": "Acme", "ingest_aliases": ["acme"],
+        "customer_config": {"salesforce_account_id": null}, "custom_fields": {},
+        "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-02T00:00:00Z"});
     server
         .mock_async(|when, then| {
             when.path(format!("/v1/customers/{CUSTOMER}"))

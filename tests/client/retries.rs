@@ -76,7 +76,7 @@ async fn a_503_three_times_gives_the_error_with_the_attempt_count() {
     assert!(err.is_retryable());
     assert_eq!(
         err.to_string(),
-        "list_usage, after 3 attempts: Metronome answered 503 Service Unavailable: failure 2"
+        "usage_list, after 3 attempts: Metronome answered 503 Service Unavailable: failure 2"
     );
 }
 
@@ -153,7 +153,7 @@ async fn a_refused_connection_is_retried_then_reported() {
     assert!(err.is_retryable());
     assert!(
         err.to_string()
-            .starts_with("list_customer_costs, after 3 attempts: could not reach Metronome: "),
+            .starts_with("customers_list_costs, after 3 attempts: could not reach Metronome: "),
         "{err}"
     );
 }
@@ -182,6 +182,6 @@ async fn a_slow_response_times_out_on_every_attempt() {
     assert_eq!(mock.calls_async().await, 2);
     assert_eq!(
         err.to_string(),
-        "list_usage, after 2 attempts: timed out waiting for Metronome"
+        "usage_list, after 2 attempts: timed out waiting for Metronome"
     );
 }

@@ -27,7 +27,7 @@ async fn sends_every_parameter_in_the_query_with_rfc3339_dates() {
         .await;
 
     let page = client(&server.base_url())
-        .list_customer_costs()
+        .customers_list_costs()
         .customer_id(CUSTOMER)
         .starting_on(at("2024-01-01T00:00:00Z"))
         .ending_before(at("2024-02-01T00:00:00Z"))
@@ -55,7 +55,7 @@ async fn the_raw_query_string_is_rfc3339_percent_encoded() {
         .await;
 
     client(&server.base_url())
-        .list_customer_costs()
+        .customers_list_costs()
         .customer_id(CUSTOMER)
         .starting_on(at("2024-01-01T00:00:00Z"))
         .ending_before(at("2024-02-01T00:00:00Z"))
@@ -93,7 +93,7 @@ async fn decodes_null_group_value_optional_fields_and_unknown_fields() {
         .await;
 
     let page = client(&server.base_url())
-        .list_customer_costs()
+        .customers_list_costs()
         .customer_id(CUSTOMER)
         .starting_on(at("2024-01-01T00:00:00Z"))
         .ending_before(at("2024-02-01T00:00:00Z"))
@@ -127,7 +127,7 @@ async fn a_customer_id_that_is_not_a_uuid_never_reaches_the_server() {
         .await;
 
     let err = client(&server.base_url())
-        .list_customer_costs()
+        .customers_list_costs()
         .customer_id("../../v1/usage")
         .starting_on(at("2024-01-01T00:00:00Z"))
         .ending_before(at("2024-02-01T00:00:00Z"))

@@ -16,7 +16,7 @@ async fn costs_error(status: u16, message: &str) -> Error<metronome_api::types::
         })
         .await;
     client(&server.base_url())
-        .list_customer_costs()
+        .customers_list_costs()
         .customer_id(CUSTOMER)
         .starting_on(at("2024-01-01T00:00:00Z"))
         .ending_before(at("2024-02-01T00:00:00Z"))
@@ -54,7 +54,7 @@ async fn a_5xx_on_the_post_endpoint_decodes_the_same_body() {
         .await;
 
     let err = client(&server.base_url())
-        .list_usage()
+        .usage_list()
         .body(usage_request())
         .send()
         .await

@@ -36,7 +36,7 @@ async fn decoded_usage_page() {
         .await;
 
     let page = client(&server.base_url())
-        .list_usage()
+        .usage_list()
         .body(usage_request())
         .send()
         .await
@@ -69,7 +69,7 @@ async fn decoded_costs_page() {
         .await;
 
     let page = client(&server.base_url())
-        .list_customer_costs()
+        .customers_list_costs()
         .customer_id(CUSTOMER)
         .starting_on(at("2024-01-01T00:00:00Z"))
         .ending_before(at("2024-02-01T00:00:00Z"))

@@ -33,7 +33,7 @@ async fn first_page_sends_the_body_and_no_cursor() {
         .await;
 
     let page = client(&server.base_url())
-        .list_usage()
+        .usage_list()
         .body(usage_request())
         .send()
         .await
@@ -60,7 +60,7 @@ async fn next_page_goes_in_the_query_string_and_the_body_is_unchanged() {
         .await;
 
     client(&server.base_url())
-        .list_usage()
+        .usage_list()
         .next_page("cursor/2=")
         .body(usage_request())
         .send()
@@ -94,7 +94,7 @@ async fn decodes_null_value_null_group_value_and_ignores_unknown_fields() {
         .await;
 
     let page = client(&server.base_url())
-        .list_usage()
+        .usage_list()
         .body(usage_request())
         .send()
         .await
@@ -129,7 +129,7 @@ async fn a_last_page_without_next_page_or_groups_still_decodes() {
         .await;
 
     let page = client(&server.base_url())
-        .list_usage()
+        .usage_list()
         .body(usage_request())
         .send()
         .await
@@ -161,7 +161,7 @@ async fn a_row_without_the_value_key_is_a_decode_error_that_keeps_the_body() {
         .await;
 
     let err = client(&server.base_url())
-        .list_usage()
+        .usage_list()
         .body(usage_request())
         .send()
         .await
@@ -189,7 +189,7 @@ async fn a_missing_required_body_field_fails_before_any_request() {
         .await;
 
     let err = client(&server.base_url())
-        .list_usage()
+        .usage_list()
         .body_map(|b| b.window_size(metronome_api::types::WindowSize::Hour))
         .send()
         .await

@@ -235,7 +235,7 @@ async fn a_fault_that_persists_ends_the_walk_with_status_attempts_and_page() {
     assert_eq!(err.context().and_then(|c| c.page), Some(4));
     assert_eq!(
         err.to_string(),
-        "list_usage, page 4, after 9 attempts: Metronome answered 503 Service Unavailable: injected fault: 503"
+        "usage_list, page 4, after 9 attempts: Metronome answered 503 Service Unavailable: injected fault: 503"
     );
     let starts: Vec<_> = delivered
         .iter()

@@ -88,8 +88,15 @@ fn check_fails_with_a_diff_after_a_description_changes_and_gen_repairs_it() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("openapi.yaml");
     let out = dir.path().join("src/generated.rs");
-    let original = std::fs::read_to_string(root().join("openapi.yaml")).unwrap();
-    std::fs::write(&spec, &original).unwrap();
+    // The entry point and the files it includes, as a user's checkout has them.
+    std::fs::copy(root().join("openapi.yaml"), &spec).unwrap();
+    let part = dir.path().join("openapi/v1/usage.yaml");
+    for entry in walk(&root().join("openapi")) {
+        let target = dir.path().join(entry.strip_prefix(root()).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, target).unwrap();
+    }
+    let original = std::fs::read_to_string(&part).unwrap();
     let args = |check: bool| {
         let mut a = vec![
             "gen",
@@ -111,23 +118,18 @@ fn check_fails_with_a_diff_after_a_description_changes_and_gen_repairs_it() {
     assert_eq!(run(false).status.code(), Some(0));
     assert_eq!(run(true).status.code(), Some(0));
 
+    // An edit in an included file, not in the entry point.
     let edited = original.replace(
-        "The Metronome id of the customer.",
-        "The customer's Metronome id.",
+        "Records up to 100 usage events",
+        "Sends at most 100 usage events",
     );
     assert_ne!(edited, original, "the edit must apply");
-    std::fs::write(&spec, edited).unwrap();
+    std::fs::write(&part, edited).unwrap();
     let drift = run(true);
     assert_eq!(drift.status.code(), Some(1));
     let diff = text(&drift.stdout);
-    assert!(
-        diff.contains("-- `customer_id`: The Metronome id of the customer."),
-        "{diff}"
-    );
-    assert!(
-        diff.contains("+- `customer_id`: The customer's Metronome id."),
-        "{diff}"
-    );
+    assert!(diff.contains("-Records up to 100 usage events"), "{diff}");
+    assert!(diff.contains("+Sends at most 100 usage events"), "{diff}");
     assert!(
         diff.contains("-// spec sha256: "),
         "the header hash changes too:\n{diff}"
@@ -296,4 +298,18 @@ fn unknown_arguments_are_refused_with_usage() {
         stderr.contains("unknown argument `--chek`") && stderr.contains("usage: cargo xtask gen"),
         "{stderr}"
     );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

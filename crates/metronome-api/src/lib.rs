@@ -6,8 +6,8 @@
 //! adds configuration from the environment, retries, typed errors and
 //! pagination. This crate is the generated layer itself:
 //!
-//! - [`Client`] and one builder per operation (`client.list_usage()`,
-//!   `client.list_customer_costs()`), in `generated.rs`, which is written by
+//! - [`Client`] and one builder per operation (`client.usage_list()`,
+//!   `client.customers_list_costs()`), in `generated.rs`, which is written by
 //!   `cargo xtask gen` and never edited by hand;
 //! - [`types`]: the request and response bodies;
 //! - [`ClientState`]: the hand-written part, carried inside every
@@ -21,7 +21,7 @@
 //! let state = ClientState::new().with_bearer_token("my-token")?;
 //! let client = Client::new_with_client("https://api.metronome.com", reqwest::Client::new(), state);
 //! let page = client
-//!     .list_customer_costs()
+//!     .customers_list_costs()
 //!     .customer_id("d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc")
 //!     .starting_on("2024-01-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>()?)
 //!     .ending_before("2024-02-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>()?)

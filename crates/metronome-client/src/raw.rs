@@ -17,7 +17,7 @@
 //! # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
 //! let costs: Vec<_> = client
 //!     .api()
-//!     .list_customer_costs()
+//!     .customers_list_costs()
 //!     .customer_id("d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc")
 //!     .starting_on("2024-01-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap())
 //!     .ending_before("2024-02-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap())

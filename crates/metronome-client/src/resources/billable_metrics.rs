@@ -81,14 +81,14 @@ struct MetricsQuery {
 
 impl PageQuery for MetricsQuery {
     type Item = BillableMetric;
-    const OPERATION: &'static str = "list_billable_metrics";
+    const OPERATION: &'static str = "billable_metrics_list";
 
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<BillableMetric>, Error>> {
-        let mut call = client.api().list_billable_metrics();
+        let mut call = client.api().billable_metrics_list();
         if let Some(include) = self.include_archived {
             call = call.include_archived(include);
         }

@@ -9,7 +9,12 @@ use uuid::Uuid;
 
 use crate::args::{IntoId, IntoTimestamp};
 use crate::pagination::{PageQuery, WalkLimits, list_request};
-use crate::resources::check_limit;
+use crate::resources::check_limit_up_to;
+
+/// The most balances a page holds, and the server's default page size.
+const MAX_LIMIT: u32 = 25;
+const DEFAULT_LIMIT: std::num::NonZeroU64 =
+    std::num::NonZeroU64::new(MAX_LIMIT as u64).expect("not zero");
 use crate::{Client, Error, Page};
 
 /// Contract operations: `client.contracts()`.
@@ -138,14 +143,14 @@ impl ListBalances {
         self
     }
 
-    /// Balances per page, 1 to 100 (the server's default is 25).
+    /// Balances per page, 1 to 25 (the server's default and maximum).
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(limit);
         self
     }
 
     fn query(&self) -> Result<BalancesQuery, Error> {
-        check_limit(self.limit)?;
+        check_limit_up_to(self.limit, MAX_LIMIT)?;
         fn invalid(field: &'static str) -> impl Fn(String) -> Error {
             move |e| Error::InvalidRequest(format!("{field}: {e}"))
         }
@@ -166,7 +171,10 @@ impl ListBalances {
                 exclude_zero_balances: self.flags.exclude_zero_balances,
                 limit: self
                     .limit
-                    .and_then(|n| std::num::NonZeroU64::new(u64::from(n))),
+                    .and_then(|n| std::num::NonZeroU64::new(u64::from(n)))
+                    .unwrap_or(DEFAULT_LIMIT),
+                access_type: None,
+                webhook_notification_id: None,
                 next_page: None,
             },
         })
@@ -181,7 +189,7 @@ struct BalancesQuery {
 
 impl PageQuery for BalancesQuery {
     type Item = Balance;
-    const OPERATION: &'static str = "list_customer_balances";
+    const OPERATION: &'static str = "contracts_list_balances";
 
     fn fetch<'a>(
         &'a self,
@@ -192,7 +200,7 @@ impl PageQuery for BalancesQuery {
             next_page: cursor.map(str::to_string),
             ..self.body.clone()
         };
-        let call = client.api().list_customer_balances().body(body);
+        let call = client.api().contracts_list_balances().body(body);
         crate::raw::fetch_page(call, cursor)
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use metronome_api::types::{Customer, CustomerCostWindow};
+use metronome_api::types::{CustomerCostWindow, CustomerDetail as Customer};
 use uuid::Uuid;
 
 use crate::args::{self, IntoId, IntoTimestamp};
@@ -113,7 +113,7 @@ struct CostsQuery {
 
 impl PageQuery for CostsQuery {
     type Item = CustomerCostWindow;
-    const OPERATION: &'static str = "list_customer_costs";
+    const OPERATION: &'static str = "customers_list_costs";
 
     fn fetch<'a>(
         &'a self,
@@ -122,7 +122,7 @@ impl PageQuery for CostsQuery {
     ) -> BoxFuture<'a, Result<Page<CustomerCostWindow>, Error>> {
         let mut call = client
             .api()
-            .list_customer_costs()
+            .customers_list_costs()
             .customer_id(self.customer_id)
             .starting_on(self.starting_on)
             .ending_before(self.ending_before);
@@ -219,14 +219,14 @@ struct CustomersQuery {
 
 impl PageQuery for CustomersQuery {
     type Item = Customer;
-    const OPERATION: &'static str = "list_customers";
+    const OPERATION: &'static str = "customers_list";
 
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<Customer>, Error>> {
-        let mut call = client.api().list_customers();
+        let mut call = client.api().customers_list();
         if let Some(alias) = &self.ingest_alias {
             call = call.ingest_alias(alias.as_str());
         }
@@ -254,8 +254,8 @@ impl GetCustomer {
         let id = self
             .customer_id
             .map_err(|e| Error::InvalidRequest(format!("customer_id: {e}")))?;
-        let request = self.client.api().get_customer().customer_id(id);
-        let (response, _, _) = call("get_customer", Box::pin(request.send())).await?;
+        let request = self.client.api().customers_retrieve().customer_id(id);
+        let (response, _, _) = call("customers_retrieve", Box::pin(request.send())).await?;
         Ok(response.data)
     }
 }

@@ -42,9 +42,14 @@ where
 
 /// Checks a page size against the API's range, 1 to 100.
 pub(crate) fn check_limit(limit: Option<u32>) -> Result<(), Error> {
+    check_limit_up_to(limit, 100)
+}
+
+/// Like [`check_limit`], for an operation whose pages hold at most `max`.
+pub(crate) fn check_limit_up_to(limit: Option<u32>, max: u32) -> Result<(), Error> {
     match limit {
-        Some(n) if !(1..=100).contains(&n) => Err(Error::InvalidRequest(format!(
-            "limit must be between 1 and 100, got {n}"
+        Some(n) if !(1..=max).contains(&n) => Err(Error::InvalidRequest(format!(
+            "limit must be between 1 and {max}, got {n}"
         ))),
         _ => Ok(()),
     }

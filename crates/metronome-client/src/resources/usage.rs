@@ -326,14 +326,14 @@ struct UsageQuery {
 
 impl PageQuery for UsageQuery {
     type Item = UsageAggregate;
-    const OPERATION: &'static str = "list_usage";
+    const OPERATION: &'static str = "usage_list";
 
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<UsageAggregate>, Error>> {
-        let call = client.api().list_usage().body(self.body.clone());
+        let call = client.api().usage_list().body(self.body.clone());
         crate::raw::fetch_page(call, cursor)
     }
 }
@@ -398,11 +398,17 @@ impl Event {
             .timestamp
             .clone()
             .map_err(|e| format!("event {index}: timestamp: {e}"))?;
+        let field = |name: &'static str| {
+            move |e: types::error::ConversionError| format!("event {index}: {name}: {e}")
+        };
         Ok(types::UsageEvent {
-            transaction_id: self.transaction_id.clone(),
-            customer_id: self.customer_id.clone(),
-            event_type: self.event_type.clone(),
-            timestamp,
+            transaction_id: self
+                .transaction_id
+                .parse()
+                .map_err(field("transaction_id"))?,
+            customer_id: self.customer_id.parse().map_err(field("customer_id"))?,
+            event_type: self.event_type.parse().map_err(field("event_type"))?,
+            timestamp: timestamp.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
             properties: self.properties.clone(),
         })
     }
@@ -483,8 +489,8 @@ impl Ingest {
             .map(|(i, e)| e.build(i))
             .collect::<Result<Vec<_>, _>>()
             .map_err(Error::InvalidRequest)?;
-        let request = self.client.api().ingest_events().body(body);
-        call("ingest_events", Box::pin(request.send()))
+        let request = self.client.api().usage_ingest().body(body);
+        call("usage_ingest", Box::pin(request.send()))
             .await
             .map(|_| ())
     }
@@ -587,8 +593,9 @@ impl ListGroupedUsage {
                 starting_on,
                 ending_before,
                 current_period: self.current_period.then_some(true),
-                group_key: self.group_keys.clone(),
-                group_filters: self.group_filters.clone(),
+                group_key: group_key(&self.group_keys)?,
+                group_filters: group_filters(&self.group_filters)?,
+                group_by: None,
             },
             limit: self.limit,
         })
@@ -604,17 +611,56 @@ struct GroupedQuery {
 
 impl PageQuery for GroupedQuery {
     type Item = types::GroupedUsage;
-    const OPERATION: &'static str = "list_grouped_usage";
+    const OPERATION: &'static str = "usage_list_with_groups";
 
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::GroupedUsage>, Error>> {
-        let mut call = client.api().list_grouped_usage().body(self.body.clone());
+        let mut call = client
+            .api()
+            .usage_list_with_groups()
+            .body(self.body.clone());
         if let Some(limit) = self.limit {
             call = call.limit(u64::from(limit));
         }
         crate::raw::fetch_page(call, cursor)
     }
+}
+
+/// The group keys as the generated body takes them; none is left out.
+fn group_key(keys: &[String]) -> Result<Option<types::GroupKey>, Error> {
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let items = keys
+        .iter()
+        .map(|k| {
+            k.parse()
+                .map_err(|e| Error::InvalidRequest(format!("group key: {e}")))
+        })
+        .collect::<Result<Vec<types::GroupKeyItem>, Error>>()?;
+    Ok(Some(types::GroupKey(items)))
+}
+
+/// The group filters as the generated body takes them; none is left out.
+fn group_filters(
+    filters: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<Option<types::GroupFilter>, Error> {
+    if filters.is_empty() {
+        return Ok(None);
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (key, values) in filters {
+        let values = values
+            .iter()
+            .map(|v| {
+                v.parse()
+                    .map_err(|e| Error::InvalidRequest(format!("group_filters[{key}]: {e}")))
+            })
+            .collect::<Result<Vec<types::GroupFilterValueItem>, Error>>()?;
+        out.insert(key.clone(), values);
+    }
+    Ok(Some(types::GroupFilter(out)))
 }

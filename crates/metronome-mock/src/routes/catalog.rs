@@ -16,6 +16,7 @@ fn customer(data: &Dataset, c: &Customer) -> Value {
         "external_id": c.ingest_alias,
         "ingest_aliases": [c.ingest_alias],
         "custom_fields": {},
+        "customer_config": {"salesforce_account_id": null},
         "created_at": created,
         "updated_at": created,
         "archived_at": null,
