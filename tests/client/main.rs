@@ -4,6 +4,7 @@
 
 mod errors;
 mod generated_pagination;
+mod low_level;
 mod pagination;
 mod partitions;
 mod prefetch;

@@ -5,7 +5,6 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use metronome_api::types::ErrorResponse;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -182,6 +181,8 @@ pub struct ApiError {
     pub kind: ApiErrorKind,
     /// The `message` of the `{"message": …}` body, when the body has one.
     pub message: Option<String>,
+    /// The `code` of the body (`"NotFound"`, say), when the body has one.
+    pub code: Option<String>,
     /// The raw body.
     pub body: Bytes,
     /// The response headers.
@@ -220,8 +221,9 @@ impl std::error::Error for ApiError {}
 pub struct DecodeError {
     /// Where it happened.
     pub context: RequestContext,
-    /// The response's status.
-    pub status: StatusCode,
+    /// The response's status; `None` only for an error converted from the
+    /// low-level client (`client.api()`), which does not keep it.
+    pub status: Option<StatusCode>,
     /// The raw body.
     pub body: Bytes,
     /// Where in the body decoding failed, as a path like `data[3].value`
@@ -233,11 +235,11 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.status.map(|s| format!(" {s}")).unwrap_or_default();
         write!(
             f,
-            "{}: the {} response does not match the API description at `{}`: {} ({} bytes: {})",
+            "{}: the{status} response does not match the API description at `{}`: {} ({} bytes: {})",
             self.context,
-            self.status,
             self.path,
             self.source,
             self.body.len(),
@@ -257,7 +259,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(e) => Some(e.status),
-            Error::Decode(e) => Some(e.status),
+            Error::Decode(e) => e.status,
             Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
@@ -334,13 +336,6 @@ impl Error {
             attempts: exchange.attempts,
             page: None,
         };
-        if let Some((status, limit)) = exchange.too_large {
-            return Error::ResponseTooLarge {
-                context,
-                status,
-                limit,
-            };
-        }
         let recorded = exchange.response;
         match error {
             Generated::InvalidRequest(message) | Generated::Custom(message) => {
@@ -371,7 +366,7 @@ impl Error {
                 .unwrap_or_else(|| ".".to_string());
                 Error::Decode(Box::new(DecodeError {
                     context,
-                    status,
+                    status: Some(status),
                     body,
                     path,
                     source,
@@ -381,7 +376,78 @@ impl Error {
     }
 }
 
-fn transport(context: RequestContext, source: reqwest::Error) -> Error {
+/// The operation name of errors converted from the low-level client, which
+/// does not say which operation failed.
+pub const LOW_LEVEL_OPERATION: &str = "metronome_api call";
+
+/// The errors of the low-level client (`client.api()…send()`), as this
+/// crate's: `?` converts them. The low-level client keeps less than the
+/// resources do: the operation is [`LOW_LEVEL_OPERATION`], the attempts are
+/// counted as one, an error body is re-encoded from its decoded form, the
+/// body of an undocumented status is not read, and a decode failure has no
+/// status.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let customer = client
+///     .api()
+///     .customers_retrieve()
+///     .customer_id(uuid::Uuid::nil())
+///     .send()
+///     .await?;
+/// println!("{}", customer.data.name);
+/// # Ok(())
+/// # }
+/// ```
+impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
+    fn from(error: progenitor_client::Error<E>) -> Self {
+        use progenitor_client::Error as Generated;
+        let context = RequestContext {
+            operation: LOW_LEVEL_OPERATION,
+            attempts: 1,
+            page: None,
+        };
+        match error {
+            Generated::InvalidRequest(message) | Generated::Custom(message) => {
+                Error::InvalidRequest(message)
+            }
+            Generated::CommunicationError(source)
+            | Generated::InvalidUpgrade(source)
+            | Generated::ResponseBodyError(source) => transport(context, source),
+            Generated::ErrorResponse(value) => {
+                let status = value.status();
+                let headers = value.headers().clone();
+                let body = serde_json::to_vec(value.as_ref()).unwrap_or_default();
+                api(context, status, headers, body.into(), None)
+            }
+            Generated::UnexpectedResponse(response) => api(
+                context,
+                response.status(),
+                response.headers().clone(),
+                Bytes::new(),
+                None,
+            ),
+            Generated::InvalidResponsePayload(body, source) => {
+                Error::Decode(Box::new(DecodeError {
+                    context,
+                    status: None,
+                    body,
+                    path: ".".to_string(),
+                    source,
+                }))
+            }
+        }
+    }
+}
+
+pub(crate) fn transport(context: RequestContext, source: reqwest::Error) -> Error {
+    if let Some(refused) = crate::retry::BodyTooLarge::find(&source) {
+        return Error::ResponseTooLarge {
+            context,
+            status: refused.status,
+            limit: refused.limit,
+        };
+    }
     if source.is_timeout() {
         Error::Timeout { context, source }
     } else {
@@ -389,18 +455,16 @@ fn transport(context: RequestContext, source: reqwest::Error) -> Error {
     }
 }
 
-fn api(
+pub(crate) fn api(
     context: RequestContext,
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
     message: Option<String>,
 ) -> Error {
-    let message = message.or_else(|| {
-        serde_json::from_slice::<ErrorResponse>(&body)
-            .ok()
-            .map(|b| b.message)
-    });
+    let parsed = serde_json::from_slice::<ErrorBody>(&body).ok();
+    let code = parsed.as_ref().and_then(|b| b.code.clone());
+    let message = message.or_else(|| parsed.and_then(|b| b.message));
     let request_id = REQUEST_ID_HEADERS
         .iter()
         .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned));
@@ -410,11 +474,20 @@ fn api(
         status,
         kind: ApiErrorKind::from_status(status),
         message,
+        code,
         body,
         headers,
         request_id,
         retry_after,
     }))
+}
+
+/// What an error body may say: Metronome's `{message}`, with a `code` on
+/// some operations. Anything else in it is ignored.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    message: Option<String>,
+    code: Option<String>,
 }
 
 /// The innermost cause of a transport error, which says what actually

@@ -26,8 +26,6 @@ pub(crate) struct Exchange {
     pub attempts: u32,
     /// The final response, with its whole body.
     pub response: Option<Recorded>,
-    /// The final response was refused for being larger than this many bytes.
-    pub too_large: Option<(StatusCode, u64)>,
 }
 
 /// A response as received, body included.

@@ -9,8 +9,11 @@
 //!   (`list_balances`). Each returns a request builder; for lists,
 //!   `.send()` returns one [`Page`], `.pages()` a [`PageStream`] and
 //!   `.stream()` an [`ItemStream`] of every item across pages.
-//! - Any other paginated operation of the generated client walks its pages
-//!   through [`PaginateExt`].
+//! - Every operation of the API is on the generated low-level client,
+//!   [`Client::api`], with the same transport; `?` converts its errors into
+//!   [`Error`], and any other paginated operation walks its pages through
+//!   [`PaginateExt`]. [`Client::request`] reaches a path the description
+//!   lacks.
 //! - Failed attempts are retried (connection errors, timeouts, 408, 409,
 //!   429, 5xx) per the [`RetryPolicy`]; what finally fails is one
 //!   [`Error`] that says what happened and whether anything was sent.
@@ -58,15 +61,17 @@ mod exchange;
 mod page;
 mod pagination;
 mod raw;
+mod request;
 pub mod resources;
 mod retry;
 
 pub use args::{IntoId, IntoTimestamp, IntoWindowSize};
 pub use client::{BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_VAR};
-pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RequestContext};
+pub use error::{ApiError, ApiErrorKind, DecodeError, Error, LOW_LEVEL_OPERATION, RequestContext};
 pub use page::Page;
 pub use pagination::{DEFAULT_PREFETCH, ItemStream, PageStream, Partitioned};
 pub use raw::{PaginateExt, RawItems, RawPages};
+pub use request::{CUSTOM_OPERATION, CustomRequest, CustomResponse};
 pub use resources::billable_metrics::{BillableMetrics, ListBillableMetrics};
 pub use resources::contracts::{Contracts, ListBalances};
 pub use resources::customers::{Customers, GetCustomer, ListCustomerCosts, ListCustomers};
@@ -77,3 +82,7 @@ pub use retry::RetryPolicy;
 
 /// The request and response types, generated from the API description.
 pub use metronome_api::types;
+
+/// The HTTP client underneath, at the version this crate uses (for
+/// [`ClientBuilder::http_client`] and [`Client::request`]'s `Method`).
+pub use metronome_api::reqwest;

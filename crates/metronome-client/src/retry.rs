@@ -161,6 +161,41 @@ fn should_retry_error(error: &reqwest::Error) -> bool {
     !(error.is_builder() || error.is_redirect())
 }
 
+/// The error a too-large response's body yields when read: the status and
+/// the limit travel inside the transport error to whoever maps it
+/// ([`crate::Error::ResponseTooLarge`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyTooLarge {
+    pub status: StatusCode,
+    pub limit: u64,
+}
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the {} response is larger than the {}-byte limit; it was not read",
+            self.status, self.limit
+        )
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+impl BodyTooLarge {
+    /// The refusal inside a transport error, if it is one.
+    pub fn find(error: &reqwest::Error) -> Option<Self> {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = cause {
+            if let Some(found) = e.downcast_ref::<Self>() {
+                return Some(*found);
+            }
+            cause = e.source();
+        }
+        None
+    }
+}
+
 /// The transport installed by [`crate::Client`]: retries, a per-request
 /// timeout, and a cap on response bodies.
 #[derive(Debug, Clone)]
@@ -297,8 +332,17 @@ impl RetryTransport {
                     cap,
                     "metronome: response too large"
                 );
-                exchange::note(|e| e.too_large = Some((status, cap)));
-                Ok(rebuild(status, headers, Bytes::new()))
+                // The generated code reads the body next: it gets this
+                // error instead, which every layer maps to
+                // `Error::ResponseTooLarge` (see `BodyTooLarge`).
+                let refused = futures::stream::once(async move {
+                    Err::<Bytes, _>(BodyTooLarge { status, limit: cap })
+                });
+                Ok(rebuild(
+                    status,
+                    headers,
+                    reqwest::Body::wrap_stream(refused),
+                ))
             }
             Attempt::Response(recorded) => {
                 tracing::trace!(
@@ -308,10 +352,14 @@ impl RetryTransport {
                     bytes = recorded.body.len(),
                     "metronome: response"
                 );
-                // The generated code reads only the status and the body; the
-                // headers stay in the exchange, the one copy every page and
-                // error takes them from.
-                let response = rebuild(recorded.status, HeaderMap::new(), recorded.body.clone());
+                // The headers go to the generated code too, so that callers
+                // of `client.api()` see them; pages and errors take theirs
+                // from the exchange.
+                let response = rebuild(
+                    recorded.status,
+                    recorded.headers.clone(),
+                    recorded.body.clone().into(),
+                );
                 exchange::note(|e| e.response = Some(recorded));
                 Ok(response)
             }
@@ -319,7 +367,7 @@ impl RetryTransport {
     }
 }
 
-fn rebuild(status: StatusCode, headers: HeaderMap, body: Bytes) -> reqwest::Response {
+fn rebuild(status: StatusCode, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
     let mut response = http::Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = headers;

@@ -1,0 +1,185 @@
+//! The low-level client (`client.api()`) and requests to any path
+//! (`client.request(..)`) share the SDK's transport and its one error type.
+
+use httpmock::prelude::*;
+use metronome_client::reqwest::Method;
+use metronome_client::{ApiErrorKind, CUSTOM_OPERATION, Error, LOW_LEVEL_OPERATION};
+use metronome_integration_tests::{CUSTOMER, TOKEN, sdk, sdk_with};
+use serde_json::json;
+
+fn customer() -> serde_json::Value {
+    json!({"id": CUSTOMER, "external_id": "acme", "name": "Acme", "ingest_aliases": [],
+           "customer_config": {"salesforce_account_id": null}, "custom_fields": {},
+           "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"})
+}
+
+/// Reads a customer through the low-level client, converting its error with
+/// `?`: this is the compile test that `From` exists.
+async fn name_of(client: &metronome_client::Client) -> Result<String, Error> {
+    let response = client
+        .api()
+        .customers_retrieve()
+        .customer_id(CUSTOMER.parse::<uuid::Uuid>().unwrap())
+        .send()
+        .await?;
+    Ok(response.into_inner().data.name)
+}
+
+#[tokio::test]
+async fn low_level_responses_keep_their_headers() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("/v1/customers/{CUSTOMER}"));
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("x-request-id", "req_7")
+                .json_body(json!({"data": customer()}));
+        })
+        .await;
+    let client = sdk(&server.base_url());
+    let response = client
+        .api()
+        .customers_retrieve()
+        .customer_id(CUSTOMER.parse::<uuid::Uuid>().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "req_7");
+    assert_eq!(response.status(), 200);
+    assert_eq!(name_of(&client).await.unwrap(), "Acme");
+}
+
+#[tokio::test]
+async fn low_level_errors_become_the_sdks_error_with_status_code_and_message() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(404)
+                .header("content-type", "application/json")
+                .header("x-request-id", "req_8")
+                .json_body(json!({"code": "NotFound", "message": "no customer with that id"}));
+        })
+        .await;
+    let client = sdk_with(&server.base_url(), |b| b.max_retries(0));
+    let err = name_of(&client).await.unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.status, 404);
+    assert_eq!(api.kind, ApiErrorKind::NotFound);
+    assert_eq!(api.message.as_deref(), Some("no customer with that id"));
+    assert_eq!(api.request_id.as_deref(), Some("req_8"));
+    assert_eq!(api.context.operation, LOW_LEVEL_OPERATION);
+    // The low-level error body is the operation's error type re-encoded:
+    // this operation's has no `code`. The SDK's own calls keep the body
+    // as received, `code` included.
+    assert_eq!(api.code, None);
+    let err = client.customers().get(CUSTOMER).send().await.unwrap_err();
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.code.as_deref(), Some("NotFound"));
+    assert_eq!(api.message.as_deref(), Some("no customer with that id"));
+}
+
+#[tokio::test]
+async fn a_too_large_body_is_the_same_error_at_both_layers() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"data": customer()}));
+        })
+        .await;
+    let client = sdk_with(&server.base_url(), |b| b.max_response_bytes(16));
+    let low = name_of(&client).await.unwrap_err();
+    let high = client.customers().get(CUSTOMER).send().await.unwrap_err();
+    for err in [&low, &high] {
+        let Error::ResponseTooLarge { status, limit, .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!((status.as_u16(), *limit), (200, 16));
+    }
+}
+
+#[tokio::test]
+async fn a_request_to_any_path_carries_the_token_query_and_body() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/some/new/endpoint")
+                .query_param("dry_run", "true")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("content-type", "application/json")
+                .json_body(json!({"id": CUSTOMER}));
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({"data": {"archived": true}}));
+        })
+        .await;
+    let response = sdk(&server.base_url())
+        .request(Method::POST, "/v1/some/new/endpoint")
+        .query("dry_run", true)
+        .json(&json!({"id": CUSTOMER}))
+        .send()
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(response.status, 200);
+    let reply: serde_json::Value = response.json().unwrap();
+    assert_eq!(reply["data"]["archived"], true);
+
+    // `data` is an object, not a list.
+    let Err(Error::Decode(decode)) = response.json::<std::collections::BTreeMap<String, Vec<u8>>>()
+    else {
+        panic!("a mismatched body is a decode error")
+    };
+    assert_eq!(decode.path, "data");
+    assert_eq!(decode.status.map(|s| s.as_u16()), Some(200));
+}
+
+#[tokio::test]
+async fn a_request_to_any_path_fails_like_every_call() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/flaky");
+            then.status(503).json_body(json!({"message": "try later"}));
+        })
+        .await;
+    let client = sdk_with(&server.base_url(), |b| {
+        b.retry_policy(
+            metronome_client::RetryPolicy::default()
+                .initial_backoff(std::time::Duration::from_millis(1)),
+        )
+        .max_retries(1)
+    });
+    let err = client
+        .request(Method::GET, "/v1/flaky")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(mock.calls_async().await, 2, "retried like any call");
+    assert_eq!(err.kind(), Some(ApiErrorKind::InternalServer));
+    assert_eq!(err.context().unwrap().operation, CUSTOM_OPERATION);
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(
+        err.to_string(),
+        "custom request, after 2 attempts: Metronome answered 503 Service Unavailable: try later"
+    );
+
+    for bad in [
+        "v1/no-slash",
+        "https://elsewhere.example/v1/x",
+        "//elsewhere.example/v1",
+    ] {
+        let err = client.request(Method::GET, bad).send().await.unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest(_)), "{bad}: {err:?}");
+    }
+    assert_eq!(mock.calls_async().await, 2, "nothing more was sent");
+}
