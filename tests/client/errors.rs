@@ -3,7 +3,7 @@
 
 use httpmock::prelude::*;
 use metronome_client::{ApiErrorKind, Error};
-use metronome_integration_tests::{CUSTOMER, METRIC, sdk, sdk_with, usage_row};
+use metronome_integration_tests::{CUSTOMER, sdk, sdk_with, usage_row};
 use serde_json::json;
 
 async fn costs_failing_with(status: u16, headers: &[(&str, &str)], body: &str) -> Error {
@@ -239,27 +239,23 @@ async fn invalid_arguments_fail_before_any_request() {
             .send()
             .await
             .unwrap_err(),
-        usage().customer_id("nope").send().await.unwrap_err(),
+        usage().customer_ids(["nope"]).send().await.unwrap_err(),
         usage()
-            .billable_metric(
-                metronome_client::MetricFilter::new(CUSTOMER)
-                    .group_by("region")
-                    .values(Vec::<String>::new()),
-            )
+            .billable_metrics([metronome_client::MetricFilter::new(CUSTOMER)
+                .group_by("region")
+                .values(Vec::<String>::new())])
             .send()
             .await
             .unwrap_err(),
         usage()
-            .billable_metric(
-                metronome_client::MetricFilter::new(CUSTOMER)
-                    .group_by("region")
-                    .values(vec!["x"; 201]),
-            )
+            .billable_metrics([metronome_client::MetricFilter::new(CUSTOMER)
+                .group_by("region")
+                .values(vec!["x"; 201])])
             .send()
             .await
             .unwrap_err(),
         usage()
-            .billable_metric(metronome_client::MetricFilter::new(CUSTOMER).values(["x"]))
+            .billable_metrics([metronome_client::MetricFilter::new(CUSTOMER).values(["x"])])
             .send()
             .await
             .unwrap_err(),
@@ -292,7 +288,12 @@ async fn new_operations_check_their_arguments_before_sending() {
     let event =
         |id: &str| metronome_client::Event::new(id, CUSTOMER, "api_call", "2024-01-01T00:00:00Z");
     let errors = vec![
-        client.usage().ingest(Vec::new()).send().await.unwrap_err(),
+        client
+            .usage()
+            .ingest(Vec::<metronome_client::Event>::new())
+            .send()
+            .await
+            .unwrap_err(),
         client
             .usage()
             .ingest((0..101).map(|i| event(&i.to_string())))
@@ -318,27 +319,18 @@ async fn new_operations_check_their_arguments_before_sending() {
             .unwrap_err(),
         client
             .usage()
-            .list_grouped(CUSTOMER, METRIC, "day")
-            .send()
-            .await
-            .unwrap_err(),
-        client
-            .usage()
-            .list_grouped(CUSTOMER, METRIC, "day")
-            .current_period()
-            .starting_on("2024-01-01T00:00:00Z")
-            .send()
-            .await
-            .unwrap_err(),
-        client
-            .usage()
-            .list_grouped(CUSTOMER, "metric", "day")
-            .current_period()
+            .list_with_groups(CUSTOMER, "metric", "day")
+            .current_period(true)
             .send()
             .await
             .unwrap_err(),
         client.customers().list().limit(0).send().await.unwrap_err(),
-        client.customers().get("nope").send().await.unwrap_err(),
+        client
+            .customers()
+            .retrieve("nope")
+            .send()
+            .await
+            .unwrap_err(),
         client
             .billable_metrics()
             .list()

@@ -76,7 +76,12 @@ async fn low_level_errors_become_the_sdks_error_with_status_code_and_message() {
     // this operation's has no `code`. The SDK's own calls keep the body
     // as received, `code` included.
     assert_eq!(api.code, None);
-    let err = client.customers().get(CUSTOMER).send().await.unwrap_err();
+    let err = client
+        .customers()
+        .retrieve(CUSTOMER)
+        .send()
+        .await
+        .unwrap_err();
     let Error::Api(api) = &err else {
         panic!("{err:?}")
     };
@@ -97,12 +102,17 @@ async fn a_too_large_body_is_the_same_error_at_both_layers() {
         .await;
     let client = sdk_with(&server.base_url(), |b| b.max_response_bytes(16));
     let low = name_of(&client).await.unwrap_err();
-    let high = client.customers().get(CUSTOMER).send().await.unwrap_err();
+    let high = client
+        .customers()
+        .retrieve(CUSTOMER)
+        .send()
+        .await
+        .unwrap_err();
     for err in [&low, &high] {
         let Error::ResponseTooLarge { status, limit, .. } = err else {
             panic!("{err:?}")
         };
-        assert_eq!((status.as_u16(), *limit), (200, 16));
+        assert_eq!((status.as_u16(), limit), (200, &16));
     }
 }
 

@@ -17,12 +17,12 @@ fn usage_body() -> Value {
     })
 }
 
-fn list_usage(client: &metronome_client::Client) -> metronome_client::ListUsage {
+fn list_usage(client: &metronome_client::Client) -> metronome_client::requests::UsageList {
     client
         .usage()
         .list("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "day")
-        .customer_id(CUSTOMER)
-        .billable_metric(METRIC)
+        .customer_ids([CUSTOMER])
+        .billable_metrics([METRIC])
 }
 
 /// Serves `pages` of usage: page i is served for cursor `None` (i = 0) or

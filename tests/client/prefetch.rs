@@ -8,7 +8,7 @@ use metronome_client::{Client, Error};
 use metronome_integration_tests::mock_client as client;
 use metronome_mock::{Fault, MockMetronome};
 
-fn week(client: &Client) -> metronome_client::ListUsage {
+fn week(client: &Client) -> metronome_client::requests::UsageList {
     client
         .usage()
         .list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day")

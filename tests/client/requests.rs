@@ -41,12 +41,12 @@ async fn usage_list_with_every_filter_and_a_cursor() {
             .usage()
             .list("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "Day")
             .customer_ids([CUSTOMER, "9f1c3b0e-2d6a-4c55-8f0e-3a7b5c2d1e00"])
-            .billable_metric(METRIC)
-            .billable_metric(
+            .billable_metrics([
+                MetricFilter::new(METRIC),
                 MetricFilter::new("5b1f8d2c-7a3e-4f60-9c1d-2e4b6a8c0d11")
                     .group_by("region")
                     .values(["eu-west", "us-east"]),
-            )
+            ])
             .next_page("cursor/2")
             .send()
             .await
@@ -115,11 +115,11 @@ async fn list_grouped_usage_with_every_option() {
     let requests = recorded(async |client| {
         client
             .usage()
-            .list_grouped(CUSTOMER, METRIC, "hour")
+            .list_with_groups(CUSTOMER, METRIC, "hour")
             .starting_on("2024-01-01T00:00:00Z")
             .ending_before("2024-01-02T00:00:00Z")
             .group_key("region")
-            .group_filter("region", ["eu-west"])
+            .group_filters([("region", ["eu-west"])])
             .limit(50)
             .next_page("cursor-2")
             .send()
@@ -127,8 +127,8 @@ async fn list_grouped_usage_with_every_option() {
             .unwrap();
         client
             .usage()
-            .list_grouped(CUSTOMER, METRIC, "day")
-            .current_period()
+            .list_with_groups(CUSTOMER, METRIC, "day")
+            .current_period(true)
             .send()
             .await
             .unwrap();
@@ -170,7 +170,7 @@ async fn list_customers_get_customer_and_billable_metrics() {
         .send()
         .await
         .unwrap();
-    let got = client.customers().get(CUSTOMER).send().await.unwrap();
+    let got = client.customers().retrieve(CUSTOMER).send().await.unwrap();
     assert_eq!(
         (got.name.as_str(), got.ingest_aliases.as_slice()),
         ("Acme", ["acme".to_string()].as_slice()),

@@ -182,7 +182,7 @@ async fn a_limit_out_of_range_fails_before_any_request() {
     let output = run(&["--limit", "500"], &[]).await;
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stderr(&output).contains("limit must be between 1 and 100, got 500"),
+        stderr(&output).contains("limit: must be between 1 and 100, got 500"),
         "{}",
         stderr(&output)
     );

@@ -86,8 +86,8 @@ async fn hour_day_and_none_windows_add_up() {
         let request = client
             .usage()
             .list("2024-01-02T00:00:00Z", "2024-01-05T00:00:00Z", window)
-            .customer_id(customer)
-            .billable_metric(metric);
+            .customer_ids([customer])
+            .billable_metrics([metric]);
         async move {
             let rows: Vec<_> = request.stream().try_collect().await.unwrap();
             (
@@ -110,8 +110,8 @@ async fn windows_outside_the_data_have_a_null_value() {
     let rows: Vec<_> = client(&mock)
         .usage()
         .list("2024-01-07T00:00:00Z", "2024-01-09T00:00:00Z", "day")
-        .customer_id(mock.dataset().customers()[0].id)
-        .billable_metric(mock.dataset().metrics()[0].id)
+        .customer_ids([mock.dataset().customers()[0].id])
+        .billable_metrics([mock.dataset().metrics()[0].id])
         .stream()
         .try_collect()
         .await
@@ -129,11 +129,9 @@ async fn filters_and_group_by_with_null_for_an_unknown_value() {
         .usage()
         .list("2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z", "day")
         .customer_ids([customer])
-        .billable_metric(
-            MetricFilter::new(metric)
-                .group_by("region")
-                .values(["eu-west", "us-east", "mars"]),
-        )
+        .billable_metrics([MetricFilter::new(metric)
+            .group_by("region")
+            .values(["eu-west", "us-east", "mars"])])
         .stream()
         .try_collect()
         .await

@@ -106,11 +106,11 @@ async fn customers_list_filter_and_get() {
             .is_empty()
     );
 
-    let one = client.customers().get(third.id).send().await.unwrap();
+    let one = client.customers().retrieve(third.id).send().await.unwrap();
     assert_eq!((one.id, one.archived_at), (third.id, None));
     let missing = client
         .customers()
-        .get("00000000-0000-4000-8000-000000000000")
+        .retrieve("00000000-0000-4000-8000-000000000000")
         .send()
         .await
         .unwrap_err();
@@ -153,7 +153,7 @@ async fn grouped_usage_adds_up_to_the_usage_and_honours_filters() {
     );
     let rows: Vec<_> = client
         .usage()
-        .list_grouped(customer, metric, "day")
+        .list_with_groups(customer, metric, "day")
         .starting_on("2024-01-01T00:00:00Z")
         .ending_before("2024-01-04T00:00:00Z")
         .group_key("region")
@@ -178,9 +178,9 @@ async fn grouped_usage_adds_up_to_the_usage_and_honours_filters() {
 
     let eu: Vec<_> = client
         .usage()
-        .list_grouped(customer, metric, "none")
-        .current_period()
-        .group_filter("region", ["eu-west"])
+        .list_with_groups(customer, metric, "none")
+        .current_period(true)
+        .group_filters([("region", ["eu-west"])])
         .stream()
         .try_collect()
         .await

@@ -21,7 +21,7 @@ fn client(mock: &MockMetronome, retries: u32) -> Client {
         .unwrap()
 }
 
-fn week(client: &Client) -> metronome_client::ListUsage {
+fn week(client: &Client) -> metronome_client::requests::UsageList {
     client
         .usage()
         .list("2024-01-01T00:00:00Z", "2024-01-08T00:00:00Z", "day")

@@ -207,7 +207,7 @@ proptest! {
             unreachable_client()
                 .customers()
                 .list_costs("d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")
-                .limit(limit)
+                .limit(u64::from(limit))
                 .send(),
         );
         match result {

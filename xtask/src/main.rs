@@ -9,6 +9,7 @@
 //! description as one file, for tools that do not follow `x-include`.
 
 mod diff;
+mod emit_client;
 mod emit_pagination;
 mod generate;
 mod load;
@@ -33,7 +34,8 @@ usage: cargo xtask gen [--check] [--report] [--spec PATH] [--out PATH]
   --check       regenerate in memory; print a diff and exit 1 if the file on disk differs
   --report      print what the normalisation passes changed, every JSON pointer
   --spec PATH   the API description to read (default: openapi.yaml at the workspace root)
-  --out PATH    the file to write (default: crates/metronome-api/src/generated.rs);
+  --out PATH    the file to write (default: crates/metronome-api/src/generated.rs, and the
+                client layer crates/metronome-client/src/generated.rs beside it);
                 a path not ending in .rs is a folder: a crate of its own is written there
 
 diff compares the description with OTHER (JSON or YAML) and exits 1 when a
@@ -48,6 +50,8 @@ struct GenArgs {
     report: bool,
     spec: PathBuf,
     out: PathBuf,
+    /// Where the client layer goes: only with the default `--out`.
+    client_out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -80,6 +84,7 @@ fn parse_gen(args: &[String]) -> Result<GenArgs> {
         report: false,
         spec: root.join("openapi.yaml"),
         out: root.join("crates/metronome-api/src/generated.rs"),
+        client_out: Some(root.join("crates/metronome-client/src/generated.rs")),
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -97,7 +102,10 @@ fn parse_gen(args: &[String]) -> Result<GenArgs> {
             "--check" if inline.is_none() => parsed.check = true,
             "--report" if inline.is_none() => parsed.report = true,
             "--spec" => parsed.spec = value("--spec")?,
-            "--out" => parsed.out = value("--out")?,
+            "--out" => {
+                parsed.out = value("--out")?;
+                parsed.client_out = None;
+            }
             _ => bail!("unknown argument `{arg}`\n\n{USAGE}"),
         }
     }
@@ -128,22 +136,34 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
             listed.join("\n")
         );
     }
-    let fresh = generate::render(&name, &spec.bytes, &spec.tree)?;
+    let (fresh, syntax) = generate::render_with_syntax(&name, &spec.bytes, &spec.tree)?;
+    let mut outputs = vec![(args.out.clone(), fresh.clone())];
+    if let Some(client_out) = &args.client_out {
+        let client = emit_client::render(&name, &spec.tree, &syntax)?;
+        outputs.push((client_out.clone(), client));
+    }
     if args.check {
-        return match output::check(&args.out, &fresh)? {
-            output::Drift::None => {
-                eprintln!("{} is up to date with {name}", args.out.display());
-                Ok(ExitCode::SUCCESS)
+        let mut drifted = false;
+        for (path, text) in &outputs {
+            match output::check(path, text)? {
+                output::Drift::None => {
+                    eprintln!("{} is up to date with {name}", path.display());
+                }
+                output::Drift::Diff(diff) => {
+                    print!("{diff}");
+                    eprintln!(
+                        "{} is out of date with {name}: run `cargo xtask gen` and commit the result",
+                        path.display()
+                    );
+                    drifted = true;
+                }
             }
-            output::Drift::Diff(diff) => {
-                print!("{diff}");
-                eprintln!(
-                    "{} is out of date with {name}: run `cargo xtask gen` and commit the result",
-                    args.out.display()
-                );
-                Ok(ExitCode::FAILURE)
-            }
-        };
+        }
+        return Ok(if drifted {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     if args.out.extension().is_none_or(|e| e != "rs") {
         let changed = standalone::write(&args.out, &fresh)?;
@@ -154,13 +174,15 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let changed = output::write(&args.out, &fresh)?;
-    eprintln!(
-        "{} {} ({} lines)",
-        if changed { "wrote" } else { "unchanged:" },
-        args.out.display(),
-        fresh.lines().count()
-    );
+    for (path, text) in &outputs {
+        let changed = output::write(path, text)?;
+        eprintln!(
+            "{} {} ({} lines)",
+            if changed { "wrote" } else { "unchanged:" },
+            path.display(),
+            text.lines().count()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -114,7 +114,7 @@ impl Shape {
                 let walk = client
                     .customers()
                     .list_costs(customer, START, end)
-                    .limit(self.per_page as u32);
+                    .limit(self.per_page as u64);
                 walk.prefetch(prefetch)
                     .stream()
                     .try_fold(0, |n, _| async move { Ok(n + 1) })

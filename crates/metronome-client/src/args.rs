@@ -3,8 +3,7 @@
 //! [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the
 //! request is sent, before anything goes out.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
-use metronome_api::types::WindowSize;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use uuid::Uuid;
 
 /// A value that names an instant: a `DateTime`, a `NaiveDate` (midnight
@@ -90,68 +89,8 @@ impl IntoId for &String {
     }
 }
 
-/// A window size: a [`WindowSize`] or its name in any letter case
-/// (`"day"`, `"Day"` and `"DAY"` are the same). It is sent in upper case.
-pub trait IntoWindowSize {
-    /// Converts, or says why not.
-    fn into_window_size(self) -> Result<WindowSize, String>;
-}
-
-impl IntoWindowSize for WindowSize {
-    fn into_window_size(self) -> Result<WindowSize, String> {
-        Ok(self)
-    }
-}
-
-impl IntoWindowSize for &str {
-    fn into_window_size(self) -> Result<WindowSize, String> {
-        match self.trim().to_ascii_uppercase().as_str() {
-            "HOUR" => Ok(WindowSize::Hour),
-            "DAY" => Ok(WindowSize::Day),
-            "NONE" => Ok(WindowSize::None),
-            _ => Err(format!(
-                "window_size {:?} is not one of hour, day, none",
-                truncate(self)
-            )),
-        }
-    }
-}
-
-impl IntoWindowSize for String {
-    fn into_window_size(self) -> Result<WindowSize, String> {
-        self.as_str().into_window_size()
-    }
-}
-
-impl IntoWindowSize for &String {
-    fn into_window_size(self) -> Result<WindowSize, String> {
-        self.as_str().into_window_size()
-    }
-}
-
-/// Checks a period: `starting_on` strictly before `ending_before`.
-pub(crate) fn period(
-    starting_on: &Result<DateTime<Utc>, String>,
-    ending_before: &Result<DateTime<Utc>, String>,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
-    let start = starting_on
-        .clone()
-        .map_err(|e| format!("starting_on: {e}"))?;
-    let end = ending_before
-        .clone()
-        .map_err(|e| format!("ending_before: {e}"))?;
-    if start >= end {
-        return Err(format!(
-            "starting_on ({}) must be before ending_before ({})",
-            start.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            end.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-        ));
-    }
-    Ok((start, end))
-}
-
 /// A caller's text, cut short so an error message stays one readable line.
-fn truncate(text: &str) -> String {
+pub(crate) fn truncate(text: &str) -> String {
     const MAX: usize = 64;
     if text.chars().count() <= MAX {
         text.to_string()
@@ -163,19 +102,6 @@ fn truncate(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn window_size_in_any_case() {
-        for text in ["day", "Day", "DAY", " dAy "] {
-            assert_eq!(text.into_window_size(), Ok(WindowSize::Day));
-        }
-        assert_eq!("hour".into_window_size(), Ok(WindowSize::Hour));
-        assert_eq!("None".into_window_size(), Ok(WindowSize::None));
-        assert_eq!(
-            "week".into_window_size(),
-            Err("window_size \"week\" is not one of hour, day, none".into())
-        );
-    }
 
     #[test]
     fn timestamps_from_text_dates_and_offsets() {
@@ -200,18 +126,5 @@ mod tests {
     fn ids() {
         assert!("d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc".into_id().is_ok());
         assert_eq!("../x".into_id(), Err("\"../x\" is not a uuid".into()));
-    }
-
-    #[test]
-    fn periods_must_move_forward() {
-        let t = |s: &str| s.into_timestamp();
-        assert!(period(&t("2024-01-01T00:00:00Z"), &t("2024-01-02T00:00:00Z")).is_ok());
-        let err = period(&t("2024-01-02T00:00:00Z"), &t("2024-01-01T00:00:00Z")).unwrap_err();
-        assert!(err.contains("must be before"), "{err}");
-        assert!(
-            period(&t("x"), &t("2024-01-01T00:00:00Z"))
-                .unwrap_err()
-                .starts_with("starting_on: ")
-        );
     }
 }

@@ -373,7 +373,7 @@ impl<T> std::fmt::Debug for ItemStream<T> {
 
 /// Several walks of one list, run concurrently and merged: built by
 /// `partition_by_*` methods such as
-/// [`ListUsage::partition_by_customers`](crate::ListUsage::partition_by_customers).
+/// [`UsageList::partition_by_customers`](crate::requests::UsageList::partition_by_customers).
 #[must_use = "a partitioned walk does nothing until streamed"]
 pub struct Partitioned<T> {
     walks: Result<Vec<PageStream<T>>, Error>,

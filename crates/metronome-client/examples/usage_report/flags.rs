@@ -1,7 +1,7 @@
 //! The example's command line.
 
 use chrono::{DateTime, Duration, Utc};
-use metronome_client::IntoWindowSize;
+use metronome_client::IntoEnum;
 use metronome_client::types::WindowSize;
 use uuid::Uuid;
 
@@ -70,8 +70,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Flags>, St
             "--ending-before" => ending_before = Some(time("--ending-before", &value()?)?),
             "--window-size" => {
                 window_size = value()?
-                    .into_window_size()
-                    .map_err(|e| format!("--{e}").replace("--window_size", "--window-size"))?
+                    .into_enum()
+                    .map_err(|e| format!("--window-size {e}"))?
             }
             "--limit" => {
                 let text = value()?;

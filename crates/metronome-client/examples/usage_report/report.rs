@@ -55,7 +55,7 @@ pub async fn run(client: &Client, flags: &Flags) -> Result<Report, Error> {
         .usage()
         .list(flags.starting_on, flags.ending_before, flags.window_size);
     if let Some(customer) = flags.customer_id {
-        usage = usage.customer_id(customer);
+        usage = usage.customer_ids([customer]);
     }
     let bar = progress("usage");
     let mut pages = usage.pages();
@@ -92,7 +92,7 @@ pub async fn run(client: &Client, flags: &Flags) -> Result<Report, Error> {
                 .customers()
                 .list_costs(*customer, flags.starting_on, flags.ending_before);
         if let Some(limit) = flags.limit {
-            costs = costs.limit(limit);
+            costs = costs.limit(u64::from(limit));
         }
         let mut pages = costs.pages();
         while let Some(page) = pages.try_next().await? {

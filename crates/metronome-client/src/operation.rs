@@ -1,0 +1,274 @@
+//! What every generated request builder (`generated.rs`) is made of: the
+//! argument conversions it calls, the checks of the description's
+//! constraints, the list of problems found before sending, and the ways a
+//! request is sent. Written once, here; nothing per operation.
+
+use std::future::Future;
+
+use bytes::Bytes;
+use metronome_api::ResponseValue;
+use serde::de::DeserializeOwned;
+
+use crate::{Error, exchange};
+
+/// The problems found in a request's arguments, reported together when it
+/// is sent (as [`Error::InvalidRequest`]), before anything goes out.
+#[derive(Debug, Clone, Default)]
+pub struct Problems(Vec<String>);
+
+impl Problems {
+    /// Keeps a converted value, or records why it could not be converted.
+    pub(crate) fn keep<T>(&mut self, name: &str, converted: Result<T, String>) -> Option<T> {
+        match converted {
+            Ok(value) => Some(value),
+            Err(why) if why.starts_with('[') => {
+                // An item of a list: `items[3]: customer_id is empty`.
+                self.0.push(format!("{name}{why}"));
+                None
+            }
+            Err(why) => {
+                self.0.push(format!("{name}: {why}"));
+                None
+            }
+        }
+    }
+
+    /// `Ok` when there is nothing to report.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidRequest(self.0.join("; ")))
+        }
+    }
+}
+
+/// A value a setter takes as is or through a conversion that may fail
+/// (an extra such as [`Event`](crate::Event) builds a generated type and
+/// checks it on the way).
+pub trait IntoValue<T> {
+    /// Converts, or says why not.
+    fn into_value(self) -> Result<T, String>;
+}
+
+impl<T> IntoValue<T> for T {
+    fn into_value(self) -> Result<T, String> {
+        Ok(self)
+    }
+}
+
+/// A closed set of values a request may carry (`window_size`, say): the
+/// generated enums, each with its wire values.
+pub trait RequestEnum: std::str::FromStr + Sized {
+    /// Every value, as sent.
+    const VALUES: &'static [&'static str];
+}
+
+/// A value of a [`RequestEnum`]: the enum itself, or its name in any letter
+/// case (`"day"`, `"Day"`, `"DAY"`), sent as the API spells it.
+pub trait IntoEnum<E> {
+    /// Converts, or says why not (listing the accepted values).
+    fn into_enum(self) -> Result<E, String>;
+}
+
+impl<E: RequestEnum> IntoEnum<E> for E {
+    fn into_enum(self) -> Result<E, String> {
+        Ok(self)
+    }
+}
+
+impl<E: RequestEnum> IntoEnum<E> for &str {
+    fn into_enum(self) -> Result<E, String> {
+        let wanted = self.trim();
+        E::VALUES
+            .iter()
+            .find(|v| v.eq_ignore_ascii_case(wanted))
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| {
+                let values: Vec<String> =
+                    E::VALUES.iter().map(|v| v.to_ascii_lowercase()).collect();
+                format!(
+                    "{:?} is not one of {}",
+                    crate::args::truncate(self),
+                    values.join(", ")
+                )
+            })
+    }
+}
+
+impl<E: RequestEnum> IntoEnum<E> for String {
+    fn into_enum(self) -> Result<E, String> {
+        self.as_str().into_enum()
+    }
+}
+
+impl<E: RequestEnum> IntoEnum<E> for &String {
+    fn into_enum(self) -> Result<E, String> {
+        self.as_str().into_enum()
+    }
+}
+
+/// The description's constraints, checked before anything is sent.
+pub mod check {
+    /// `minimum` / `maximum`.
+    pub fn range(value: f64, min: Option<f64>, max: Option<f64>) -> Result<(), String> {
+        match (min, max) {
+            (Some(lo), Some(hi)) if !(lo..=hi).contains(&value) => {
+                Err(format!("must be between {lo} and {hi}, got {value}"))
+            }
+            (Some(lo), None) if value < lo => Err(format!("must be at least {lo}, got {value}")),
+            (None, Some(hi)) if value > hi => Err(format!("must be at most {hi}, got {value}")),
+            _ => Ok(()),
+        }
+    }
+
+    /// `minItems` / `maxItems`.
+    pub fn items(len: usize, min: Option<u64>, max: Option<u64>) -> Result<(), String> {
+        let len = len as u64;
+        match (min, max) {
+            (Some(lo), _) if len < lo => Err(format!("needs at least {lo} item(s), got {len}")),
+            (_, Some(hi)) if len > hi => Err(format!("takes at most {hi} item(s), got {len}")),
+            _ => Ok(()),
+        }
+    }
+
+    /// A period: its start strictly before its end, when both are set.
+    pub fn period(
+        start_name: &str,
+        start: Option<&chrono::DateTime<chrono::Utc>>,
+        end_name: &str,
+        end: Option<&chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), crate::Error> {
+        use chrono::SecondsFormat::AutoSi;
+        match (start, end) {
+            (Some(start), Some(end)) if start >= end => Err(crate::Error::InvalidRequest(format!(
+                "{start_name} ({}) must be before {end_name} ({})",
+                start.to_rfc3339_opts(AutoSi, true),
+                end.to_rfc3339_opts(AutoSi, true)
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// `minLength` / `maxLength`, in characters.
+    pub fn length(len: usize, min: Option<u64>, max: Option<u64>) -> Result<(), String> {
+        let len = len as u64;
+        match (min, max) {
+            (Some(lo), _) if len < lo => {
+                Err(format!("needs at least {lo} character(s), got {len}"))
+            }
+            (_, Some(hi)) if len > hi => Err(format!("takes at most {hi} character(s), got {len}")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Sends one generated request that is not a page, and returns its decoded
+/// body or an [`Error`] with everything the transport recorded.
+///
+/// Callers box the generated future where they create it
+/// (`Box::pin(call.send())`): it is several kilobytes, and moving it by
+/// value through each wrapper costs more per request than one allocation
+/// (see `benches/request_cost.rs`).
+pub(crate) async fn send_body<R, E>(
+    operation: &'static str,
+    call: impl Future<Output = Result<ResponseValue<R>, progenitor_client::Error<E>>>,
+) -> Result<R, Error>
+where
+    R: DeserializeOwned,
+{
+    let (result, exchange) = exchange::record(call).await;
+    match result {
+        Ok(value) => Ok(value.into_inner()),
+        Err(error) => Err(Error::from_generated::<R, _>(error, exchange, operation)),
+    }
+}
+
+/// Sends one generated request whose answer is a document (the invoice
+/// PDF), and returns its bytes, read whole by the transport.
+pub(crate) async fn send_bytes<E>(
+    operation: &'static str,
+    call: impl Future<
+        Output = Result<ResponseValue<progenitor_client::ByteStream>, progenitor_client::Error<E>>,
+    >,
+) -> Result<Bytes, Error> {
+    let (result, exchange) = exchange::record(call).await;
+    match result {
+        Ok(_) => Ok(exchange.response.map(|r| r.body).unwrap_or_default()),
+        Err(error) => Err(Error::from_generated::<serde_json::Value, _>(
+            error, exchange, operation,
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use metronome_api::types::WindowSize;
+
+    #[test]
+    fn enums_in_any_case() {
+        for text in ["day", "Day", "DAY", " dAy "] {
+            assert_eq!(text.into_enum(), Ok(WindowSize::Day));
+        }
+        assert_eq!(
+            IntoEnum::<WindowSize>::into_enum("None"),
+            Ok(WindowSize::None)
+        );
+        assert_eq!(
+            IntoEnum::<WindowSize>::into_enum("week"),
+            Err("\"week\" is not one of hour, day, none".into())
+        );
+    }
+
+    #[test]
+    fn periods_must_move_forward() {
+        let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let (a, b) = (t("2024-01-01T00:00:00Z"), t("2024-01-02T00:00:00Z"));
+        assert!(check::period("starting_on", Some(&a), "ending_before", Some(&b)).is_ok());
+        assert!(check::period("starting_on", None, "ending_before", Some(&b)).is_ok());
+        let err = check::period("starting_on", Some(&b), "ending_before", Some(&a)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("starting_on (2024-01-02T00:00:00Z) must be before ending_before"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn constraints() {
+        assert!(check::range(5.0, Some(1.0), Some(100.0)).is_ok());
+        assert_eq!(
+            check::range(0.0, Some(1.0), Some(100.0)),
+            Err("must be between 1 and 100, got 0".into())
+        );
+        assert_eq!(
+            check::items(101, Some(1), Some(100)),
+            Err("takes at most 100 item(s), got 101".into())
+        );
+        assert_eq!(
+            check::items(0, Some(1), None),
+            Err("needs at least 1 item(s), got 0".into())
+        );
+        assert_eq!(
+            check::length(0, Some(1), None),
+            Err("needs at least 1 character(s), got 0".into())
+        );
+    }
+
+    #[test]
+    fn problems_are_reported_together_before_sending() {
+        let mut problems = Problems::default();
+        assert_eq!(problems.keep("limit", Ok::<_, String>(3)), Some(3));
+        assert!(problems.check().is_ok());
+        assert_eq!(problems.keep::<u8>("limit", Err("too big".into())), None);
+        assert_eq!(
+            problems.keep::<u8>("items", Err("[2]: customer_id is empty".into())),
+            None
+        );
+        assert_eq!(
+            problems.check().unwrap_err().to_string(),
+            "invalid request, nothing was sent: limit: too big; items[2]: customer_id is empty"
+        );
+    }
+}
