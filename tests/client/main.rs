@@ -3,11 +3,11 @@
 //! and what errors say.
 
 mod errors;
-mod generated_pagination;
 mod low_level;
 mod pagination;
 mod partitions;
 mod prefetch;
+mod readme;
 mod requests;
 mod retries;
 mod security;

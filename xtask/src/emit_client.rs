@@ -280,6 +280,8 @@ struct Arg {
     required: bool,
     limits: Limits,
     doc: Option<String>,
+    /// Its schema in the description (for the generated tests' examples).
+    schema: Value,
 }
 
 /// The argument's conversion: `(parameter type, expression of a
@@ -389,12 +391,19 @@ struct Op {
     description: String,
     deprecated: bool,
     route: String,
+    http_method: String,
+    path: String,
+    /// The 2xx response's schema (`Null` for none).
+    response_schema: Value,
     params: Vec<Arg>,
     /// The body: properties of a typed object body, or one list argument.
     body: Body,
     output: Output,
     /// The cursor's setter to leave out (the walk sets it).
     cursor: Option<String>,
+    /// For walkable operations: where the cursor goes, and where the next
+    /// one comes back (`next_page`, `pagination.next_page`).
+    walk: Option<(Send, String)>,
 }
 
 enum Body {
@@ -407,7 +416,7 @@ enum Body {
         required: Vec<String>,
     },
     /// A list body (`Vec<T>`): one positional argument.
-    List(Arg),
+    List(Box<Arg>),
 }
 
 /// Reads every operation of the description and of the generated code.
@@ -468,6 +477,7 @@ fn operations(tree: &Value, file: &syn::File) -> Result<Vec<Op>> {
                 wire,
                 required: p["required"].as_bool().unwrap_or(false),
                 limits: limits(tree, &p["schema"]),
+                schema: p["schema"].clone(),
                 doc: None,
             });
         }
@@ -504,7 +514,7 @@ fn operations(tree: &Value, file: &syn::File) -> Result<Vec<Op>> {
                         .and_then(|t| last_ident(t))
                         .unwrap_or_else(|| "item".into());
                     let plural = format!("{}s", item.to_snake_case());
-                    Body::List(Arg {
+                    Body::List(Box::new(Arg {
                         name: plural.clone(),
                         setter: plural.clone(),
                         wire: plural,
@@ -512,8 +522,9 @@ fn operations(tree: &Value, file: &syn::File) -> Result<Vec<Op>> {
                         ty: qualify(inner),
                         required: true,
                         limits: limits(tree, schema),
+                        schema: schema.clone(),
                         doc: None,
-                    })
+                    }))
                 } else {
                     bail!("{at}: a body of type {flat} is not supported");
                 }
@@ -596,10 +607,17 @@ fn operations(tree: &Value, file: &syn::File) -> Result<Vec<Op>> {
             description: op["description"].as_str().unwrap_or_default().to_string(),
             deprecated: op["deprecated"].as_bool().unwrap_or(false),
             route: format!("{} {path}", method.to_uppercase()),
+            http_method: method.to_uppercase(),
+            path: path.to_string(),
+            response_schema: op
+                .pointer("/responses/200/content/application~1json/schema")
+                .cloned()
+                .unwrap_or(Value::Null),
             params,
             body,
             output,
             cursor,
+            walk: page.map(|p| (p.send.clone(), p.receive.clone())),
         });
     }
     Ok(ops)
@@ -668,6 +686,7 @@ fn body_fields(
             ty: qualify(inner),
             required: required.contains(wire),
             limits,
+            schema: schema.clone(),
             doc: schema
                 .get("description")
                 .and_then(Value::as_str)
@@ -1102,7 +1121,7 @@ fn builder(op: &Op) -> String {
         Output::Page(item) => {
             let _ = writeln!(
                 out,
-                "/// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).\npub(crate) fn query(&self) -> Result<Self, Error> {{ self.problems.check()?;{period} Ok(self.clone()) }}\n}}\ncrate::pagination::list_request!({b}, {item});\nimpl PageQuery for {b} {{\n type Item = {item};\n const OPERATION: &'static str = {:?};\n fn fetch<'a>(&'a self, client: &'a Client, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<{item}>, Error>> {{ crate::raw::fetch_page(self.request(client), cursor) }}\n}}",
+                "/// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).\npub(crate) fn query(&self) -> Result<Self, Error> {{ self.problems.check()?;{period} Ok(self.clone()) }}\n}}\ncrate::pagination::list_request!({b}, {item});\nimpl PageQuery for {b} {{\n type Item = {item};\n const OPERATION: &'static str = {:?};\n fn fetch<'a>(&'a self, client: &'a Client, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<{item}>, Error>> {{ crate::fetch::fetch_page(self.request(client), cursor) }}\n}}",
                 op.method
             );
         }
@@ -1199,4 +1218,271 @@ fn param_setter(arg: &Arg, in_body: bool, body_list: bool) -> String {
         }
     );
     out
+}
+
+/// A Rust expression for an example value of `arg`, as a caller would
+/// pass it to the entry method.
+fn example_arg(tree: &Value, arg: &Arg) -> String {
+    let json = crate::examples::example(tree, &arg.schema, &arg.wire);
+    example_of(&arg.kind, &arg.ty, &json)
+}
+
+fn example_of(kind: &Kind, ty: &str, json: &Value) -> String {
+    match kind {
+        Kind::Id | Kind::Timestamp | Kind::Text | Kind::NewText(_) | Kind::Enum(_) => match json {
+            Value::String(s) => format!("{s:?}"),
+            other => format!("{:?}", other.to_string()),
+        },
+        Kind::Bool => "true".into(),
+        Kind::Number(t) => format!("{}_{t}", number_literal(json, t)),
+        Kind::NonZero => format!("{}_u64", number_literal(json, "u64")),
+        Kind::List(item) => {
+            let item_ty = ty
+                .strip_prefix("::std::vec::Vec<")
+                .map(|rest| rest.trim_end_matches('>').to_string())
+                .unwrap_or_default();
+            let first = json
+                .as_array()
+                .and_then(|a| a.first())
+                .cloned()
+                .unwrap_or(Value::Null);
+            format!("[{}]", example_of(item, &item_ty, &first))
+        }
+        Kind::Other(t) => format!(
+            "serde_json::from_str::<{}>(r##\"{}\"##).unwrap()",
+            t.replace("types::", "metronome_client::types::"),
+            json
+        ),
+    }
+}
+
+fn number_literal(json: &Value, ty: &str) -> String {
+    let n = json.as_f64().unwrap_or(1.0);
+    if ty.starts_with('f') {
+        format!("{n:?}")
+    } else {
+        format!("{}", n as i64)
+    }
+}
+
+/// The Rust source of `tests/every_operation/generated.rs`: for every
+/// operation, a test that calls it with example arguments against a
+/// loopback server, checks that the example answer decodes, and pins the
+/// request that went out.
+pub fn render_tests(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String> {
+    let ops = operations(tree, file)?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "//! Every operation of the description, called the way a user calls it\n\
+         //! (`client.<resource>()…<method>(required arguments)`) with example\n\
+         //! arguments against a loopback server that answers an example of the\n\
+         //! documented response: the answer must decode, and the request that went\n\
+         //! out is pinned as a snapshot. {} operations.\n\
+         #![allow(deprecated, clippy::all)]\n\
+         use httpmock::prelude::*;\n\
+         use metronome_integration_tests::{{Recorder, sdk}};\n",
+        ops.len()
+    );
+    for op in &ops {
+        let mut path = op.path.clone();
+        for p in op.params.iter().filter(|p| p.required) {
+            let json = crate::examples::example(tree, &p.schema, &p.wire);
+            let text = json
+                .as_str()
+                .map_or_else(|| json.to_string(), str::to_string);
+            path = path.replace(&format!("{{{}}}", p.wire), &text);
+        }
+        let (content_type, body) = match (&op.output, op.response_schema.is_null()) {
+            (Output::Bytes, _) => ("application/pdf", "%PDF-1.4 example".to_string()),
+            (_, true) => ("application/json", String::new()),
+            (_, false) => {
+                let mut example = crate::examples::example(tree, &op.response_schema, "response");
+                // One page: the walk's `send()` reads the first only anyway.
+                for cursor in ["next_page", "cursor"] {
+                    if let Some(v) = example.get_mut(cursor) {
+                        *v = Value::Null;
+                    }
+                }
+                ("application/json", example.to_string())
+            }
+        };
+        let chain: String = {
+            let segments: Vec<String> = op
+                .resource
+                .iter()
+                .filter(|s| *s != "v1")
+                .map(|s| format!(".{s}()"))
+                .collect();
+            segments.concat()
+        };
+        let args: Vec<String> = positional(op)
+            .iter()
+            .map(|a| example_arg(tree, a))
+            .collect();
+        let decoded = match op.output {
+            Output::Bytes => "assert_eq!(&answer.unwrap()[..], b\"%PDF-1.4 example\");",
+            _ => "answer.unwrap();",
+        };
+        let _ = writeln!(
+            out,
+            "#[tokio::test]\nasync fn {method}() {{\n\
+             let server = MockServer::start_async().await;\n\
+             let recorder = Recorder::default();\n\
+             let mock = server.mock_async(|when, then| {{\n\
+                 when.method({http:?}).path({path:?}).is_true(recorder.matcher());\n\
+                 then.status(200).header(\"content-type\", {content_type:?}).body(r##\"{body}\"##);\n\
+             }}).await;\n\
+             let answer = sdk(&server.base_url()){chain}.{name}({args}).send().await;\n\
+             assert!(answer.is_ok(), \"{{answer:?}}\");\n\
+             {decoded}\n\
+             mock.assert_async().await;\n\
+             insta::assert_json_snapshot!({method:?}, recorder.requests());\n\
+             }}",
+            method = op.method,
+            http = op.http_method,
+            name = op.name,
+            args = args.join(", "),
+        );
+    }
+    for op in &ops {
+        let Some((send, receive)) = &op.walk else {
+            continue;
+        };
+        out.push_str(&walk_test(tree, op, send, receive));
+    }
+    let parsed: syn::File =
+        syn::parse_str(&out).context("the generated per-operation tests do not parse")?;
+    Ok(format!(
+        "// @generated by `cargo xtask gen` from {spec_name}. DO NOT EDIT.\n{}",
+        prettyplease::unparse(&parsed)
+    ))
+}
+
+/// `OPERATIONS.md`: every operation, where it is in the client, and what
+/// it does, in the description's words.
+pub fn render_operations_table(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String> {
+    let mut ops = operations(tree, file)?;
+    ops.sort_by(|a, b| (&a.resource, &a.name).cmp(&(&b.resource, &b.name)));
+    let mut out = format!(
+        "<!-- @generated by `cargo xtask gen` from {spec_name}. DO NOT EDIT. -->\n\
+         # Every operation\n\n\
+         The {} operations of Metronome's API as `metronome-client` reaches them,\n\
+         grouped the way Metronome's own SDKs group them. Required arguments are\n\
+         positional; every other argument is a setter on the request builder\n\
+         (`crates/metronome-client/src/generated.rs`). Lists have `.send()` (one\n\
+         page), `.pages()` and `.stream()`; every other operation has `.send()`.\n\n\
+         | call | HTTP | what it does |\n|---|---|---|\n",
+        ops.len()
+    );
+    for op in &ops {
+        let chain: String = op
+            .resource
+            .iter()
+            .filter(|s| *s != "v1")
+            .map(|s| format!(".{s}()"))
+            .collect();
+        let args: Vec<String> = positional(op).iter().map(|a| a.setter.clone()).collect();
+        let list = if matches!(op.output, Output::Page(_)) {
+            " (list)"
+        } else {
+            ""
+        };
+        let deprecated = if op.deprecated { " Deprecated." } else { "" };
+        let _ = writeln!(
+            out,
+            "| `client{chain}.{}({})` | `{}` | {}{list}.{deprecated} |",
+            op.name,
+            args.join(", "),
+            op.route,
+            op.summary.trim_end_matches('.').replace('|', "\\|"),
+        );
+    }
+    Ok(out)
+}
+
+/// A test that walks three pages of a paginated operation: the cursor goes
+/// where the description says (query or body), comes back where it says,
+/// and every page's items arrive once.
+fn walk_test(tree: &Value, op: &Op, send: &Send, receive: &str) -> String {
+    let mut path = op.path.clone();
+    for p in op.params.iter().filter(|p| p.required) {
+        let json = crate::examples::example(tree, &p.schema, &p.wire);
+        let text = json
+            .as_str()
+            .map_or_else(|| json.to_string(), str::to_string);
+        path = path.replace(&format!("{{{}}}", p.wire), &text);
+    }
+    let page = |next: Option<&str>| {
+        let mut example = crate::examples::example(tree, &op.response_schema, "response");
+        let next = next.map_or(Value::Null, |c| Value::String(c.to_string()));
+        match receive.split_once('.') {
+            Some((outer, inner)) => {
+                if let Some(obj) = example.get_mut(outer).and_then(Value::as_object_mut) {
+                    obj.insert(inner.to_string(), next);
+                }
+            }
+            None => {
+                if let Some(obj) = example.as_object_mut() {
+                    obj.insert(receive.to_string(), next);
+                }
+            }
+        }
+        example.to_string()
+    };
+    let (first, then_matcher): (String, fn(&str, &str) -> String) = match send {
+        Send::Query(name) => (format!(".query_param_missing({name:?})"), |name, cursor| {
+            format!(".query_param({name:?}, {cursor:?})")
+        }),
+        Send::Body(name) => (
+            format!(".body_excludes({:?})", format!("\"{name}\"")),
+            |name, cursor| {
+                format!(
+                    ".json_body_includes({:?})",
+                    serde_json::json!({ name: cursor }).to_string()
+                )
+            },
+        ),
+        Send::Nowhere => return String::new(),
+    };
+    let name = match send {
+        Send::Query(n) | Send::Body(n) => n.as_str(),
+        Send::Nowhere => "",
+    };
+    let chain: String = op
+        .resource
+        .iter()
+        .filter(|s| *s != "v1")
+        .map(|s| format!(".{s}()"))
+        .collect();
+    let args: Vec<String> = positional(op)
+        .iter()
+        .map(|a| example_arg(tree, a))
+        .collect();
+    let mut mocks = String::new();
+    for (matcher, next) in [
+        (first.clone(), Some("cursor-1")),
+        (then_matcher(name, "cursor-1"), Some("cursor-2")),
+        (then_matcher(name, "cursor-2"), None),
+    ] {
+        let _ = writeln!(
+            mocks,
+            "pages.push(server.mock_async(|when, then| {{ when.method({http:?}).path({path:?}){matcher}; then.status(200).header(\"content-type\", \"application/json\").body(r##\"{body}\"##); }}).await);",
+            http = op.http_method,
+            body = page(next),
+        );
+    }
+    format!(
+        "#[tokio::test]\nasync fn {method}_walks_three_pages() {{\n\
+         let server = MockServer::start_async().await;\n\
+         let mut pages = Vec::new();\n\
+         {mocks}\
+         let items: Vec<_> = futures::TryStreamExt::try_collect(sdk(&server.base_url()){chain}.{fname}({args}).stream()).await.unwrap();\n\
+         assert_eq!(items.len(), 3, \"one item on each of three pages\");\n\
+         for page in &pages {{ page.assert_async().await; }}\n\
+         }}\n",
+        method = op.method,
+        fname = op.name,
+        args = args.join(", "),
+    )
 }

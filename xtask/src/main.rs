@@ -11,6 +11,7 @@
 mod diff;
 mod emit_client;
 mod emit_pagination;
+mod examples;
 mod generate;
 mod load;
 mod names;
@@ -50,8 +51,9 @@ struct GenArgs {
     report: bool,
     spec: PathBuf,
     out: PathBuf,
-    /// Where the client layer goes: only with the default `--out`.
-    client_out: Option<PathBuf>,
+    /// Where the client layer and its per-operation tests go: only with
+    /// the default `--out`.
+    client_out: Option<(PathBuf, PathBuf, PathBuf)>,
 }
 
 fn main() -> ExitCode {
@@ -84,7 +86,11 @@ fn parse_gen(args: &[String]) -> Result<GenArgs> {
         report: false,
         spec: root.join("openapi.yaml"),
         out: root.join("crates/metronome-api/src/generated.rs"),
-        client_out: Some(root.join("crates/metronome-client/src/generated.rs")),
+        client_out: Some((
+            root.join("crates/metronome-client/src/generated.rs"),
+            root.join("tests/every_operation/generated.rs"),
+            root.join("OPERATIONS.md"),
+        )),
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -138,9 +144,13 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
     }
     let (fresh, syntax) = generate::render_with_syntax(&name, &spec.bytes, &spec.tree)?;
     let mut outputs = vec![(args.out.clone(), fresh.clone())];
-    if let Some(client_out) = &args.client_out {
+    if let Some((client_out, tests_out, table_out)) = &args.client_out {
         let client = emit_client::render(&name, &spec.tree, &syntax)?;
         outputs.push((client_out.clone(), client));
+        let tests = emit_client::render_tests(&name, &spec.tree, &syntax)?;
+        outputs.push((tests_out.clone(), tests));
+        let table = emit_client::render_operations_table(&name, &spec.tree, &syntax)?;
+        outputs.push((table_out.clone(), table));
     }
     if args.check {
         let mut drifted = false;

@@ -110,7 +110,7 @@ impl fmt::Debug for Client {
 ///     .timeout(Duration::from_secs(30))
 ///     .max_retries(3)
 ///     .build()?;
-/// assert_eq!(client.retry_policy().get_max_retries(), 3);
+/// assert_eq!(client.retry_policy().retries(), 3);
 /// # Ok::<(), metronome_client::Error>(())
 /// ```
 #[derive(Clone)]

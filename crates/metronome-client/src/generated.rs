@@ -3768,7 +3768,7 @@ impl PageQuery for AuditLogsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::AuditLog>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `GET /v1/billable-metrics` (billableMetricsList): List billable metrics.
@@ -3843,7 +3843,7 @@ impl PageQuery for BillableMetricsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BillableMetric>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/billable-metrics` (billableMetricsCreateLegacy): Define a billable metric with a JSON Schema filter.
@@ -5061,7 +5061,7 @@ impl PageQuery for ContractsProductsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::ProductListItem>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contract-pricing/products/update` (contractsProductsUpdate): Change a product's settings from a given time.
@@ -6083,7 +6083,7 @@ impl PageQuery for ContractsRateCardsRetrieveRateSchedule {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::RateSchedule>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/getRates` (contractsRateCardsRatesList): Look up a rate card's rates at one instant.
@@ -6194,7 +6194,7 @@ impl PageQuery for ContractsRateCardsRatesList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::RateSchedule>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/list` (contractsRateCardsList): List every rate card in your account.
@@ -6260,7 +6260,7 @@ impl PageQuery for ContractsRateCardsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::RateCard>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/moveRateCardProducts` (contractsRateCardsProductOrdersUpdate): Reposition selected products on a rate card.
@@ -8184,7 +8184,7 @@ impl PageQuery for ContractsListBalances {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Balance>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contracts/customerCommits/create` (customersCommitsCreate): Create a customer-level commit.
@@ -8671,7 +8671,7 @@ impl PageQuery for CustomersCommitsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Commit>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contracts/customerCommits/updateEndDate` (customersCommitsUpdateEndDate): Shorten a prepaid commit's end dates.
@@ -9192,7 +9192,7 @@ impl PageQuery for CustomersCreditsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Credit>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contracts/customerCredits/updateEndDate` (customersCreditsUpdateEndDate): Shorten a customer credit's access period.
@@ -9468,7 +9468,7 @@ impl PageQuery for ContractsRetrieveRateSchedule {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::ContractRateSchedule>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contracts/getNamedSchedule` (contractsNamedSchedulesRetrieve): Read a named schedule attached to a contract.
@@ -9776,7 +9776,7 @@ impl PageQuery for ContractsGetSubscriptionSeatsHistory {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SubscriptionSeatsScheduleEntry>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contracts/list` (contractsList): List all contracts of a customer (v1).
@@ -10001,7 +10001,7 @@ impl PageQuery for ContractsNamedSchedulesList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerContractNamedSchedule>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contracts/scheduleProServicesInvoice` (contractsScheduleProServicesInvoice): Schedule an invoice for professional services.
@@ -10315,7 +10315,7 @@ impl PageQuery for ContractsListSeatBalances {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SeatBalance>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/contracts/setUsageFilter` (contractsSetUsageFilter): Route usage to a contract by group key.
@@ -10750,7 +10750,7 @@ impl PageQuery for PricingUnitsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::PricingUnitsListResponseDataItem>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/credits/createGrant` (creditGrantsCreate): Grant credits to a customer on plans.
@@ -11354,7 +11354,7 @@ impl PageQuery for CreditGrantsListEntries {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerCreditTypeLedger>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/credits/listGrants` (creditGrantsList): List credit grants for customers on plans.
@@ -11500,7 +11500,7 @@ impl PageQuery for CreditGrantsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CreditGrant>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/credits/migrateToContracts` (creditGrantsMigrateToContracts): Migrate a customer's plan credit grants to contracts.
@@ -12414,7 +12414,7 @@ impl PageQuery for CustomFieldsListKeys {
         'a,
         Result<Page<types::CustomFieldsListKeysResponseDataItem>, Error>,
     > {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/customFields/removeKey` (customFieldsRemoveKey): Remove a custom field key from an entity type.
@@ -12792,7 +12792,7 @@ impl PageQuery for CustomersAlertsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerAlert>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/customer-alerts/reset` (customersAlertsReset): Re-evaluate a threshold notification for a customer.
@@ -12976,7 +12976,7 @@ impl PageQuery for CustomersList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerDetail>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/customers` (customersCreate): Register a new customer.
@@ -13696,7 +13696,7 @@ impl PageQuery for CustomersListBillableMetrics {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BillableMetricWithDeprecatedFields>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/billing-config/{billing_provider_type}` (customersBillingConfigRetrieve): Fetch a customer's billing provider settings.
@@ -14065,7 +14065,7 @@ impl PageQuery for CustomersListCosts {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerCostWindow>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices` (customersInvoicesList): List a customer's invoices.
@@ -14255,7 +14255,7 @@ impl PageQuery for CustomersInvoicesList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Invoice>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices/breakdowns` (customersInvoicesListBreakdowns): List a customer's invoices split into time windows.
@@ -14423,7 +14423,7 @@ impl PageQuery for CustomersInvoicesListBreakdowns {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BreakdownInvoice>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/invoices/invoice_seats` (customersInvoicesChargeSeats): Invoice a customer for added seats.
@@ -14710,7 +14710,7 @@ impl PageQuery for CustomersInvoicesListSpendBreakdowns {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SpendBreakdownInvoice>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices/{invoice_id}` (customersInvoicesRetrieve): Fetch one of a customer's invoices.
@@ -14911,7 +14911,7 @@ impl PageQuery for CustomersPlansList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerPlan>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/plans/add` (customersPlansAdd): Assign a plan to a customer.
@@ -15252,7 +15252,7 @@ impl PageQuery for CustomersPlansListPriceAdjustments {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::PriceAdjustment>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/previewEvents` (customersPreviewEvents): Preview invoices for hypothetical usage events.
@@ -16788,7 +16788,7 @@ impl PageQuery for PackagesList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Package>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/packages/listContractsOnPackage` (packagesListContractsOnPackage): List contracts provisioned from a package.
@@ -16900,7 +16900,7 @@ impl PageQuery for PackagesListContractsOnPackage {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::ContractProjectionSummary>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `GET /v1/planDetails/{plan_id}` (plansGetDetails): Retrieve a plan's high-level details.
@@ -17018,7 +17018,7 @@ impl PageQuery for PlansListCharges {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::PlanCharge>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `GET /v1/planDetails/{plan_id}/customers` (plansListCustomers): List the customers assigned to a plan.
@@ -17107,7 +17107,7 @@ impl PageQuery for PlansListCustomers {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerAndPlanDetail>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `GET /v1/plans` (plansList): List all plans.
@@ -17171,7 +17171,7 @@ impl PageQuery for PlansList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Plan>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/rotateDeltaStreamSecret` (settingsRotateDeltaStreamSecret): Rotate the delta stream signing secret.
@@ -17859,7 +17859,7 @@ impl PageQuery for UsageList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::UsageAggregate>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/usage/groups` (usageListWithGroups): List usage of one metric split by group.
@@ -18035,7 +18035,7 @@ impl PageQuery for UsageListWithGroups {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::GroupedUsage>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v1/usage/seats` (usageListSeats): Fetch seat usage for a customer over time.
@@ -18190,7 +18190,7 @@ impl PageQuery for UsageListSeats {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SeatsUsageAggregate>, Error>> {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v2/contracts/commits/archive` (v2ContractsArchiveCommit): Archive a commit on a contract or customer.
@@ -20195,7 +20195,7 @@ impl PageQuery for V2NotificationsOffsetList {
         'a,
         Result<Page<types::LifecycleEventOffsetNotificationConfig>, Error>,
     > {
-        crate::raw::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor)
     }
 }
 /// A request to `POST /v2/notifications/system/list` (v2NotificationsSystemList): List built-in lifecycle event types.

@@ -32,7 +32,7 @@ use crate::exchange::{self, Recorded};
 ///     .max_retries(4)
 ///     .initial_backoff(Duration::from_millis(200))
 ///     .max_backoff(Duration::from_secs(4));
-/// assert_eq!(policy.get_max_retries(), 4);
+/// assert_eq!(policy.retries(), 4);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
@@ -99,8 +99,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The configured number of retries.
-    pub fn get_max_retries(&self) -> u32 {
+    /// The configured number of retries (set with [`max_retries`](Self::max_retries)).
+    pub fn retries(&self) -> u32 {
         self.max_retries
     }
 
