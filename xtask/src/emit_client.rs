@@ -404,6 +404,8 @@ struct Op {
     /// For walkable operations: where the cursor goes, and where the next
     /// one comes back (`next_page`, `pagination.next_page`).
     walk: Option<(Send, String)>,
+    /// The cargo feature the operation is compiled with.
+    feature: String,
 }
 
 enum Body {
@@ -618,6 +620,7 @@ fn operations(tree: &Value, file: &syn::File) -> Result<Vec<Op>> {
             output,
             cursor,
             walk: page.map(|p| (p.send.clone(), p.receive.clone())),
+            feature: op["tags"][0].as_str().unwrap_or_default().to_string(),
         });
     }
     Ok(ops)
@@ -866,12 +869,27 @@ pub fn render(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String>
         }
         methods.entry(op.resource.clone()).or_default().push(op);
     }
+    // The features under each handle: it exists when one of them is on.
+    let mut node_features: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+    for op in &ops {
+        for depth in 1..=op.resource.len() {
+            node_features
+                .entry(op.resource[..depth].to_vec())
+                .or_default()
+                .insert(op.feature.clone());
+        }
+    }
+    let gate = |node: &Vec<String>| crate::features::cfg(&node_features[node]);
     for (parent, nodes) in &children {
         let owner = if parent.is_empty() {
             "Client".to_string()
         } else {
             format!("{}<'_>", handle_name(parent))
         };
+        if !parent.is_empty() {
+            out.push_str(&gate(parent));
+            out.push('\n');
+        }
         let receiver = if parent.is_empty() {
             "self"
         } else {
@@ -883,8 +901,9 @@ pub fn render(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String>
             let handle = handle_name(node);
             let _ = writeln!(
                 out,
-                "#[doc = \" The `{}` operations.\"]\npub fn {name}(&self) -> {handle}<'_> {{ {handle} {{ client: {receiver} }} }}",
+                "#[doc = \" The `{}` operations.\"]\n{}\npub fn {name}(&self) -> {handle}<'_> {{ {handle} {{ client: {receiver} }} }}",
                 node.join("."),
+                gate(node),
             );
         }
         out.push_str("}\n");
@@ -895,13 +914,14 @@ pub fn render(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String>
         let handle = handle_name(node);
         let _ = writeln!(
             out,
-            "#[doc = \" The `{}` operations: a handle borrowed from the client.\"]\n#[derive(Debug, Clone, Copy)]\npub struct {handle}<'a> {{ client: &'a Client }}",
-            node.join(".")
+            "#[doc = \" The `{}` operations: a handle borrowed from the client.\"]\n{}\n#[derive(Debug, Clone, Copy)]\npub struct {handle}<'a> {{ client: &'a Client }}",
+            node.join("."),
+            gate(node),
         );
         let Some(ops) = methods.get(node) else {
             continue;
         };
-        let _ = writeln!(out, "impl {handle}<'_> {{");
+        let _ = writeln!(out, "{}\nimpl {handle}<'_> {{", gate(node));
         for op in ops {
             out.push_str(&entry_method(op));
         }
@@ -980,6 +1000,7 @@ fn entry_method(op: &Op) -> String {
     if op.deprecated {
         out.push_str("#[deprecated(note = \"Metronome marks this operation deprecated\")]\n");
     }
+    let _ = writeln!(out, "#[cfg(feature = {:?})]", op.feature);
     let args = positional(op);
     let params: Vec<String> = args
         .iter()
@@ -1014,9 +1035,10 @@ fn builder(op: &Op) -> String {
         op.summary.trim_end_matches('.')
     )));
     let walk = matches!(op.output, Output::Page(_));
+    let cfg = format!("#[cfg(feature = {:?})]", op.feature);
     let _ = writeln!(
         out,
-        "#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is sent\"]\npub struct {b} {{\n    pub(crate) client: Client,\n    pub(crate) problems: Problems,"
+        "{cfg}\n#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is sent\"]\npub struct {b} {{\n    pub(crate) client: Client,\n    pub(crate) problems: Problems,"
     );
     for p in &op.params {
         let _ = writeln!(out, "    pub(crate) {}: Option<{}>,", p.name, p.ty);
@@ -1036,7 +1058,7 @@ fn builder(op: &Op) -> String {
         out.push_str("    pub(crate) limits: WalkLimits,\n");
     }
     out.push_str("}\n");
-    let _ = writeln!(out, "impl {b} {{");
+    let _ = writeln!(out, "{cfg}\nimpl {b} {{");
     // new
     let _ = write!(
         out,
@@ -1080,7 +1102,7 @@ fn builder(op: &Op) -> String {
     // the low-level request
     let _ = write!(
         out,
-        "/// The low-level request, as checked arguments make it.\n#[allow(unused_mut)]\npub(crate) fn request<'c>(&self, client: &'c Client) -> metronome_api::builder::{b}<'c> {{\n let mut request = client.api().{}();",
+        "/// The low-level request, as checked arguments make it.\n#[allow(unused_mut)]\n#[inline]\npub(crate) fn request<'c>(&self, client: &'c Client) -> metronome_api::builder::{b}<'c> {{\n let mut request = client.api().{}();",
         op.method
     );
     for p in &op.params {
@@ -1121,7 +1143,7 @@ fn builder(op: &Op) -> String {
         Output::Page(item) => {
             let _ = writeln!(
                 out,
-                "/// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).\npub(crate) fn query(&self) -> Result<Self, Error> {{ self.problems.check()?;{period} Ok(self.clone()) }}\n}}\ncrate::pagination::list_request!({b}, {item});\nimpl PageQuery for {b} {{\n type Item = {item};\n const OPERATION: &'static str = {:?};\n fn fetch<'a>(&'a self, client: &'a Client, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<{item}>, Error>> {{ crate::fetch::fetch_page(self.request(client), cursor) }}\n}}",
+                "/// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).\npub(crate) fn query(&self) -> Result<Self, Error> {{ self.problems.check()?;{period} Ok(self.clone()) }}\n}}\n{cfg}\ncrate::pagination::list_request!({b}, {item});\n{cfg}\nimpl PageQuery for {b} {{\n type Item = {item};\n const OPERATION: &'static str = {:?};\n #[inline]\n fn fetch<'a>(&'a self, client: &'a Client, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<{item}>, Error>> {{ crate::fetch::fetch_page(self.request(client), cursor) }}\n}}",
                 op.method
             );
         }
@@ -1145,7 +1167,7 @@ fn builder(op: &Op) -> String {
             };
             let _ = writeln!(
                 out,
-                "/// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.\npub async fn send(self) -> Result<{ret}, Error> {{\n self.problems.check()?;{period}\n let request = self.request(&self.client);\n {tail}({:?}, Box::pin(request.send())).await{map}\n}}\n}}",
+                "/// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.\n#[inline]\npub async fn send(self) -> Result<{ret}, Error> {{\n self.problems.check()?;{period}\n let request = self.request(&self.client);\n {tail}({:?}, Box::pin(request.send())).await{map}\n}}\n}}",
                 op.method
             );
         }
@@ -1372,7 +1394,9 @@ pub fn render_operations_table(spec_name: &str, tree: &Value, file: &syn::File) 
          positional; every other argument is a setter on the request builder\n\
          (`crates/metronome-client/src/generated.rs`). Lists have `.send()` (one\n\
          page), `.pages()` and `.stream()`; every other operation has `.send()`.\n\n\
-         | call | HTTP | what it does |\n|---|---|---|\n",
+         Each operation compiles with its resource's cargo feature (`full` is every\n\
+         one; the default set is in `crates/metronome-client/Cargo.toml`).\n\n\
+         | call | HTTP | feature | what it does |\n|---|---|---|---|\n",
         ops.len()
     );
     for op in &ops {
@@ -1391,10 +1415,11 @@ pub fn render_operations_table(spec_name: &str, tree: &Value, file: &syn::File) 
         let deprecated = if op.deprecated { " Deprecated." } else { "" };
         let _ = writeln!(
             out,
-            "| `client{chain}.{}({})` | `{}` | {}{list}.{deprecated} |",
+            "| `client{chain}.{}({})` | `{}` | `{}` | {}{list}.{deprecated} |",
             op.name,
             args.join(", "),
             op.route,
+            op.feature,
             op.summary.trim_end_matches('.').replace('|', "\\|"),
         );
     }

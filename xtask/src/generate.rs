@@ -43,10 +43,14 @@ pub fn settings() -> GenerationSettings {
 /// hashed so that the header pins exactly which input produced the file.
 /// The syntax tree comes back too: the client layer's emitter reads its
 /// types from it.
+///
+/// With `gate`, each operation is compiled only with its resource's cargo
+/// feature (see `features.rs`).
 pub fn render_with_syntax(
     spec_name: &str,
     spec_bytes: &[u8],
     tree: &Value,
+    gate: bool,
 ) -> Result<(String, syn::File)> {
     let tokens = tokens(tree)?;
     let mut file: syn::File =
@@ -59,6 +63,9 @@ pub fn render_with_syntax(
     let impls: syn::File =
         syn::parse_str(&impls).context("the emitted pagination impls do not parse")?;
     file.items.extend(impls.items);
+    if gate {
+        crate::features::gate_low_level(&mut file, tree);
+    }
     let body = prettyplease::unparse(&file);
     let digest = Sha256::digest(spec_bytes);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

@@ -12,6 +12,7 @@ mod diff;
 mod emit_client;
 mod emit_pagination;
 mod examples;
+mod features;
 mod generate;
 mod load;
 mod names;
@@ -142,7 +143,8 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
             listed.join("\n")
         );
     }
-    let (fresh, syntax) = generate::render_with_syntax(&name, &spec.bytes, &spec.tree)?;
+    let (fresh, syntax) =
+        generate::render_with_syntax(&name, &spec.bytes, &spec.tree, args.client_out.is_some())?;
     let mut outputs = vec![(args.out.clone(), fresh.clone())];
     if let Some((client_out, tests_out, table_out)) = &args.client_out {
         let client = emit_client::render(&name, &spec.tree, &syntax)?;

@@ -340,3 +340,52 @@ fn methods_of_one_path_may_live_in_different_files() {
         "the bundle has no includes left"
     );
 }
+
+/// The `[features]` a manifest declares, without `default` and `full`, and
+/// what `full` lists.
+fn features(manifest: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let text = std::fs::read_to_string(root().join(manifest)).unwrap();
+    let section = text
+        .split("[features]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .unwrap_or_default();
+    let mut declared = BTreeSet::new();
+    let mut full = BTreeSet::new();
+    for line in section.lines().map(str::trim) {
+        let Some((name, value)) = line.split_once(" = ") else {
+            continue;
+        };
+        match name {
+            "full" => {
+                full = value
+                    .trim_matches(['[', ']'])
+                    .split(',')
+                    .map(|f| f.trim().trim_matches('"').to_string())
+                    .filter(|f| !f.is_empty())
+                    .collect();
+            }
+            "default" | "rustls" | "native-tls" => {}
+            other => {
+                declared.insert(other.to_string());
+            }
+        }
+    }
+    (declared, full)
+}
+
+#[test]
+fn each_resource_has_its_cargo_feature_in_both_crates() {
+    let tags: BTreeSet<String> = operations(&bundled())
+        .into_iter()
+        .map(|(_, _, op)| op["tags"][0].as_str().unwrap().to_string())
+        .collect();
+    for manifest in [
+        "crates/metronome-api/Cargo.toml",
+        "crates/metronome-client/Cargo.toml",
+    ] {
+        let (declared, full) = features(manifest);
+        assert_eq!(declared, tags, "{manifest}: one feature per resource");
+        assert_eq!(full, tags, "{manifest}: `full` enables every resource");
+    }
+}

@@ -42782,6 +42782,7 @@ let response = client.alerts_archive()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "alerts")]
     pub fn alerts_archive(&self) -> builder::AlertsArchive<'_> {
         builder::AlertsArchive::new(self)
     }
@@ -42804,6 +42805,7 @@ let response = client.alerts_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "alerts")]
     pub fn alerts_create(&self) -> builder::AlertsCreate<'_> {
         builder::AlertsCreate::new(self)
     }
@@ -42825,6 +42827,7 @@ let response = client.approval_requests_submit()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "approval_requests")]
     pub fn approval_requests_submit(&self) -> builder::ApprovalRequestsSubmit<'_> {
         builder::ApprovalRequestsSubmit::new(self)
     }
@@ -42846,6 +42849,7 @@ let response = client.customers_archive_billing_configurations()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_archive_billing_configurations(
         &self,
     ) -> builder::CustomersArchiveBillingConfigurations<'_> {
@@ -42866,6 +42870,7 @@ let response = client.customers_archive_revenue_system_configurations()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_archive_revenue_system_configurations(
         &self,
     ) -> builder::CustomersArchiveRevenueSystemConfigurations<'_> {
@@ -42895,6 +42900,7 @@ let response = client.audit_logs_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "audit_logs")]
     pub fn audit_logs_list(&self) -> builder::AuditLogsList<'_> {
         builder::AuditLogsList::new(self)
     }
@@ -42913,6 +42919,7 @@ let response = client.billable_metrics_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "billable_metrics")]
     pub fn billable_metrics_list(&self) -> builder::BillableMetricsList<'_> {
         builder::BillableMetricsList::new(self)
     }
@@ -42933,6 +42940,7 @@ let response = client.billable_metrics_create_legacy()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "billable_metrics")]
     pub fn billable_metrics_create_legacy(
         &self,
     ) -> builder::BillableMetricsCreateLegacy<'_> {
@@ -42954,6 +42962,7 @@ let response = client.billable_metrics_archive()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "billable_metrics")]
     pub fn billable_metrics_archive(&self) -> builder::BillableMetricsArchive<'_> {
         builder::BillableMetricsArchive::new(self)
     }
@@ -42974,6 +42983,7 @@ let response = client.billable_metrics_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "billable_metrics")]
     pub fn billable_metrics_create(&self) -> builder::BillableMetricsCreate<'_> {
         builder::BillableMetricsCreate::new(self)
     }
@@ -42993,6 +43003,7 @@ let response = client.billable_metrics_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "billable_metrics")]
     pub fn billable_metrics_retrieve(&self) -> builder::BillableMetricsRetrieve<'_> {
         builder::BillableMetricsRetrieve::new(self)
     }
@@ -43013,6 +43024,7 @@ let response = client.billable_metrics_update()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "billable_metrics")]
     pub fn billable_metrics_update(&self) -> builder::BillableMetricsUpdate<'_> {
         builder::BillableMetricsUpdate::new(self)
     }
@@ -43032,6 +43044,7 @@ let response = client.settings_billing_config_stripe_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_billing_config_stripe_create(
         &self,
     ) -> builder::SettingsBillingConfigStripeCreate<'_> {
@@ -43050,6 +43063,7 @@ let response = client.settings_billing_config_stripe_delete()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_billing_config_stripe_delete(
         &self,
     ) -> builder::SettingsBillingConfigStripeDelete<'_> {
@@ -43070,6 +43084,7 @@ let response = client.settings_billing_config_stripe_update()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_billing_config_stripe_update(
         &self,
     ) -> builder::SettingsBillingConfigStripeUpdate<'_> {
@@ -43092,6 +43107,7 @@ let response = client.settings_billing_config_set_api_key()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_billing_config_set_api_key(
         &self,
     ) -> builder::SettingsBillingConfigSetApiKey<'_> {
@@ -43112,6 +43128,7 @@ let response = client.settings_set_webhook_secret()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_set_webhook_secret(&self) -> builder::SettingsSetWebhookSecret<'_> {
         builder::SettingsSetWebhookSecret::new(self)
     }
@@ -43131,6 +43148,7 @@ let response = client.customers_create_with_contract()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_create_with_contract(
         &self,
     ) -> builder::CustomersCreateWithContract<'_> {
@@ -43152,6 +43170,7 @@ let response = client.contracts_products_archive()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_products_archive(&self) -> builder::ContractsProductsArchive<'_> {
         builder::ContractsProductsArchive::new(self)
     }
@@ -43173,6 +43192,7 @@ let response = client.contracts_products_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_products_create(&self) -> builder::ContractsProductsCreate<'_> {
         builder::ContractsProductsCreate::new(self)
     }
@@ -43191,6 +43211,7 @@ let response = client.contracts_products_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_products_retrieve(&self) -> builder::ContractsProductsRetrieve<'_> {
         builder::ContractsProductsRetrieve::new(self)
     }
@@ -43212,6 +43233,7 @@ let response = client.contracts_products_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_products_list(&self) -> builder::ContractsProductsList<'_> {
         builder::ContractsProductsList::new(self)
     }
@@ -43232,6 +43254,7 @@ let response = client.contracts_products_update()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_products_update(&self) -> builder::ContractsProductsUpdate<'_> {
         builder::ContractsProductsUpdate::new(self)
     }
@@ -43252,6 +43275,7 @@ let response = client.contracts_rate_cards_rates_add()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_rates_add(
         &self,
     ) -> builder::ContractsRateCardsRatesAdd<'_> {
@@ -43272,6 +43296,7 @@ let response = client.contracts_rate_cards_rates_add_many()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_rates_add_many(
         &self,
     ) -> builder::ContractsRateCardsRatesAddMany<'_> {
@@ -43292,6 +43317,7 @@ let response = client.contracts_rate_cards_archive()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_archive(
         &self,
     ) -> builder::ContractsRateCardsArchive<'_> {
@@ -43315,6 +43341,7 @@ let response = client.contracts_rate_cards_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_create(&self) -> builder::ContractsRateCardsCreate<'_> {
         builder::ContractsRateCardsCreate::new(self)
     }
@@ -43333,6 +43360,7 @@ let response = client.contracts_rate_cards_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_retrieve(
         &self,
     ) -> builder::ContractsRateCardsRetrieve<'_> {
@@ -43353,6 +43381,7 @@ let response = client.contracts_rate_cards_named_schedules_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_named_schedules_retrieve(
         &self,
     ) -> builder::ContractsRateCardsNamedSchedulesRetrieve<'_> {
@@ -43377,6 +43406,7 @@ let response = client.contracts_rate_cards_retrieve_rate_schedule()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_retrieve_rate_schedule(
         &self,
     ) -> builder::ContractsRateCardsRetrieveRateSchedule<'_> {
@@ -43401,6 +43431,7 @@ let response = client.contracts_rate_cards_rates_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_rates_list(
         &self,
     ) -> builder::ContractsRateCardsRatesList<'_> {
@@ -43423,6 +43454,7 @@ let response = client.contracts_rate_cards_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_list(&self) -> builder::ContractsRateCardsList<'_> {
         builder::ContractsRateCardsList::new(self)
     }
@@ -43441,6 +43473,7 @@ let response = client.contracts_rate_cards_product_orders_update()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_product_orders_update(
         &self,
     ) -> builder::ContractsRateCardsProductOrdersUpdate<'_> {
@@ -43461,6 +43494,7 @@ let response = client.contracts_rate_cards_product_orders_set()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_product_orders_set(
         &self,
     ) -> builder::ContractsRateCardsProductOrdersSet<'_> {
@@ -43483,6 +43517,7 @@ let response = client.contracts_rate_cards_update()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_update(&self) -> builder::ContractsRateCardsUpdate<'_> {
         builder::ContractsRateCardsUpdate::new(self)
     }
@@ -43502,6 +43537,7 @@ let response = client.contracts_rate_cards_named_schedules_update()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_rate_cards_named_schedules_update(
         &self,
     ) -> builder::ContractsRateCardsNamedSchedulesUpdate<'_> {
@@ -43524,6 +43560,7 @@ let response = client.contracts_add_manual_balance_entry()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_add_manual_balance_entry(
         &self,
     ) -> builder::ContractsAddManualBalanceEntry<'_> {
@@ -43546,6 +43583,7 @@ let response = client.contracts_amend()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_amend(&self) -> builder::ContractsAmend<'_> {
         builder::ContractsAmend::new(self)
     }
@@ -43567,6 +43605,7 @@ let response = client.contracts_archive()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_archive(&self) -> builder::ContractsArchive<'_> {
         builder::ContractsArchive::new(self)
     }
@@ -43586,6 +43625,7 @@ let response = client.contracts_disable_commit_trueup()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_disable_commit_trueup(
         &self,
     ) -> builder::ContractsDisableCommitTrueup<'_> {
@@ -43607,6 +43647,7 @@ let response = client.contracts_release_threshold_commit()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_release_threshold_commit(
         &self,
     ) -> builder::ContractsReleaseThresholdCommit<'_> {
@@ -43631,6 +43672,7 @@ let response = client.contracts_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_create(&self) -> builder::ContractsCreate<'_> {
         builder::ContractsCreate::new(self)
     }
@@ -43651,6 +43693,7 @@ let response = client.contracts_create_historical_invoices()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_create_historical_invoices(
         &self,
     ) -> builder::ContractsCreateHistoricalInvoices<'_> {
@@ -43674,6 +43717,7 @@ let response = client.contracts_get_net_balance()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_get_net_balance(&self) -> builder::ContractsGetNetBalance<'_> {
         builder::ContractsGetNetBalance::new(self)
     }
@@ -43692,6 +43736,7 @@ let response = client.contracts_list_balances()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_list_balances(&self) -> builder::ContractsListBalances<'_> {
         builder::ContractsListBalances::new(self)
     }
@@ -43714,6 +43759,7 @@ let response = client.customers_commits_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_commits_create(&self) -> builder::CustomersCommitsCreate<'_> {
         builder::CustomersCommitsCreate::new(self)
     }
@@ -43736,6 +43782,7 @@ let response = client.customers_commits_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_commits_list(&self) -> builder::CustomersCommitsList<'_> {
         builder::CustomersCommitsList::new(self)
     }
@@ -43756,6 +43803,7 @@ let response = client.customers_commits_update_end_date()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_commits_update_end_date(
         &self,
     ) -> builder::CustomersCommitsUpdateEndDate<'_> {
@@ -43779,6 +43827,7 @@ let response = client.customers_credits_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_credits_create(&self) -> builder::CustomersCreditsCreate<'_> {
         builder::CustomersCreditsCreate::new(self)
     }
@@ -43800,6 +43849,7 @@ let response = client.customers_credits_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_credits_list(&self) -> builder::CustomersCreditsList<'_> {
         builder::CustomersCreditsList::new(self)
     }
@@ -43819,6 +43869,7 @@ let response = client.customers_credits_update_end_date()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_credits_update_end_date(
         &self,
     ) -> builder::CustomersCreditsUpdateEndDate<'_> {
@@ -43840,6 +43891,7 @@ let response = client.contracts_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_retrieve(&self) -> builder::ContractsRetrieve<'_> {
         builder::ContractsRetrieve::new(self)
     }
@@ -43862,6 +43914,7 @@ let response = client.contracts_retrieve_rate_schedule()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_retrieve_rate_schedule(
         &self,
     ) -> builder::ContractsRetrieveRateSchedule<'_> {
@@ -43883,6 +43936,7 @@ let response = client.contracts_named_schedules_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_named_schedules_retrieve(
         &self,
     ) -> builder::ContractsNamedSchedulesRetrieve<'_> {
@@ -43904,6 +43958,7 @@ let response = client.contracts_retrieve_subscription_quantity_history()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_retrieve_subscription_quantity_history(
         &self,
     ) -> builder::ContractsRetrieveSubscriptionQuantityHistory<'_> {
@@ -43926,6 +43981,7 @@ let response = client.contracts_get_subscription_seats_history()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_get_subscription_seats_history(
         &self,
     ) -> builder::ContractsGetSubscriptionSeatsHistory<'_> {
@@ -43948,6 +44004,7 @@ let response = client.contracts_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_list(&self) -> builder::ContractsList<'_> {
         builder::ContractsList::new(self)
     }
@@ -43968,6 +44025,7 @@ let response = client.contracts_named_schedules_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_named_schedules_list(
         &self,
     ) -> builder::ContractsNamedSchedulesList<'_> {
@@ -43990,6 +44048,7 @@ let response = client.contracts_schedule_pro_services_invoice()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_schedule_pro_services_invoice(
         &self,
     ) -> builder::ContractsScheduleProServicesInvoice<'_> {
@@ -44013,6 +44072,7 @@ let response = client.contracts_list_seat_balances()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_list_seat_balances(
         &self,
     ) -> builder::ContractsListSeatBalances<'_> {
@@ -44035,6 +44095,7 @@ let response = client.contracts_set_usage_filter()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_set_usage_filter(&self) -> builder::ContractsSetUsageFilter<'_> {
         builder::ContractsSetUsageFilter::new(self)
     }
@@ -44056,6 +44117,7 @@ let response = client.contracts_update_end_date()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_update_end_date(&self) -> builder::ContractsUpdateEndDate<'_> {
         builder::ContractsUpdateEndDate::new(self)
     }
@@ -44075,6 +44137,7 @@ let response = client.contracts_update_invoice_issue_date()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_update_invoice_issue_date(
         &self,
     ) -> builder::ContractsUpdateInvoiceIssueDate<'_> {
@@ -44096,6 +44159,7 @@ let response = client.contracts_named_schedules_update()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn contracts_named_schedules_update(
         &self,
     ) -> builder::ContractsNamedSchedulesUpdate<'_> {
@@ -44118,6 +44182,7 @@ let response = client.pricing_units_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "pricing_units")]
     pub fn pricing_units_list(&self) -> builder::PricingUnitsList<'_> {
         builder::PricingUnitsList::new(self)
     }
@@ -44139,6 +44204,7 @@ let response = client.credit_grants_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_create(&self) -> builder::CreditGrantsCreate<'_> {
         builder::CreditGrantsCreate::new(self)
     }
@@ -44161,6 +44227,7 @@ let response = client.credit_grants_create_prepaid()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_create_prepaid(
         &self,
     ) -> builder::CreditGrantsCreatePrepaid<'_> {
@@ -44182,6 +44249,7 @@ let response = client.credit_grants_edit()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_edit(&self) -> builder::CreditGrantsEdit<'_> {
         builder::CreditGrantsEdit::new(self)
     }
@@ -44206,6 +44274,7 @@ let response = client.credit_grants_list_entries()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_list_entries(&self) -> builder::CreditGrantsListEntries<'_> {
         builder::CreditGrantsListEntries::new(self)
     }
@@ -44229,6 +44298,7 @@ let response = client.credit_grants_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_list(&self) -> builder::CreditGrantsList<'_> {
         builder::CreditGrantsList::new(self)
     }
@@ -44250,6 +44320,7 @@ let response = client.credit_grants_migrate_to_contracts()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_migrate_to_contracts(
         &self,
     ) -> builder::CreditGrantsMigrateToContracts<'_> {
@@ -44272,6 +44343,7 @@ let response = client.credit_grants_void()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_void(&self) -> builder::CreditGrantsVoid<'_> {
         builder::CreditGrantsVoid::new(self)
     }
@@ -44291,6 +44363,7 @@ let response = client.credit_grants_recharge_settings_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_recharge_settings_list(
         &self,
     ) -> builder::CreditGrantsRechargeSettingsList<'_> {
@@ -44315,6 +44388,7 @@ let response = client.credit_grants_recharge_settings_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_recharge_settings_create(
         &self,
     ) -> builder::CreditGrantsRechargeSettingsCreate<'_> {
@@ -44340,6 +44414,7 @@ let response = client.credit_grants_recharge_settings_update()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants_recharge_settings_update(
         &self,
     ) -> builder::CreditGrantsRechargeSettingsUpdate<'_> {
@@ -44361,6 +44436,7 @@ let response = client.custom_fields_add_key()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "custom_fields")]
     pub fn custom_fields_add_key(&self) -> builder::CustomFieldsAddKey<'_> {
         builder::CustomFieldsAddKey::new(self)
     }
@@ -44379,6 +44455,7 @@ let response = client.custom_fields_delete_values()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "custom_fields")]
     pub fn custom_fields_delete_values(&self) -> builder::CustomFieldsDeleteValues<'_> {
         builder::CustomFieldsDeleteValues::new(self)
     }
@@ -44398,6 +44475,7 @@ let response = client.custom_fields_list_keys()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "custom_fields")]
     pub fn custom_fields_list_keys(&self) -> builder::CustomFieldsListKeys<'_> {
         builder::CustomFieldsListKeys::new(self)
     }
@@ -44416,6 +44494,7 @@ let response = client.custom_fields_remove_key()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "custom_fields")]
     pub fn custom_fields_remove_key(&self) -> builder::CustomFieldsRemoveKey<'_> {
         builder::CustomFieldsRemoveKey::new(self)
     }
@@ -44434,6 +44513,7 @@ let response = client.custom_fields_set_values()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "custom_fields")]
     pub fn custom_fields_set_values(&self) -> builder::CustomFieldsSetValues<'_> {
         builder::CustomFieldsSetValues::new(self)
     }
@@ -44455,6 +44535,7 @@ let response = client.customers_alerts_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_alerts_retrieve(&self) -> builder::CustomersAlertsRetrieve<'_> {
         builder::CustomersAlertsRetrieve::new(self)
     }
@@ -44476,6 +44557,7 @@ let response = client.customers_alerts_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_alerts_list(&self) -> builder::CustomersAlertsList<'_> {
         builder::CustomersAlertsList::new(self)
     }
@@ -44496,6 +44578,7 @@ let response = client.customers_alerts_reset()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_alerts_reset(&self) -> builder::CustomersAlertsReset<'_> {
         builder::CustomersAlertsReset::new(self)
     }
@@ -44518,6 +44601,7 @@ let response = client.customers_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_list(&self) -> builder::CustomersList<'_> {
         builder::CustomersList::new(self)
     }
@@ -44539,6 +44623,7 @@ let response = client.customers_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_create(&self) -> builder::CustomersCreate<'_> {
         builder::CustomersCreate::new(self)
     }
@@ -44559,6 +44644,7 @@ let response = client.customers_archive()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_archive(&self) -> builder::CustomersArchive<'_> {
         builder::CustomersArchive::new(self)
     }
@@ -44577,6 +44663,7 @@ let response = client.customers_named_schedules_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_named_schedules_retrieve(
         &self,
     ) -> builder::CustomersNamedSchedulesRetrieve<'_> {
@@ -44599,6 +44686,7 @@ let response = client.customers_set_billable_status()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_set_billable_status(
         &self,
     ) -> builder::CustomersSetBillableStatus<'_> {
@@ -44619,6 +44707,7 @@ let response = client.customers_named_schedules_update()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_named_schedules_update(
         &self,
     ) -> builder::CustomersNamedSchedulesUpdate<'_> {
@@ -44637,6 +44726,7 @@ let response = client.customers_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_retrieve(&self) -> builder::CustomersRetrieve<'_> {
         builder::CustomersRetrieve::new(self)
     }
@@ -44659,6 +44749,7 @@ let response = client.customers_invoices_add_charge()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_invoices_add_charge(
         &self,
     ) -> builder::CustomersInvoicesAddCharge<'_> {
@@ -44684,6 +44775,7 @@ let response = client.customers_list_billable_metrics()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_list_billable_metrics(
         &self,
     ) -> builder::CustomersListBillableMetrics<'_> {
@@ -44706,6 +44798,7 @@ let response = client.customers_billing_config_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_billing_config_retrieve(
         &self,
     ) -> builder::CustomersBillingConfigRetrieve<'_> {
@@ -44731,6 +44824,7 @@ let response = client.customers_billing_config_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_billing_config_create(
         &self,
     ) -> builder::CustomersBillingConfigCreate<'_> {
@@ -44753,6 +44847,7 @@ let response = client.customers_billing_config_delete()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_billing_config_delete(
         &self,
     ) -> builder::CustomersBillingConfigDelete<'_> {
@@ -44780,6 +44875,7 @@ let response = client.customers_list_costs()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_list_costs(&self) -> builder::CustomersListCosts<'_> {
         builder::CustomersListCosts::new(self)
     }
@@ -44812,6 +44908,7 @@ let response = client.customers_invoices_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_invoices_list(&self) -> builder::CustomersInvoicesList<'_> {
         builder::CustomersInvoicesList::new(self)
     }
@@ -44843,6 +44940,7 @@ let response = client.customers_invoices_list_breakdowns()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_invoices_list_breakdowns(
         &self,
     ) -> builder::CustomersInvoicesListBreakdowns<'_> {
@@ -44866,6 +44964,7 @@ let response = client.customers_invoices_charge_seats()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_invoices_charge_seats(
         &self,
     ) -> builder::CustomersInvoicesChargeSeats<'_> {
@@ -44892,6 +44991,7 @@ let response = client.customers_invoices_list_spend_breakdowns()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_invoices_list_spend_breakdowns(
         &self,
     ) -> builder::CustomersInvoicesListSpendBreakdowns<'_> {
@@ -44915,6 +45015,7 @@ let response = client.customers_invoices_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_invoices_retrieve(&self) -> builder::CustomersInvoicesRetrieve<'_> {
         builder::CustomersInvoicesRetrieve::new(self)
     }
@@ -44935,6 +45036,7 @@ let response = client.customers_invoices_retrieve_pdf()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_invoices_retrieve_pdf(
         &self,
     ) -> builder::CustomersInvoicesRetrievePdf<'_> {
@@ -44958,6 +45060,7 @@ let response = client.customers_plans_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_plans_list(&self) -> builder::CustomersPlansList<'_> {
         builder::CustomersPlansList::new(self)
     }
@@ -44980,6 +45083,7 @@ let response = client.customers_plans_add()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_plans_add(&self) -> builder::CustomersPlansAdd<'_> {
         builder::CustomersPlansAdd::new(self)
     }
@@ -45003,6 +45107,7 @@ let response = client.customers_plans_end()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_plans_end(&self) -> builder::CustomersPlansEnd<'_> {
         builder::CustomersPlansEnd::new(self)
     }
@@ -45025,6 +45130,7 @@ let response = client.customers_plans_list_price_adjustments()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_plans_list_price_adjustments(
         &self,
     ) -> builder::CustomersPlansListPriceAdjustments<'_> {
@@ -45048,6 +45154,7 @@ let response = client.customers_preview_events()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_preview_events(&self) -> builder::CustomersPreviewEvents<'_> {
         builder::CustomersPreviewEvents::new(self)
     }
@@ -45065,6 +45172,7 @@ let response = client.customers_list_purchased_seats()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_list_purchased_seats(
         &self,
     ) -> builder::CustomersListPurchasedSeats<'_> {
@@ -45087,6 +45195,7 @@ let response = client.customers_set_ingest_aliases()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_set_ingest_aliases(
         &self,
     ) -> builder::CustomersSetIngestAliases<'_> {
@@ -45108,6 +45217,7 @@ let response = client.customers_set_name()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_set_name(&self) -> builder::CustomersSetName<'_> {
         builder::CustomersSetName::new(self)
     }
@@ -45128,6 +45238,7 @@ let response = client.customers_update_config()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_update_config(&self) -> builder::CustomersUpdateConfig<'_> {
         builder::CustomersUpdateConfig::new(self)
     }
@@ -45147,6 +45258,7 @@ let response = client.dashboards_get_embeddable_url()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "dashboards")]
     pub fn dashboards_get_embeddable_url(
         &self,
     ) -> builder::DashboardsGetEmbeddableUrl<'_> {
@@ -45168,6 +45280,7 @@ let response = client.usage_search()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "usage")]
     pub fn usage_search(&self) -> builder::UsageSearch<'_> {
         builder::UsageSearch::new(self)
     }
@@ -45188,6 +45301,7 @@ let response = client.customers_retrieve_billing_configurations()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_retrieve_billing_configurations(
         &self,
     ) -> builder::CustomersRetrieveBillingConfigurations<'_> {
@@ -45209,6 +45323,7 @@ let response = client.customers_retrieve_revenue_system_configurations()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_retrieve_revenue_system_configurations(
         &self,
     ) -> builder::CustomersRetrieveRevenueSystemConfigurations<'_> {
@@ -45230,6 +45345,7 @@ let response = client.usage_ingest()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "usage")]
     pub fn usage_ingest(&self) -> builder::UsageIngest<'_> {
         builder::UsageIngest::new(self)
     }
@@ -45248,6 +45364,7 @@ let response = client.integrations_log()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "integrations")]
     pub fn integrations_log(&self) -> builder::IntegrationsLog<'_> {
         builder::IntegrationsLog::new(self)
     }
@@ -45268,6 +45385,7 @@ let response = client.invoices_regenerate()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "invoices")]
     pub fn invoices_regenerate(&self) -> builder::InvoicesRegenerate<'_> {
         builder::InvoicesRegenerate::new(self)
     }
@@ -45287,6 +45405,7 @@ let response = client.invoices_void()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "invoices")]
     pub fn invoices_void(&self) -> builder::InvoicesVoid<'_> {
         builder::InvoicesVoid::new(self)
     }
@@ -45306,6 +45425,7 @@ let response = client.settings_billing_providers_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_billing_providers_list(
         &self,
     ) -> builder::SettingsBillingProvidersList<'_> {
@@ -45327,6 +45447,7 @@ let response = client.packages_archive()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "packages")]
     pub fn packages_archive(&self) -> builder::PackagesArchive<'_> {
         builder::PackagesArchive::new(self)
     }
@@ -45349,6 +45470,7 @@ let response = client.packages_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "packages")]
     pub fn packages_create(&self) -> builder::PackagesCreate<'_> {
         builder::PackagesCreate::new(self)
     }
@@ -45367,6 +45489,7 @@ let response = client.packages_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "packages")]
     pub fn packages_retrieve(&self) -> builder::PackagesRetrieve<'_> {
         builder::PackagesRetrieve::new(self)
     }
@@ -45389,6 +45512,7 @@ let response = client.packages_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "packages")]
     pub fn packages_list(&self) -> builder::PackagesList<'_> {
         builder::PackagesList::new(self)
     }
@@ -45412,6 +45536,7 @@ let response = client.packages_list_contracts_on_package()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "packages")]
     pub fn packages_list_contracts_on_package(
         &self,
     ) -> builder::PackagesListContractsOnPackage<'_> {
@@ -45432,6 +45557,7 @@ let response = client.plans_get_details()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "plans")]
     pub fn plans_get_details(&self) -> builder::PlansGetDetails<'_> {
         builder::PlansGetDetails::new(self)
     }
@@ -45453,6 +45579,7 @@ let response = client.plans_list_charges()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "plans")]
     pub fn plans_list_charges(&self) -> builder::PlansListCharges<'_> {
         builder::PlansListCharges::new(self)
     }
@@ -45476,6 +45603,7 @@ let response = client.plans_list_customers()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "plans")]
     pub fn plans_list_customers(&self) -> builder::PlansListCustomers<'_> {
         builder::PlansListCustomers::new(self)
     }
@@ -45497,6 +45625,7 @@ let response = client.plans_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "plans")]
     pub fn plans_list(&self) -> builder::PlansList<'_> {
         builder::PlansList::new(self)
     }
@@ -45517,6 +45646,7 @@ let response = client.settings_rotate_delta_stream_secret()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_rotate_delta_stream_secret(
         &self,
     ) -> builder::SettingsRotateDeltaStreamSecret<'_> {
@@ -45536,6 +45666,7 @@ let response = client.services_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "services")]
     pub fn services_list(&self) -> builder::ServicesList<'_> {
         builder::ServicesList::new(self)
     }
@@ -45557,6 +45688,7 @@ let response = client.customers_set_billing_configurations()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_set_billing_configurations(
         &self,
     ) -> builder::CustomersSetBillingConfigurations<'_> {
@@ -45578,6 +45710,7 @@ let response = client.customers_set_revenue_system_configurations()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "customers")]
     pub fn customers_set_revenue_system_configurations(
         &self,
     ) -> builder::CustomersSetRevenueSystemConfigurations<'_> {
@@ -45600,6 +45733,7 @@ let response = client.settings_billing_providers_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_billing_providers_create(
         &self,
     ) -> builder::SettingsBillingProvidersCreate<'_> {
@@ -45622,6 +45756,7 @@ let response = client.threshold_billing_update_active_recharge_config()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "threshold_billing")]
     pub fn threshold_billing_update_active_recharge_config(
         &self,
     ) -> builder::ThresholdBillingUpdateActiveRechargeConfig<'_> {
@@ -45643,6 +45778,7 @@ let response = client.settings_upsert_anrok_api_token()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_upsert_anrok_api_token(
         &self,
     ) -> builder::SettingsUpsertAnrokApiToken<'_> {
@@ -45665,6 +45801,7 @@ let response = client.settings_upsert_avalara_credentials()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "settings")]
     pub fn settings_upsert_avalara_credentials(
         &self,
     ) -> builder::SettingsUpsertAvalaraCredentials<'_> {
@@ -45688,6 +45825,7 @@ let response = client.usage_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "usage")]
     pub fn usage_list(&self) -> builder::UsageList<'_> {
         builder::UsageList::new(self)
     }
@@ -45708,6 +45846,7 @@ let response = client.usage_list_with_groups()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "usage")]
     pub fn usage_list_with_groups(&self) -> builder::UsageListWithGroups<'_> {
         builder::UsageListWithGroups::new(self)
     }
@@ -45731,6 +45870,7 @@ let response = client.usage_list_seats()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "usage")]
     pub fn usage_list_seats(&self) -> builder::UsageListSeats<'_> {
         builder::UsageListSeats::new(self)
     }
@@ -45753,6 +45893,7 @@ let response = client.v2_contracts_archive_commit()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn v2_contracts_archive_commit(&self) -> builder::V2ContractsArchiveCommit<'_> {
         builder::V2ContractsArchiveCommit::new(self)
     }
@@ -45775,6 +45916,7 @@ let response = client.v2_contracts_edit_commit()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn v2_contracts_edit_commit(&self) -> builder::V2ContractsEditCommit<'_> {
         builder::V2ContractsEditCommit::new(self)
     }
@@ -45795,6 +45937,7 @@ let response = client.v2_contracts_retire_commits()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn v2_contracts_retire_commits(&self) -> builder::V2ContractsRetireCommits<'_> {
         builder::V2ContractsRetireCommits::new(self)
     }
@@ -45816,6 +45959,7 @@ let response = client.v2_contracts_archive_credit()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn v2_contracts_archive_credit(&self) -> builder::V2ContractsArchiveCredit<'_> {
         builder::V2ContractsArchiveCredit::new(self)
     }
@@ -45837,6 +45981,7 @@ let response = client.v2_contracts_edit_credit()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn v2_contracts_edit_credit(&self) -> builder::V2ContractsEditCredit<'_> {
         builder::V2ContractsEditCredit::new(self)
     }
@@ -45858,6 +46003,7 @@ let response = client.v2_contracts_edit()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn v2_contracts_edit(&self) -> builder::V2ContractsEdit<'_> {
         builder::V2ContractsEdit::new(self)
     }
@@ -45878,6 +46024,7 @@ let response = client.v2_contracts_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn v2_contracts_retrieve(&self) -> builder::V2ContractsRetrieve<'_> {
         builder::V2ContractsRetrieve::new(self)
     }
@@ -45897,6 +46044,7 @@ let response = client.v2_contracts_get_edit_history()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn v2_contracts_get_edit_history(
         &self,
     ) -> builder::V2ContractsGetEditHistory<'_> {
@@ -45920,6 +46068,7 @@ let response = client.v2_contracts_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "contracts")]
     pub fn v2_contracts_list(&self) -> builder::V2ContractsList<'_> {
         builder::V2ContractsList::new(self)
     }
@@ -45937,6 +46086,7 @@ let response = client.v2_notifications_offset_archive()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "notifications")]
     pub fn v2_notifications_offset_archive(
         &self,
     ) -> builder::V2NotificationsOffsetArchive<'_> {
@@ -45958,6 +46108,7 @@ let response = client.v2_notifications_offset_create()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "notifications")]
     pub fn v2_notifications_offset_create(
         &self,
     ) -> builder::V2NotificationsOffsetCreate<'_> {
@@ -45979,6 +46130,7 @@ let response = client.v2_notifications_offset_edit()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "notifications")]
     pub fn v2_notifications_offset_edit(
         &self,
     ) -> builder::V2NotificationsOffsetEdit<'_> {
@@ -45998,6 +46150,7 @@ let response = client.v2_notifications_offset_retrieve()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "notifications")]
     pub fn v2_notifications_offset_retrieve(
         &self,
     ) -> builder::V2NotificationsOffsetRetrieve<'_> {
@@ -46019,6 +46172,7 @@ let response = client.v2_notifications_offset_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "notifications")]
     pub fn v2_notifications_offset_list(
         &self,
     ) -> builder::V2NotificationsOffsetList<'_> {
@@ -46037,6 +46191,7 @@ let response = client.v2_notifications_system_list()
     .send()
     .await;
 ```*/
+    #[cfg(feature = "notifications")]
     pub fn v2_notifications_system_list(
         &self,
     ) -> builder::V2NotificationsSystemList<'_> {
@@ -46056,10 +46211,12 @@ pub mod builder {
 
 [`Client::alerts_archive`]: super::Client::alerts_archive*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "alerts")]
     pub struct AlertsArchive<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ArchiveAlertPayload, String>,
     }
+    #[cfg(feature = "alerts")]
     impl<'a> AlertsArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -46155,10 +46312,12 @@ pub mod builder {
 
 [`Client::alerts_create`]: super::Client::alerts_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "alerts")]
     pub struct AlertsCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCustomerAlertPayload, String>,
     }
+    #[cfg(feature = "alerts")]
     impl<'a> AlertsCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -46258,10 +46417,12 @@ pub mod builder {
 
 [`Client::approval_requests_submit`]: super::Client::approval_requests_submit*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "approval_requests")]
     pub struct ApprovalRequestsSubmit<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ApprovalRequestsSubmitBody, String>,
     }
+    #[cfg(feature = "approval_requests")]
     impl<'a> ApprovalRequestsSubmit<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -46361,10 +46522,12 @@ pub mod builder {
 
 [`Client::customers_archive_billing_configurations`]: super::Client::customers_archive_billing_configurations*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersArchiveBillingConfigurations<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomerBillingProviderArchivePayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersArchiveBillingConfigurations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -46466,10 +46629,12 @@ pub mod builder {
 
 [`Client::customers_archive_revenue_system_configurations`]: super::Client::customers_archive_revenue_system_configurations*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersArchiveRevenueSystemConfigurations<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomerRevenueSystemArchivePayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersArchiveRevenueSystemConfigurations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -46571,6 +46736,7 @@ pub mod builder {
 
 [`Client::audit_logs_list`]: super::Client::audit_logs_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "audit_logs")]
     pub struct AuditLogsList<'a> {
         client: &'a super::Client,
         ending_before: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
@@ -46581,6 +46747,7 @@ pub mod builder {
         sort: Result<Option<types::AuditLogsListSort>, String>,
         starting_on: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
     }
+    #[cfg(feature = "audit_logs")]
     impl<'a> AuditLogsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -46769,12 +46936,14 @@ pub mod builder {
 
 [`Client::billable_metrics_list`]: super::Client::billable_metrics_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "billable_metrics")]
     pub struct BillableMetricsList<'a> {
         client: &'a super::Client,
         include_archived: Result<Option<bool>, String>,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "billable_metrics")]
     impl<'a> BillableMetricsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -46891,10 +47060,12 @@ pub mod builder {
 
 [`Client::billable_metrics_create_legacy`]: super::Client::billable_metrics_create_legacy*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "billable_metrics")]
     pub struct BillableMetricsCreateLegacy<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateBillableMetricPayload, String>,
     }
+    #[cfg(feature = "billable_metrics")]
     impl<'a> BillableMetricsCreateLegacy<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -46994,10 +47165,12 @@ pub mod builder {
 
 [`Client::billable_metrics_archive`]: super::Client::billable_metrics_archive*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "billable_metrics")]
     pub struct BillableMetricsArchive<'a> {
         client: &'a super::Client,
         body: Result<types::builder::Id, String>,
     }
+    #[cfg(feature = "billable_metrics")]
     impl<'a> BillableMetricsArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -47085,10 +47258,12 @@ pub mod builder {
 
 [`Client::billable_metrics_create`]: super::Client::billable_metrics_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "billable_metrics")]
     pub struct BillableMetricsCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateBillableMetricV1Payload, String>,
     }
+    #[cfg(feature = "billable_metrics")]
     impl<'a> BillableMetricsCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -47188,10 +47363,12 @@ pub mod builder {
 
 [`Client::billable_metrics_retrieve`]: super::Client::billable_metrics_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "billable_metrics")]
     pub struct BillableMetricsRetrieve<'a> {
         client: &'a super::Client,
         billable_metric_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "billable_metrics")]
     impl<'a> BillableMetricsRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -47275,11 +47452,13 @@ pub mod builder {
 
 [`Client::billable_metrics_update`]: super::Client::billable_metrics_update*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "billable_metrics")]
     pub struct BillableMetricsUpdate<'a> {
         client: &'a super::Client,
         billable_metric_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::BillableMetricsUpdateBody, String>,
     }
+    #[cfg(feature = "billable_metrics")]
     impl<'a> BillableMetricsUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -47398,10 +47577,12 @@ pub mod builder {
 
 [`Client::settings_billing_config_stripe_create`]: super::Client::settings_billing_config_stripe_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsBillingConfigStripeCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateStripeBillingSettingsPayload, String>,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsBillingConfigStripeCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -47498,9 +47679,11 @@ pub mod builder {
 
 [`Client::settings_billing_config_stripe_delete`]: super::Client::settings_billing_config_stripe_delete*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsBillingConfigStripeDelete<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsBillingConfigStripeDelete<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -47560,10 +47743,12 @@ pub mod builder {
 
 [`Client::settings_billing_config_stripe_update`]: super::Client::settings_billing_config_stripe_update*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsBillingConfigStripeUpdate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateStripeBillingSettingsPayload, String>,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsBillingConfigStripeUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -47660,11 +47845,13 @@ pub mod builder {
 
 [`Client::settings_billing_config_set_api_key`]: super::Client::settings_billing_config_set_api_key*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsBillingConfigSetApiKey<'a> {
         client: &'a super::Client,
         billing_provider_type: Result<types::BillingProviderSettingsType, String>,
         body: Result<types::builder::SetBillingProviderApiKeyPayload, String>,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsBillingConfigSetApiKey<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -47781,10 +47968,12 @@ pub mod builder {
 
 [`Client::settings_set_webhook_secret`]: super::Client::settings_set_webhook_secret*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsSetWebhookSecret<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SetClientWebhookSecretPayload, String>,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsSetWebhookSecret<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -47881,10 +48070,12 @@ pub mod builder {
 
 [`Client::customers_create_with_contract`]: super::Client::customers_create_with_contract*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersCreateWithContract<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCustomerWithContractPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersCreateWithContract<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -47986,10 +48177,12 @@ pub mod builder {
 
 [`Client::contracts_products_archive`]: super::Client::contracts_products_archive*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsProductsArchive<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ArchiveProductListItemPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsProductsArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -48091,10 +48284,12 @@ pub mod builder {
 
 [`Client::contracts_products_create`]: super::Client::contracts_products_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsProductsCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateProductListItemPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsProductsCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -48194,10 +48389,12 @@ pub mod builder {
 
 [`Client::contracts_products_retrieve`]: super::Client::contracts_products_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsProductsRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::Id, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsProductsRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -48285,12 +48482,14 @@ pub mod builder {
 
 [`Client::contracts_products_list`]: super::Client::contracts_products_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsProductsList<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ListProductsPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsProductsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -48418,10 +48617,12 @@ pub mod builder {
 
 [`Client::contracts_products_update`]: super::Client::contracts_products_update*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsProductsUpdate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateProductListItemPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsProductsUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -48521,10 +48722,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_rates_add`]: super::Client::contracts_rate_cards_rates_add*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsRatesAdd<'a> {
         client: &'a super::Client,
         body: Result<types::builder::AddRatePayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsRatesAdd<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -48622,10 +48825,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_rates_add_many`]: super::Client::contracts_rate_cards_rates_add_many*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsRatesAddMany<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ContractsRateCardsRatesAddManyBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsRatesAddMany<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -48727,10 +48932,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_archive`]: super::Client::contracts_rate_cards_archive*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsArchive<'a> {
         client: &'a super::Client,
         body: Result<types::builder::Id, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -48820,10 +49027,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_create`]: super::Client::contracts_rate_cards_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateRateCardPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -48923,10 +49132,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_retrieve`]: super::Client::contracts_rate_cards_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::Id, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49014,10 +49225,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_named_schedules_retrieve`]: super::Client::contracts_rate_cards_named_schedules_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsNamedSchedulesRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::GetRateCardNamedSchedulePayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsNamedSchedulesRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49116,12 +49329,14 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_retrieve_rate_schedule`]: super::Client::contracts_rate_cards_retrieve_rate_schedule*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsRetrieveRateSchedule<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GetRateSchedulePayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsRetrieveRateSchedule<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49253,12 +49468,14 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_rates_list`]: super::Client::contracts_rate_cards_rates_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsRatesList<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GetRatesPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsRatesList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49388,12 +49605,14 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_list`]: super::Client::contracts_rate_cards_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsList<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ContractsRateCardsListBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49525,10 +49744,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_product_orders_update`]: super::Client::contracts_rate_cards_product_orders_update*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsProductOrdersUpdate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::MoveRateCardProductsPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsProductOrdersUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49630,10 +49851,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_product_orders_set`]: super::Client::contracts_rate_cards_product_orders_set*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsProductOrdersSet<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SetRateCardProductsOrderPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsProductOrdersSet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49736,10 +49959,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_update`]: super::Client::contracts_rate_cards_update*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsUpdate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateRateCardPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49839,10 +50064,12 @@ pub mod builder {
 
 [`Client::contracts_rate_cards_named_schedules_update`]: super::Client::contracts_rate_cards_named_schedules_update*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRateCardsNamedSchedulesUpdate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateRateCardNamedSchedulePayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRateCardsNamedSchedulesUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49941,10 +50168,12 @@ pub mod builder {
 
 [`Client::contracts_add_manual_balance_entry`]: super::Client::contracts_add_manual_balance_entry*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsAddManualBalanceEntry<'a> {
         client: &'a super::Client,
         body: Result<types::builder::AddManualBalanceLedgerEntryPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsAddManualBalanceEntry<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50043,10 +50272,12 @@ pub mod builder {
 
 [`Client::contracts_amend`]: super::Client::contracts_amend*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsAmend<'a> {
         client: &'a super::Client,
         body: Result<types::builder::AmendContractPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsAmend<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50144,10 +50375,12 @@ pub mod builder {
 
 [`Client::contracts_archive`]: super::Client::contracts_archive*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsArchive<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ArchiveContractPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50245,10 +50478,12 @@ pub mod builder {
 
 [`Client::contracts_disable_commit_trueup`]: super::Client::contracts_disable_commit_trueup*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsDisableCommitTrueup<'a> {
         client: &'a super::Client,
         body: Result<types::builder::DisableCommitTrueupPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsDisableCommitTrueup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50348,10 +50583,12 @@ pub mod builder {
 
 [`Client::contracts_release_threshold_commit`]: super::Client::contracts_release_threshold_commit*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsReleaseThresholdCommit<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ExternalPaymentGateThresholdCommitPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsReleaseThresholdCommit<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50450,10 +50687,12 @@ pub mod builder {
 
 [`Client::contracts_create`]: super::Client::contracts_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateContractPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50551,6 +50790,7 @@ pub mod builder {
 
 [`Client::contracts_create_historical_invoices`]: super::Client::contracts_create_historical_invoices*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsCreateHistoricalInvoices<'a> {
         client: &'a super::Client,
         body: Result<
@@ -50558,6 +50798,7 @@ pub mod builder {
             String,
         >,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsCreateHistoricalInvoices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50663,10 +50904,12 @@ pub mod builder {
 
 [`Client::contracts_get_net_balance`]: super::Client::contracts_get_net_balance*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsGetNetBalance<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ContractsGetNetBalanceBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsGetNetBalance<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50768,10 +51011,12 @@ pub mod builder {
 
 [`Client::contracts_list_balances`]: super::Client::contracts_list_balances*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsListBalances<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BalanceListRequest, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsListBalances<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50867,10 +51112,12 @@ pub mod builder {
 
 [`Client::customers_commits_create`]: super::Client::customers_commits_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersCommitsCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCustomerCommitPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersCommitsCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50970,10 +51217,12 @@ pub mod builder {
 
 [`Client::customers_commits_list`]: super::Client::customers_commits_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersCommitsList<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomersCommitsListBody, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersCommitsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51072,10 +51321,12 @@ pub mod builder {
 
 [`Client::customers_commits_update_end_date`]: super::Client::customers_commits_update_end_date*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersCommitsUpdateEndDate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateCommitEndDatePayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersCommitsUpdateEndDate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51177,10 +51428,12 @@ pub mod builder {
 
 [`Client::customers_credits_create`]: super::Client::customers_credits_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersCreditsCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCustomerCreditPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersCreditsCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51280,10 +51533,12 @@ pub mod builder {
 
 [`Client::customers_credits_list`]: super::Client::customers_credits_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersCreditsList<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomersCreditsListBody, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersCreditsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51382,10 +51637,12 @@ pub mod builder {
 
 [`Client::customers_credits_update_end_date`]: super::Client::customers_credits_update_end_date*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersCreditsUpdateEndDate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateCreditEndDatePayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersCreditsUpdateEndDate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51487,10 +51744,12 @@ pub mod builder {
 
 [`Client::contracts_retrieve`]: super::Client::contracts_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ContractsRetrieveBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51588,12 +51847,14 @@ pub mod builder {
 
 [`Client::contracts_retrieve_rate_schedule`]: super::Client::contracts_retrieve_rate_schedule*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRetrieveRateSchedule<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GetContractRateSchedulePayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRetrieveRateSchedule<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51727,10 +51988,12 @@ pub mod builder {
 
 [`Client::contracts_named_schedules_retrieve`]: super::Client::contracts_named_schedules_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsNamedSchedulesRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::GetContractNamedSchedulePayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsNamedSchedulesRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51827,6 +52090,7 @@ pub mod builder {
 
 [`Client::contracts_retrieve_subscription_quantity_history`]: super::Client::contracts_retrieve_subscription_quantity_history*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsRetrieveSubscriptionQuantityHistory<'a> {
         client: &'a super::Client,
         body: Result<
@@ -51834,6 +52098,7 @@ pub mod builder {
             String,
         >,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsRetrieveSubscriptionQuantityHistory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51937,10 +52202,12 @@ pub mod builder {
 
 [`Client::contracts_get_subscription_seats_history`]: super::Client::contracts_get_subscription_seats_history*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsGetSubscriptionSeatsHistory<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ContractsGetSubscriptionSeatsHistoryBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsGetSubscriptionSeatsHistory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52042,10 +52309,12 @@ pub mod builder {
 
 [`Client::contracts_list`]: super::Client::contracts_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsList<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ContractsListBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52141,10 +52410,12 @@ pub mod builder {
 
 [`Client::contracts_named_schedules_list`]: super::Client::contracts_named_schedules_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsNamedSchedulesList<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ListContractsNamedSchedulesPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsNamedSchedulesList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52244,10 +52515,12 @@ pub mod builder {
 
 [`Client::contracts_schedule_pro_services_invoice`]: super::Client::contracts_schedule_pro_services_invoice*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsScheduleProServicesInvoice<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ContractsScheduleProServicesInvoiceBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsScheduleProServicesInvoice<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52349,10 +52622,12 @@ pub mod builder {
 
 [`Client::contracts_list_seat_balances`]: super::Client::contracts_list_seat_balances*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsListSeatBalances<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ContractsListSeatBalancesBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsListSeatBalances<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52452,10 +52727,12 @@ pub mod builder {
 
 [`Client::contracts_set_usage_filter`]: super::Client::contracts_set_usage_filter*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsSetUsageFilter<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SetUsageFilterPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsSetUsageFilter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52550,10 +52827,12 @@ pub mod builder {
 
 [`Client::contracts_update_end_date`]: super::Client::contracts_update_end_date*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsUpdateEndDate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateContractEndDatePayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsUpdateEndDate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52653,10 +52932,12 @@ pub mod builder {
 
 [`Client::contracts_update_invoice_issue_date`]: super::Client::contracts_update_invoice_issue_date*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsUpdateInvoiceIssueDate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateInvoiceIssueDatePayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsUpdateInvoiceIssueDate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52756,10 +53037,12 @@ pub mod builder {
 
 [`Client::contracts_named_schedules_update`]: super::Client::contracts_named_schedules_update*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct ContractsNamedSchedulesUpdate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateContractNamedSchedulePayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> ContractsNamedSchedulesUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52856,11 +53139,13 @@ pub mod builder {
 
 [`Client::pricing_units_list`]: super::Client::pricing_units_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "pricing_units")]
     pub struct PricingUnitsList<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "pricing_units")]
     impl<'a> PricingUnitsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52957,10 +53242,12 @@ pub mod builder {
 
 [`Client::credit_grants_create`]: super::Client::credit_grants_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCreditGrantPayload, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53059,10 +53346,12 @@ pub mod builder {
 
 [`Client::credit_grants_create_prepaid`]: super::Client::credit_grants_create_prepaid*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsCreatePrepaid<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreatePrepaidCreditGrantPayload, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsCreatePrepaid<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53162,10 +53451,12 @@ pub mod builder {
 
 [`Client::credit_grants_edit`]: super::Client::credit_grants_edit*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsEdit<'a> {
         client: &'a super::Client,
         body: Result<types::builder::EditCreditGrantPayload, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsEdit<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53263,12 +53554,14 @@ pub mod builder {
 
 [`Client::credit_grants_list_entries`]: super::Client::credit_grants_list_entries*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsListEntries<'a> {
         client: &'a super::Client,
         next_page: Result<Option<::std::string::String>, String>,
         sort: Result<Option<types::CreditGrantsListEntriesSort>, String>,
         body: Result<types::builder::CreditLedgerEntriesQueryPayload, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsListEntries<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53400,12 +53693,14 @@ pub mod builder {
 
 [`Client::credit_grants_list`]: super::Client::credit_grants_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsList<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ListCreditGrantPayload, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53535,10 +53830,12 @@ pub mod builder {
 
 [`Client::credit_grants_migrate_to_contracts`]: super::Client::credit_grants_migrate_to_contracts*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsMigrateToContracts<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreditGrantsMigrateToContractsBody, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsMigrateToContracts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53638,10 +53935,12 @@ pub mod builder {
 
 [`Client::credit_grants_void`]: super::Client::credit_grants_void*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsVoid<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreditGrantsVoidBody, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsVoid<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53739,10 +54038,12 @@ pub mod builder {
 
 [`Client::credit_grants_recharge_settings_list`]: super::Client::credit_grants_recharge_settings_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsRechargeSettingsList<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsRechargeSettingsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53823,11 +54124,13 @@ pub mod builder {
 
 [`Client::credit_grants_recharge_settings_create`]: super::Client::credit_grants_recharge_settings_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsRechargeSettingsCreate<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::RechargeSettingsPayload, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsRechargeSettingsCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53942,12 +54245,14 @@ pub mod builder {
 
 [`Client::credit_grants_recharge_settings_update`]: super::Client::credit_grants_recharge_settings_update*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "credit_grants")]
     pub struct CreditGrantsRechargeSettingsUpdate<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         recharge_settings_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::RechargeSettingsPayload, String>,
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> CreditGrantsRechargeSettingsUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54080,10 +54385,12 @@ pub mod builder {
 
 [`Client::custom_fields_add_key`]: super::Client::custom_fields_add_key*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "custom_fields")]
     pub struct CustomFieldsAddKey<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomFieldsAddKeyBody, String>,
     }
+    #[cfg(feature = "custom_fields")]
     impl<'a> CustomFieldsAddKey<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54178,10 +54485,12 @@ pub mod builder {
 
 [`Client::custom_fields_delete_values`]: super::Client::custom_fields_delete_values*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "custom_fields")]
     pub struct CustomFieldsDeleteValues<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomFieldsDeleteValuesBody, String>,
     }
+    #[cfg(feature = "custom_fields")]
     impl<'a> CustomFieldsDeleteValues<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54278,11 +54587,13 @@ pub mod builder {
 
 [`Client::custom_fields_list_keys`]: super::Client::custom_fields_list_keys*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "custom_fields")]
     pub struct CustomFieldsListKeys<'a> {
         client: &'a super::Client,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::CustomFieldsListKeysBody, String>,
     }
+    #[cfg(feature = "custom_fields")]
     impl<'a> CustomFieldsListKeys<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54397,10 +54708,12 @@ pub mod builder {
 
 [`Client::custom_fields_remove_key`]: super::Client::custom_fields_remove_key*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "custom_fields")]
     pub struct CustomFieldsRemoveKey<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomFieldsRemoveKeyBody, String>,
     }
+    #[cfg(feature = "custom_fields")]
     impl<'a> CustomFieldsRemoveKey<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54497,10 +54810,12 @@ pub mod builder {
 
 [`Client::custom_fields_set_values`]: super::Client::custom_fields_set_values*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "custom_fields")]
     pub struct CustomFieldsSetValues<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomFieldsSetValuesBody, String>,
     }
+    #[cfg(feature = "custom_fields")]
     impl<'a> CustomFieldsSetValues<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54597,10 +54912,12 @@ pub mod builder {
 
 [`Client::customers_alerts_retrieve`]: super::Client::customers_alerts_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersAlertsRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::GetCustomerAlertPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersAlertsRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54699,11 +55016,13 @@ pub mod builder {
 
 [`Client::customers_alerts_list`]: super::Client::customers_alerts_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersAlertsList<'a> {
         client: &'a super::Client,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ListCustomerAlertsPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersAlertsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54819,10 +55138,12 @@ pub mod builder {
 
 [`Client::customers_alerts_reset`]: super::Client::customers_alerts_reset*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersAlertsReset<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ResetCustomerAlertsPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersAlertsReset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54919,6 +55240,7 @@ pub mod builder {
 
 [`Client::customers_list`]: super::Client::customers_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersList<'a> {
         client: &'a super::Client,
         customer_ids: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
@@ -54931,6 +55253,7 @@ pub mod builder {
             String,
         >,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55110,10 +55433,12 @@ pub mod builder {
 
 [`Client::customers_create`]: super::Client::customers_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::LegacyCreateCustomerPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55213,10 +55538,12 @@ pub mod builder {
 
 [`Client::customers_archive`]: super::Client::customers_archive*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersArchive<'a> {
         client: &'a super::Client,
         body: Result<types::builder::Id, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55304,10 +55631,12 @@ pub mod builder {
 
 [`Client::customers_named_schedules_retrieve`]: super::Client::customers_named_schedules_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersNamedSchedulesRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::GetCustomerNamedSchedulePayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersNamedSchedulesRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55404,10 +55733,12 @@ pub mod builder {
 
 [`Client::customers_set_billable_status`]: super::Client::customers_set_billable_status*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersSetBillableStatus<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SetCustomerBillableStatusPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersSetBillableStatus<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55507,10 +55838,12 @@ pub mod builder {
 
 [`Client::customers_named_schedules_update`]: super::Client::customers_named_schedules_update*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersNamedSchedulesUpdate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateCustomerNamedSchedulePayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersNamedSchedulesUpdate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55607,10 +55940,12 @@ pub mod builder {
 
 [`Client::customers_retrieve`]: super::Client::customers_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersRetrieve<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55691,11 +56026,13 @@ pub mod builder {
 
 [`Client::customers_invoices_add_charge`]: super::Client::customers_invoices_add_charge*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersInvoicesAddCharge<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::AddOneTimeChargePayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersInvoicesAddCharge<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55810,6 +56147,7 @@ pub mod builder {
 
 [`Client::customers_list_billable_metrics`]: super::Client::customers_list_billable_metrics*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersListBillableMetrics<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
@@ -55818,6 +56156,7 @@ pub mod builder {
         next_page: Result<Option<::std::string::String>, String>,
         on_current_plan: Result<Option<bool>, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersListBillableMetrics<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55977,11 +56316,13 @@ pub mod builder {
 
 [`Client::customers_billing_config_retrieve`]: super::Client::customers_billing_config_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersBillingConfigRetrieve<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         billing_provider_type: Result<types::BillingProviderType, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersBillingConfigRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56080,12 +56421,14 @@ pub mod builder {
 
 [`Client::customers_billing_config_create`]: super::Client::customers_billing_config_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersBillingConfigCreate<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         billing_provider_type: Result<types::BillingProviderType, String>,
         body: Result<types::builder::CustomersBillingConfigCreateBody, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersBillingConfigCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56216,11 +56559,13 @@ pub mod builder {
 
 [`Client::customers_billing_config_delete`]: super::Client::customers_billing_config_delete*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersBillingConfigDelete<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         billing_provider_type: Result<types::BillingProviderType, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersBillingConfigDelete<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56316,6 +56661,7 @@ pub mod builder {
 
 [`Client::customers_list_costs`]: super::Client::customers_list_costs*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersListCosts<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
@@ -56324,6 +56670,7 @@ pub mod builder {
         next_page: Result<Option<::std::string::String>, String>,
         starting_on: Result<::chrono::DateTime<::chrono::offset::Utc>, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersListCosts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56475,6 +56822,7 @@ pub mod builder {
 
 [`Client::customers_invoices_list`]: super::Client::customers_invoices_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersInvoicesList<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
@@ -56490,6 +56838,7 @@ pub mod builder {
         type_: Result<Option<types::CustomersInvoicesListType>, String>,
         webhook_notification_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersInvoicesList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56778,6 +57127,7 @@ pub mod builder {
 
 [`Client::customers_invoices_list_breakdowns`]: super::Client::customers_invoices_list_breakdowns*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersInvoicesListBreakdowns<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
@@ -56794,6 +57144,7 @@ pub mod builder {
             String,
         >,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersInvoicesListBreakdowns<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57041,11 +57392,13 @@ pub mod builder {
 
 [`Client::customers_invoices_charge_seats`]: super::Client::customers_invoices_charge_seats*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersInvoicesChargeSeats<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::CustomersInvoicesChargeSeatsBody, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersInvoicesChargeSeats<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57158,12 +57511,14 @@ pub mod builder {
 
 [`Client::customers_invoices_list_spend_breakdowns`]: super::Client::customers_invoices_list_spend_breakdowns*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersInvoicesListSpendBreakdowns<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         include_list_prices: Result<Option<bool>, String>,
         body: Result<types::builder::SpendBreakdownInvoicesQueryPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersInvoicesListSpendBreakdowns<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57300,12 +57655,14 @@ pub mod builder {
 
 [`Client::customers_invoices_retrieve`]: super::Client::customers_invoices_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersInvoicesRetrieve<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         invoice_id: Result<::uuid::Uuid, String>,
         skip_zero_qty_line_items: Result<Option<bool>, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersInvoicesRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57421,11 +57778,13 @@ pub mod builder {
 
 [`Client::customers_invoices_retrieve_pdf`]: super::Client::customers_invoices_retrieve_pdf*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersInvoicesRetrievePdf<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         invoice_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersInvoicesRetrievePdf<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57508,12 +57867,14 @@ pub mod builder {
 
 [`Client::customers_plans_list`]: super::Client::customers_plans_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersPlansList<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersPlansList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57626,11 +57987,13 @@ pub mod builder {
 
 [`Client::customers_plans_add`]: super::Client::customers_plans_add*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersPlansAdd<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::AddPlanToCustomerPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersPlansAdd<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57745,12 +58108,14 @@ pub mod builder {
 
 [`Client::customers_plans_end`]: super::Client::customers_plans_end*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersPlansEnd<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         customer_plan_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::EndCustomerPlanPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersPlansEnd<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57880,6 +58245,7 @@ pub mod builder {
 
 [`Client::customers_plans_list_price_adjustments`]: super::Client::customers_plans_list_price_adjustments*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersPlansListPriceAdjustments<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
@@ -57887,6 +58253,7 @@ pub mod builder {
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersPlansListPriceAdjustments<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58016,11 +58383,13 @@ pub mod builder {
 
 [`Client::customers_preview_events`]: super::Client::customers_preview_events*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersPreviewEvents<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::PreviewEventsPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersPreviewEvents<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58134,10 +58503,12 @@ pub mod builder {
 
 [`Client::customers_list_purchased_seats`]: super::Client::customers_list_purchased_seats*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersListPurchasedSeats<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersListPurchasedSeats<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58218,11 +58589,13 @@ pub mod builder {
 
 [`Client::customers_set_ingest_aliases`]: super::Client::customers_set_ingest_aliases*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersSetIngestAliases<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::SetIngestAliasesPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersSetIngestAliases<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58334,11 +58707,13 @@ pub mod builder {
 
 [`Client::customers_set_name`]: super::Client::customers_set_name*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersSetName<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::SetCustomerNamePayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersSetName<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58452,11 +58827,13 @@ pub mod builder {
 
 [`Client::customers_update_config`]: super::Client::customers_update_config*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersUpdateConfig<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::CustomerConfigPayload, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersUpdateConfig<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58567,10 +58944,12 @@ pub mod builder {
 
 [`Client::dashboards_get_embeddable_url`]: super::Client::dashboards_get_embeddable_url*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "dashboards")]
     pub struct DashboardsGetEmbeddableUrl<'a> {
         client: &'a super::Client,
         body: Result<types::builder::EmbeddableDashboardPayload, String>,
     }
+    #[cfg(feature = "dashboards")]
     impl<'a> DashboardsGetEmbeddableUrl<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58670,10 +59049,12 @@ pub mod builder {
 
 [`Client::usage_search`]: super::Client::usage_search*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "usage")]
     pub struct UsageSearch<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UsageSearchBody, String>,
     }
+    #[cfg(feature = "usage")]
     impl<'a> UsageSearch<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58769,10 +59150,12 @@ pub mod builder {
 
 [`Client::customers_retrieve_billing_configurations`]: super::Client::customers_retrieve_billing_configurations*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersRetrieveBillingConfigurations<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomersRetrieveBillingConfigurationsBody, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersRetrieveBillingConfigurations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58874,6 +59257,7 @@ pub mod builder {
 
 [`Client::customers_retrieve_revenue_system_configurations`]: super::Client::customers_retrieve_revenue_system_configurations*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersRetrieveRevenueSystemConfigurations<'a> {
         client: &'a super::Client,
         body: Result<
@@ -58881,6 +59265,7 @@ pub mod builder {
             String,
         >,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersRetrieveRevenueSystemConfigurations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58984,10 +59369,12 @@ pub mod builder {
 
 [`Client::usage_ingest`]: super::Client::usage_ingest*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "usage")]
     pub struct UsageIngest<'a> {
         client: &'a super::Client,
         body: Result<::std::vec::Vec<types::UsageEvent>, String>,
     }
+    #[cfg(feature = "usage")]
     impl<'a> UsageIngest<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59064,10 +59451,12 @@ pub mod builder {
 
 [`Client::integrations_log`]: super::Client::integrations_log*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "integrations")]
     pub struct IntegrationsLog<'a> {
         client: &'a super::Client,
         body: Result<types::builder::IntegrationCloudwatchLogPayload, String>,
     }
+    #[cfg(feature = "integrations")]
     impl<'a> IntegrationsLog<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59164,10 +59553,12 @@ pub mod builder {
 
 [`Client::invoices_regenerate`]: super::Client::invoices_regenerate*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "invoices")]
     pub struct InvoicesRegenerate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::InvoicesRegenerateBody, String>,
     }
+    #[cfg(feature = "invoices")]
     impl<'a> InvoicesRegenerate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59265,10 +59656,12 @@ pub mod builder {
 
 [`Client::invoices_void`]: super::Client::invoices_void*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "invoices")]
     pub struct InvoicesVoid<'a> {
         client: &'a super::Client,
         body: Result<types::builder::InvoicesVoidBody, String>,
     }
+    #[cfg(feature = "invoices")]
     impl<'a> InvoicesVoid<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59364,10 +59757,12 @@ pub mod builder {
 
 [`Client::settings_billing_providers_list`]: super::Client::settings_billing_providers_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsBillingProvidersList<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SettingsBillingProvidersListBody, String>,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsBillingProvidersList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59467,10 +59862,12 @@ pub mod builder {
 
 [`Client::packages_archive`]: super::Client::packages_archive*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "packages")]
     pub struct PackagesArchive<'a> {
         client: &'a super::Client,
         body: Result<types::builder::PackagesArchiveBody, String>,
     }
+    #[cfg(feature = "packages")]
     impl<'a> PackagesArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59566,10 +59963,12 @@ pub mod builder {
 
 [`Client::packages_create`]: super::Client::packages_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "packages")]
     pub struct PackagesCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreatePackagePayload, String>,
     }
+    #[cfg(feature = "packages")]
     impl<'a> PackagesCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59667,10 +60066,12 @@ pub mod builder {
 
 [`Client::packages_retrieve`]: super::Client::packages_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "packages")]
     pub struct PackagesRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::PackagesRetrieveBody, String>,
     }
+    #[cfg(feature = "packages")]
     impl<'a> PackagesRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59768,12 +60169,14 @@ pub mod builder {
 
 [`Client::packages_list`]: super::Client::packages_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "packages")]
     pub struct PackagesList<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::PackagesListBody, String>,
     }
+    #[cfg(feature = "packages")]
     impl<'a> PackagesList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59901,12 +60304,14 @@ pub mod builder {
 
 [`Client::packages_list_contracts_on_package`]: super::Client::packages_list_contracts_on_package*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "packages")]
     pub struct PackagesListContractsOnPackage<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::PackagesListContractsOnPackageBody, String>,
     }
+    #[cfg(feature = "packages")]
     impl<'a> PackagesListContractsOnPackage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -60038,10 +60443,12 @@ pub mod builder {
 
 [`Client::plans_get_details`]: super::Client::plans_get_details*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "plans")]
     pub struct PlansGetDetails<'a> {
         client: &'a super::Client,
         plan_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "plans")]
     impl<'a> PlansGetDetails<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -60122,12 +60529,14 @@ pub mod builder {
 
 [`Client::plans_list_charges`]: super::Client::plans_list_charges*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "plans")]
     pub struct PlansListCharges<'a> {
         client: &'a super::Client,
         plan_id: Result<::uuid::Uuid, String>,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "plans")]
     impl<'a> PlansListCharges<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -60240,6 +60649,7 @@ pub mod builder {
 
 [`Client::plans_list_customers`]: super::Client::plans_list_customers*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "plans")]
     pub struct PlansListCustomers<'a> {
         client: &'a super::Client,
         plan_id: Result<::uuid::Uuid, String>,
@@ -60247,6 +60657,7 @@ pub mod builder {
         next_page: Result<Option<::std::string::String>, String>,
         status: Result<Option<types::PlansListCustomersStatus>, String>,
     }
+    #[cfg(feature = "plans")]
     impl<'a> PlansListCustomers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -60375,11 +60786,13 @@ pub mod builder {
 
 [`Client::plans_list`]: super::Client::plans_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "plans")]
     pub struct PlansList<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "plans")]
     impl<'a> PlansList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -60476,10 +60889,12 @@ pub mod builder {
 
 [`Client::settings_rotate_delta_stream_secret`]: super::Client::settings_rotate_delta_stream_secret*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsRotateDeltaStreamSecret<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SettingsRotateDeltaStreamSecretBody, String>,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsRotateDeltaStreamSecret<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -60579,9 +60994,11 @@ pub mod builder {
 
 [`Client::services_list`]: super::Client::services_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "services")]
     pub struct ServicesList<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "services")]
     impl<'a> ServicesList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -60644,10 +61061,12 @@ pub mod builder {
 
 [`Client::customers_set_billing_configurations`]: super::Client::customers_set_billing_configurations*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersSetBillingConfigurations<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CustomersSetBillingConfigurationsBody, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersSetBillingConfigurations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -60749,6 +61168,7 @@ pub mod builder {
 
 [`Client::customers_set_revenue_system_configurations`]: super::Client::customers_set_revenue_system_configurations*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "customers")]
     pub struct CustomersSetRevenueSystemConfigurations<'a> {
         client: &'a super::Client,
         body: Result<
@@ -60756,6 +61176,7 @@ pub mod builder {
             String,
         >,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CustomersSetRevenueSystemConfigurations<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -60857,10 +61278,12 @@ pub mod builder {
 
 [`Client::settings_billing_providers_create`]: super::Client::settings_billing_providers_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsBillingProvidersCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SettingsBillingProvidersCreateBody, String>,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsBillingProvidersCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -60960,10 +61383,12 @@ pub mod builder {
 
 [`Client::threshold_billing_update_active_recharge_config`]: super::Client::threshold_billing_update_active_recharge_config*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "threshold_billing")]
     pub struct ThresholdBillingUpdateActiveRechargeConfig<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UpdateActiveRechargeConfig, String>,
     }
+    #[cfg(feature = "threshold_billing")]
     impl<'a> ThresholdBillingUpdateActiveRechargeConfig<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -61062,10 +61487,12 @@ pub mod builder {
 
 [`Client::settings_upsert_anrok_api_token`]: super::Client::settings_upsert_anrok_api_token*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsUpsertAnrokApiToken<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SettingsUpsertAnrokApiTokenBody, String>,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsUpsertAnrokApiToken<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -61165,10 +61592,12 @@ pub mod builder {
 
 [`Client::settings_upsert_avalara_credentials`]: super::Client::settings_upsert_avalara_credentials*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "settings")]
     pub struct SettingsUpsertAvalaraCredentials<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SettingsUpsertAvalaraCredentialsBody, String>,
     }
+    #[cfg(feature = "settings")]
     impl<'a> SettingsUpsertAvalaraCredentials<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -61268,11 +61697,13 @@ pub mod builder {
 
 [`Client::usage_list`]: super::Client::usage_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "usage")]
     pub struct UsageList<'a> {
         client: &'a super::Client,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::UsageListRequest, String>,
     }
+    #[cfg(feature = "usage")]
     impl<'a> UsageList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -61384,12 +61815,14 @@ pub mod builder {
 
 [`Client::usage_list_with_groups`]: super::Client::usage_list_with_groups*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "usage")]
     pub struct UsageListWithGroups<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GroupedUsageRequest, String>,
     }
+    #[cfg(feature = "usage")]
     impl<'a> UsageListWithGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -61517,12 +61950,14 @@ pub mod builder {
 
 [`Client::usage_list_seats`]: super::Client::usage_list_seats*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "usage")]
     pub struct UsageListSeats<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU64>, String>,
         next_page: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::SeatsUsageQueryPayload, String>,
     }
+    #[cfg(feature = "usage")]
     impl<'a> UsageListSeats<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -61652,10 +62087,12 @@ pub mod builder {
 
 [`Client::v2_contracts_archive_commit`]: super::Client::v2_contracts_archive_commit*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct V2ContractsArchiveCommit<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ArchiveCommitPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> V2ContractsArchiveCommit<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -61753,10 +62190,12 @@ pub mod builder {
 
 [`Client::v2_contracts_edit_commit`]: super::Client::v2_contracts_edit_commit*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct V2ContractsEditCommit<'a> {
         client: &'a super::Client,
         body: Result<types::builder::EditCommitPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> V2ContractsEditCommit<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -61852,10 +62291,12 @@ pub mod builder {
 
 [`Client::v2_contracts_retire_commits`]: super::Client::v2_contracts_retire_commits*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct V2ContractsRetireCommits<'a> {
         client: &'a super::Client,
         body: Result<types::builder::RetireCommitsPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> V2ContractsRetireCommits<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -61953,10 +62394,12 @@ pub mod builder {
 
 [`Client::v2_contracts_archive_credit`]: super::Client::v2_contracts_archive_credit*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct V2ContractsArchiveCredit<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ArchiveCreditPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> V2ContractsArchiveCredit<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62054,10 +62497,12 @@ pub mod builder {
 
 [`Client::v2_contracts_edit_credit`]: super::Client::v2_contracts_edit_credit*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct V2ContractsEditCredit<'a> {
         client: &'a super::Client,
         body: Result<types::builder::EditCreditPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> V2ContractsEditCredit<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62153,10 +62598,12 @@ pub mod builder {
 
 [`Client::v2_contracts_edit`]: super::Client::v2_contracts_edit*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct V2ContractsEdit<'a> {
         client: &'a super::Client,
         body: Result<types::builder::EditContractPayload, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> V2ContractsEdit<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62252,10 +62699,12 @@ pub mod builder {
 
 [`Client::v2_contracts_retrieve`]: super::Client::v2_contracts_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct V2ContractsRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::V2ContractsRetrieveBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> V2ContractsRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62354,10 +62803,12 @@ pub mod builder {
 
 [`Client::v2_contracts_get_edit_history`]: super::Client::v2_contracts_get_edit_history*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct V2ContractsGetEditHistory<'a> {
         client: &'a super::Client,
         body: Result<types::builder::V2ContractsGetEditHistoryBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> V2ContractsGetEditHistory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62457,10 +62908,12 @@ pub mod builder {
 
 [`Client::v2_contracts_list`]: super::Client::v2_contracts_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "contracts")]
     pub struct V2ContractsList<'a> {
         client: &'a super::Client,
         body: Result<types::builder::V2ContractsListBody, String>,
     }
+    #[cfg(feature = "contracts")]
     impl<'a> V2ContractsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62556,10 +63009,12 @@ pub mod builder {
 
 [`Client::v2_notifications_offset_archive`]: super::Client::v2_notifications_offset_archive*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "notifications")]
     pub struct V2NotificationsOffsetArchive<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ArchiveNotificationConfigPayload, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> V2NotificationsOffsetArchive<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62659,10 +63114,12 @@ pub mod builder {
 
 [`Client::v2_notifications_offset_create`]: super::Client::v2_notifications_offset_create*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "notifications")]
     pub struct V2NotificationsOffsetCreate<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateNotificationConfigPayload, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> V2NotificationsOffsetCreate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62762,10 +63219,12 @@ pub mod builder {
 
 [`Client::v2_notifications_offset_edit`]: super::Client::v2_notifications_offset_edit*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "notifications")]
     pub struct V2NotificationsOffsetEdit<'a> {
         client: &'a super::Client,
         body: Result<types::builder::EditNotificationConfigPayload, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> V2NotificationsOffsetEdit<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62865,10 +63324,12 @@ pub mod builder {
 
 [`Client::v2_notifications_offset_retrieve`]: super::Client::v2_notifications_offset_retrieve*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "notifications")]
     pub struct V2NotificationsOffsetRetrieve<'a> {
         client: &'a super::Client,
         body: Result<types::builder::GetNotificationConfigPayload, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> V2NotificationsOffsetRetrieve<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -62968,10 +63429,12 @@ pub mod builder {
 
 [`Client::v2_notifications_offset_list`]: super::Client::v2_notifications_offset_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "notifications")]
     pub struct V2NotificationsOffsetList<'a> {
         client: &'a super::Client,
         body: Result<types::builder::ListOffsetNotificationConfigsPayload, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> V2NotificationsOffsetList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -63071,9 +63534,11 @@ pub mod builder {
 
 [`Client::v2_notifications_system_list`]: super::Client::v2_notifications_system_list*/
     #[derive(Debug, Clone)]
+    #[cfg(feature = "notifications")]
     pub struct V2NotificationsSystemList<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> V2NotificationsSystemList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -63142,6 +63607,7 @@ pub mod prelude {
 mod paginated_operations {
     use super::{builder, types, Error, ResponseValue};
     use crate::Paginated;
+    #[cfg(feature = "audit_logs")]
     impl<'a> Paginated<'a> for builder::AuditLogsList<'a> {
         type Response = types::AuditLogsListResponse;
         type Item = types::AuditLog;
@@ -63166,6 +63632,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "billable_metrics")]
     impl<'a> Paginated<'a> for builder::BillableMetricsList<'a> {
         type Response = types::BillableMetricListResponse;
         type Item = types::BillableMetric;
@@ -63190,6 +63657,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "contracts")]
     impl<'a> Paginated<'a> for builder::ContractsProductsList<'a> {
         type Response = types::ContractsProductsListResponse;
         type Item = types::ProductListItem;
@@ -63214,6 +63682,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "contracts")]
     impl<'a> Paginated<'a> for builder::ContractsRateCardsRetrieveRateSchedule<'a> {
         type Response = types::ContractsRateCardsRetrieveRateScheduleResponse;
         type Item = types::RateSchedule;
@@ -63238,6 +63707,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "contracts")]
     impl<'a> Paginated<'a> for builder::ContractsRateCardsRatesList<'a> {
         type Response = types::ContractsRateCardsRatesListResponse;
         type Item = types::RateSchedule;
@@ -63262,6 +63732,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "contracts")]
     impl<'a> Paginated<'a> for builder::ContractsRateCardsList<'a> {
         type Response = types::ContractsRateCardsListResponse;
         type Item = types::RateCard;
@@ -63286,6 +63757,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "contracts")]
     impl<'a> Paginated<'a> for builder::ContractsListBalances<'a> {
         type Response = types::BalanceListResponse;
         type Item = types::Balance;
@@ -63310,6 +63782,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersCommitsList<'a> {
         type Response = types::CustomersCommitsListResponse;
         type Item = types::Commit;
@@ -63334,6 +63807,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersCreditsList<'a> {
         type Response = types::CustomersCreditsListResponse;
         type Item = types::Credit;
@@ -63358,6 +63832,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "contracts")]
     impl<'a> Paginated<'a> for builder::ContractsRetrieveRateSchedule<'a> {
         type Response = types::ContractsRetrieveRateScheduleResponse;
         type Item = types::ContractRateSchedule;
@@ -63382,6 +63857,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "contracts")]
     impl<'a> Paginated<'a> for builder::ContractsGetSubscriptionSeatsHistory<'a> {
         type Response = types::ContractsGetSubscriptionSeatsHistoryResponse;
         type Item = types::SubscriptionSeatsScheduleEntry;
@@ -63406,6 +63882,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "contracts")]
     impl<'a> Paginated<'a> for builder::ContractsNamedSchedulesList<'a> {
         type Response = types::ListContractsNamedSchedulesPage;
         type Item = types::CustomerContractNamedSchedule;
@@ -63430,6 +63907,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "contracts")]
     impl<'a> Paginated<'a> for builder::ContractsListSeatBalances<'a> {
         type Response = types::ContractsListSeatBalancesResponse;
         type Item = types::SeatBalance;
@@ -63460,6 +63938,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "pricing_units")]
     impl<'a> Paginated<'a> for builder::PricingUnitsList<'a> {
         type Response = types::PricingUnitsListResponse;
         type Item = types::PricingUnitsListResponseDataItem;
@@ -63484,6 +63963,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> Paginated<'a> for builder::CreditGrantsListEntries<'a> {
         type Response = types::CreditGrantsListEntriesResponse;
         type Item = types::CustomerCreditTypeLedger;
@@ -63508,6 +63988,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "credit_grants")]
     impl<'a> Paginated<'a> for builder::CreditGrantsList<'a> {
         type Response = types::CreditGrantsListResponse;
         type Item = types::CreditGrant;
@@ -63532,6 +64013,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "custom_fields")]
     impl<'a> Paginated<'a> for builder::CustomFieldsListKeys<'a> {
         type Response = types::CustomFieldsListKeysResponse;
         type Item = types::CustomFieldsListKeysResponseDataItem;
@@ -63556,6 +64038,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersAlertsList<'a> {
         type Response = types::CustomersAlertsListResponse;
         type Item = types::CustomerAlert;
@@ -63580,6 +64063,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersList<'a> {
         type Response = types::CustomerListResponse;
         type Item = types::CustomerDetail;
@@ -63604,6 +64088,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersListBillableMetrics<'a> {
         type Response = types::CustomersListBillableMetricsResponse;
         type Item = types::BillableMetricWithDeprecatedFields;
@@ -63628,6 +64113,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersListCosts<'a> {
         type Response = types::CustomerCostsResponse;
         type Item = types::CustomerCostWindow;
@@ -63652,6 +64138,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersInvoicesList<'a> {
         type Response = types::CustomersInvoicesListResponse;
         type Item = types::Invoice;
@@ -63676,6 +64163,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersInvoicesListBreakdowns<'a> {
         type Response = types::CustomersInvoicesListBreakdownsResponse;
         type Item = types::BreakdownInvoice;
@@ -63700,6 +64188,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersInvoicesListSpendBreakdowns<'a> {
         type Response = types::CustomersInvoicesListSpendBreakdownsResponse;
         type Item = types::SpendBreakdownInvoice;
@@ -63724,6 +64213,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersPlansList<'a> {
         type Response = types::CustomersPlansListResponse;
         type Item = types::CustomerPlan;
@@ -63748,6 +64238,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'a> Paginated<'a> for builder::CustomersPlansListPriceAdjustments<'a> {
         type Response = types::CustomersPlansListPriceAdjustmentsResponse;
         type Item = types::PriceAdjustment;
@@ -63772,6 +64263,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "packages")]
     impl<'a> Paginated<'a> for builder::PackagesList<'a> {
         type Response = types::PackagesListResponse;
         type Item = types::Package;
@@ -63796,6 +64288,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "packages")]
     impl<'a> Paginated<'a> for builder::PackagesListContractsOnPackage<'a> {
         type Response = types::PackagesListContractsOnPackageResponse;
         type Item = types::ContractProjectionSummary;
@@ -63820,6 +64313,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "plans")]
     impl<'a> Paginated<'a> for builder::PlansListCharges<'a> {
         type Response = types::PlansListChargesResponse;
         type Item = types::PlanCharge;
@@ -63844,6 +64338,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "plans")]
     impl<'a> Paginated<'a> for builder::PlansListCustomers<'a> {
         type Response = types::PlansListCustomersResponse;
         type Item = types::CustomerAndPlanDetail;
@@ -63868,6 +64363,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "plans")]
     impl<'a> Paginated<'a> for builder::PlansList<'a> {
         type Response = types::PlansListResponse;
         type Item = types::Plan;
@@ -63892,6 +64388,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "usage")]
     impl<'a> Paginated<'a> for builder::UsageList<'a> {
         type Response = types::UsageListResponse;
         type Item = types::UsageAggregate;
@@ -63916,6 +64413,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "usage")]
     impl<'a> Paginated<'a> for builder::UsageListWithGroups<'a> {
         type Response = types::GroupedUsageResponse;
         type Item = types::GroupedUsage;
@@ -63940,6 +64438,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "usage")]
     impl<'a> Paginated<'a> for builder::UsageListSeats<'a> {
         type Response = types::UsageListSeatsResponse;
         type Item = types::SeatsUsageAggregate;
@@ -63964,6 +64463,7 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'a> Paginated<'a> for builder::V2NotificationsOffsetList<'a> {
         type Response = types::V2NotificationsOffsetListResponse;
         type Item = types::LifecycleEventOffsetNotificationConfig;

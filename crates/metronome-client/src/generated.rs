@@ -11,216 +11,264 @@ use futures::future::BoxFuture;
 use metronome_api::types;
 impl Client {
     /// The `v1.alerts` operations.
+    #[cfg(feature = "alerts")]
     pub fn alerts(&self) -> Alerts<'_> {
         Alerts { client: self }
     }
     /// The `v1.approval_requests` operations.
+    #[cfg(feature = "approval_requests")]
     pub fn approval_requests(&self) -> ApprovalRequests<'_> {
         ApprovalRequests { client: self }
     }
     /// The `v1.audit_logs` operations.
+    #[cfg(feature = "audit_logs")]
     pub fn audit_logs(&self) -> AuditLogs<'_> {
         AuditLogs { client: self }
     }
     /// The `v1.billable_metrics` operations.
+    #[cfg(feature = "billable_metrics")]
     pub fn billable_metrics(&self) -> BillableMetrics<'_> {
         BillableMetrics { client: self }
     }
     /// The `v1.contracts` operations.
+    #[cfg(feature = "contracts")]
     pub fn contracts(&self) -> Contracts<'_> {
         Contracts { client: self }
     }
     /// The `v1.credit_grants` operations.
+    #[cfg(feature = "credit_grants")]
     pub fn credit_grants(&self) -> CreditGrants<'_> {
         CreditGrants { client: self }
     }
     /// The `v1.custom_fields` operations.
+    #[cfg(feature = "custom_fields")]
     pub fn custom_fields(&self) -> CustomFields<'_> {
         CustomFields { client: self }
     }
     /// The `v1.customers` operations.
+    #[cfg(feature = "customers")]
     pub fn customers(&self) -> Customers<'_> {
         Customers { client: self }
     }
     /// The `v1.dashboards` operations.
+    #[cfg(feature = "dashboards")]
     pub fn dashboards(&self) -> Dashboards<'_> {
         Dashboards { client: self }
     }
     /// The `v1.integrations` operations.
+    #[cfg(feature = "integrations")]
     pub fn integrations(&self) -> Integrations<'_> {
         Integrations { client: self }
     }
     /// The `v1.invoices` operations.
+    #[cfg(feature = "invoices")]
     pub fn invoices(&self) -> Invoices<'_> {
         Invoices { client: self }
     }
     /// The `v1.packages` operations.
+    #[cfg(feature = "packages")]
     pub fn packages(&self) -> Packages<'_> {
         Packages { client: self }
     }
     /// The `v1.plans` operations.
+    #[cfg(feature = "plans")]
     pub fn plans(&self) -> Plans<'_> {
         Plans { client: self }
     }
     /// The `v1.pricing_units` operations.
+    #[cfg(feature = "pricing_units")]
     pub fn pricing_units(&self) -> PricingUnits<'_> {
         PricingUnits { client: self }
     }
     /// The `v1.services` operations.
+    #[cfg(feature = "services")]
     pub fn services(&self) -> Services<'_> {
         Services { client: self }
     }
     /// The `v1.settings` operations.
+    #[cfg(feature = "settings")]
     pub fn settings(&self) -> Settings<'_> {
         Settings { client: self }
     }
     /// The `v1.threshold_billing` operations.
+    #[cfg(feature = "threshold_billing")]
     pub fn threshold_billing(&self) -> ThresholdBilling<'_> {
         ThresholdBilling { client: self }
     }
     /// The `v1.usage` operations.
+    #[cfg(feature = "usage")]
     pub fn usage(&self) -> Usage<'_> {
         Usage { client: self }
     }
     /// The `v2` operations.
+    #[cfg(any(feature = "contracts", feature = "notifications"))]
     pub fn v2(&self) -> V2<'_> {
         V2 { client: self }
     }
 }
+#[cfg(feature = "contracts")]
 impl Contracts<'_> {
     /// The `v1.contracts.named_schedules` operations.
+    #[cfg(feature = "contracts")]
     pub fn named_schedules(&self) -> ContractsNamedSchedules<'_> {
         ContractsNamedSchedules {
             client: self.client,
         }
     }
     /// The `v1.contracts.products` operations.
+    #[cfg(feature = "contracts")]
     pub fn products(&self) -> ContractsProducts<'_> {
         ContractsProducts {
             client: self.client,
         }
     }
     /// The `v1.contracts.rate_cards` operations.
+    #[cfg(feature = "contracts")]
     pub fn rate_cards(&self) -> ContractsRateCards<'_> {
         ContractsRateCards {
             client: self.client,
         }
     }
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCards<'_> {
     /// The `v1.contracts.rate_cards.named_schedules` operations.
+    #[cfg(feature = "contracts")]
     pub fn named_schedules(&self) -> ContractsRateCardsNamedSchedules<'_> {
         ContractsRateCardsNamedSchedules {
             client: self.client,
         }
     }
     /// The `v1.contracts.rate_cards.product_orders` operations.
+    #[cfg(feature = "contracts")]
     pub fn product_orders(&self) -> ContractsRateCardsProductOrders<'_> {
         ContractsRateCardsProductOrders {
             client: self.client,
         }
     }
     /// The `v1.contracts.rate_cards.rates` operations.
+    #[cfg(feature = "contracts")]
     pub fn rates(&self) -> ContractsRateCardsRates<'_> {
         ContractsRateCardsRates {
             client: self.client,
         }
     }
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrants<'_> {
     /// The `v1.credit_grants.recharge_settings` operations.
+    #[cfg(feature = "credit_grants")]
     pub fn recharge_settings(&self) -> CreditGrantsRechargeSettings<'_> {
         CreditGrantsRechargeSettings {
             client: self.client,
         }
     }
 }
+#[cfg(feature = "customers")]
 impl Customers<'_> {
     /// The `v1.customers.alerts` operations.
+    #[cfg(feature = "customers")]
     pub fn alerts(&self) -> CustomersAlerts<'_> {
         CustomersAlerts {
             client: self.client,
         }
     }
     /// The `v1.customers.billing_config` operations.
+    #[cfg(feature = "customers")]
     pub fn billing_config(&self) -> CustomersBillingConfig<'_> {
         CustomersBillingConfig {
             client: self.client,
         }
     }
     /// The `v1.customers.commits` operations.
+    #[cfg(feature = "customers")]
     pub fn commits(&self) -> CustomersCommits<'_> {
         CustomersCommits {
             client: self.client,
         }
     }
     /// The `v1.customers.credits` operations.
+    #[cfg(feature = "customers")]
     pub fn credits(&self) -> CustomersCredits<'_> {
         CustomersCredits {
             client: self.client,
         }
     }
     /// The `v1.customers.invoices` operations.
+    #[cfg(feature = "customers")]
     pub fn invoices(&self) -> CustomersInvoices<'_> {
         CustomersInvoices {
             client: self.client,
         }
     }
     /// The `v1.customers.named_schedules` operations.
+    #[cfg(feature = "customers")]
     pub fn named_schedules(&self) -> CustomersNamedSchedules<'_> {
         CustomersNamedSchedules {
             client: self.client,
         }
     }
     /// The `v1.customers.plans` operations.
+    #[cfg(feature = "customers")]
     pub fn plans(&self) -> CustomersPlans<'_> {
         CustomersPlans {
             client: self.client,
         }
     }
 }
+#[cfg(feature = "settings")]
 impl Settings<'_> {
     /// The `v1.settings.billing_config` operations.
+    #[cfg(feature = "settings")]
     pub fn billing_config(&self) -> SettingsBillingConfig<'_> {
         SettingsBillingConfig {
             client: self.client,
         }
     }
     /// The `v1.settings.billing_providers` operations.
+    #[cfg(feature = "settings")]
     pub fn billing_providers(&self) -> SettingsBillingProviders<'_> {
         SettingsBillingProviders {
             client: self.client,
         }
     }
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingConfig<'_> {
     /// The `v1.settings.billing_config.stripe` operations.
+    #[cfg(feature = "settings")]
     pub fn stripe(&self) -> SettingsBillingConfigStripe<'_> {
         SettingsBillingConfigStripe {
             client: self.client,
         }
     }
 }
+#[cfg(any(feature = "contracts", feature = "notifications"))]
 impl V2<'_> {
     /// The `v2.contracts` operations.
+    #[cfg(feature = "contracts")]
     pub fn contracts(&self) -> V2Contracts<'_> {
         V2Contracts { client: self.client }
     }
     /// The `v2.notifications` operations.
+    #[cfg(feature = "notifications")]
     pub fn notifications(&self) -> V2Notifications<'_> {
         V2Notifications {
             client: self.client,
         }
     }
 }
+#[cfg(feature = "notifications")]
 impl V2Notifications<'_> {
     /// The `v2.notifications.offset` operations.
+    #[cfg(feature = "notifications")]
     pub fn offset(&self) -> V2NotificationsOffset<'_> {
         V2NotificationsOffset {
             client: self.client,
         }
     }
     /// The `v2.notifications.system` operations.
+    #[cfg(feature = "notifications")]
     pub fn system(&self) -> V2NotificationsSystem<'_> {
         V2NotificationsSystem {
             client: self.client,
@@ -228,10 +276,12 @@ impl V2Notifications<'_> {
     }
 }
 /// The `v1.alerts` operations: a handle borrowed from the client.
+#[cfg(feature = "alerts")]
 #[derive(Debug, Clone, Copy)]
 pub struct Alerts<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "alerts")]
 impl Alerts<'_> {
     /// Retire an alert so it stops evaluating
     ///
@@ -242,6 +292,7 @@ impl Alerts<'_> {
     /// `uniqueness_key`. Returns the archived alert's `id`.
     ///
     /// `POST /v1/alerts/archive`
+    #[cfg(feature = "alerts")]
     pub fn archive(&self, id: impl IntoId) -> AlertsArchive {
         AlertsArchive::new(self.client.clone()).id(id)
     }
@@ -256,6 +307,7 @@ impl Alerts<'_> {
     /// `evaluate_on_create` (on by default) checks existing customers right away.
     ///
     /// `POST /v1/alerts/create`
+    #[cfg(feature = "alerts")]
     pub fn create(
         &self,
         alert_type: impl IntoEnum<types::CreateCustomerAlertPayloadAlertType>,
@@ -269,10 +321,12 @@ impl Alerts<'_> {
     }
 }
 /// The `v1.approval_requests` operations: a handle borrowed from the client.
+#[cfg(feature = "approval_requests")]
 #[derive(Debug, Clone, Copy)]
 pub struct ApprovalRequests<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "approval_requests")]
 impl ApprovalRequests<'_> {
     /// Request human approval for a blocked write
     ///
@@ -284,6 +338,7 @@ impl ApprovalRequests<'_> {
     /// it. After acceptance, Metronome performs the original call by itself.
     ///
     /// `POST /v1/approval_requests/submit`
+    #[cfg(feature = "approval_requests")]
     pub fn submit(
         &self,
         name: impl Into<String>,
@@ -303,10 +358,12 @@ impl ApprovalRequests<'_> {
     }
 }
 /// The `v1.audit_logs` operations: a handle borrowed from the client.
+#[cfg(feature = "audit_logs")]
 #[derive(Debug, Clone, Copy)]
 pub struct AuditLogs<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "audit_logs")]
 impl AuditLogs<'_> {
     /// List audit log entries for your account
     ///
@@ -318,21 +375,25 @@ impl AuditLogs<'_> {
     /// vice versa. Entries sort oldest first unless `sort` is `date_desc`.
     ///
     /// `GET /v1/auditLogs`
+    #[cfg(feature = "audit_logs")]
     pub fn list(&self) -> AuditLogsList {
         AuditLogsList::new(self.client.clone())
     }
 }
 /// The `v1.billable_metrics` operations: a handle borrowed from the client.
+#[cfg(feature = "billable_metrics")]
 #[derive(Debug, Clone, Copy)]
 pub struct BillableMetrics<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "billable_metrics")]
 impl BillableMetrics<'_> {
     /// List billable metrics
     ///
     /// Lists the billable metrics of the account, archived ones too if asked.
     ///
     /// `GET /v1/billable-metrics`
+    #[cfg(feature = "billable_metrics")]
     pub fn list(&self) -> BillableMetricsList {
         BillableMetricsList::new(self.client.clone())
     }
@@ -345,6 +406,7 @@ impl BillableMetrics<'_> {
     /// a duplicate metric.
     ///
     /// `POST /v1/billable-metrics`
+    #[cfg(feature = "billable_metrics")]
     pub fn create_legacy(
         &self,
         name: impl Into<String>,
@@ -366,6 +428,7 @@ impl BillableMetrics<'_> {
     /// `archived_at` set.
     ///
     /// `POST /v1/billable-metrics/archive`
+    #[cfg(feature = "billable_metrics")]
     pub fn archive(&self, id: impl IntoId) -> BillableMetricsArchive {
         BillableMetricsArchive::new(self.client.clone()).id(id)
     }
@@ -378,6 +441,7 @@ impl BillableMetrics<'_> {
     /// idempotency key, so retrying a failed request may leave a duplicate metric.
     ///
     /// `POST /v1/billable-metrics/create`
+    #[cfg(feature = "billable_metrics")]
     pub fn create(&self, name: impl Into<String>) -> BillableMetricsCreate {
         BillableMetricsCreate::new(self.client.clone()).name(name)
     }
@@ -389,6 +453,7 @@ impl BillableMetrics<'_> {
     /// with an `archived_at` timestamp.
     ///
     /// `GET /v1/billable-metrics/{billable_metric_id}`
+    #[cfg(feature = "billable_metrics")]
     pub fn retrieve(&self, billable_metric_id: impl IntoId) -> BillableMetricsRetrieve {
         BillableMetricsRetrieve::new(self.client.clone())
             .billable_metric_id(billable_metric_id)
@@ -401,6 +466,7 @@ impl BillableMetrics<'_> {
     /// chosen date.
     ///
     /// `PUT /v1/billable-metrics/{billable_metric_id}`
+    #[cfg(feature = "billable_metrics")]
     pub fn update(
         &self,
         billable_metric_id: impl IntoId,
@@ -412,10 +478,12 @@ impl BillableMetrics<'_> {
     }
 }
 /// The `v1.contracts` operations: a handle borrowed from the client.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct Contracts<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "contracts")]
 impl Contracts<'_> {
     /// Adjust a commit or credit balance by hand
     ///
@@ -426,6 +494,7 @@ impl Contracts<'_> {
     /// call has no idempotency key, so a retry can post the entry twice.
     ///
     /// `POST /v1/contracts/addManualBalanceLedgerEntry`
+    #[cfg(feature = "contracts")]
     pub fn add_manual_balance_entry(
         &self,
         customer_id: impl IntoId,
@@ -450,6 +519,7 @@ impl Contracts<'_> {
     /// working.
     ///
     /// `POST /v1/contracts/amend`
+    #[cfg(feature = "contracts")]
     pub fn amend(
         &self,
         customer_id: impl IntoId,
@@ -471,6 +541,7 @@ impl Contracts<'_> {
     /// listings with `include_archived`.
     ///
     /// `POST /v1/contracts/archive`
+    #[cfg(feature = "contracts")]
     pub fn archive(
         &self,
         customer_id: impl IntoId,
@@ -490,6 +561,7 @@ impl Contracts<'_> {
     /// contract and `commit_id`, plus `amendment_id` if it came from an amendment.
     ///
     /// `POST /v1/contracts/commits/disableTrueup`
+    #[cfg(feature = "contracts")]
     pub fn disable_commit_trueup(
         &self,
         customer_id: impl IntoId,
@@ -509,6 +581,7 @@ impl Contracts<'_> {
     /// release the commit or `FAILED` to cancel it.
     ///
     /// `POST /v1/contracts/commits/threshold-billing/release`
+    #[cfg(feature = "contracts")]
     pub fn release_threshold_commit(
         &self,
         workflow_id: impl IntoId,
@@ -529,6 +602,7 @@ impl Contracts<'_> {
     /// fields.
     ///
     /// `POST /v1/contracts/create`
+    #[cfg(feature = "contracts")]
     pub fn create(
         &self,
         customer_id: impl IntoId,
@@ -547,6 +621,7 @@ impl Contracts<'_> {
     /// retry may create the invoices again.
     ///
     /// `POST /v1/contracts/createHistoricalInvoices`
+    #[cfg(feature = "contracts")]
     pub fn create_historical_invoices(
         &self,
         invoices: impl IntoIterator<
@@ -568,6 +643,7 @@ impl Contracts<'_> {
     /// excludes commits shared from the parent.
     ///
     /// `POST /v1/contracts/customerBalances/getNetBalance`
+    #[cfg(feature = "contracts")]
     pub fn get_net_balance(&self, customer_id: impl IntoId) -> ContractsGetNetBalance {
         ContractsGetNetBalance::new(self.client.clone()).customer_id(customer_id)
     }
@@ -578,6 +654,7 @@ impl Contracts<'_> {
     /// page, send the same body with `next_page` set.
     ///
     /// `POST /v1/contracts/customerBalances/list`
+    #[cfg(feature = "contracts")]
     pub fn list_balances(&self, customer_id: impl IntoId) -> ContractsListBalances {
         ContractsListBalances::new(self.client.clone()).customer_id(customer_id)
     }
@@ -589,6 +666,7 @@ impl Contracts<'_> {
     /// code should call the v2 contract lookup.
     ///
     /// `POST /v1/contracts/get`
+    #[cfg(feature = "contracts")]
     pub fn retrieve(
         &self,
         customer_id: impl IntoId,
@@ -607,6 +685,7 @@ impl Contracts<'_> {
     /// later page must repeat the same body.
     ///
     /// `POST /v1/contracts/getContractRateSchedule`
+    #[cfg(feature = "contracts")]
     pub fn retrieve_rate_schedule(
         &self,
         customer_id: impl IntoId,
@@ -624,6 +703,7 @@ impl Contracts<'_> {
     /// showing customers how their seat count has moved.
     ///
     /// `POST /v1/contracts/getSubscriptionQuantityHistory`
+    #[cfg(feature = "contracts")]
     pub fn retrieve_subscription_quantity_history(
         &self,
         customer_id: impl IntoId,
@@ -644,6 +724,7 @@ impl Contracts<'_> {
     /// body and keep the other filters unchanged.
     ///
     /// `POST /v1/contracts/getSubscriptionSeatsHistory`
+    #[cfg(feature = "contracts")]
     pub fn get_subscription_seats_history(
         &self,
         customer_id: impl IntoId,
@@ -664,6 +745,7 @@ impl Contracts<'_> {
     /// for new integrations.
     ///
     /// `POST /v1/contracts/list`
+    #[cfg(feature = "contracts")]
     pub fn list(&self, customer_id: impl IntoId) -> ContractsList {
         ContractsList::new(self.client.clone()).customer_id(customer_id)
     }
@@ -676,6 +758,7 @@ impl Contracts<'_> {
     /// configuration, and retries may create duplicate invoices.
     ///
     /// `POST /v1/contracts/scheduleProServicesInvoice`
+    #[cfg(feature = "contracts")]
     pub fn schedule_pro_services_invoice(
         &self,
         customer_id: impl IntoId,
@@ -701,6 +784,7 @@ impl Contracts<'_> {
     /// as `cursor` in the JSON body with the same filters.
     ///
     /// `POST /v1/contracts/seatBalances/list`
+    #[cfg(feature = "contracts")]
     pub fn list_seat_balances(
         &self,
         customer_id: impl IntoId,
@@ -719,6 +803,7 @@ impl Contracts<'_> {
     /// card.
     ///
     /// `POST /v1/contracts/setUsageFilter`
+    #[cfg(feature = "contracts")]
     pub fn set_usage_filter(
         &self,
         customer_id: impl IntoId,
@@ -744,6 +829,7 @@ impl Contracts<'_> {
     /// `allow_ending_before_finalized_invoice` is true.
     ///
     /// `POST /v1/contracts/updateEndDate`
+    #[cfg(feature = "contracts")]
     pub fn update_end_date(
         &self,
         customer_id: impl IntoId,
@@ -761,6 +847,7 @@ impl Contracts<'_> {
     /// they are, so edit the contract or commit to shift future billing.
     ///
     /// `POST /v1/contracts/updateInvoiceIssueDate`
+    #[cfg(feature = "contracts")]
     pub fn update_invoice_issue_date(
         &self,
         invoice_id: impl IntoId,
@@ -772,10 +859,12 @@ impl Contracts<'_> {
     }
 }
 /// The `v1.contracts.named_schedules` operations: a handle borrowed from the client.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsNamedSchedules<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "contracts")]
 impl ContractsNamedSchedules<'_> {
     /// Read a named schedule attached to a contract
     ///
@@ -785,6 +874,7 @@ impl ContractsNamedSchedules<'_> {
     /// enabled for your account.
     ///
     /// `POST /v1/contracts/getNamedSchedule`
+    #[cfg(feature = "contracts")]
     pub fn retrieve(
         &self,
         customer_id: impl IntoId,
@@ -805,6 +895,7 @@ impl ContractsNamedSchedules<'_> {
     /// sent again for later pages.
     ///
     /// `POST /v1/contracts/listNamedSchedules`
+    #[cfg(feature = "contracts")]
     pub fn list(&self, customer_id: impl IntoId) -> ContractsNamedSchedulesList {
         ContractsNamedSchedulesList::new(self.client.clone()).customer_id(customer_id)
     }
@@ -816,6 +907,7 @@ impl ContractsNamedSchedules<'_> {
     /// changed. Available only when enabled for your account.
     ///
     /// `POST /v1/contracts/updateNamedSchedule`
+    #[cfg(feature = "contracts")]
     pub fn update(
         &self,
         customer_id: impl IntoId,
@@ -833,10 +925,12 @@ impl ContractsNamedSchedules<'_> {
     }
 }
 /// The `v1.contracts.products` operations: a handle borrowed from the client.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsProducts<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "contracts")]
 impl ContractsProducts<'_> {
     /// Retire a product so new rates can't use it
     ///
@@ -846,6 +940,7 @@ impl ContractsProducts<'_> {
     /// permanent.
     ///
     /// `POST /v1/contract-pricing/products/archive`
+    #[cfg(feature = "contracts")]
     pub fn archive(&self, product_id: impl IntoId) -> ContractsProductsArchive {
         ContractsProductsArchive::new(self.client.clone()).product_id(product_id)
     }
@@ -859,6 +954,7 @@ impl ContractsProducts<'_> {
     /// products.
     ///
     /// `POST /v1/contract-pricing/products/create`
+    #[cfg(feature = "contracts")]
     pub fn create(
         &self,
         name: impl Into<String>,
@@ -873,6 +969,7 @@ impl ContractsProducts<'_> {
     /// produces a 404 error.
     ///
     /// `POST /v1/contract-pricing/products/get`
+    #[cfg(feature = "contracts")]
     pub fn retrieve(&self, id: impl IntoId) -> ContractsProductsRetrieve {
         ContractsProductsRetrieve::new(self.client.clone()).id(id)
     }
@@ -884,6 +981,7 @@ impl ContractsProducts<'_> {
     /// query string, and every later page must resend the same body filter.
     ///
     /// `POST /v1/contract-pricing/products/list`
+    #[cfg(feature = "contracts")]
     pub fn list(&self) -> ContractsProductsList {
         ContractsProductsList::new(self.client.clone())
     }
@@ -896,6 +994,7 @@ impl ContractsProducts<'_> {
     /// never be changed. Returns the product ID.
     ///
     /// `POST /v1/contract-pricing/products/update`
+    #[cfg(feature = "contracts")]
     pub fn update(
         &self,
         product_id: impl IntoId,
@@ -907,10 +1006,12 @@ impl ContractsProducts<'_> {
     }
 }
 /// The `v1.contracts.rate_cards` operations: a handle borrowed from the client.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCards<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCards<'_> {
     /// Retire a rate card from future contracts
     ///
@@ -919,6 +1020,7 @@ impl ContractsRateCards<'_> {
     /// cannot be undone.
     ///
     /// `POST /v1/contract-pricing/rate-cards/archive`
+    #[cfg(feature = "contracts")]
     pub fn archive(&self, id: impl IntoId) -> ContractsRateCardsArchive {
         ContractsRateCardsArchive::new(self.client.clone()).id(id)
     }
@@ -932,6 +1034,7 @@ impl ContractsRateCards<'_> {
     /// avoid blind retries.
     ///
     /// `POST /v1/contract-pricing/rate-cards/create`
+    #[cfg(feature = "contracts")]
     pub fn create(&self, name: impl Into<String>) -> ContractsRateCardsCreate {
         ContractsRateCardsCreate::new(self.client.clone()).name(name)
     }
@@ -942,6 +1045,7 @@ impl ContractsRateCards<'_> {
     /// schedule calls.
     ///
     /// `POST /v1/contract-pricing/rate-cards/get`
+    #[cfg(feature = "contracts")]
     pub fn retrieve(&self, id: impl IntoId) -> ContractsRateCardsRetrieve {
         ContractsRateCardsRetrieve::new(self.client.clone()).id(id)
     }
@@ -954,6 +1058,7 @@ impl ContractsRateCards<'_> {
     /// to 100) go in the query string, and later pages must repeat the same body.
     ///
     /// `POST /v1/contract-pricing/rate-cards/getRateSchedule`
+    #[cfg(feature = "contracts")]
     pub fn retrieve_rate_schedule(
         &self,
         rate_card_id: impl IntoId,
@@ -970,6 +1075,7 @@ impl ContractsRateCards<'_> {
     /// 100) travel in the query string; the request body is an empty object.
     ///
     /// `POST /v1/contract-pricing/rate-cards/list`
+    #[cfg(feature = "contracts")]
     pub fn list(&self) -> ContractsRateCardsList {
         ContractsRateCardsList::new(self.client.clone())
     }
@@ -982,15 +1088,18 @@ impl ContractsRateCards<'_> {
     /// while contracts already created keep their original card.
     ///
     /// `POST /v1/contract-pricing/rate-cards/update`
+    #[cfg(feature = "contracts")]
     pub fn update(&self, rate_card_id: impl IntoId) -> ContractsRateCardsUpdate {
         ContractsRateCardsUpdate::new(self.client.clone()).rate_card_id(rate_card_id)
     }
 }
 /// The `v1.contracts.rate_cards.named_schedules` operations: a handle borrowed from the client.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCardsNamedSchedules<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsNamedSchedules<'_> {
     /// Read a named schedule attached to a rate card
     ///
@@ -999,6 +1108,7 @@ impl ContractsRateCardsNamedSchedules<'_> {
     /// when your account has it turned on.
     ///
     /// `POST /v1/contract-pricing/rate-cards/getNamedSchedule`
+    #[cfg(feature = "contracts")]
     pub fn retrieve(
         &self,
         rate_card_id: impl IntoId,
@@ -1016,6 +1126,7 @@ impl ContractsRateCardsNamedSchedules<'_> {
     /// turned on.
     ///
     /// `POST /v1/contract-pricing/rate-cards/updateNamedSchedule`
+    #[cfg(feature = "contracts")]
     pub fn update(
         &self,
         rate_card_id: impl IntoId,
@@ -1031,10 +1142,12 @@ impl ContractsRateCardsNamedSchedules<'_> {
     }
 }
 /// The `v1.contracts.rate_cards.product_orders` operations: a handle borrowed from the client.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCardsProductOrders<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsProductOrders<'_> {
     /// Reposition selected products on a rate card
     ///
@@ -1043,6 +1156,7 @@ impl ContractsRateCardsProductOrders<'_> {
     /// decides where each product's lines land on customer invoices.
     ///
     /// `POST /v1/contract-pricing/rate-cards/moveRateCardProducts`
+    #[cfg(feature = "contracts")]
     pub fn update(
         &self,
         rate_card_id: impl IntoId,
@@ -1061,6 +1175,7 @@ impl ContractsRateCardsProductOrders<'_> {
     /// on customer invoices.
     ///
     /// `POST /v1/contract-pricing/rate-cards/setRateCardProductsOrder`
+    #[cfg(feature = "contracts")]
     pub fn set(
         &self,
         rate_card_id: impl IntoId,
@@ -1072,10 +1187,12 @@ impl ContractsRateCardsProductOrders<'_> {
     }
 }
 /// The `v1.contracts.rate_cards.rates` operations: a handle borrowed from the client.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCardsRates<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsRates<'_> {
     /// Add one price entry to a rate card
     ///
@@ -1086,6 +1203,7 @@ impl ContractsRateCardsRates<'_> {
     /// batch several rates through the add-many call instead.
     ///
     /// `POST /v1/contract-pricing/rate-cards/addRate`
+    #[cfg(feature = "contracts")]
     pub fn add(
         &self,
         rate_card_id: impl IntoId,
@@ -1108,6 +1226,7 @@ impl ContractsRateCardsRates<'_> {
     /// Prefer this over repeated single additions, which are heavily throttled.
     ///
     /// `POST /v1/contract-pricing/rate-cards/addRates`
+    #[cfg(feature = "contracts")]
     pub fn add_many(
         &self,
         rate_card_id: impl IntoId,
@@ -1126,6 +1245,7 @@ impl ContractsRateCardsRates<'_> {
     /// `limit` (max 100) in the query string, repeating the same body on each page.
     ///
     /// `POST /v1/contract-pricing/rate-cards/getRates`
+    #[cfg(feature = "contracts")]
     pub fn list(
         &self,
         rate_card_id: impl IntoId,
@@ -1137,10 +1257,12 @@ impl ContractsRateCardsRates<'_> {
     }
 }
 /// The `v1.credit_grants` operations: a handle borrowed from the client.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone, Copy)]
 pub struct CreditGrants<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrants<'_> {
     /// Grant credits to a customer on plans
     ///
@@ -1152,6 +1274,7 @@ impl CreditGrants<'_> {
     /// is an opt-in beta feature.
     ///
     /// `POST /v1/credits/createGrant`
+    #[cfg(feature = "credit_grants")]
     pub fn create(
         &self,
         customer_id: impl IntoId,
@@ -1180,6 +1303,7 @@ impl CreditGrants<'_> {
     /// `uniqueness_key` is offered, so avoid blind retries.
     ///
     /// `POST /v1/credits/createPrepaidGrant`
+    #[cfg(feature = "credit_grants")]
     pub fn create_prepaid(
         &self,
         prepaid_options: impl IntoValue<types::PrepaidGrantOptions>,
@@ -1209,6 +1333,7 @@ impl CreditGrants<'_> {
     /// recommended path for new code.
     ///
     /// `POST /v1/credits/editGrant`
+    #[cfg(feature = "credit_grants")]
     pub fn edit(&self, id: impl IntoId) -> CreditGrantsEdit {
         CreditGrantsEdit::new(self.client.clone()).id(id)
     }
@@ -1223,6 +1348,7 @@ impl CreditGrants<'_> {
     /// contracts.
     ///
     /// `POST /v1/credits/listEntries`
+    #[cfg(feature = "credit_grants")]
     pub fn list_entries(&self) -> CreditGrantsListEntries {
         CreditGrantsListEntries::new(self.client.clone())
     }
@@ -1236,6 +1362,7 @@ impl CreditGrants<'_> {
     /// page. This endpoint is deprecated; use contracts for new work.
     ///
     /// `POST /v1/credits/listGrants`
+    #[cfg(feature = "credit_grants")]
     pub fn list(&self) -> CreditGrantsList {
         CreditGrantsList::new(self.client.clone())
     }
@@ -1249,6 +1376,7 @@ impl CreditGrants<'_> {
     /// times are widened to whole hours.
     ///
     /// `POST /v1/credits/migrateToContracts`
+    #[cfg(feature = "credit_grants")]
     pub fn migrate_to_contracts(
         &self,
         customer_id: impl IntoId,
@@ -1271,15 +1399,18 @@ impl CreditGrants<'_> {
     /// free the grant's uniqueness key so a later create call can reuse it.
     ///
     /// `POST /v1/credits/voidGrant`
+    #[cfg(feature = "credit_grants")]
     pub fn void(&self, id: impl IntoId) -> CreditGrantsVoid {
         CreditGrantsVoid::new(self.client.clone()).id(id)
     }
 }
 /// The `v1.credit_grants.recharge_settings` operations: a handle borrowed from the client.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone, Copy)]
 pub struct CreditGrantsRechargeSettings<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsRechargeSettings<'_> {
     /// Get a customer's recharge settings
     ///
@@ -1289,6 +1420,7 @@ impl CreditGrantsRechargeSettings<'_> {
     /// contracts. The response is not paginated.
     ///
     /// `GET /v1/credits/{customer_id}/rechargeSettings`
+    #[cfg(feature = "credit_grants")]
     pub fn list(&self, customer_id: impl IntoId) -> CreditGrantsRechargeSettingsList {
         CreditGrantsRechargeSettingsList::new(self.client.clone())
             .customer_id(customer_id)
@@ -1303,6 +1435,7 @@ impl CreditGrantsRechargeSettings<'_> {
     /// not guaranteed to be safe.
     ///
     /// `POST /v1/credits/{customer_id}/rechargeSettings`
+    #[cfg(feature = "credit_grants")]
     pub fn create(
         &self,
         customer_id: impl IntoId,
@@ -1334,6 +1467,7 @@ impl CreditGrantsRechargeSettings<'_> {
     /// outcome appears in the response.
     ///
     /// `POST /v1/credits/{customer_id}/rechargeSettings/{recharge_settings_id}`
+    #[cfg(feature = "credit_grants")]
     pub fn update(
         &self,
         customer_id: impl IntoId,
@@ -1359,10 +1493,12 @@ impl CreditGrantsRechargeSettings<'_> {
     }
 }
 /// The `v1.custom_fields` operations: a handle borrowed from the client.
+#[cfg(feature = "custom_fields")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomFields<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "custom_fields")]
 impl CustomFields<'_> {
     /// Register a custom field key for an entity type
     ///
@@ -1372,6 +1508,7 @@ impl CustomFields<'_> {
     /// Once registered, values are assigned with `set_values`.
     ///
     /// `POST /v1/customFields/addKey`
+    #[cfg(feature = "custom_fields")]
     pub fn add_key(
         &self,
         entity: impl Into<String>,
@@ -1390,6 +1527,7 @@ impl CustomFields<'_> {
     /// untouched, and the keys themselves remain registered.
     ///
     /// `POST /v1/customFields/deleteValues`
+    #[cfg(feature = "custom_fields")]
     pub fn delete_values(
         &self,
         entity: impl Into<String>,
@@ -1408,6 +1546,7 @@ impl CustomFields<'_> {
     /// resend the same `entities` body to read later pages.
     ///
     /// `POST /v1/customFields/listKeys`
+    #[cfg(feature = "custom_fields")]
     pub fn list_keys(&self) -> CustomFieldsListKeys {
         CustomFieldsListKeys::new(self.client.clone())
     }
@@ -1418,6 +1557,7 @@ impl CustomFields<'_> {
     /// under the key become inaccessible.
     ///
     /// `POST /v1/customFields/removeKey`
+    #[cfg(feature = "custom_fields")]
     pub fn remove_key(
         &self,
         entity: impl Into<String>,
@@ -1432,6 +1572,7 @@ impl CustomFields<'_> {
     /// update is all-or-nothing, and each value may be at most 200 characters.
     ///
     /// `POST /v1/customFields/setValues`
+    #[cfg(feature = "custom_fields")]
     pub fn set_values(
         &self,
         entity: impl Into<String>,
@@ -1445,10 +1586,12 @@ impl CustomFields<'_> {
     }
 }
 /// The `v1.customers` operations: a handle borrowed from the client.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct Customers<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "customers")]
 impl Customers<'_> {
     /// Retire a customer's billing provider configurations
     ///
@@ -1460,6 +1603,7 @@ impl Customers<'_> {
     /// whole request.
     ///
     /// `POST /v1/archiveCustomerBillingProviderConfigurations`
+    #[cfg(feature = "customers")]
     pub fn archive_billing_configurations(
         &self,
         customer_billing_provider_configuration_ids: impl IntoIterator<
@@ -1480,6 +1624,7 @@ impl Customers<'_> {
     /// were archived.
     ///
     /// `POST /v1/archiveCustomerRevenueSystemConfigurations`
+    #[cfg(feature = "customers")]
     pub fn archive_revenue_system_configurations(
         &self,
         customer_revenue_system_configuration_ids: impl IntoIterator<Item = impl IntoId>,
@@ -1499,6 +1644,7 @@ impl Customers<'_> {
     /// 409. Availability depends on your account configuration.
     ///
     /// `POST /v1/composite/createCustomerWithContract`
+    #[cfg(feature = "customers")]
     pub fn create_with_contract(
         &self,
         contract: impl IntoValue<types::CreateCustomerWithContractPayloadContract>,
@@ -1514,6 +1660,7 @@ impl Customers<'_> {
     /// set.
     ///
     /// `GET /v1/customers`
+    #[cfg(feature = "customers")]
     pub fn list(&self) -> CustomersList {
         CustomersList::new(self.client.clone())
     }
@@ -1527,6 +1674,7 @@ impl Customers<'_> {
     /// deprecated in favor of `ingest_aliases`.
     ///
     /// `POST /v1/customers`
+    #[cfg(feature = "customers")]
     pub fn create(&self, name: impl Into<String>) -> CustomersCreate {
         CustomersCreate::new(self.client.clone()).name(name)
     }
@@ -1539,6 +1687,7 @@ impl Customers<'_> {
     /// alias you want to reuse before archiving.
     ///
     /// `POST /v1/customers/archive`
+    #[cfg(feature = "customers")]
     pub fn archive(&self, id: impl IntoId) -> CustomersArchive {
         CustomersArchive::new(self.client.clone()).id(id)
     }
@@ -1551,6 +1700,7 @@ impl Customers<'_> {
     /// Metronome 1.0 plans are not covered.
     ///
     /// `POST /v1/customers/setBillableStatus`
+    #[cfg(feature = "customers")]
     pub fn set_billable_status(
         &self,
         customer_id: impl IntoId,
@@ -1567,6 +1717,7 @@ impl Customers<'_> {
     /// One customer, inside a `data` envelope.
     ///
     /// `GET /v1/customers/{customer_id}`
+    #[cfg(feature = "customers")]
     pub fn retrieve(&self, customer_id: impl IntoId) -> CustomersRetrieve {
         CustomersRetrieve::new(self.client.clone()).customer_id(customer_id)
     }
@@ -1578,6 +1729,7 @@ impl Customers<'_> {
     /// each page.
     ///
     /// `GET /v1/customers/{customer_id}/billable-metrics`
+    #[cfg(feature = "customers")]
     pub fn list_billable_metrics(
         &self,
         customer_id: impl IntoId,
@@ -1594,6 +1746,7 @@ impl Customers<'_> {
     /// invoices and balances instead.
     ///
     /// `GET /v1/customers/{customer_id}/costs`
+    #[cfg(feature = "customers")]
     pub fn list_costs(
         &self,
         customer_id: impl IntoId,
@@ -1614,6 +1767,7 @@ impl Customers<'_> {
     /// are not supported.
     ///
     /// `POST /v1/customers/{customer_id}/previewEvents`
+    #[cfg(feature = "customers")]
     pub fn preview_events(
         &self,
         customer_id: impl IntoId,
@@ -1629,6 +1783,7 @@ impl Customers<'_> {
     /// current period. A 404 is returned for an unknown customer.
     ///
     /// `GET /v1/customers/{customer_id}/purchasedSeats`
+    #[cfg(feature = "customers")]
     pub fn list_purchased_seats(
         &self,
         customer_id: impl IntoId,
@@ -1643,6 +1798,7 @@ impl Customers<'_> {
     /// different customer also moves the usage recorded under it.
     ///
     /// `POST /v1/customers/{customer_id}/setIngestAliases`
+    #[cfg(feature = "customers")]
     pub fn set_ingest_aliases(
         &self,
         customer_id: impl IntoId,
@@ -1659,6 +1815,7 @@ impl Customers<'_> {
     /// customer.
     ///
     /// `POST /v1/customers/{customer_id}/setName`
+    #[cfg(feature = "customers")]
     pub fn set_name(
         &self,
         customer_id: impl IntoId,
@@ -1674,6 +1831,7 @@ impl Customers<'_> {
     /// applies, and that one defaults to true. Returns no body on success.
     ///
     /// `POST /v1/customers/{customer_id}/updateConfig`
+    #[cfg(feature = "customers")]
     pub fn update_config(&self, customer_id: impl IntoId) -> CustomersUpdateConfig {
         CustomersUpdateConfig::new(self.client.clone()).customer_id(customer_id)
     }
@@ -1686,6 +1844,7 @@ impl Customers<'_> {
     /// body.
     ///
     /// `POST /v1/getCustomerBillingProviderConfigurations`
+    #[cfg(feature = "customers")]
     pub fn retrieve_billing_configurations(
         &self,
         customer_id: impl IntoId,
@@ -1701,6 +1860,7 @@ impl Customers<'_> {
     /// JSON body.
     ///
     /// `POST /v1/getCustomerRevenueSystemConfigurations`
+    #[cfg(feature = "customers")]
     pub fn retrieve_revenue_system_configurations(
         &self,
         customer_id: impl IntoId,
@@ -1718,6 +1878,7 @@ impl Customers<'_> {
     /// `delivery_method_id` is mandatory.
     ///
     /// `POST /v1/setCustomerBillingProviderConfigurations`
+    #[cfg(feature = "customers")]
     pub fn set_billing_configurations(
         &self,
         data: impl IntoIterator<
@@ -1734,6 +1895,7 @@ impl Customers<'_> {
     /// you then attach to contracts to route revenue workflows.
     ///
     /// `POST /v1/setCustomerRevenueSystemConfigurations`
+    #[cfg(feature = "customers")]
     pub fn set_revenue_system_configurations(
         &self,
         data: impl IntoIterator<
@@ -1744,10 +1906,12 @@ impl Customers<'_> {
     }
 }
 /// The `v1.customers.alerts` operations: a handle borrowed from the client.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersAlerts<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "customers")]
 impl CustomersAlerts<'_> {
     /// Check one threshold notification for a customer
     ///
@@ -1759,6 +1923,7 @@ impl CustomersAlerts<'_> {
     /// many notifications.
     ///
     /// `POST /v1/customer-alerts/get`
+    #[cfg(feature = "customers")]
     pub fn retrieve(
         &self,
         customer_id: impl IntoId,
@@ -1777,6 +1942,7 @@ impl CustomersAlerts<'_> {
     /// JSON body, so later pages must resend the same body.
     ///
     /// `POST /v1/customer-alerts/list`
+    #[cfg(feature = "customers")]
     pub fn list(&self, customer_id: impl IntoId) -> CustomersAlertsList {
         CustomersAlertsList::new(self.client.clone()).customer_id(customer_id)
     }
@@ -1789,6 +1955,7 @@ impl CustomersAlerts<'_> {
     /// rather than routine use.
     ///
     /// `POST /v1/customer-alerts/reset`
+    #[cfg(feature = "customers")]
     pub fn reset(
         &self,
         customer_id: impl IntoId,
@@ -1800,10 +1967,12 @@ impl CustomersAlerts<'_> {
     }
 }
 /// The `v1.customers.billing_config` operations: a handle borrowed from the client.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersBillingConfig<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "customers")]
 impl CustomersBillingConfig<'_> {
     /// Fetch a customer's billing provider settings
     ///
@@ -1813,6 +1982,7 @@ impl CustomersBillingConfig<'_> {
     /// provider configurations instead.
     ///
     /// `GET /v1/customers/{customer_id}/billing-config/{billing_provider_type}`
+    #[cfg(feature = "customers")]
     pub fn retrieve(
         &self,
         customer_id: impl IntoId,
@@ -1832,6 +2002,7 @@ impl CustomersBillingConfig<'_> {
     /// plans; for contracts, use the billing provider configurations calls.
     ///
     /// `POST /v1/customers/{customer_id}/billing-config/{billing_provider_type}`
+    #[cfg(feature = "customers")]
     pub fn create(
         &self,
         customer_id: impl IntoId,
@@ -1851,6 +2022,7 @@ impl CustomersBillingConfig<'_> {
     /// new integrations should use contracts.
     ///
     /// `DELETE /v1/customers/{customer_id}/billing-config/{billing_provider_type}`
+    #[cfg(feature = "customers")]
     pub fn delete(
         &self,
         customer_id: impl IntoId,
@@ -1862,10 +2034,12 @@ impl CustomersBillingConfig<'_> {
     }
 }
 /// The `v1.customers.commits` operations: a handle borrowed from the client.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersCommits<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "customers")]
 impl CustomersCommits<'_> {
     /// Create a customer-level commit
     ///
@@ -1878,6 +2052,7 @@ impl CustomersCommits<'_> {
     /// contract create or edit instead.
     ///
     /// `POST /v1/contracts/customerCommits/create`
+    #[cfg(feature = "customers")]
     pub fn create(
         &self,
         customer_id: impl IntoId,
@@ -1904,6 +2079,7 @@ impl CustomersCommits<'_> {
     /// filters.
     ///
     /// `POST /v1/contracts/customerCommits/list`
+    #[cfg(feature = "customers")]
     pub fn list(&self, customer_id: impl IntoId) -> CustomersCommitsList {
         CustomersCommitsList::new(self.client.clone()).customer_id(customer_id)
     }
@@ -1916,6 +2092,7 @@ impl CustomersCommits<'_> {
     /// operation.
     ///
     /// `POST /v1/contracts/customerCommits/updateEndDate`
+    #[cfg(feature = "customers")]
     pub fn update_end_date(
         &self,
         customer_id: impl IntoId,
@@ -1927,10 +2104,12 @@ impl CustomersCommits<'_> {
     }
 }
 /// The `v1.customers.credits` operations: a handle borrowed from the client.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersCredits<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "customers")]
 impl CustomersCredits<'_> {
     /// Create a customer-level credit
     ///
@@ -1942,6 +2121,7 @@ impl CustomersCredits<'_> {
     /// credits through contract create or edit is usually preferable.
     ///
     /// `POST /v1/contracts/customerCredits/create`
+    #[cfg(feature = "customers")]
     pub fn create(
         &self,
         customer_id: impl IntoId,
@@ -1965,6 +2145,7 @@ impl CustomersCredits<'_> {
     /// goes in the JSON body, so later requests must repeat the same filters.
     ///
     /// `POST /v1/contracts/customerCredits/list`
+    #[cfg(feature = "customers")]
     pub fn list(&self, customer_id: impl IntoId) -> CustomersCreditsList {
         CustomersCreditsList::new(self.client.clone()).customer_id(customer_id)
     }
@@ -1976,6 +2157,7 @@ impl CustomersCredits<'_> {
     /// edit-credit operation.
     ///
     /// `POST /v1/contracts/customerCredits/updateEndDate`
+    #[cfg(feature = "customers")]
     pub fn update_end_date(
         &self,
         customer_id: impl IntoId,
@@ -1989,10 +2171,12 @@ impl CustomersCredits<'_> {
     }
 }
 /// The `v1.customers.invoices` operations: a handle borrowed from the client.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersInvoices<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "customers")]
 impl CustomersInvoices<'_> {
     /// Add a one-time charge to a plan invoice
     ///
@@ -2004,6 +2188,7 @@ impl CustomersInvoices<'_> {
     /// integrations should use contracts.
     ///
     /// `POST /v1/customers/{customer_id}/addCharge`
+    #[cfg(feature = "customers")]
     pub fn add_charge(
         &self,
         customer_id: impl IntoId,
@@ -2033,6 +2218,7 @@ impl CustomersInvoices<'_> {
     /// same filters on every page; `sort` orders by issue date.
     ///
     /// `GET /v1/customers/{customer_id}/invoices`
+    #[cfg(feature = "customers")]
     pub fn list(&self, customer_id: impl IntoId) -> CustomersInvoicesList {
         CustomersInvoicesList::new(self.client.clone()).customer_id(customer_id)
     }
@@ -2047,6 +2233,7 @@ impl CustomersInvoices<'_> {
     /// the same filters on later pages.
     ///
     /// `GET /v1/customers/{customer_id}/invoices/breakdowns`
+    #[cfg(feature = "customers")]
     pub fn list_breakdowns(
         &self,
         customer_id: impl IntoId,
@@ -2067,6 +2254,7 @@ impl CustomersInvoices<'_> {
     /// four-hour lag for newly started plans.
     ///
     /// `POST /v1/customers/{customer_id}/invoices/invoice_seats`
+    #[cfg(feature = "customers")]
     pub fn charge_seats(
         &self,
         customer_id: impl IntoId,
@@ -2089,6 +2277,7 @@ impl CustomersInvoices<'_> {
     /// same body. Actual invoicing is not affected.
     ///
     /// `POST /v1/customers/{customer_id}/invoices/spend-breakdowns`
+    #[cfg(feature = "customers")]
     pub fn list_spend_breakdowns(
         &self,
         customer_id: impl IntoId,
@@ -2108,6 +2297,7 @@ impl CustomersInvoices<'_> {
     /// `skip_zero_qty_line_items` to drop line items whose quantity is zero.
     ///
     /// `GET /v1/customers/{customer_id}/invoices/{invoice_id}`
+    #[cfg(feature = "customers")]
     pub fn retrieve(
         &self,
         customer_id: impl IntoId,
@@ -2125,6 +2315,7 @@ impl CustomersInvoices<'_> {
     /// Returns 404 when the invoice does not belong to the customer.
     ///
     /// `GET /v1/customers/{customer_id}/invoices/{invoice_id}/pdf`
+    #[cfg(feature = "customers")]
     pub fn retrieve_pdf(
         &self,
         customer_id: impl IntoId,
@@ -2136,10 +2327,12 @@ impl CustomersInvoices<'_> {
     }
 }
 /// The `v1.customers.named_schedules` operations: a handle borrowed from the client.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersNamedSchedules<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "customers")]
 impl CustomersNamedSchedules<'_> {
     /// Read a customer's named schedule
     ///
@@ -2148,6 +2341,7 @@ impl CustomersNamedSchedules<'_> {
     /// that moment, if any. Availability depends on your account configuration.
     ///
     /// `POST /v1/customers/getNamedSchedule`
+    #[cfg(feature = "customers")]
     pub fn retrieve(
         &self,
         customer_id: impl IntoId,
@@ -2164,6 +2358,7 @@ impl CustomersNamedSchedules<'_> {
     /// schedule being changed. Availability depends on your account configuration.
     ///
     /// `POST /v1/customers/updateNamedSchedule`
+    #[cfg(feature = "customers")]
     pub fn update(
         &self,
         customer_id: impl IntoId,
@@ -2179,10 +2374,12 @@ impl CustomersNamedSchedules<'_> {
     }
 }
 /// The `v1.customers.plans` operations: a handle borrowed from the client.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersPlans<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "customers")]
 impl CustomersPlans<'_> {
     /// List the plans assigned to a customer
     ///
@@ -2192,6 +2389,7 @@ impl CustomersPlans<'_> {
     /// integrations should use contracts.
     ///
     /// `GET /v1/customers/{customer_id}/plans`
+    #[cfg(feature = "customers")]
     pub fn list(&self, customer_id: impl IntoId) -> CustomersPlansList {
         CustomersPlansList::new(self.client.clone()).customer_id(customer_id)
     }
@@ -2205,6 +2403,7 @@ impl CustomersPlans<'_> {
     /// endpoint; new integrations should use contracts.
     ///
     /// `POST /v1/customers/{customer_id}/plans/add`
+    #[cfg(feature = "customers")]
     pub fn add(
         &self,
         customer_id: impl IntoId,
@@ -2226,6 +2425,7 @@ impl CustomersPlans<'_> {
     /// is a legacy endpoint for customers billed on plans; prefer contracts.
     ///
     /// `POST /v1/customers/{customer_id}/plans/{customer_plan_id}/end`
+    #[cfg(feature = "customers")]
     pub fn end(
         &self,
         customer_id: impl IntoId,
@@ -2243,6 +2443,7 @@ impl CustomersPlans<'_> {
     /// legacy Plans endpoint; new integrations should use contracts.
     ///
     /// `GET /v1/customers/{customer_id}/plans/{customer_plan_id}/priceAdjustments`
+    #[cfg(feature = "customers")]
     pub fn list_price_adjustments(
         &self,
         customer_id: impl IntoId,
@@ -2254,10 +2455,12 @@ impl CustomersPlans<'_> {
     }
 }
 /// The `v1.dashboards` operations: a handle borrowed from the client.
+#[cfg(feature = "dashboards")]
 #[derive(Debug, Clone, Copy)]
 pub struct Dashboards<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "dashboards")]
 impl Dashboards<'_> {
     /// Create an embeddable dashboard URL for a customer
     ///
@@ -2267,6 +2470,7 @@ impl Dashboards<'_> {
     /// `dashboard_options` only affects the invoices dashboard.
     ///
     /// `POST /v1/dashboards/getEmbeddableUrl`
+    #[cfg(feature = "dashboards")]
     pub fn get_embeddable_url(
         &self,
         customer_id: impl IntoId,
@@ -2278,10 +2482,12 @@ impl Dashboards<'_> {
     }
 }
 /// The `v1.integrations` operations: a handle borrowed from the client.
+#[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Copy)]
 pub struct Integrations<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "integrations")]
 impl Integrations<'_> {
     /// Record an integration metric in CloudWatch
     ///
@@ -2290,6 +2496,7 @@ impl Integrations<'_> {
     /// required, and a successful call returns no data.
     ///
     /// `POST /v1/integrations/log`
+    #[cfg(feature = "integrations")]
     pub fn log(
         &self,
         service_name: impl Into<String>,
@@ -2305,10 +2512,12 @@ impl Integrations<'_> {
     }
 }
 /// The `v1.invoices` operations: a handle borrowed from the client.
+#[cfg(feature = "invoices")]
 #[derive(Debug, Clone, Copy)]
 pub struct Invoices<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "invoices")]
 impl Invoices<'_> {
     /// Rebuild a voided invoice with current rates
     ///
@@ -2319,6 +2528,7 @@ impl Invoices<'_> {
     /// according to that setup.
     ///
     /// `POST /v1/invoices/regenerate`
+    #[cfg(feature = "invoices")]
     pub fn regenerate(&self, id: impl IntoId) -> InvoicesRegenerate {
         InvoicesRegenerate::new(self.client.clone()).id(id)
     }
@@ -2330,15 +2540,18 @@ impl Invoices<'_> {
     /// replacement.
     ///
     /// `POST /v1/invoices/void`
+    #[cfg(feature = "invoices")]
     pub fn void(&self, id: impl IntoId) -> InvoicesVoid {
         InvoicesVoid::new(self.client.clone()).id(id)
     }
 }
 /// The `v1.packages` operations: a handle borrowed from the client.
+#[cfg(feature = "packages")]
 #[derive(Debug, Clone, Copy)]
 pub struct Packages<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "packages")]
 impl Packages<'_> {
     /// Archive a package to stop new contracts using it
     ///
@@ -2348,6 +2561,7 @@ impl Packages<'_> {
     /// unarchive.
     ///
     /// `POST /v1/packages/archive`
+    #[cfg(feature = "packages")]
     pub fn archive(&self, package_id: impl IntoId) -> PackagesArchive {
         PackagesArchive::new(self.client.clone()).package_id(package_id)
     }
@@ -2362,6 +2576,7 @@ impl Packages<'_> {
     /// since a reused key fails with a 409.
     ///
     /// `POST /v1/packages/create`
+    #[cfg(feature = "packages")]
     pub fn create(&self, name: impl Into<String>) -> PackagesCreate {
         PackagesCreate::new(self.client.clone()).name(name)
     }
@@ -2372,6 +2587,7 @@ impl Packages<'_> {
     /// end users or checking which package an alias points at over time.
     ///
     /// `POST /v1/packages/get`
+    #[cfg(feature = "packages")]
     pub fn retrieve(&self, package_id: impl IntoId) -> PackagesRetrieve {
         PackagesRetrieve::new(self.client.clone()).package_id(package_id)
     }
@@ -2384,6 +2600,7 @@ impl Packages<'_> {
     /// package, call the list-contracts-on-package operation.
     ///
     /// `POST /v1/packages/list`
+    #[cfg(feature = "packages")]
     pub fn list(&self) -> PackagesList {
         PackagesList::new(self.client.clone())
     }
@@ -2397,6 +2614,7 @@ impl Packages<'_> {
     /// page.
     ///
     /// `POST /v1/packages/listContractsOnPackage`
+    #[cfg(feature = "packages")]
     pub fn list_contracts_on_package(
         &self,
         package_id: impl IntoId,
@@ -2405,10 +2623,12 @@ impl Packages<'_> {
     }
 }
 /// The `v1.plans` operations: a handle borrowed from the client.
+#[cfg(feature = "plans")]
 #[derive(Debug, Clone, Copy)]
 pub struct Plans<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "plans")]
 impl Plans<'_> {
     /// Retrieve a plan's high-level details
     ///
@@ -2417,6 +2637,7 @@ impl Plans<'_> {
     /// new integrations should use contracts.
     ///
     /// `GET /v1/planDetails/{plan_id}`
+    #[cfg(feature = "plans")]
     pub fn get_details(&self, plan_id: impl IntoId) -> PlansGetDetails {
         PlansGetDetails::new(self.client.clone()).plan_id(plan_id)
     }
@@ -2428,6 +2649,7 @@ impl Plans<'_> {
     /// plans; new integrations should use contracts.
     ///
     /// `GET /v1/planDetails/{plan_id}/charges`
+    #[cfg(feature = "plans")]
     pub fn list_charges(&self, plan_id: impl IntoId) -> PlansListCharges {
         PlansListCharges::new(self.client.clone()).plan_id(plan_id)
     }
@@ -2440,6 +2662,7 @@ impl Plans<'_> {
     /// query string and repeat the same `status`.
     ///
     /// `GET /v1/planDetails/{plan_id}/customers`
+    #[cfg(feature = "plans")]
     pub fn list_customers(&self, plan_id: impl IntoId) -> PlansListCustomers {
         PlansListCustomers::new(self.client.clone()).plan_id(plan_id)
     }
@@ -2452,15 +2675,18 @@ impl Plans<'_> {
     /// string.
     ///
     /// `GET /v1/plans`
+    #[cfg(feature = "plans")]
     pub fn list(&self) -> PlansList {
         PlansList::new(self.client.clone())
     }
 }
 /// The `v1.pricing_units` operations: a handle borrowed from the client.
+#[cfg(feature = "pricing_units")]
 #[derive(Debug, Clone, Copy)]
 pub struct PricingUnits<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "pricing_units")]
 impl PricingUnits<'_> {
     /// List currencies and custom pricing units
     ///
@@ -2470,15 +2696,18 @@ impl PricingUnits<'_> {
     /// in the query string.
     ///
     /// `GET /v1/credit-types/list`
+    #[cfg(feature = "pricing_units")]
     pub fn list(&self) -> PricingUnitsList {
         PricingUnitsList::new(self.client.clone())
     }
 }
 /// The `v1.services` operations: a handle borrowed from the client.
+#[cfg(feature = "services")]
 #[derive(Debug, Clone, Copy)]
 pub struct Services<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "services")]
 impl Services<'_> {
     /// List Metronome services and their IP ranges
     ///
@@ -2487,15 +2716,18 @@ impl Services<'_> {
     /// days before they are used, so refresh your allowlist regularly.
     ///
     /// `GET /v1/services`
+    #[cfg(feature = "services")]
     pub fn list(&self) -> ServicesList {
         ServicesList::new(self.client.clone())
     }
 }
 /// The `v1.settings` operations: a handle borrowed from the client.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct Settings<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "settings")]
 impl Settings<'_> {
     /// Store the secret for verifying webhook messages
     ///
@@ -2504,6 +2736,7 @@ impl Settings<'_> {
     /// returns no data.
     ///
     /// `POST /v1/client/config/webhook_secret`
+    #[cfg(feature = "settings")]
     pub fn set_webhook_secret(
         &self,
         webhook_secret: impl Into<String>,
@@ -2519,6 +2752,7 @@ impl Settings<'_> {
     /// rotation.
     ///
     /// `POST /v1/rotateDeltaStreamSecret`
+    #[cfg(feature = "settings")]
     pub fn rotate_delta_stream_secret(&self) -> SettingsRotateDeltaStreamSecret {
         SettingsRotateDeltaStreamSecret::new(self.client.clone())
     }
@@ -2530,6 +2764,7 @@ impl Settings<'_> {
     /// workflows.
     ///
     /// `POST /v1/upsertAnrokApiToken`
+    #[cfg(feature = "settings")]
     pub fn upsert_anrok_api_token(
         &self,
         delivery_method_ids: impl IntoIterator<Item = impl IntoId>,
@@ -2548,6 +2783,7 @@ impl Settings<'_> {
     /// currently serve PLG invoicing only.
     ///
     /// `POST /v1/upsertAvalaraCredentials`
+    #[cfg(feature = "settings")]
     pub fn upsert_avalara_credentials(
         &self,
         delivery_method_ids: impl IntoIterator<Item = impl IntoId>,
@@ -2565,10 +2801,12 @@ impl Settings<'_> {
     }
 }
 /// The `v1.settings.billing_config` operations: a handle borrowed from the client.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsBillingConfig<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingConfig<'_> {
     /// Store an API key for a billing provider
     ///
@@ -2579,6 +2817,7 @@ impl SettingsBillingConfig<'_> {
     ///
     /// `POST /v1/client/billing-config/{billing_provider_type}/apiKey`
     #[deprecated(note = "Metronome marks this operation deprecated")]
+    #[cfg(feature = "settings")]
     pub fn set_api_key(
         &self,
         billing_provider_type: impl IntoEnum<types::BillingProviderSettingsType>,
@@ -2590,10 +2829,12 @@ impl SettingsBillingConfig<'_> {
     }
 }
 /// The `v1.settings.billing_config.stripe` operations: a handle borrowed from the client.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsBillingConfigStripe<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingConfigStripe<'_> {
     /// Configure Stripe billing for your account
     ///
@@ -2603,6 +2844,7 @@ impl SettingsBillingConfigStripe<'_> {
     /// payment intents. It also needs read access to payment methods and customers.
     ///
     /// `POST /v1/client/billing-config/stripe`
+    #[cfg(feature = "settings")]
     pub fn create(
         &self,
         stripe_api_key: impl Into<String>,
@@ -2616,6 +2858,7 @@ impl SettingsBillingConfigStripe<'_> {
     /// included. The call takes no body and returns no data on success.
     ///
     /// `DELETE /v1/client/billing-config/stripe`
+    #[cfg(feature = "settings")]
     pub fn delete(&self) -> SettingsBillingConfigStripeDelete {
         SettingsBillingConfigStripeDelete::new(self.client.clone())
     }
@@ -2626,15 +2869,18 @@ impl SettingsBillingConfigStripe<'_> {
     /// accepted fields are `stripe_api_key` and `anrok_api_key`.
     ///
     /// `PATCH /v1/client/billing-config/stripe`
+    #[cfg(feature = "settings")]
     pub fn update(&self) -> SettingsBillingConfigStripeUpdate {
         SettingsBillingConfigStripeUpdate::new(self.client.clone())
     }
 }
 /// The `v1.settings.billing_providers` operations: a handle borrowed from the client.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsBillingProviders<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingProviders<'_> {
     /// List configured billing providers and delivery methods
     ///
@@ -2644,6 +2890,7 @@ impl SettingsBillingProviders<'_> {
     /// is sent in the JSON body rather than the query string.
     ///
     /// `POST /v1/listConfiguredBillingProviders`
+    #[cfg(feature = "settings")]
     pub fn list(&self) -> SettingsBillingProvidersList {
         SettingsBillingProvidersList::new(self.client.clone())
     }
@@ -2656,6 +2903,7 @@ impl SettingsBillingProviders<'_> {
     /// configuration yields a 409 error.
     ///
     /// `POST /v1/setUpBillingProvider`
+    #[cfg(feature = "settings")]
     pub fn create(
         &self,
         billing_provider: impl IntoEnum<types::GaBillingProviderType>,
@@ -2671,10 +2919,12 @@ impl SettingsBillingProviders<'_> {
     }
 }
 /// The `v1.threshold_billing` operations: a handle borrowed from the client.
+#[cfg(feature = "threshold_billing")]
 #[derive(Debug, Clone, Copy)]
 pub struct ThresholdBilling<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "threshold_billing")]
 impl ThresholdBilling<'_> {
     /// Update a customer's prepaid balance recharge settings
     ///
@@ -2685,6 +2935,7 @@ impl ThresholdBilling<'_> {
     /// configuration across all plans and contracts.
     ///
     /// `POST /v1/threshold-billing/update-active-recharge-config`
+    #[cfg(feature = "threshold_billing")]
     pub fn update_active_recharge_config(
         &self,
         customer_id: impl IntoId,
@@ -2694,10 +2945,12 @@ impl ThresholdBilling<'_> {
     }
 }
 /// The `v1.usage` operations: a handle borrowed from the client.
+#[cfg(feature = "usage")]
 #[derive(Debug, Clone, Copy)]
 pub struct Usage<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "usage")]
 impl Usage<'_> {
     /// Look up ingested events by transaction id
     ///
@@ -2707,6 +2960,7 @@ impl Usage<'_> {
     /// sample of events rather than every event you send.
     ///
     /// `POST /v1/events/search`
+    #[cfg(feature = "usage")]
     pub fn search(
         &self,
         transaction_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -2721,6 +2975,7 @@ impl Usage<'_> {
     /// `transaction_id` does not count it twice, so a batch can be retried safely.
     ///
     /// `POST /v1/ingest`
+    #[cfg(feature = "usage")]
     pub fn ingest(
         &self,
         usage_events: impl IntoIterator<Item = impl IntoValue<types::UsageEvent>>,
@@ -2736,6 +2991,7 @@ impl Usage<'_> {
     /// cursor of the previous page.
     ///
     /// `POST /v1/usage`
+    #[cfg(feature = "usage")]
     pub fn list(
         &self,
         starting_on: impl IntoTimestamp,
@@ -2754,6 +3010,7 @@ impl Usage<'_> {
     /// the page cursor in the query string.
     ///
     /// `POST /v1/usage/groups`
+    #[cfg(feature = "usage")]
     pub fn list_with_groups(
         &self,
         customer_id: impl IntoId,
@@ -2775,6 +3032,7 @@ impl Usage<'_> {
     /// string, resending the same body each time.
     ///
     /// `POST /v1/usage/seats`
+    #[cfg(feature = "usage")]
     pub fn list_seats(
         &self,
         seat_metric_id: impl IntoId,
@@ -2790,15 +3048,18 @@ impl Usage<'_> {
     }
 }
 /// The `v2` operations: a handle borrowed from the client.
+#[cfg(any(feature = "contracts", feature = "notifications"))]
 #[derive(Debug, Clone, Copy)]
 pub struct V2<'a> {
     client: &'a Client,
 }
 /// The `v2.contracts` operations: a handle borrowed from the client.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2Contracts<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "contracts")]
 impl V2Contracts<'_> {
     /// Archive a commit on a contract or customer
     ///
@@ -2811,6 +3072,7 @@ impl V2Contracts<'_> {
     /// entry.
     ///
     /// `POST /v2/contracts/commits/archive`
+    #[cfg(feature = "contracts")]
     pub fn archive_commit(
         &self,
         customer_id: impl IntoId,
@@ -2831,6 +3093,7 @@ impl V2Contracts<'_> {
     /// is not editable on postpaid or contract-level commits.
     ///
     /// `POST /v2/contracts/commits/edit`
+    #[cfg(feature = "contracts")]
     pub fn edit_commit(
         &self,
         customer_id: impl IntoId,
@@ -2849,6 +3112,7 @@ impl V2Contracts<'_> {
     /// without changing anything.
     ///
     /// `POST /v2/contracts/commits/retire`
+    #[cfg(feature = "contracts")]
     pub fn retire_commits(
         &self,
         customer_id: impl IntoId,
@@ -2870,6 +3134,7 @@ impl V2Contracts<'_> {
     /// its access schedule or add a manual ledger entry.
     ///
     /// `POST /v2/contracts/credits/archive`
+    #[cfg(feature = "contracts")]
     pub fn archive_credit(
         &self,
         customer_id: impl IntoId,
@@ -2889,6 +3154,7 @@ impl V2Contracts<'_> {
     /// is voided.
     ///
     /// `POST /v2/contracts/credits/edit`
+    #[cfg(feature = "contracts")]
     pub fn edit_credit(
         &self,
         customer_id: impl IntoId,
@@ -2908,6 +3174,7 @@ impl V2Contracts<'_> {
     /// retried request fails with a 409 instead of applying twice.
     ///
     /// `POST /v2/contracts/edit`
+    #[cfg(feature = "contracts")]
     pub fn edit(
         &self,
         customer_id: impl IntoId,
@@ -2926,6 +3193,7 @@ impl V2Contracts<'_> {
     /// `include_ledgers` cannot be used together.
     ///
     /// `POST /v2/contracts/get`
+    #[cfg(feature = "contracts")]
     pub fn retrieve(
         &self,
         customer_id: impl IntoId,
@@ -2943,6 +3211,7 @@ impl V2Contracts<'_> {
     /// when the terms evolved. Both `customer_id` and `contract_id` are required.
     ///
     /// `POST /v2/contracts/getEditHistory`
+    #[cfg(feature = "contracts")]
     pub fn get_edit_history(
         &self,
         customer_id: impl IntoId,
@@ -2962,20 +3231,24 @@ impl V2Contracts<'_> {
     /// paginated.
     ///
     /// `POST /v2/contracts/list`
+    #[cfg(feature = "contracts")]
     pub fn list(&self, customer_id: impl IntoId) -> V2ContractsList {
         V2ContractsList::new(self.client.clone()).customer_id(customer_id)
     }
 }
 /// The `v2.notifications` operations: a handle borrowed from the client.
+#[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2Notifications<'a> {
     client: &'a Client,
 }
 /// The `v2.notifications.offset` operations: a handle borrowed from the client.
+#[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2NotificationsOffset<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "notifications")]
 impl V2NotificationsOffset<'_> {
     /// Archive an offset notification configuration
     ///
@@ -2983,6 +3256,7 @@ impl V2NotificationsOffset<'_> {
     /// it is no longer processed. An unknown ID returns a 404.
     ///
     /// `POST /v2/notifications/archive`
+    #[cfg(feature = "notifications")]
     pub fn archive(&self, id: impl IntoId) -> V2NotificationsOffsetArchive {
         V2NotificationsOffsetArchive::new(self.client.clone()).id(id)
     }
@@ -2994,6 +3268,7 @@ impl V2NotificationsOffset<'_> {
     /// since reusing a key returns a 409 instead of a duplicate.
     ///
     /// `POST /v2/notifications/create`
+    #[cfg(feature = "notifications")]
     pub fn create(
         &self,
         name: impl Into<String>,
@@ -3009,6 +3284,7 @@ impl V2NotificationsOffset<'_> {
     /// webhook messages on or off.
     ///
     /// `POST /v2/notifications/edit`
+    #[cfg(feature = "notifications")]
     pub fn edit(
         &self,
         policy: impl IntoValue<types::EditNotificationConfigPayloadPolicy>,
@@ -3021,6 +3297,7 @@ impl V2NotificationsOffset<'_> {
     /// comes back when nothing matches.
     ///
     /// `POST /v2/notifications/get`
+    #[cfg(feature = "notifications")]
     pub fn retrieve(&self, id: impl IntoId) -> V2NotificationsOffsetRetrieve {
         V2NotificationsOffsetRetrieve::new(self.client.clone()).id(id)
     }
@@ -3032,15 +3309,18 @@ impl V2NotificationsOffset<'_> {
     /// response's `cursor` in the JSON body along with the same filters.
     ///
     /// `POST /v2/notifications/offset/list`
+    #[cfg(feature = "notifications")]
     pub fn list(&self) -> V2NotificationsOffsetList {
         V2NotificationsOffsetList::new(self.client.clone())
     }
 }
 /// The `v2.notifications.system` operations: a handle borrowed from the client.
+#[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2NotificationsSystem<'a> {
     client: &'a Client,
 }
+#[cfg(feature = "notifications")]
 impl V2NotificationsSystem<'_> {
     /// List built-in lifecycle event types
     ///
@@ -3048,11 +3328,13 @@ impl V2NotificationsSystem<'_> {
     /// creating offset notifications. The call takes no request body.
     ///
     /// `POST /v2/notifications/system/list`
+    #[cfg(feature = "notifications")]
     pub fn list(&self) -> V2NotificationsSystemList {
         V2NotificationsSystemList::new(self.client.clone())
     }
 }
 /// A request to `POST /v1/alerts/archive` (alertsArchive): Retire an alert so it stops evaluating.
+#[cfg(feature = "alerts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AlertsArchive {
@@ -3061,6 +3343,7 @@ pub struct AlertsArchive {
     pub(crate) body_id: Option<::uuid::Uuid>,
     pub(crate) body_release_uniqueness_key: Option<bool>,
 }
+#[cfg(feature = "alerts")]
 impl AlertsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -3086,6 +3369,7 @@ impl AlertsArchive {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -3102,6 +3386,7 @@ impl AlertsArchive {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -3111,6 +3396,7 @@ impl AlertsArchive {
     }
 }
 /// A request to `POST /v1/alerts/create` (alertsCreate): Create a spend, balance or usage threshold alert.
+#[cfg(feature = "alerts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AlertsCreate {
@@ -3137,6 +3423,7 @@ pub struct AlertsCreate {
     pub(crate) body_threshold: Option<f64>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKey>,
 }
+#[cfg(feature = "alerts")]
 impl AlertsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -3320,6 +3607,7 @@ impl AlertsCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -3378,6 +3666,7 @@ impl AlertsCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -3387,6 +3676,7 @@ impl AlertsCreate {
     }
 }
 /// A request to `POST /v1/approval_requests/submit` (approvalRequestsSubmit): Request human approval for a blocked write.
+#[cfg(feature = "approval_requests")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ApprovalRequestsSubmit {
@@ -3400,6 +3690,7 @@ pub struct ApprovalRequestsSubmit {
     >,
     pub(crate) body_request_type: Option<types::ApprovalRequestsSubmitBodyRequestType>,
 }
+#[cfg(feature = "approval_requests")]
 impl ApprovalRequestsSubmit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -3467,6 +3758,7 @@ impl ApprovalRequestsSubmit {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -3492,6 +3784,7 @@ impl ApprovalRequestsSubmit {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::ApprovalRequestsSubmitResponseData, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -3501,6 +3794,7 @@ impl ApprovalRequestsSubmit {
     }
 }
 /// A request to `POST /v1/archiveCustomerBillingProviderConfigurations` (customersArchiveBillingConfigurations): Retire a customer's billing provider configurations.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersArchiveBillingConfigurations {
@@ -3511,6 +3805,7 @@ pub struct CustomersArchiveBillingConfigurations {
     >,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
 impl CustomersArchiveBillingConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -3544,6 +3839,7 @@ impl CustomersArchiveBillingConfigurations {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -3560,6 +3856,7 @@ impl CustomersArchiveBillingConfigurations {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomerBillingProviderArchivePayload, Error> {
@@ -3574,6 +3871,7 @@ impl CustomersArchiveBillingConfigurations {
     }
 }
 /// A request to `POST /v1/archiveCustomerRevenueSystemConfigurations` (customersArchiveRevenueSystemConfigurations): Retire a customer's revenue system configurations.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersArchiveRevenueSystemConfigurations {
@@ -3584,6 +3882,7 @@ pub struct CustomersArchiveRevenueSystemConfigurations {
         ::std::vec::Vec<::uuid::Uuid>,
     >,
 }
+#[cfg(feature = "customers")]
 impl CustomersArchiveRevenueSystemConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -3617,6 +3916,7 @@ impl CustomersArchiveRevenueSystemConfigurations {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -3633,6 +3933,7 @@ impl CustomersArchiveRevenueSystemConfigurations {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomerRevenueSystemArchivePayload, Error> {
@@ -3647,6 +3948,7 @@ impl CustomersArchiveRevenueSystemConfigurations {
     }
 }
 /// A request to `GET /v1/auditLogs` (auditLogsList): List audit log entries for your account.
+#[cfg(feature = "audit_logs")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AuditLogsList {
@@ -3661,6 +3963,7 @@ pub struct AuditLogsList {
     pub(crate) resource_type: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "audit_logs")]
 impl AuditLogsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -3719,6 +4022,7 @@ impl AuditLogsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -3759,10 +4063,13 @@ impl AuditLogsList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "audit_logs")]
 crate::pagination::list_request!(AuditLogsList, types::AuditLog);
+#[cfg(feature = "audit_logs")]
 impl PageQuery for AuditLogsList {
     type Item = types::AuditLog;
     const OPERATION: &'static str = "audit_logs_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -3772,6 +4079,7 @@ impl PageQuery for AuditLogsList {
     }
 }
 /// A request to `GET /v1/billable-metrics` (billableMetricsList): List billable metrics.
+#[cfg(feature = "billable_metrics")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BillableMetricsList {
@@ -3782,6 +4090,7 @@ pub struct BillableMetricsList {
     pub(crate) include_archived: Option<bool>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "billable_metrics")]
 impl BillableMetricsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -3812,6 +4121,7 @@ impl BillableMetricsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -3834,10 +4144,13 @@ impl BillableMetricsList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "billable_metrics")]
 crate::pagination::list_request!(BillableMetricsList, types::BillableMetric);
+#[cfg(feature = "billable_metrics")]
 impl PageQuery for BillableMetricsList {
     type Item = types::BillableMetric;
     const OPERATION: &'static str = "billable_metrics_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -3847,6 +4160,7 @@ impl PageQuery for BillableMetricsList {
     }
 }
 /// A request to `POST /v1/billable-metrics` (billableMetricsCreateLegacy): Define a billable metric with a JSON Schema filter.
+#[cfg(feature = "billable_metrics")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BillableMetricsCreateLegacy {
@@ -3861,6 +4175,7 @@ pub struct BillableMetricsCreateLegacy {
     pub(crate) body_group_values: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) body_name: Option<::std::string::String>,
 }
+#[cfg(feature = "billable_metrics")]
 impl BillableMetricsCreateLegacy {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -3940,6 +4255,7 @@ impl BillableMetricsCreateLegacy {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -3968,6 +4284,7 @@ impl BillableMetricsCreateLegacy {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -3980,6 +4297,7 @@ impl BillableMetricsCreateLegacy {
     }
 }
 /// A request to `POST /v1/billable-metrics/archive` (billableMetricsArchive): Retire an unused billable metric.
+#[cfg(feature = "billable_metrics")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BillableMetricsArchive {
@@ -3987,6 +4305,7 @@ pub struct BillableMetricsArchive {
     pub(crate) problems: Problems,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "billable_metrics")]
 impl BillableMetricsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4003,6 +4322,7 @@ impl BillableMetricsArchive {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4016,6 +4336,7 @@ impl BillableMetricsArchive {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4025,6 +4346,7 @@ impl BillableMetricsArchive {
     }
 }
 /// A request to `POST /v1/billable-metrics/create` (billableMetricsCreate): Define a new billable metric.
+#[cfg(feature = "billable_metrics")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BillableMetricsCreate {
@@ -4039,6 +4361,7 @@ pub struct BillableMetricsCreate {
     pub(crate) body_property_filters: Option<types::PropertyFiltersArray>,
     pub(crate) body_sql: Option<::std::string::String>,
 }
+#[cfg(feature = "billable_metrics")]
 impl BillableMetricsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4116,6 +4439,7 @@ impl BillableMetricsCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4150,6 +4474,7 @@ impl BillableMetricsCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4159,6 +4484,7 @@ impl BillableMetricsCreate {
     }
 }
 /// A request to `GET /v1/billable-metrics/{billable_metric_id}` (billableMetricsRetrieve): Fetch one billable metric's configuration.
+#[cfg(feature = "billable_metrics")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BillableMetricsRetrieve {
@@ -4166,6 +4492,7 @@ pub struct BillableMetricsRetrieve {
     pub(crate) problems: Problems,
     pub(crate) billable_metric_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "billable_metrics")]
 impl BillableMetricsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4182,6 +4509,7 @@ impl BillableMetricsRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4193,6 +4521,7 @@ impl BillableMetricsRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::BillableMetric, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4205,6 +4534,7 @@ impl BillableMetricsRetrieve {
     }
 }
 /// A request to `PUT /v1/billable-metrics/{billable_metric_id}` (billableMetricsUpdate): Rename a billable metric.
+#[cfg(feature = "billable_metrics")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct BillableMetricsUpdate {
@@ -4213,6 +4543,7 @@ pub struct BillableMetricsUpdate {
     pub(crate) billable_metric_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
+#[cfg(feature = "billable_metrics")]
 impl BillableMetricsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4236,6 +4567,7 @@ impl BillableMetricsUpdate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4252,6 +4584,7 @@ impl BillableMetricsUpdate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4261,6 +4594,7 @@ impl BillableMetricsUpdate {
     }
 }
 /// A request to `POST /v1/client/billing-config/stripe` (settingsBillingConfigStripeCreate): Configure Stripe billing for your account.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsBillingConfigStripeCreate {
@@ -4269,6 +4603,7 @@ pub struct SettingsBillingConfigStripeCreate {
     pub(crate) body_anrok_api_key: Option<::std::string::String>,
     pub(crate) body_stripe_api_key: Option<::std::string::String>,
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingConfigStripeCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4292,6 +4627,7 @@ impl SettingsBillingConfigStripeCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4308,6 +4644,7 @@ impl SettingsBillingConfigStripeCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4319,12 +4656,14 @@ impl SettingsBillingConfigStripeCreate {
     }
 }
 /// A request to `DELETE /v1/client/billing-config/stripe` (settingsBillingConfigStripeDelete): Remove all Stripe billing settings.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsBillingConfigStripeDelete {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingConfigStripeDelete {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4334,6 +4673,7 @@ impl SettingsBillingConfigStripeDelete {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4342,6 +4682,7 @@ impl SettingsBillingConfigStripeDelete {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4353,6 +4694,7 @@ impl SettingsBillingConfigStripeDelete {
     }
 }
 /// A request to `PATCH /v1/client/billing-config/stripe` (settingsBillingConfigStripeUpdate): Change stored Stripe or Anrok API keys.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsBillingConfigStripeUpdate {
@@ -4361,6 +4703,7 @@ pub struct SettingsBillingConfigStripeUpdate {
     pub(crate) body_anrok_api_key: Option<::std::string::String>,
     pub(crate) body_stripe_api_key: Option<::std::string::String>,
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingConfigStripeUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4384,6 +4727,7 @@ impl SettingsBillingConfigStripeUpdate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4400,6 +4744,7 @@ impl SettingsBillingConfigStripeUpdate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4411,6 +4756,7 @@ impl SettingsBillingConfigStripeUpdate {
     }
 }
 /// A request to `POST /v1/client/billing-config/{billing_provider_type}/apiKey` (settingsBillingConfigSetApiKey): Store an API key for a billing provider.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsBillingConfigSetApiKey {
@@ -4419,6 +4765,7 @@ pub struct SettingsBillingConfigSetApiKey {
     pub(crate) billing_provider_type: Option<types::BillingProviderSettingsType>,
     pub(crate) body_api_key: Option<::std::string::String>,
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingConfigSetApiKey {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4447,6 +4794,7 @@ impl SettingsBillingConfigSetApiKey {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4463,6 +4811,7 @@ impl SettingsBillingConfigSetApiKey {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4474,6 +4823,7 @@ impl SettingsBillingConfigSetApiKey {
     }
 }
 /// A request to `POST /v1/client/config/webhook_secret` (settingsSetWebhookSecret): Store the secret for verifying webhook messages.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsSetWebhookSecret {
@@ -4481,6 +4831,7 @@ pub struct SettingsSetWebhookSecret {
     pub(crate) problems: Problems,
     pub(crate) body_webhook_secret: Option<::std::string::String>,
 }
+#[cfg(feature = "settings")]
 impl SettingsSetWebhookSecret {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4497,6 +4848,7 @@ impl SettingsSetWebhookSecret {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4510,6 +4862,7 @@ impl SettingsSetWebhookSecret {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4521,6 +4874,7 @@ impl SettingsSetWebhookSecret {
     }
 }
 /// A request to `POST /v1/composite/createCustomerWithContract` (customersCreateWithContract): Create a customer together with a contract.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCreateWithContract {
@@ -4529,6 +4883,7 @@ pub struct CustomersCreateWithContract {
     pub(crate) body_contract: Option<types::CreateCustomerWithContractPayloadContract>,
     pub(crate) body_customer: Option<types::CreateCustomerPayload>,
 }
+#[cfg(feature = "customers")]
 impl CustomersCreateWithContract {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4558,6 +4913,7 @@ impl CustomersCreateWithContract {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4574,6 +4930,7 @@ impl CustomersCreateWithContract {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::CustomerAndContract, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4586,6 +4943,7 @@ impl CustomersCreateWithContract {
     }
 }
 /// A request to `POST /v1/contract-pricing/products/archive` (contractsProductsArchive): Retire a product so new rates can't use it.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsProductsArchive {
@@ -4593,6 +4951,7 @@ pub struct ContractsProductsArchive {
     pub(crate) problems: Problems,
     pub(crate) body_product_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsProductsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4609,6 +4968,7 @@ impl ContractsProductsArchive {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4622,6 +4982,7 @@ impl ContractsProductsArchive {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4634,6 +4995,7 @@ impl ContractsProductsArchive {
     }
 }
 /// A request to `POST /v1/contract-pricing/products/create` (contractsProductsCreate): Define a new product for contracts.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsProductsCreate {
@@ -4662,6 +5024,7 @@ pub struct ContractsProductsCreate {
     pub(crate) body_tags: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) body_type_: Option<types::CreateProductListItemPayloadType>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsProductsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4861,6 +5224,7 @@ impl ContractsProductsCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4925,6 +5289,7 @@ impl ContractsProductsCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4937,6 +5302,7 @@ impl ContractsProductsCreate {
     }
 }
 /// A request to `POST /v1/contract-pricing/products/get` (contractsProductsRetrieve): Fetch one product by its ID.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsProductsRetrieve {
@@ -4944,6 +5310,7 @@ pub struct ContractsProductsRetrieve {
     pub(crate) problems: Problems,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsProductsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -4960,6 +5327,7 @@ impl ContractsProductsRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -4973,6 +5341,7 @@ impl ContractsProductsRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::ProductListItem, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -4985,6 +5354,7 @@ impl ContractsProductsRetrieve {
     }
 }
 /// A request to `POST /v1/contract-pricing/products/list` (contractsProductsList): List the products in your catalog.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsProductsList {
@@ -4995,6 +5365,7 @@ pub struct ContractsProductsList {
     pub(crate) body_archive_filter: Option<types::ListProductsPayloadArchiveFilter>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
 impl ContractsProductsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -5028,6 +5399,7 @@ impl ContractsProductsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -5052,10 +5424,13 @@ impl ContractsProductsList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "contracts")]
 crate::pagination::list_request!(ContractsProductsList, types::ProductListItem);
+#[cfg(feature = "contracts")]
 impl PageQuery for ContractsProductsList {
     type Item = types::ProductListItem;
     const OPERATION: &'static str = "contracts_products_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -5065,6 +5440,7 @@ impl PageQuery for ContractsProductsList {
     }
 }
 /// A request to `POST /v1/contract-pricing/products/update` (contractsProductsUpdate): Change a product's settings from a given time.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsProductsUpdate {
@@ -5090,6 +5466,7 @@ pub struct ContractsProductsUpdate {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_tags: Option<::std::vec::Vec<::std::string::String>>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsProductsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -5276,6 +5653,7 @@ impl ContractsProductsUpdate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -5337,6 +5715,7 @@ impl ContractsProductsUpdate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -5349,6 +5728,7 @@ impl ContractsProductsUpdate {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/addRate` (contractsRateCardsRatesAdd): Add one price entry to a rate card.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsRatesAdd {
@@ -5375,6 +5755,7 @@ pub struct ContractsRateCardsRatesAdd {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_tiers: Option<::std::vec::Vec<types::Tier>>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsRatesAdd {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -5525,6 +5906,7 @@ impl ContractsRateCardsRatesAdd {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -5583,6 +5965,7 @@ impl ContractsRateCardsRatesAdd {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::RateWithCommitRate, Error> {
         self.problems.check()?;
         check::period(
@@ -5601,6 +5984,7 @@ impl ContractsRateCardsRatesAdd {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/addRates` (contractsRateCardsRatesAddMany): Add several rates to a rate card in one call.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsRatesAddMany {
@@ -5609,6 +5993,7 @@ pub struct ContractsRateCardsRatesAddMany {
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
     pub(crate) body_rates: Option<::std::vec::Vec<types::RatePayload>>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsRatesAddMany {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -5640,6 +6025,7 @@ impl ContractsRateCardsRatesAddMany {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -5656,6 +6042,7 @@ impl ContractsRateCardsRatesAddMany {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -5668,6 +6055,7 @@ impl ContractsRateCardsRatesAddMany {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/archive` (contractsRateCardsArchive): Retire a rate card from future contracts.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsArchive {
@@ -5675,6 +6063,7 @@ pub struct ContractsRateCardsArchive {
     pub(crate) problems: Problems,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -5691,6 +6080,7 @@ impl ContractsRateCardsArchive {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -5704,6 +6094,7 @@ impl ContractsRateCardsArchive {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -5716,6 +6107,7 @@ impl ContractsRateCardsArchive {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/create` (contractsRateCardsCreate): Set up a new rate card.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsCreate {
@@ -5730,6 +6122,7 @@ pub struct ContractsRateCardsCreate {
     pub(crate) body_fiat_credit_type_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -5801,6 +6194,7 @@ impl ContractsRateCardsCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -5829,6 +6223,7 @@ impl ContractsRateCardsCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -5841,6 +6236,7 @@ impl ContractsRateCardsCreate {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/get` (contractsRateCardsRetrieve): Fetch a rate card's details by ID.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsRetrieve {
@@ -5848,6 +6244,7 @@ pub struct ContractsRateCardsRetrieve {
     pub(crate) problems: Problems,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -5864,6 +6261,7 @@ impl ContractsRateCardsRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -5877,6 +6275,7 @@ impl ContractsRateCardsRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::RateCard, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -5889,6 +6288,7 @@ impl ContractsRateCardsRetrieve {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/getNamedSchedule` (contractsRateCardsNamedSchedulesRetrieve): Read a named schedule attached to a rate card.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsNamedSchedulesRetrieve {
@@ -5898,6 +6298,7 @@ pub struct ContractsRateCardsNamedSchedulesRetrieve {
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
     pub(crate) body_schedule_name: Option<::std::string::String>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsNamedSchedulesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -5928,6 +6329,7 @@ impl ContractsRateCardsNamedSchedulesRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -5947,6 +6349,7 @@ impl ContractsRateCardsNamedSchedulesRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::NamedScheduleDataItem>, Error> {
@@ -5961,6 +6364,7 @@ impl ContractsRateCardsNamedSchedulesRetrieve {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/getRateSchedule` (contractsRateCardsRetrieveRateSchedule): Read a rate card's prices over a time window.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsRetrieveRateSchedule {
@@ -5974,6 +6378,7 @@ pub struct ContractsRateCardsRetrieveRateSchedule {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsRetrieveRateSchedule {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -6033,6 +6438,7 @@ impl ContractsRateCardsRetrieveRateSchedule {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -6072,12 +6478,15 @@ impl ContractsRateCardsRetrieveRateSchedule {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "contracts")]
 crate::pagination::list_request!(
     ContractsRateCardsRetrieveRateSchedule, types::RateSchedule
 );
+#[cfg(feature = "contracts")]
 impl PageQuery for ContractsRateCardsRetrieveRateSchedule {
     type Item = types::RateSchedule;
     const OPERATION: &'static str = "contracts_rate_cards_retrieve_rate_schedule";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -6087,6 +6496,7 @@ impl PageQuery for ContractsRateCardsRetrieveRateSchedule {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/getRates` (contractsRateCardsRatesList): Look up a rate card's rates at one instant.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsRatesList {
@@ -6101,6 +6511,7 @@ pub struct ContractsRateCardsRatesList {
     >,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsRatesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -6155,6 +6566,7 @@ impl ContractsRateCardsRatesList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -6185,10 +6597,13 @@ impl ContractsRateCardsRatesList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "contracts")]
 crate::pagination::list_request!(ContractsRateCardsRatesList, types::RateSchedule);
+#[cfg(feature = "contracts")]
 impl PageQuery for ContractsRateCardsRatesList {
     type Item = types::RateSchedule;
     const OPERATION: &'static str = "contracts_rate_cards_rates_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -6198,6 +6613,7 @@ impl PageQuery for ContractsRateCardsRatesList {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/list` (contractsRateCardsList): List every rate card in your account.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsList {
@@ -6207,6 +6623,7 @@ pub struct ContractsRateCardsList {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -6230,6 +6647,7 @@ impl ContractsRateCardsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -6251,10 +6669,13 @@ impl ContractsRateCardsList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "contracts")]
 crate::pagination::list_request!(ContractsRateCardsList, types::RateCard);
+#[cfg(feature = "contracts")]
 impl PageQuery for ContractsRateCardsList {
     type Item = types::RateCard;
     const OPERATION: &'static str = "contracts_rate_cards_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -6264,6 +6685,7 @@ impl PageQuery for ContractsRateCardsList {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/moveRateCardProducts` (contractsRateCardsProductOrdersUpdate): Reposition selected products on a rate card.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsProductOrdersUpdate {
@@ -6274,6 +6696,7 @@ pub struct ContractsRateCardsProductOrdersUpdate {
     >,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsProductOrdersUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -6307,6 +6730,7 @@ impl ContractsRateCardsProductOrdersUpdate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -6323,6 +6747,7 @@ impl ContractsRateCardsProductOrdersUpdate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -6335,6 +6760,7 @@ impl ContractsRateCardsProductOrdersUpdate {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/setRateCardProductsOrder` (contractsRateCardsProductOrdersSet): Replace the product ordering on a rate card.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsProductOrdersSet {
@@ -6343,6 +6769,7 @@ pub struct ContractsRateCardsProductOrdersSet {
     pub(crate) body_product_order: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsProductOrdersSet {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -6374,6 +6801,7 @@ impl ContractsRateCardsProductOrdersSet {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -6390,6 +6818,7 @@ impl ContractsRateCardsProductOrdersSet {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -6402,6 +6831,7 @@ impl ContractsRateCardsProductOrdersSet {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/update` (contractsRateCardsUpdate): Edit a rate card's name, aliases or conversions.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsUpdate {
@@ -6415,6 +6845,7 @@ pub struct ContractsRateCardsUpdate {
     pub(crate) body_name: Option<::std::string::String>,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -6477,6 +6908,7 @@ impl ContractsRateCardsUpdate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -6502,6 +6934,7 @@ impl ContractsRateCardsUpdate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -6514,6 +6947,7 @@ impl ContractsRateCardsUpdate {
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/updateNamedSchedule` (contractsRateCardsNamedSchedulesUpdate): Set a rate card named schedule for a time range.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRateCardsNamedSchedulesUpdate {
@@ -6525,6 +6959,7 @@ pub struct ContractsRateCardsNamedSchedulesUpdate {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_value: Option<::serde_json::Value>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsNamedSchedulesUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -6569,6 +7004,7 @@ impl ContractsRateCardsNamedSchedulesUpdate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -6594,6 +7030,7 @@ impl ContractsRateCardsNamedSchedulesUpdate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         check::period(
@@ -6611,6 +7048,7 @@ impl ContractsRateCardsNamedSchedulesUpdate {
     }
 }
 /// A request to `POST /v1/contracts/addManualBalanceLedgerEntry` (contractsAddManualBalanceEntry): Adjust a commit or credit balance by hand.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsAddManualBalanceEntry {
@@ -6627,6 +7065,7 @@ pub struct ContractsAddManualBalanceEntry {
     pub(crate) body_segment_id: Option<::uuid::Uuid>,
     pub(crate) body_timestamp: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsAddManualBalanceEntry {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -6695,6 +7134,7 @@ impl ContractsAddManualBalanceEntry {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -6729,6 +7169,7 @@ impl ContractsAddManualBalanceEntry {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -6740,6 +7181,7 @@ impl ContractsAddManualBalanceEntry {
     }
 }
 /// A request to `POST /v1/contracts/amend` (contractsAmend): Apply an amendment to an existing contract.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsAmend {
@@ -6766,6 +7208,7 @@ pub struct ContractsAmend {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_total_contract_value: Option<f64>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsAmend {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -6941,6 +7384,7 @@ impl ContractsAmend {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -6993,6 +7437,7 @@ impl ContractsAmend {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -7002,6 +7447,7 @@ impl ContractsAmend {
     }
 }
 /// A request to `POST /v1/contracts/archive` (contractsArchive): Permanently end and archive a contract.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsArchive {
@@ -7011,6 +7457,7 @@ pub struct ContractsArchive {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_void_invoices: Option<bool>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -7041,6 +7488,7 @@ impl ContractsArchive {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -7060,6 +7508,7 @@ impl ContractsArchive {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -7069,6 +7518,7 @@ impl ContractsArchive {
     }
 }
 /// A request to `POST /v1/contracts/commits/disableTrueup` (contractsDisableCommitTrueup): Turn off the true-up invoice for a commit.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsDisableCommitTrueup {
@@ -7079,6 +7529,7 @@ pub struct ContractsDisableCommitTrueup {
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsDisableCommitTrueup {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -7116,6 +7567,7 @@ impl ContractsDisableCommitTrueup {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -7138,6 +7590,7 @@ impl ContractsDisableCommitTrueup {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -7150,6 +7603,7 @@ impl ContractsDisableCommitTrueup {
     }
 }
 /// A request to `POST /v1/contracts/commits/threshold-billing/release` (contractsReleaseThresholdCommit): Settle a threshold commit paid outside Metronome.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsReleaseThresholdCommit {
@@ -7160,6 +7614,7 @@ pub struct ContractsReleaseThresholdCommit {
     >,
     pub(crate) body_workflow_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsReleaseThresholdCommit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -7186,6 +7641,7 @@ impl ContractsReleaseThresholdCommit {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -7202,6 +7658,7 @@ impl ContractsReleaseThresholdCommit {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -7213,6 +7670,7 @@ impl ContractsReleaseThresholdCommit {
     }
 }
 /// A request to `POST /v1/contracts/create` (contractsCreate): Create a contract for a customer.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsCreate {
@@ -7278,6 +7736,7 @@ pub struct ContractsCreate {
     pub(crate) body_usage_filter: Option<types::BaseUsageFilter>,
     pub(crate) body_usage_statement_schedule: Option<types::UsageStatementScheduleInput>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -7684,6 +8143,7 @@ impl ContractsCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -7799,6 +8259,7 @@ impl ContractsCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::CreateContractResponse, Error> {
         self.problems.check()?;
         check::period(
@@ -7814,6 +8275,7 @@ impl ContractsCreate {
     }
 }
 /// A request to `POST /v1/contracts/createHistoricalInvoices` (contractsCreateHistoricalInvoices): Backfill usage invoices for past periods.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsCreateHistoricalInvoices {
@@ -7824,6 +8286,7 @@ pub struct ContractsCreateHistoricalInvoices {
     >,
     pub(crate) body_preview: Option<bool>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsCreateHistoricalInvoices {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -7857,6 +8320,7 @@ impl ContractsCreateHistoricalInvoices {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -7873,6 +8337,7 @@ impl ContractsCreateHistoricalInvoices {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -7885,6 +8350,7 @@ impl ContractsCreateHistoricalInvoices {
     }
 }
 /// A request to `POST /v1/contracts/customerBalances/getNetBalance` (contractsGetNetBalance): Compute a customer's combined available balance.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsGetNetBalance {
@@ -7897,6 +8363,7 @@ pub struct ContractsGetNetBalance {
         types::ContractsGetNetBalanceBodyInvoiceInclusionMode,
     >,
 }
+#[cfg(feature = "contracts")]
 impl ContractsGetNetBalance {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -7947,6 +8414,7 @@ impl ContractsGetNetBalance {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -7969,6 +8437,7 @@ impl ContractsGetNetBalance {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::ContractsGetNetBalanceResponseData, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -7981,6 +8450,7 @@ impl ContractsGetNetBalance {
     }
 }
 /// A request to `POST /v1/contracts/customerBalances/list` (contractsListBalances): List a customer's balances.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsListBalances {
@@ -8002,6 +8472,7 @@ pub struct ContractsListBalances {
     pub(crate) body_webhook_notification_id: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
 impl ContractsListBalances {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -8118,6 +8589,7 @@ impl ContractsListBalances {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -8175,10 +8647,13 @@ impl ContractsListBalances {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "contracts")]
 crate::pagination::list_request!(ContractsListBalances, types::Balance);
+#[cfg(feature = "contracts")]
 impl PageQuery for ContractsListBalances {
     type Item = types::Balance;
     const OPERATION: &'static str = "contracts_list_balances";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -8188,6 +8663,7 @@ impl PageQuery for ContractsListBalances {
     }
 }
 /// A request to `POST /v1/contracts/customerCommits/create` (customersCommitsCreate): Create a customer-level commit.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCommitsCreate {
@@ -8216,6 +8692,7 @@ pub struct CustomersCommitsCreate {
     pub(crate) body_type_: Option<types::CreateCustomerCommitPayloadType>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKeyForCommitsAndCredits>,
 }
+#[cfg(feature = "customers")]
 impl CustomersCommitsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -8421,6 +8898,7 @@ impl CustomersCommitsCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -8485,6 +8963,7 @@ impl CustomersCommitsCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -8494,6 +8973,7 @@ impl CustomersCommitsCreate {
     }
 }
 /// A request to `POST /v1/contracts/customerCommits/list` (customersCommitsList): List commits available to a customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCommitsList {
@@ -8513,6 +8993,7 @@ pub struct CustomersCommitsList {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersCommitsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -8611,6 +9092,7 @@ impl CustomersCommitsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -8662,10 +9144,13 @@ impl CustomersCommitsList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(CustomersCommitsList, types::Commit);
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersCommitsList {
     type Item = types::Commit;
     const OPERATION: &'static str = "customers_commits_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -8675,6 +9160,7 @@ impl PageQuery for CustomersCommitsList {
     }
 }
 /// A request to `POST /v1/contracts/customerCommits/updateEndDate` (customersCommitsUpdateEndDate): Shorten a prepaid commit's end dates.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCommitsUpdateEndDate {
@@ -8689,6 +9175,7 @@ pub struct CustomersCommitsUpdateEndDate {
         ::chrono::DateTime<::chrono::offset::Utc>,
     >,
 }
+#[cfg(feature = "customers")]
 impl CustomersCommitsUpdateEndDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -8730,6 +9217,7 @@ impl CustomersCommitsUpdateEndDate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -8752,6 +9240,7 @@ impl CustomersCommitsUpdateEndDate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -8764,6 +9253,7 @@ impl CustomersCommitsUpdateEndDate {
     }
 }
 /// A request to `POST /v1/contracts/customerCredits/create` (customersCreditsCreate): Create a customer-level credit.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCreditsCreate {
@@ -8789,6 +9279,7 @@ pub struct CustomersCreditsCreate {
     pub(crate) body_specifiers: Option<::std::vec::Vec<types::CommitSpecifierInput>>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKeyForCommitsAndCredits>,
 }
+#[cfg(feature = "customers")]
 impl CustomersCreditsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -8965,6 +9456,7 @@ impl CustomersCreditsCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9020,6 +9512,7 @@ impl CustomersCreditsCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -9029,6 +9522,7 @@ impl CustomersCreditsCreate {
     }
 }
 /// A request to `POST /v1/contracts/customerCredits/list` (customersCreditsList): List credits available to a customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCreditsList {
@@ -9047,6 +9541,7 @@ pub struct CustomersCreditsList {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersCreditsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -9135,6 +9630,7 @@ impl CustomersCreditsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9183,10 +9679,13 @@ impl CustomersCreditsList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(CustomersCreditsList, types::Credit);
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersCreditsList {
     type Item = types::Credit;
     const OPERATION: &'static str = "customers_credits_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -9196,6 +9695,7 @@ impl PageQuery for CustomersCreditsList {
     }
 }
 /// A request to `POST /v1/contracts/customerCredits/updateEndDate` (customersCreditsUpdateEndDate): Shorten a customer credit's access period.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCreditsUpdateEndDate {
@@ -9207,6 +9707,7 @@ pub struct CustomersCreditsUpdateEndDate {
     pub(crate) body_credit_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
 impl CustomersCreditsUpdateEndDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -9239,6 +9740,7 @@ impl CustomersCreditsUpdateEndDate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9258,6 +9760,7 @@ impl CustomersCreditsUpdateEndDate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -9270,6 +9773,7 @@ impl CustomersCreditsUpdateEndDate {
     }
 }
 /// A request to `POST /v1/contracts/get` (contractsRetrieve): Fetch one contract for a customer (v1).
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRetrieve {
@@ -9280,6 +9784,7 @@ pub struct ContractsRetrieve {
     pub(crate) body_include_balance: Option<bool>,
     pub(crate) body_include_ledgers: Option<bool>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -9317,6 +9822,7 @@ impl ContractsRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9339,6 +9845,7 @@ impl ContractsRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Contract, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -9348,6 +9855,7 @@ impl ContractsRetrieve {
     }
 }
 /// A request to `POST /v1/contracts/getContractRateSchedule` (contractsRetrieveRateSchedule): Show the effective rates on a customer's contract.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRetrieveRateSchedule {
@@ -9363,6 +9871,7 @@ pub struct ContractsRetrieveRateSchedule {
     >,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRetrieveRateSchedule {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -9424,6 +9933,7 @@ impl ContractsRetrieveRateSchedule {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9457,12 +9967,15 @@ impl ContractsRetrieveRateSchedule {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "contracts")]
 crate::pagination::list_request!(
     ContractsRetrieveRateSchedule, types::ContractRateSchedule
 );
+#[cfg(feature = "contracts")]
 impl PageQuery for ContractsRetrieveRateSchedule {
     type Item = types::ContractRateSchedule;
     const OPERATION: &'static str = "contracts_retrieve_rate_schedule";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -9472,6 +9985,7 @@ impl PageQuery for ContractsRetrieveRateSchedule {
     }
 }
 /// A request to `POST /v1/contracts/getNamedSchedule` (contractsNamedSchedulesRetrieve): Read a named schedule attached to a contract.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsNamedSchedulesRetrieve {
@@ -9485,6 +9999,7 @@ pub struct ContractsNamedSchedulesRetrieve {
     >,
     pub(crate) body_schedule_name: Option<::std::string::String>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsNamedSchedulesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -9534,6 +10049,7 @@ impl ContractsNamedSchedulesRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9559,6 +10075,7 @@ impl ContractsNamedSchedulesRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::NamedScheduleDataItem>, Error> {
@@ -9573,6 +10090,7 @@ impl ContractsNamedSchedulesRetrieve {
     }
 }
 /// A request to `POST /v1/contracts/getSubscriptionQuantityHistory` (contractsRetrieveSubscriptionQuantityHistory): Show past quantity changes for a subscription.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsRetrieveSubscriptionQuantityHistory {
@@ -9582,6 +10100,7 @@ pub struct ContractsRetrieveSubscriptionQuantityHistory {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_subscription_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsRetrieveSubscriptionQuantityHistory {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -9612,6 +10131,7 @@ impl ContractsRetrieveSubscriptionQuantityHistory {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9633,6 +10153,7 @@ impl ContractsRetrieveSubscriptionQuantityHistory {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::SubscriptionQuantityHistory, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -9645,6 +10166,7 @@ impl ContractsRetrieveSubscriptionQuantityHistory {
     }
 }
 /// A request to `POST /v1/contracts/getSubscriptionSeatsHistory` (contractsGetSubscriptionSeatsHistory): Show seat assignment history for a subscription.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsGetSubscriptionSeatsHistory {
@@ -9660,6 +10182,7 @@ pub struct ContractsGetSubscriptionSeatsHistory {
     pub(crate) body_subscription_id: Option<::uuid::Uuid>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
 impl ContractsGetSubscriptionSeatsHistory {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -9720,6 +10243,7 @@ impl ContractsGetSubscriptionSeatsHistory {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9765,12 +10289,15 @@ impl ContractsGetSubscriptionSeatsHistory {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "contracts")]
 crate::pagination::list_request!(
     ContractsGetSubscriptionSeatsHistory, types::SubscriptionSeatsScheduleEntry
 );
+#[cfg(feature = "contracts")]
 impl PageQuery for ContractsGetSubscriptionSeatsHistory {
     type Item = types::SubscriptionSeatsScheduleEntry;
     const OPERATION: &'static str = "contracts_get_subscription_seats_history";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -9780,6 +10307,7 @@ impl PageQuery for ContractsGetSubscriptionSeatsHistory {
     }
 }
 /// A request to `POST /v1/contracts/list` (contractsList): List all contracts of a customer (v1).
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsList {
@@ -9792,6 +10320,7 @@ pub struct ContractsList {
     pub(crate) body_include_ledgers: Option<bool>,
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -9843,6 +10372,7 @@ impl ContractsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9871,6 +10401,7 @@ impl ContractsList {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Contract>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -9880,6 +10411,7 @@ impl ContractsList {
     }
 }
 /// A request to `POST /v1/contracts/listNamedSchedules` (contractsNamedSchedulesList): List a customer's contract-level named schedules.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsNamedSchedulesList {
@@ -9896,6 +10428,7 @@ pub struct ContractsNamedSchedulesList {
     pub(crate) body_schedule_name: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
 impl ContractsNamedSchedulesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -9954,6 +10487,7 @@ impl ContractsNamedSchedulesList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -9990,12 +10524,15 @@ impl ContractsNamedSchedulesList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "contracts")]
 crate::pagination::list_request!(
     ContractsNamedSchedulesList, types::CustomerContractNamedSchedule
 );
+#[cfg(feature = "contracts")]
 impl PageQuery for ContractsNamedSchedulesList {
     type Item = types::CustomerContractNamedSchedule;
     const OPERATION: &'static str = "contracts_named_schedules_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -10005,6 +10542,7 @@ impl PageQuery for ContractsNamedSchedulesList {
     }
 }
 /// A request to `POST /v1/contracts/scheduleProServicesInvoice` (contractsScheduleProServicesInvoice): Schedule an invoice for professional services.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsScheduleProServicesInvoice {
@@ -10023,6 +10561,7 @@ pub struct ContractsScheduleProServicesInvoice {
         ::chrono::DateTime<::chrono::offset::Utc>,
     >,
 }
+#[cfg(feature = "contracts")]
 impl ContractsScheduleProServicesInvoice {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -10086,6 +10625,7 @@ impl ContractsScheduleProServicesInvoice {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -10114,6 +10654,7 @@ impl ContractsScheduleProServicesInvoice {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -10126,6 +10667,7 @@ impl ContractsScheduleProServicesInvoice {
     }
 }
 /// A request to `POST /v1/contracts/seatBalances/list` (contractsListSeatBalances): List per-seat balances on a contract's subscriptions.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsListSeatBalances {
@@ -10145,6 +10687,7 @@ pub struct ContractsListSeatBalances {
     pub(crate) body_subscription_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
 impl ContractsListSeatBalances {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -10255,6 +10798,7 @@ impl ContractsListSeatBalances {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -10306,10 +10850,13 @@ impl ContractsListSeatBalances {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "contracts")]
 crate::pagination::list_request!(ContractsListSeatBalances, types::SeatBalance);
+#[cfg(feature = "contracts")]
 impl PageQuery for ContractsListSeatBalances {
     type Item = types::SeatBalance;
     const OPERATION: &'static str = "contracts_list_seat_balances";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -10319,6 +10866,7 @@ impl PageQuery for ContractsListSeatBalances {
     }
 }
 /// A request to `POST /v1/contracts/setUsageFilter` (contractsSetUsageFilter): Route usage to a contract by group key.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsSetUsageFilter {
@@ -10330,6 +10878,7 @@ pub struct ContractsSetUsageFilter {
     pub(crate) body_group_values: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsSetUsageFilter {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -10384,6 +10933,7 @@ impl ContractsSetUsageFilter {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -10409,6 +10959,7 @@ impl ContractsSetUsageFilter {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -10420,6 +10971,7 @@ impl ContractsSetUsageFilter {
     }
 }
 /// A request to `POST /v1/contracts/updateEndDate` (contractsUpdateEndDate): Change or remove a contract's end date.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsUpdateEndDate {
@@ -10430,6 +10982,7 @@ pub struct ContractsUpdateEndDate {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsUpdateEndDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -10469,6 +11022,7 @@ impl ContractsUpdateEndDate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -10491,6 +11045,7 @@ impl ContractsUpdateEndDate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -10503,6 +11058,7 @@ impl ContractsUpdateEndDate {
     }
 }
 /// A request to `POST /v1/contracts/updateInvoiceIssueDate` (contractsUpdateInvoiceIssueDate): Move the issue date of a draft invoice.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsUpdateInvoiceIssueDate {
@@ -10511,6 +11067,7 @@ pub struct ContractsUpdateInvoiceIssueDate {
     pub(crate) body_invoice_id: Option<::uuid::Uuid>,
     pub(crate) body_issue_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsUpdateInvoiceIssueDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -10534,6 +11091,7 @@ impl ContractsUpdateInvoiceIssueDate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -10550,6 +11108,7 @@ impl ContractsUpdateInvoiceIssueDate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -10562,6 +11121,7 @@ impl ContractsUpdateInvoiceIssueDate {
     }
 }
 /// A request to `POST /v1/contracts/updateNamedSchedule` (contractsNamedSchedulesUpdate): Set a contract named schedule for a time range.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContractsNamedSchedulesUpdate {
@@ -10577,6 +11137,7 @@ pub struct ContractsNamedSchedulesUpdate {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_value: Option<::serde_json::Value>,
 }
+#[cfg(feature = "contracts")]
 impl ContractsNamedSchedulesUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -10640,6 +11201,7 @@ impl ContractsNamedSchedulesUpdate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -10671,6 +11233,7 @@ impl ContractsNamedSchedulesUpdate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         check::period(
@@ -10688,6 +11251,7 @@ impl ContractsNamedSchedulesUpdate {
     }
 }
 /// A request to `GET /v1/credit-types/list` (pricingUnitsList): List currencies and custom pricing units.
+#[cfg(feature = "pricing_units")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PricingUnitsList {
@@ -10697,6 +11261,7 @@ pub struct PricingUnitsList {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "pricing_units")]
 impl PricingUnitsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -10720,6 +11285,7 @@ impl PricingUnitsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -10739,12 +11305,15 @@ impl PricingUnitsList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "pricing_units")]
 crate::pagination::list_request!(
     PricingUnitsList, types::PricingUnitsListResponseDataItem
 );
+#[cfg(feature = "pricing_units")]
 impl PageQuery for PricingUnitsList {
     type Item = types::PricingUnitsListResponseDataItem;
     const OPERATION: &'static str = "pricing_units_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -10754,6 +11323,7 @@ impl PageQuery for PricingUnitsList {
     }
 }
 /// A request to `POST /v1/credits/createGrant` (creditGrantsCreate): Grant credits to a customer on plans.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsCreate {
@@ -10774,6 +11344,7 @@ pub struct CreditGrantsCreate {
     pub(crate) body_rollover_settings: Option<types::CreditGrantRolloverSettings>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKey>,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -10901,6 +11472,7 @@ impl CreditGrantsCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -10953,6 +11525,7 @@ impl CreditGrantsCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -10962,6 +11535,7 @@ impl CreditGrantsCreate {
     }
 }
 /// A request to `POST /v1/credits/createPrepaidGrant` (creditGrantsCreatePrepaid): Create a prepaid credit grant paid through Stripe.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsCreatePrepaid {
@@ -10984,6 +11558,7 @@ pub struct CreditGrantsCreatePrepaid {
     pub(crate) body_product_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_reason: Option<::std::string::String>,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsCreatePrepaid {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -11091,6 +11666,7 @@ impl CreditGrantsCreatePrepaid {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -11137,6 +11713,7 @@ impl CreditGrantsCreatePrepaid {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsCreatePrepaidResponseData, Error> {
@@ -11151,6 +11728,7 @@ impl CreditGrantsCreatePrepaid {
     }
 }
 /// A request to `POST /v1/credits/editGrant` (creditGrantsEdit): Edit a credit grant's name, expiry or type.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsEdit {
@@ -11161,6 +11739,7 @@ pub struct CreditGrantsEdit {
     pub(crate) body_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsEdit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -11198,6 +11777,7 @@ impl CreditGrantsEdit {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -11220,6 +11800,7 @@ impl CreditGrantsEdit {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -11229,6 +11810,7 @@ impl CreditGrantsEdit {
     }
 }
 /// A request to `POST /v1/credits/listEntries` (creditGrantsListEntries): List credit ledger entries per customer.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsListEntries {
@@ -11242,6 +11824,7 @@ pub struct CreditGrantsListEntries {
     pub(crate) body_starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsListEntries {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -11304,6 +11887,7 @@ impl CreditGrantsListEntries {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -11343,12 +11927,15 @@ impl CreditGrantsListEntries {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "credit_grants")]
 crate::pagination::list_request!(
     CreditGrantsListEntries, types::CustomerCreditTypeLedger
 );
+#[cfg(feature = "credit_grants")]
 impl PageQuery for CreditGrantsListEntries {
     type Item = types::CustomerCreditTypeLedger;
     const OPERATION: &'static str = "credit_grants_list_entries";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -11358,6 +11945,7 @@ impl PageQuery for CreditGrantsListEntries {
     }
 }
 /// A request to `POST /v1/credits/listGrants` (creditGrantsList): List credit grants for customers on plans.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsList {
@@ -11374,6 +11962,7 @@ pub struct CreditGrantsList {
     >,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -11455,6 +12044,7 @@ impl CreditGrantsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -11491,10 +12081,13 @@ impl CreditGrantsList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "credit_grants")]
 crate::pagination::list_request!(CreditGrantsList, types::CreditGrant);
+#[cfg(feature = "credit_grants")]
 impl PageQuery for CreditGrantsList {
     type Item = types::CreditGrant;
     const OPERATION: &'static str = "credit_grants_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -11504,6 +12097,7 @@ impl PageQuery for CreditGrantsList {
     }
 }
 /// A request to `POST /v1/credits/migrateToContracts` (creditGrantsMigrateToContracts): Migrate a customer's plan credit grants to contracts.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsMigrateToContracts {
@@ -11523,6 +12117,7 @@ pub struct CreditGrantsMigrateToContracts {
         >,
     >,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsMigrateToContracts {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -11617,6 +12212,7 @@ impl CreditGrantsMigrateToContracts {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -11654,6 +12250,7 @@ impl CreditGrantsMigrateToContracts {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsMigrateToContractsResponse, Error> {
@@ -11667,6 +12264,7 @@ impl CreditGrantsMigrateToContracts {
     }
 }
 /// A request to `POST /v1/credits/voidGrant` (creditGrantsVoid): Void a customer's credit grant.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsVoid {
@@ -11676,6 +12274,7 @@ pub struct CreditGrantsVoid {
     pub(crate) body_release_uniqueness_key: Option<bool>,
     pub(crate) body_void_credit_purchase_invoice: Option<bool>,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsVoid {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -11710,6 +12309,7 @@ impl CreditGrantsVoid {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -11729,6 +12329,7 @@ impl CreditGrantsVoid {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -11738,6 +12339,7 @@ impl CreditGrantsVoid {
     }
 }
 /// A request to `GET /v1/credits/{customer_id}/rechargeSettings` (creditGrantsRechargeSettingsList): Get a customer's recharge settings.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsRechargeSettingsList {
@@ -11745,6 +12347,7 @@ pub struct CreditGrantsRechargeSettingsList {
     pub(crate) problems: Problems,
     pub(crate) customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsRechargeSettingsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -11761,6 +12364,7 @@ impl CreditGrantsRechargeSettingsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -11772,6 +12376,7 @@ impl CreditGrantsRechargeSettingsList {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::GetRechargeSettingsPayload>, Error> {
@@ -11786,6 +12391,7 @@ impl CreditGrantsRechargeSettingsList {
     }
 }
 /// A request to `POST /v1/credits/{customer_id}/rechargeSettings` (creditGrantsRechargeSettingsCreate): Set up automatic recharge for a customer.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsRechargeSettingsCreate {
@@ -11805,6 +12411,7 @@ pub struct CreditGrantsRechargeSettingsCreate {
     pub(crate) body_recharge_threshold: Option<f64>,
     pub(crate) body_recharge_to_amount: Option<f64>,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsRechargeSettingsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -11919,6 +12526,7 @@ impl CreditGrantsRechargeSettingsCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -11968,6 +12576,7 @@ impl CreditGrantsRechargeSettingsCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsRechargeSettingsCreateResponseData, Error> {
@@ -11982,6 +12591,7 @@ impl CreditGrantsRechargeSettingsCreate {
     }
 }
 /// A request to `POST /v1/credits/{customer_id}/rechargeSettings/{recharge_settings_id}` (creditGrantsRechargeSettingsUpdate): Update a customer's recharge setting.
+#[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreditGrantsRechargeSettingsUpdate {
@@ -12002,6 +12612,7 @@ pub struct CreditGrantsRechargeSettingsUpdate {
     pub(crate) body_recharge_threshold: Option<f64>,
     pub(crate) body_recharge_to_amount: Option<f64>,
 }
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsRechargeSettingsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12125,6 +12736,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12177,6 +12789,7 @@ impl CreditGrantsRechargeSettingsUpdate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsRechargeSettingsUpdateResponseData, Error> {
@@ -12191,6 +12804,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
 }
 /// A request to `POST /v1/customFields/addKey` (customFieldsAddKey): Register a custom field key for an entity type.
+#[cfg(feature = "custom_fields")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomFieldsAddKey {
@@ -12200,6 +12814,7 @@ pub struct CustomFieldsAddKey {
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_key: Option<::std::string::String>,
 }
+#[cfg(feature = "custom_fields")]
 impl CustomFieldsAddKey {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12235,6 +12850,7 @@ impl CustomFieldsAddKey {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12254,6 +12870,7 @@ impl CustomFieldsAddKey {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -12262,6 +12879,7 @@ impl CustomFieldsAddKey {
     }
 }
 /// A request to `POST /v1/customFields/deleteValues` (customFieldsDeleteValues): Remove custom field values from an entity.
+#[cfg(feature = "custom_fields")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomFieldsDeleteValues {
@@ -12271,6 +12889,7 @@ pub struct CustomFieldsDeleteValues {
     pub(crate) body_entity_id: Option<::uuid::Uuid>,
     pub(crate) body_keys: Option<::std::vec::Vec<::std::string::String>>,
 }
+#[cfg(feature = "custom_fields")]
 impl CustomFieldsDeleteValues {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12311,6 +12930,7 @@ impl CustomFieldsDeleteValues {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12330,6 +12950,7 @@ impl CustomFieldsDeleteValues {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -12341,6 +12962,7 @@ impl CustomFieldsDeleteValues {
     }
 }
 /// A request to `POST /v1/customFields/listKeys` (customFieldsListKeys): List registered custom field keys.
+#[cfg(feature = "custom_fields")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomFieldsListKeys {
@@ -12350,6 +12972,7 @@ pub struct CustomFieldsListKeys {
     pub(crate) body_entities: Option<::std::vec::Vec<types::ManagedEntity>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "custom_fields")]
 impl CustomFieldsListKeys {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12379,6 +13002,7 @@ impl CustomFieldsListKeys {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12400,12 +13024,15 @@ impl CustomFieldsListKeys {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "custom_fields")]
 crate::pagination::list_request!(
     CustomFieldsListKeys, types::CustomFieldsListKeysResponseDataItem
 );
+#[cfg(feature = "custom_fields")]
 impl PageQuery for CustomFieldsListKeys {
     type Item = types::CustomFieldsListKeysResponseDataItem;
     const OPERATION: &'static str = "custom_fields_list_keys";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -12418,6 +13045,7 @@ impl PageQuery for CustomFieldsListKeys {
     }
 }
 /// A request to `POST /v1/customFields/removeKey` (customFieldsRemoveKey): Remove a custom field key from an entity type.
+#[cfg(feature = "custom_fields")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomFieldsRemoveKey {
@@ -12426,6 +13054,7 @@ pub struct CustomFieldsRemoveKey {
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_key: Option<::std::string::String>,
 }
+#[cfg(feature = "custom_fields")]
 impl CustomFieldsRemoveKey {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12452,6 +13081,7 @@ impl CustomFieldsRemoveKey {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12468,6 +13098,7 @@ impl CustomFieldsRemoveKey {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -12476,6 +13107,7 @@ impl CustomFieldsRemoveKey {
     }
 }
 /// A request to `POST /v1/customFields/setValues` (customFieldsSetValues): Assign custom field values to an entity.
+#[cfg(feature = "custom_fields")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomFieldsSetValues {
@@ -12485,6 +13117,7 @@ pub struct CustomFieldsSetValues {
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_entity_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "custom_fields")]
 impl CustomFieldsSetValues {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12518,6 +13151,7 @@ impl CustomFieldsSetValues {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12537,6 +13171,7 @@ impl CustomFieldsSetValues {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -12545,6 +13180,7 @@ impl CustomFieldsSetValues {
     }
 }
 /// A request to `POST /v1/customer-alerts/get` (customersAlertsRetrieve): Check one threshold notification for a customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersAlertsRetrieve {
@@ -12565,6 +13201,7 @@ pub struct CustomersAlertsRetrieve {
     pub(crate) body_seat_filter: Option<types::GetCustomerAlertPayloadSeatFilter>,
     pub(crate) body_webhook_notification_id: Option<::std::string::String>,
 }
+#[cfg(feature = "customers")]
 impl CustomersAlertsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12666,6 +13303,7 @@ impl CustomersAlertsRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12700,6 +13338,7 @@ impl CustomersAlertsRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::CustomerAlert, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -12712,6 +13351,7 @@ impl CustomersAlertsRetrieve {
     }
 }
 /// A request to `POST /v1/customer-alerts/list` (customersAlertsList): List a customer's threshold notifications.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersAlertsList {
@@ -12724,6 +13364,7 @@ pub struct CustomersAlertsList {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersAlertsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12759,6 +13400,7 @@ impl CustomersAlertsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12783,10 +13425,13 @@ impl CustomersAlertsList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(CustomersAlertsList, types::CustomerAlert);
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersAlertsList {
     type Item = types::CustomerAlert;
     const OPERATION: &'static str = "customers_alerts_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -12796,6 +13441,7 @@ impl PageQuery for CustomersAlertsList {
     }
 }
 /// A request to `POST /v1/customer-alerts/reset` (customersAlertsReset): Re-evaluate a threshold notification for a customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersAlertsReset {
@@ -12804,6 +13450,7 @@ pub struct CustomersAlertsReset {
     pub(crate) body_alert_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
 impl CustomersAlertsReset {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12827,6 +13474,7 @@ impl CustomersAlertsReset {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12843,6 +13491,7 @@ impl CustomersAlertsReset {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -12851,6 +13500,7 @@ impl CustomersAlertsReset {
     }
 }
 /// A request to `GET /v1/customers` (customersList): List customers.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersList {
@@ -12864,6 +13514,7 @@ pub struct CustomersList {
     pub(crate) salesforce_account_ids: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -12936,6 +13587,7 @@ impl CustomersList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -12967,10 +13619,13 @@ impl CustomersList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(CustomersList, types::CustomerDetail);
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersList {
     type Item = types::CustomerDetail;
     const OPERATION: &'static str = "customers_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -12980,6 +13635,7 @@ impl PageQuery for CustomersList {
     }
 }
 /// A request to `POST /v1/customers` (customersCreate): Register a new customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersCreate {
@@ -13001,6 +13657,7 @@ pub struct CustomersCreate {
     >,
     pub(crate) body_name: Option<::std::string::String>,
 }
+#[cfg(feature = "customers")]
 impl CustomersCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13110,6 +13767,7 @@ impl CustomersCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13141,6 +13799,7 @@ impl CustomersCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Customer, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -13150,6 +13809,7 @@ impl CustomersCreate {
     }
 }
 /// A request to `POST /v1/customers/archive` (customersArchive): Archive a customer and its contracts.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersArchive {
@@ -13157,6 +13817,7 @@ pub struct CustomersArchive {
     pub(crate) problems: Problems,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
 impl CustomersArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13173,6 +13834,7 @@ impl CustomersArchive {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13186,6 +13848,7 @@ impl CustomersArchive {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -13195,6 +13858,7 @@ impl CustomersArchive {
     }
 }
 /// A request to `POST /v1/customers/getNamedSchedule` (customersNamedSchedulesRetrieve): Read a customer's named schedule.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersNamedSchedulesRetrieve {
@@ -13204,6 +13868,7 @@ pub struct CustomersNamedSchedulesRetrieve {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_schedule_name: Option<::std::string::String>,
 }
+#[cfg(feature = "customers")]
 impl CustomersNamedSchedulesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13234,6 +13899,7 @@ impl CustomersNamedSchedulesRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13253,6 +13919,7 @@ impl CustomersNamedSchedulesRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::NamedScheduleDataItem>, Error> {
@@ -13267,6 +13934,7 @@ impl CustomersNamedSchedulesRetrieve {
     }
 }
 /// A request to `POST /v1/customers/setBillableStatus` (customersSetBillableStatus): Mark a customer as billable or unbillable.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersSetBillableStatus {
@@ -13276,6 +13944,7 @@ pub struct CustomersSetBillableStatus {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_effective_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "customers")]
 impl CustomersSetBillableStatus {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13309,6 +13978,7 @@ impl CustomersSetBillableStatus {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13328,6 +13998,7 @@ impl CustomersSetBillableStatus {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomersSetBillableStatusResponseData, Error> {
@@ -13342,6 +14013,7 @@ impl CustomersSetBillableStatus {
     }
 }
 /// A request to `POST /v1/customers/updateNamedSchedule` (customersNamedSchedulesUpdate): Set a value on a customer's named schedule.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersNamedSchedulesUpdate {
@@ -13353,6 +14025,7 @@ pub struct CustomersNamedSchedulesUpdate {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_value: Option<::serde_json::Value>,
 }
+#[cfg(feature = "customers")]
 impl CustomersNamedSchedulesUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13397,6 +14070,7 @@ impl CustomersNamedSchedulesUpdate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13422,6 +14096,7 @@ impl CustomersNamedSchedulesUpdate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         check::period(
@@ -13439,6 +14114,7 @@ impl CustomersNamedSchedulesUpdate {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}` (customersRetrieve): Get a customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersRetrieve {
@@ -13446,6 +14122,7 @@ pub struct CustomersRetrieve {
     pub(crate) problems: Problems,
     pub(crate) customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
 impl CustomersRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13462,6 +14139,7 @@ impl CustomersRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13473,6 +14151,7 @@ impl CustomersRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::CustomerDetail, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -13482,6 +14161,7 @@ impl CustomersRetrieve {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/addCharge` (customersInvoicesAddCharge): Add a one-time charge to a plan invoice.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersInvoicesAddCharge {
@@ -13497,6 +14177,7 @@ pub struct CustomersInvoicesAddCharge {
     pub(crate) body_price: Option<f64>,
     pub(crate) body_quantity: Option<f64>,
 }
+#[cfg(feature = "customers")]
 impl CustomersInvoicesAddCharge {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13557,6 +14238,7 @@ impl CustomersInvoicesAddCharge {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13588,6 +14270,7 @@ impl CustomersInvoicesAddCharge {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
@@ -13601,6 +14284,7 @@ impl CustomersInvoicesAddCharge {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/billable-metrics` (customersListBillableMetrics): List billable metrics that apply to a customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersListBillableMetrics {
@@ -13613,6 +14297,7 @@ pub struct CustomersListBillableMetrics {
     pub(crate) include_archived: Option<bool>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersListBillableMetrics {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13657,6 +14342,7 @@ impl CustomersListBillableMetrics {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13685,12 +14371,15 @@ impl CustomersListBillableMetrics {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(
     CustomersListBillableMetrics, types::BillableMetricWithDeprecatedFields
 );
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersListBillableMetrics {
     type Item = types::BillableMetricWithDeprecatedFields;
     const OPERATION: &'static str = "customers_list_billable_metrics";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -13700,6 +14389,7 @@ impl PageQuery for CustomersListBillableMetrics {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/billing-config/{billing_provider_type}` (customersBillingConfigRetrieve): Fetch a customer's billing provider settings.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersBillingConfigRetrieve {
@@ -13708,6 +14398,7 @@ pub struct CustomersBillingConfigRetrieve {
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) billing_provider_type: Option<types::BillingProviderType>,
 }
+#[cfg(feature = "customers")]
 impl CustomersBillingConfigRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13736,6 +14427,7 @@ impl CustomersBillingConfigRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13750,6 +14442,7 @@ impl CustomersBillingConfigRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomersBillingConfigRetrieveResponseData, Error> {
@@ -13764,6 +14457,7 @@ impl CustomersBillingConfigRetrieve {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/billing-config/{billing_provider_type}` (customersBillingConfigCreate): Link a customer to a billing provider account.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersBillingConfigCreate {
@@ -13778,6 +14472,7 @@ pub struct CustomersBillingConfigCreate {
     pub(crate) body_billing_provider_customer_id: Option<::std::string::String>,
     pub(crate) body_stripe_collection_method: Option<types::StripeCollectionMethod>,
 }
+#[cfg(feature = "customers")]
 impl CustomersBillingConfigCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13860,6 +14555,7 @@ impl CustomersBillingConfigCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13894,6 +14590,7 @@ impl CustomersBillingConfigCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -13905,6 +14602,7 @@ impl CustomersBillingConfigCreate {
     }
 }
 /// A request to `DELETE /v1/customers/{customer_id}/billing-config/{billing_provider_type}` (customersBillingConfigDelete): Remove a customer's billing provider settings.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersBillingConfigDelete {
@@ -13913,6 +14611,7 @@ pub struct CustomersBillingConfigDelete {
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) billing_provider_type: Option<types::BillingProviderType>,
 }
+#[cfg(feature = "customers")]
 impl CustomersBillingConfigDelete {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -13941,6 +14640,7 @@ impl CustomersBillingConfigDelete {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -13955,6 +14655,7 @@ impl CustomersBillingConfigDelete {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -13966,6 +14667,7 @@ impl CustomersBillingConfigDelete {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/costs` (customersListCosts): List a customer's costs.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersListCosts {
@@ -13978,6 +14680,7 @@ pub struct CustomersListCosts {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersListCosts {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -14022,6 +14725,7 @@ impl CustomersListCosts {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -14056,10 +14760,13 @@ impl CustomersListCosts {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(CustomersListCosts, types::CustomerCostWindow);
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersListCosts {
     type Item = types::CustomerCostWindow;
     const OPERATION: &'static str = "customers_list_costs";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -14069,6 +14776,7 @@ impl PageQuery for CustomersListCosts {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices` (customersInvoicesList): List a customer's invoices.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersInvoicesList {
@@ -14088,6 +14796,7 @@ pub struct CustomersInvoicesList {
     pub(crate) webhook_notification_id: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersInvoicesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -14191,6 +14900,7 @@ impl CustomersInvoicesList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -14246,10 +14956,13 @@ impl CustomersInvoicesList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(CustomersInvoicesList, types::Invoice);
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersInvoicesList {
     type Item = types::Invoice;
     const OPERATION: &'static str = "customers_invoices_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -14259,6 +14972,7 @@ impl PageQuery for CustomersInvoicesList {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices/breakdowns` (customersInvoicesListBreakdowns): List a customer's invoices split into time windows.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersInvoicesListBreakdowns {
@@ -14276,6 +14990,7 @@ pub struct CustomersInvoicesListBreakdowns {
     pub(crate) ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersInvoicesListBreakdowns {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -14363,6 +15078,7 @@ impl CustomersInvoicesListBreakdowns {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -14412,12 +15128,15 @@ impl CustomersInvoicesListBreakdowns {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(
     CustomersInvoicesListBreakdowns, types::BreakdownInvoice
 );
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersInvoicesListBreakdowns {
     type Item = types::BreakdownInvoice;
     const OPERATION: &'static str = "customers_invoices_list_breakdowns";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -14427,6 +15146,7 @@ impl PageQuery for CustomersInvoicesListBreakdowns {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/invoices/invoice_seats` (customersInvoicesChargeSeats): Invoice a customer for added seats.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersInvoicesChargeSeats {
@@ -14437,6 +15157,7 @@ pub struct CustomersInvoicesChargeSeats {
         ::std::vec::Vec<types::CustomersInvoicesChargeSeatsBodySeatChargesItem>,
     >,
 }
+#[cfg(feature = "customers")]
 impl CustomersInvoicesChargeSeats {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -14470,6 +15191,7 @@ impl CustomersInvoicesChargeSeats {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -14486,6 +15208,7 @@ impl CustomersInvoicesChargeSeats {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Invoice, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -14497,6 +15220,7 @@ impl CustomersInvoicesChargeSeats {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/invoices/spend-breakdowns` (customersInvoicesListSpendBreakdowns): Break down a customer's spend by custom dimensions.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersInvoicesListSpendBreakdowns {
@@ -14523,6 +15247,7 @@ pub struct CustomersInvoicesListSpendBreakdowns {
     >,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersInvoicesListSpendBreakdowns {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -14642,6 +15367,7 @@ impl CustomersInvoicesListSpendBreakdowns {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -14699,12 +15425,15 @@ impl CustomersInvoicesListSpendBreakdowns {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(
     CustomersInvoicesListSpendBreakdowns, types::SpendBreakdownInvoice
 );
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersInvoicesListSpendBreakdowns {
     type Item = types::SpendBreakdownInvoice;
     const OPERATION: &'static str = "customers_invoices_list_spend_breakdowns";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -14714,6 +15443,7 @@ impl PageQuery for CustomersInvoicesListSpendBreakdowns {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices/{invoice_id}` (customersInvoicesRetrieve): Fetch one of a customer's invoices.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersInvoicesRetrieve {
@@ -14723,6 +15453,7 @@ pub struct CustomersInvoicesRetrieve {
     pub(crate) invoice_id: Option<::uuid::Uuid>,
     pub(crate) skip_zero_qty_line_items: Option<bool>,
 }
+#[cfg(feature = "customers")]
 impl CustomersInvoicesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -14755,6 +15486,7 @@ impl CustomersInvoicesRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -14772,6 +15504,7 @@ impl CustomersInvoicesRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Invoice, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -14784,6 +15517,7 @@ impl CustomersInvoicesRetrieve {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices/{invoice_id}/pdf` (customersInvoicesRetrievePdf): Download an invoice as a PDF.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersInvoicesRetrievePdf {
@@ -14792,6 +15526,7 @@ pub struct CustomersInvoicesRetrievePdf {
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) invoice_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
 impl CustomersInvoicesRetrievePdf {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -14815,6 +15550,7 @@ impl CustomersInvoicesRetrievePdf {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -14829,6 +15565,7 @@ impl CustomersInvoicesRetrievePdf {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<bytes::Bytes, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -14840,6 +15577,7 @@ impl CustomersInvoicesRetrievePdf {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/plans` (customersPlansList): List the plans assigned to a customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersPlansList {
@@ -14850,6 +15588,7 @@ pub struct CustomersPlansList {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersPlansList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -14880,6 +15619,7 @@ impl CustomersPlansList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -14902,10 +15642,13 @@ impl CustomersPlansList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(CustomersPlansList, types::CustomerPlan);
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersPlansList {
     type Item = types::CustomerPlan;
     const OPERATION: &'static str = "customers_plans_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -14915,6 +15658,7 @@ impl PageQuery for CustomersPlansList {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/plans/add` (customersPlansAdd): Assign a plan to a customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersPlansAdd {
@@ -14933,6 +15677,7 @@ pub struct CustomersPlansAdd {
     pub(crate) body_starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_trial_spec: Option<types::AddPlanToCustomerPayloadTrialSpec>,
 }
+#[cfg(feature = "customers")]
 impl CustomersPlansAdd {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15027,6 +15772,7 @@ impl CustomersPlansAdd {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15061,6 +15807,7 @@ impl CustomersPlansAdd {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         check::period(
@@ -15076,6 +15823,7 @@ impl CustomersPlansAdd {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/plans/{customer_plan_id}/end` (customersPlansEnd): Change or clear the end date of a customer's plan.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersPlansEnd {
@@ -15087,6 +15835,7 @@ pub struct CustomersPlansEnd {
     pub(crate) body_void_invoices: Option<bool>,
     pub(crate) body_void_stripe_invoices: Option<bool>,
 }
+#[cfg(feature = "customers")]
 impl CustomersPlansEnd {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15133,6 +15882,7 @@ impl CustomersPlansEnd {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15158,6 +15908,7 @@ impl CustomersPlansEnd {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
@@ -15168,6 +15919,7 @@ impl CustomersPlansEnd {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/plans/{customer_plan_id}/priceAdjustments` (customersPlansListPriceAdjustments): List price adjustments on a customer's plan.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersPlansListPriceAdjustments {
@@ -15179,6 +15931,7 @@ pub struct CustomersPlansListPriceAdjustments {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "customers")]
 impl CustomersPlansListPriceAdjustments {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15216,6 +15969,7 @@ impl CustomersPlansListPriceAdjustments {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15241,12 +15995,15 @@ impl CustomersPlansListPriceAdjustments {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "customers")]
 crate::pagination::list_request!(
     CustomersPlansListPriceAdjustments, types::PriceAdjustment
 );
+#[cfg(feature = "customers")]
 impl PageQuery for CustomersPlansListPriceAdjustments {
     type Item = types::PriceAdjustment;
     const OPERATION: &'static str = "customers_plans_list_price_adjustments";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -15256,6 +16013,7 @@ impl PageQuery for CustomersPlansListPriceAdjustments {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/previewEvents` (customersPreviewEvents): Preview invoices for hypothetical usage events.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersPreviewEvents {
@@ -15266,6 +16024,7 @@ pub struct CustomersPreviewEvents {
     pub(crate) body_mode: Option<types::PreviewEventsPayloadMode>,
     pub(crate) body_skip_zero_qty_line_items: Option<bool>,
 }
+#[cfg(feature = "customers")]
 impl CustomersPreviewEvents {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15316,6 +16075,7 @@ impl CustomersPreviewEvents {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15338,6 +16098,7 @@ impl CustomersPreviewEvents {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -15347,6 +16108,7 @@ impl CustomersPreviewEvents {
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/purchasedSeats` (customersListPurchasedSeats): Get a customer's purchased seat counts.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersListPurchasedSeats {
@@ -15354,6 +16116,7 @@ pub struct CustomersListPurchasedSeats {
     pub(crate) problems: Problems,
     pub(crate) customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
 impl CustomersListPurchasedSeats {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15370,6 +16133,7 @@ impl CustomersListPurchasedSeats {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15381,6 +16145,7 @@ impl CustomersListPurchasedSeats {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -15398,6 +16163,7 @@ impl CustomersListPurchasedSeats {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/setIngestAliases` (customersSetIngestAliases): Replace a customer's ingest aliases.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersSetIngestAliases {
@@ -15408,6 +16174,7 @@ pub struct CustomersSetIngestAliases {
         ::std::vec::Vec<types::SetIngestAliasesPayloadIngestAliasesItem>,
     >,
 }
+#[cfg(feature = "customers")]
 impl CustomersSetIngestAliases {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15445,6 +16212,7 @@ impl CustomersSetIngestAliases {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15461,6 +16229,7 @@ impl CustomersSetIngestAliases {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -15472,6 +16241,7 @@ impl CustomersSetIngestAliases {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/setName` (customersSetName): Rename a customer.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersSetName {
@@ -15480,6 +16250,7 @@ pub struct CustomersSetName {
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
+#[cfg(feature = "customers")]
 impl CustomersSetName {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15503,6 +16274,7 @@ impl CustomersSetName {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15519,6 +16291,7 @@ impl CustomersSetName {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Customer, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -15528,6 +16301,7 @@ impl CustomersSetName {
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/updateConfig` (customersUpdateConfig): Update a customer's integration settings.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersUpdateConfig {
@@ -15537,6 +16311,7 @@ pub struct CustomersUpdateConfig {
     pub(crate) body_leave_stripe_invoices_in_draft: Option<bool>,
     pub(crate) body_salesforce_account_id: Option<::std::string::String>,
 }
+#[cfg(feature = "customers")]
 impl CustomersUpdateConfig {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15571,6 +16346,7 @@ impl CustomersUpdateConfig {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15590,6 +16366,7 @@ impl CustomersUpdateConfig {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -15598,6 +16375,7 @@ impl CustomersUpdateConfig {
     }
 }
 /// A request to `POST /v1/dashboards/getEmbeddableUrl` (dashboardsGetEmbeddableUrl): Create an embeddable dashboard URL for a customer.
+#[cfg(feature = "dashboards")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DashboardsGetEmbeddableUrl {
@@ -15615,6 +16393,7 @@ pub struct DashboardsGetEmbeddableUrl {
         ::std::vec::Vec<types::EmbeddableDashboardPayloadDashboardOptionsItem>,
     >,
 }
+#[cfg(feature = "dashboards")]
 impl DashboardsGetEmbeddableUrl {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15696,6 +16475,7 @@ impl DashboardsGetEmbeddableUrl {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15721,6 +16501,7 @@ impl DashboardsGetEmbeddableUrl {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::DashboardsGetEmbeddableUrlResponseData, Error> {
@@ -15735,6 +16516,7 @@ impl DashboardsGetEmbeddableUrl {
     }
 }
 /// A request to `POST /v1/events/search` (usageSearch): Look up ingested events by transaction id.
+#[cfg(feature = "usage")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UsageSearch {
@@ -15742,6 +16524,7 @@ pub struct UsageSearch {
     pub(crate) problems: Problems,
     pub(crate) body_transaction_ids: Option<::std::vec::Vec<::std::string::String>>,
 }
+#[cfg(feature = "usage")]
 impl UsageSearch {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15768,6 +16551,7 @@ impl UsageSearch {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15781,6 +16565,7 @@ impl UsageSearch {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::UsageSearchResponseItem>, Error> {
@@ -15790,6 +16575,7 @@ impl UsageSearch {
     }
 }
 /// A request to `POST /v1/getCustomerBillingProviderConfigurations` (customersRetrieveBillingConfigurations): List a customer's billing provider configurations.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersRetrieveBillingConfigurations {
@@ -15798,6 +16584,7 @@ pub struct CustomersRetrieveBillingConfigurations {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_include_archived: Option<bool>,
 }
+#[cfg(feature = "customers")]
 impl CustomersRetrieveBillingConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15821,6 +16608,7 @@ impl CustomersRetrieveBillingConfigurations {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15837,6 +16625,7 @@ impl CustomersRetrieveBillingConfigurations {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::CustomerBillingProviderConfiguration>, Error> {
@@ -15851,6 +16640,7 @@ impl CustomersRetrieveBillingConfigurations {
     }
 }
 /// A request to `POST /v1/getCustomerRevenueSystemConfigurations` (customersRetrieveRevenueSystemConfigurations): List a customer's revenue system configurations.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersRetrieveRevenueSystemConfigurations {
@@ -15860,6 +16650,7 @@ pub struct CustomersRetrieveRevenueSystemConfigurations {
     pub(crate) body_include_archived: Option<bool>,
     pub(crate) body_provider: Option<types::RevenueSystemProviderType>,
 }
+#[cfg(feature = "customers")]
 impl CustomersRetrieveRevenueSystemConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15893,6 +16684,7 @@ impl CustomersRetrieveRevenueSystemConfigurations {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15914,6 +16706,7 @@ impl CustomersRetrieveRevenueSystemConfigurations {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::CustomerRevenueSystemConfiguration>, Error> {
@@ -15928,6 +16721,7 @@ impl CustomersRetrieveRevenueSystemConfigurations {
     }
 }
 /// A request to `POST /v1/ingest` (usageIngest): Send usage events.
+#[cfg(feature = "usage")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UsageIngest {
@@ -15935,6 +16729,7 @@ pub struct UsageIngest {
     pub(crate) problems: Problems,
     pub(crate) body: Option<::std::vec::Vec<types::UsageEvent>>,
 }
+#[cfg(feature = "usage")]
 impl UsageIngest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -15959,6 +16754,7 @@ impl UsageIngest {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -15970,6 +16766,7 @@ impl UsageIngest {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -15977,6 +16774,7 @@ impl UsageIngest {
     }
 }
 /// A request to `POST /v1/integrations/log` (integrationsLog): Record an integration metric in CloudWatch.
+#[cfg(feature = "integrations")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct IntegrationsLog {
@@ -15988,6 +16786,7 @@ pub struct IntegrationsLog {
     pub(crate) body_metric_name: Option<::std::string::String>,
     pub(crate) body_service_name: Option<::std::string::String>,
 }
+#[cfg(feature = "integrations")]
 impl IntegrationsLog {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16028,6 +16827,7 @@ impl IntegrationsLog {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16047,6 +16847,7 @@ impl IntegrationsLog {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -16054,6 +16855,7 @@ impl IntegrationsLog {
     }
 }
 /// A request to `POST /v1/invoices/regenerate` (invoicesRegenerate): Rebuild a voided invoice with current rates.
+#[cfg(feature = "invoices")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesRegenerate {
@@ -16061,6 +16863,7 @@ pub struct InvoicesRegenerate {
     pub(crate) problems: Problems,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "invoices")]
 impl InvoicesRegenerate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16077,6 +16880,7 @@ impl InvoicesRegenerate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16090,6 +16894,7 @@ impl InvoicesRegenerate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::option::Option<types::InvoicesRegenerateResponseData>, Error> {
@@ -16101,6 +16906,7 @@ impl InvoicesRegenerate {
     }
 }
 /// A request to `POST /v1/invoices/void` (invoicesVoid): Void an issued invoice.
+#[cfg(feature = "invoices")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct InvoicesVoid {
@@ -16108,6 +16914,7 @@ pub struct InvoicesVoid {
     pub(crate) problems: Problems,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "invoices")]
 impl InvoicesVoid {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16124,6 +16931,7 @@ impl InvoicesVoid {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16137,6 +16945,7 @@ impl InvoicesVoid {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::option::Option<types::InvoicesVoidResponseData>, Error> {
@@ -16148,6 +16957,7 @@ impl InvoicesVoid {
     }
 }
 /// A request to `POST /v1/listConfiguredBillingProviders` (settingsBillingProvidersList): List configured billing providers and delivery methods.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsBillingProvidersList {
@@ -16155,6 +16965,7 @@ pub struct SettingsBillingProvidersList {
     pub(crate) problems: Problems,
     pub(crate) body_next_page: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingProvidersList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16171,6 +16982,7 @@ impl SettingsBillingProvidersList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16184,6 +16996,7 @@ impl SettingsBillingProvidersList {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsBillingProvidersListResponse, Error> {
@@ -16197,6 +17010,7 @@ impl SettingsBillingProvidersList {
     }
 }
 /// A request to `POST /v1/packages/archive` (packagesArchive): Archive a package to stop new contracts using it.
+#[cfg(feature = "packages")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PackagesArchive {
@@ -16204,6 +17018,7 @@ pub struct PackagesArchive {
     pub(crate) problems: Problems,
     pub(crate) body_package_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "packages")]
 impl PackagesArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16220,6 +17035,7 @@ impl PackagesArchive {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16233,6 +17049,7 @@ impl PackagesArchive {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -16242,6 +17059,7 @@ impl PackagesArchive {
     }
 }
 /// A request to `POST /v1/packages/create` (packagesCreate): Create a reusable contract package.
+#[cfg(feature = "packages")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PackagesCreate {
@@ -16289,6 +17107,7 @@ pub struct PackagesCreate {
         types::UsageStatementScheduleTemplateInput,
     >,
 }
+#[cfg(feature = "packages")]
 impl PackagesCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16579,6 +17398,7 @@ impl PackagesCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16658,6 +17478,7 @@ impl PackagesCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -16667,6 +17488,7 @@ impl PackagesCreate {
     }
 }
 /// A request to `POST /v1/packages/get` (packagesRetrieve): Fetch one package by ID.
+#[cfg(feature = "packages")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PackagesRetrieve {
@@ -16674,6 +17496,7 @@ pub struct PackagesRetrieve {
     pub(crate) problems: Problems,
     pub(crate) body_package_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "packages")]
 impl PackagesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16690,6 +17513,7 @@ impl PackagesRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16703,6 +17527,7 @@ impl PackagesRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Package, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -16712,6 +17537,7 @@ impl PackagesRetrieve {
     }
 }
 /// A request to `POST /v1/packages/list` (packagesList): List contract packages.
+#[cfg(feature = "packages")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PackagesList {
@@ -16722,6 +17548,7 @@ pub struct PackagesList {
     pub(crate) body_archive_filter: Option<types::PackagesListBodyArchiveFilter>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "packages")]
 impl PackagesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16755,6 +17582,7 @@ impl PackagesList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16779,10 +17607,13 @@ impl PackagesList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "packages")]
 crate::pagination::list_request!(PackagesList, types::Package);
+#[cfg(feature = "packages")]
 impl PageQuery for PackagesList {
     type Item = types::Package;
     const OPERATION: &'static str = "packages_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -16792,6 +17623,7 @@ impl PageQuery for PackagesList {
     }
 }
 /// A request to `POST /v1/packages/listContractsOnPackage` (packagesListContractsOnPackage): List contracts provisioned from a package.
+#[cfg(feature = "packages")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PackagesListContractsOnPackage {
@@ -16805,6 +17637,7 @@ pub struct PackagesListContractsOnPackage {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "packages")]
 impl PackagesListContractsOnPackage {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16856,6 +17689,7 @@ impl PackagesListContractsOnPackage {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16889,12 +17723,15 @@ impl PackagesListContractsOnPackage {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "packages")]
 crate::pagination::list_request!(
     PackagesListContractsOnPackage, types::ContractProjectionSummary
 );
+#[cfg(feature = "packages")]
 impl PageQuery for PackagesListContractsOnPackage {
     type Item = types::ContractProjectionSummary;
     const OPERATION: &'static str = "packages_list_contracts_on_package";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -16904,6 +17741,7 @@ impl PageQuery for PackagesListContractsOnPackage {
     }
 }
 /// A request to `GET /v1/planDetails/{plan_id}` (plansGetDetails): Retrieve a plan's high-level details.
+#[cfg(feature = "plans")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlansGetDetails {
@@ -16911,6 +17749,7 @@ pub struct PlansGetDetails {
     pub(crate) problems: Problems,
     pub(crate) plan_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "plans")]
 impl PlansGetDetails {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16927,6 +17766,7 @@ impl PlansGetDetails {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -16938,6 +17778,7 @@ impl PlansGetDetails {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::PlanDetail, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -16947,6 +17788,7 @@ impl PlansGetDetails {
     }
 }
 /// A request to `GET /v1/planDetails/{plan_id}/charges` (plansListCharges): List the charges defined on a plan.
+#[cfg(feature = "plans")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlansListCharges {
@@ -16957,6 +17799,7 @@ pub struct PlansListCharges {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "plans")]
 impl PlansListCharges {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -16987,6 +17830,7 @@ impl PlansListCharges {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17009,10 +17853,13 @@ impl PlansListCharges {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "plans")]
 crate::pagination::list_request!(PlansListCharges, types::PlanCharge);
+#[cfg(feature = "plans")]
 impl PageQuery for PlansListCharges {
     type Item = types::PlanCharge;
     const OPERATION: &'static str = "plans_list_charges";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -17022,6 +17869,7 @@ impl PageQuery for PlansListCharges {
     }
 }
 /// A request to `GET /v1/planDetails/{plan_id}/customers` (plansListCustomers): List the customers assigned to a plan.
+#[cfg(feature = "plans")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlansListCustomers {
@@ -17033,6 +17881,7 @@ pub struct PlansListCustomers {
     pub(crate) status: Option<types::PlansListCustomersStatus>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "plans")]
 impl PlansListCustomers {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17073,6 +17922,7 @@ impl PlansListCustomers {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17098,10 +17948,13 @@ impl PlansListCustomers {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "plans")]
 crate::pagination::list_request!(PlansListCustomers, types::CustomerAndPlanDetail);
+#[cfg(feature = "plans")]
 impl PageQuery for PlansListCustomers {
     type Item = types::CustomerAndPlanDetail;
     const OPERATION: &'static str = "plans_list_customers";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -17111,6 +17964,7 @@ impl PageQuery for PlansListCustomers {
     }
 }
 /// A request to `GET /v1/plans` (plansList): List all plans.
+#[cfg(feature = "plans")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlansList {
@@ -17120,6 +17974,7 @@ pub struct PlansList {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "plans")]
 impl PlansList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17143,6 +17998,7 @@ impl PlansList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17162,10 +18018,13 @@ impl PlansList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "plans")]
 crate::pagination::list_request!(PlansList, types::Plan);
+#[cfg(feature = "plans")]
 impl PageQuery for PlansList {
     type Item = types::Plan;
     const OPERATION: &'static str = "plans_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -17175,6 +18034,7 @@ impl PageQuery for PlansList {
     }
 }
 /// A request to `POST /v1/rotateDeltaStreamSecret` (settingsRotateDeltaStreamSecret): Rotate the delta stream signing secret.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsRotateDeltaStreamSecret {
@@ -17182,6 +18042,7 @@ pub struct SettingsRotateDeltaStreamSecret {
     pub(crate) problems: Problems,
     pub(crate) body_starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "settings")]
 impl SettingsRotateDeltaStreamSecret {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17198,6 +18059,7 @@ impl SettingsRotateDeltaStreamSecret {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17211,6 +18073,7 @@ impl SettingsRotateDeltaStreamSecret {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsRotateDeltaStreamSecretResponse, Error> {
@@ -17224,12 +18087,14 @@ impl SettingsRotateDeltaStreamSecret {
     }
 }
 /// A request to `GET /v1/services` (servicesList): List Metronome services and their IP ranges.
+#[cfg(feature = "services")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ServicesList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
 }
+#[cfg(feature = "services")]
 impl ServicesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17239,6 +18104,7 @@ impl ServicesList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17247,6 +18113,7 @@ impl ServicesList {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::ServicesListResponse, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -17254,6 +18121,7 @@ impl ServicesList {
     }
 }
 /// A request to `POST /v1/setCustomerBillingProviderConfigurations` (customersSetBillingConfigurations): Add billing provider configurations to customers.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersSetBillingConfigurations {
@@ -17263,6 +18131,7 @@ pub struct CustomersSetBillingConfigurations {
         ::std::vec::Vec<types::CustomerBillingProviderConfigurationInput>,
     >,
 }
+#[cfg(feature = "customers")]
 impl CustomersSetBillingConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17289,6 +18158,7 @@ impl CustomersSetBillingConfigurations {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17302,6 +18172,7 @@ impl CustomersSetBillingConfigurations {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<
@@ -17319,6 +18190,7 @@ impl CustomersSetBillingConfigurations {
     }
 }
 /// A request to `POST /v1/setCustomerRevenueSystemConfigurations` (customersSetRevenueSystemConfigurations): Add revenue system configurations to customers.
+#[cfg(feature = "customers")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CustomersSetRevenueSystemConfigurations {
@@ -17328,6 +18200,7 @@ pub struct CustomersSetRevenueSystemConfigurations {
         ::std::vec::Vec<types::CustomerRevenueSystemConfigurationInput>,
     >,
 }
+#[cfg(feature = "customers")]
 impl CustomersSetRevenueSystemConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17354,6 +18227,7 @@ impl CustomersSetRevenueSystemConfigurations {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17367,6 +18241,7 @@ impl CustomersSetRevenueSystemConfigurations {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::CustomerRevenueSystemConfiguration>, Error> {
@@ -17381,6 +18256,7 @@ impl CustomersSetRevenueSystemConfigurations {
     }
 }
 /// A request to `POST /v1/setUpBillingProvider` (settingsBillingProvidersCreate): Configure a marketplace billing provider.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsBillingProvidersCreate {
@@ -17392,6 +18268,7 @@ pub struct SettingsBillingProvidersCreate {
     >,
     pub(crate) body_delivery_method: Option<types::GaBillingProviderDeliveryMethodType>,
 }
+#[cfg(feature = "settings")]
 impl SettingsBillingProvidersCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17433,6 +18310,7 @@ impl SettingsBillingProvidersCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17452,6 +18330,7 @@ impl SettingsBillingProvidersCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsBillingProvidersCreateResponseData, Error> {
@@ -17466,6 +18345,7 @@ impl SettingsBillingProvidersCreate {
     }
 }
 /// A request to `POST /v1/threshold-billing/update-active-recharge-config` (thresholdBillingUpdateActiveRechargeConfig): Update a customer's prepaid balance recharge settings.
+#[cfg(feature = "threshold_billing")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ThresholdBillingUpdateActiveRechargeConfig {
@@ -17476,6 +18356,7 @@ pub struct ThresholdBillingUpdateActiveRechargeConfig {
     pub(crate) body_recharge_threshold: Option<f64>,
     pub(crate) body_recharge_to_amount: Option<f64>,
 }
+#[cfg(feature = "threshold_billing")]
 impl ThresholdBillingUpdateActiveRechargeConfig {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17519,6 +18400,7 @@ impl ThresholdBillingUpdateActiveRechargeConfig {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17541,6 +18423,7 @@ impl ThresholdBillingUpdateActiveRechargeConfig {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -17552,6 +18435,7 @@ impl ThresholdBillingUpdateActiveRechargeConfig {
     }
 }
 /// A request to `POST /v1/upsertAnrokApiToken` (settingsUpsertAnrokApiToken): Attach an Anrok API token to delivery methods.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsUpsertAnrokApiToken {
@@ -17560,6 +18444,7 @@ pub struct SettingsUpsertAnrokApiToken {
     pub(crate) body_anrok_api_token: Option<::std::string::String>,
     pub(crate) body_delivery_method_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
 }
+#[cfg(feature = "settings")]
 impl SettingsUpsertAnrokApiToken {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17593,6 +18478,7 @@ impl SettingsUpsertAnrokApiToken {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17609,6 +18495,7 @@ impl SettingsUpsertAnrokApiToken {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsUpsertAnrokApiTokenResponseData, Error> {
@@ -17623,6 +18510,7 @@ impl SettingsUpsertAnrokApiToken {
     }
 }
 /// A request to `POST /v1/upsertAvalaraCredentials` (settingsUpsertAvalaraCredentials): Attach Avalara credentials to delivery methods.
+#[cfg(feature = "settings")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SettingsUpsertAvalaraCredentials {
@@ -17636,6 +18524,7 @@ pub struct SettingsUpsertAvalaraCredentials {
     pub(crate) body_commit_transactions: Option<bool>,
     pub(crate) body_delivery_method_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
 }
+#[cfg(feature = "settings")]
 impl SettingsUpsertAvalaraCredentials {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17699,6 +18588,7 @@ impl SettingsUpsertAvalaraCredentials {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17724,6 +18614,7 @@ impl SettingsUpsertAvalaraCredentials {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
@@ -17737,6 +18628,7 @@ impl SettingsUpsertAvalaraCredentials {
     }
 }
 /// A request to `POST /v1/usage` (usageList): List aggregated usage.
+#[cfg(feature = "usage")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UsageList {
@@ -17752,6 +18644,7 @@ pub struct UsageList {
     pub(crate) body_window_size: Option<types::WindowSize>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "usage")]
 impl UsageList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17811,6 +18704,7 @@ impl UsageList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -17850,10 +18744,13 @@ impl UsageList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "usage")]
 crate::pagination::list_request!(UsageList, types::UsageAggregate);
+#[cfg(feature = "usage")]
 impl PageQuery for UsageList {
     type Item = types::UsageAggregate;
     const OPERATION: &'static str = "usage_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -17863,6 +18760,7 @@ impl PageQuery for UsageList {
     }
 }
 /// A request to `POST /v1/usage/groups` (usageListWithGroups): List usage of one metric split by group.
+#[cfg(feature = "usage")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UsageListWithGroups {
@@ -17881,6 +18779,7 @@ pub struct UsageListWithGroups {
     pub(crate) body_window_size: Option<types::WindowSize>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "usage")]
 impl UsageListWithGroups {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -17972,6 +18871,7 @@ impl UsageListWithGroups {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -18026,10 +18926,13 @@ impl UsageListWithGroups {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "usage")]
 crate::pagination::list_request!(UsageListWithGroups, types::GroupedUsage);
+#[cfg(feature = "usage")]
 impl PageQuery for UsageListWithGroups {
     type Item = types::GroupedUsage;
     const OPERATION: &'static str = "usage_list_with_groups";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -18039,6 +18942,7 @@ impl PageQuery for UsageListWithGroups {
     }
 }
 /// A request to `POST /v1/usage/seats` (usageListSeats): Fetch seat usage for a customer over time.
+#[cfg(feature = "usage")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UsageListSeats {
@@ -18055,6 +18959,7 @@ pub struct UsageListSeats {
     pub(crate) body_window_size: Option<types::SeatsUsageQueryPayloadWindowSize>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "usage")]
 impl UsageListSeats {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -18133,6 +19038,7 @@ impl UsageListSeats {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -18181,10 +19087,13 @@ impl UsageListSeats {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "usage")]
 crate::pagination::list_request!(UsageListSeats, types::SeatsUsageAggregate);
+#[cfg(feature = "usage")]
 impl PageQuery for UsageListSeats {
     type Item = types::SeatsUsageAggregate;
     const OPERATION: &'static str = "usage_list_seats";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -18194,6 +19103,7 @@ impl PageQuery for UsageListSeats {
     }
 }
 /// A request to `POST /v2/contracts/commits/archive` (v2ContractsArchiveCommit): Archive a commit on a contract or customer.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2ContractsArchiveCommit {
@@ -18202,6 +19112,7 @@ pub struct V2ContractsArchiveCommit {
     pub(crate) body_commit_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl V2ContractsArchiveCommit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -18225,6 +19136,7 @@ impl V2ContractsArchiveCommit {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -18241,6 +19153,7 @@ impl V2ContractsArchiveCommit {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -18253,6 +19166,7 @@ impl V2ContractsArchiveCommit {
     }
 }
 /// A request to `POST /v2/contracts/commits/edit` (v2ContractsEditCommit): Change the details of a commit.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2ContractsEditCommit {
@@ -18276,6 +19190,7 @@ pub struct V2ContractsEditCommit {
     pub(crate) body_rate_type: Option<types::EditCommitPayloadRateType>,
     pub(crate) body_specifiers: Option<::std::vec::Vec<types::CommitSpecifierInput>>,
 }
+#[cfg(feature = "contracts")]
 impl V2ContractsEditCommit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -18442,6 +19357,7 @@ impl V2ContractsEditCommit {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -18497,6 +19413,7 @@ impl V2ContractsEditCommit {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -18506,6 +19423,7 @@ impl V2ContractsEditCommit {
     }
 }
 /// A request to `POST /v2/contracts/commits/retire` (v2ContractsRetireCommits): Move depleted commits to cold storage.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2ContractsRetireCommits {
@@ -18516,6 +19434,7 @@ pub struct V2ContractsRetireCommits {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_dry_run: Option<bool>,
 }
+#[cfg(feature = "contracts")]
 impl V2ContractsRetireCommits {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -18558,6 +19477,7 @@ impl V2ContractsRetireCommits {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -18580,6 +19500,7 @@ impl V2ContractsRetireCommits {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::RetireCommitsResponse, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -18592,6 +19513,7 @@ impl V2ContractsRetireCommits {
     }
 }
 /// A request to `POST /v2/contracts/credits/archive` (v2ContractsArchiveCredit): Archive a credit on a contract or customer.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2ContractsArchiveCredit {
@@ -18600,6 +19522,7 @@ pub struct V2ContractsArchiveCredit {
     pub(crate) body_credit_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl V2ContractsArchiveCredit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -18623,6 +19546,7 @@ impl V2ContractsArchiveCredit {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -18639,6 +19563,7 @@ impl V2ContractsArchiveCredit {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -18651,6 +19576,7 @@ impl V2ContractsArchiveCredit {
     }
 }
 /// A request to `POST /v2/contracts/credits/edit` (v2ContractsEditCredit): Change the details of a credit.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2ContractsEditCredit {
@@ -18672,6 +19598,7 @@ pub struct V2ContractsEditCredit {
     pub(crate) body_rate_type: Option<types::EditCreditPayloadRateType>,
     pub(crate) body_specifiers: Option<::std::vec::Vec<types::CommitSpecifierInput>>,
 }
+#[cfg(feature = "contracts")]
 impl V2ContractsEditCredit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -18819,6 +19746,7 @@ impl V2ContractsEditCredit {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -18868,6 +19796,7 @@ impl V2ContractsEditCredit {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -18877,6 +19806,7 @@ impl V2ContractsEditCredit {
     }
 }
 /// A request to `POST /v2/contracts/edit` (v2ContractsEdit): Apply changes to an existing contract.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2ContractsEdit {
@@ -18962,6 +19892,7 @@ pub struct V2ContractsEdit {
         ::std::vec::Vec<types::UpdateSubscriptionInput>,
     >,
 }
+#[cfg(feature = "contracts")]
 impl V2ContractsEdit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -19476,6 +20407,7 @@ impl V2ContractsEdit {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -19591,6 +20523,7 @@ impl V2ContractsEdit {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::V2ContractsEditResponseData, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -19600,6 +20533,7 @@ impl V2ContractsEdit {
     }
 }
 /// A request to `POST /v2/contracts/get` (v2ContractsRetrieve): Fetch a contract by ID (v2).
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2ContractsRetrieve {
@@ -19612,6 +20546,7 @@ pub struct V2ContractsRetrieve {
     pub(crate) body_include_ledgers: Option<bool>,
     pub(crate) body_webhook_notification_id: Option<::std::string::String>,
 }
+#[cfg(feature = "contracts")]
 impl V2ContractsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -19665,6 +20600,7 @@ impl V2ContractsRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -19693,6 +20629,7 @@ impl V2ContractsRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::ContractV2, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -19702,6 +20639,7 @@ impl V2ContractsRetrieve {
     }
 }
 /// A request to `POST /v2/contracts/getEditHistory` (v2ContractsGetEditHistory): List every edit made to a contract.
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2ContractsGetEditHistory {
@@ -19710,6 +20648,7 @@ pub struct V2ContractsGetEditHistory {
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
 impl V2ContractsGetEditHistory {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -19733,6 +20672,7 @@ impl V2ContractsGetEditHistory {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -19749,6 +20689,7 @@ impl V2ContractsGetEditHistory {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::ContractEdit>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -19761,6 +20702,7 @@ impl V2ContractsGetEditHistory {
     }
 }
 /// A request to `POST /v2/contracts/list` (v2ContractsList): List a customer's contracts (v2).
+#[cfg(feature = "contracts")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2ContractsList {
@@ -19773,6 +20715,7 @@ pub struct V2ContractsList {
     pub(crate) body_include_ledgers: Option<bool>,
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "contracts")]
 impl V2ContractsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -19824,6 +20767,7 @@ impl V2ContractsList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -19852,6 +20796,7 @@ impl V2ContractsList {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::ContractV2>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
@@ -19861,6 +20806,7 @@ impl V2ContractsList {
     }
 }
 /// A request to `POST /v2/notifications/archive` (v2NotificationsOffsetArchive): Archive an offset notification configuration.
+#[cfg(feature = "notifications")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2NotificationsOffsetArchive {
@@ -19868,6 +20814,7 @@ pub struct V2NotificationsOffsetArchive {
     pub(crate) problems: Problems,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "notifications")]
 impl V2NotificationsOffsetArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -19884,6 +20831,7 @@ impl V2NotificationsOffsetArchive {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -19897,6 +20845,7 @@ impl V2NotificationsOffsetArchive {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::LifecycleEventOffsetNotificationConfig, Error> {
@@ -19911,6 +20860,7 @@ impl V2NotificationsOffsetArchive {
     }
 }
 /// A request to `POST /v2/notifications/create` (v2NotificationsOffsetCreate): Create an offset notification configuration.
+#[cfg(feature = "notifications")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2NotificationsOffsetCreate {
@@ -19920,6 +20870,7 @@ pub struct V2NotificationsOffsetCreate {
     pub(crate) body_policy: Option<types::LifecycleEventOffsetPolicy>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKey>,
 }
+#[cfg(feature = "notifications")]
 impl V2NotificationsOffsetCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -19959,6 +20910,7 @@ impl V2NotificationsOffsetCreate {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -19978,6 +20930,7 @@ impl V2NotificationsOffsetCreate {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::LifecycleEventOffsetNotificationConfig, Error> {
@@ -19992,6 +20945,7 @@ impl V2NotificationsOffsetCreate {
     }
 }
 /// A request to `POST /v2/notifications/edit` (v2NotificationsOffsetEdit): Update an offset notification configuration.
+#[cfg(feature = "notifications")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2NotificationsOffsetEdit {
@@ -20001,6 +20955,7 @@ pub struct V2NotificationsOffsetEdit {
     pub(crate) body_is_enabled: Option<bool>,
     pub(crate) body_policy: Option<types::EditNotificationConfigPayloadPolicy>,
 }
+#[cfg(feature = "notifications")]
 impl V2NotificationsOffsetEdit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -20034,6 +20989,7 @@ impl V2NotificationsOffsetEdit {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -20053,6 +21009,7 @@ impl V2NotificationsOffsetEdit {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::V2NotificationsOffsetEditResponseData, Error> {
@@ -20067,6 +21024,7 @@ impl V2NotificationsOffsetEdit {
     }
 }
 /// A request to `POST /v2/notifications/get` (v2NotificationsOffsetRetrieve): Fetch an offset notification configuration.
+#[cfg(feature = "notifications")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2NotificationsOffsetRetrieve {
@@ -20074,6 +21032,7 @@ pub struct V2NotificationsOffsetRetrieve {
     pub(crate) problems: Problems,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "notifications")]
 impl V2NotificationsOffsetRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -20090,6 +21049,7 @@ impl V2NotificationsOffsetRetrieve {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -20103,6 +21063,7 @@ impl V2NotificationsOffsetRetrieve {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::LifecycleEventOffsetNotificationConfig, Error> {
@@ -20117,6 +21078,7 @@ impl V2NotificationsOffsetRetrieve {
     }
 }
 /// A request to `POST /v2/notifications/offset/list` (v2NotificationsOffsetList): List offset notification configurations.
+#[cfg(feature = "notifications")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2NotificationsOffsetList {
@@ -20129,6 +21091,7 @@ pub struct V2NotificationsOffsetList {
     pub(crate) body_limit: Option<f64>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "notifications")]
 impl V2NotificationsOffsetList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -20157,6 +21120,7 @@ impl V2NotificationsOffsetList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -20181,12 +21145,15 @@ impl V2NotificationsOffsetList {
         Ok(self.clone())
     }
 }
+#[cfg(feature = "notifications")]
 crate::pagination::list_request!(
     V2NotificationsOffsetList, types::LifecycleEventOffsetNotificationConfig
 );
+#[cfg(feature = "notifications")]
 impl PageQuery for V2NotificationsOffsetList {
     type Item = types::LifecycleEventOffsetNotificationConfig;
     const OPERATION: &'static str = "v2_notifications_offset_list";
+    #[inline]
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
@@ -20199,12 +21166,14 @@ impl PageQuery for V2NotificationsOffsetList {
     }
 }
 /// A request to `POST /v2/notifications/system/list` (v2NotificationsSystemList): List built-in lifecycle event types.
+#[cfg(feature = "notifications")]
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct V2NotificationsSystemList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
 }
+#[cfg(feature = "notifications")]
 impl V2NotificationsSystemList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -20214,6 +21183,7 @@ impl V2NotificationsSystemList {
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
+    #[inline]
     pub(crate) fn request<'c>(
         &self,
         client: &'c Client,
@@ -20222,6 +21192,7 @@ impl V2NotificationsSystemList {
         request
     }
     /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    #[inline]
     pub async fn send(self) -> Result<types::V2NotificationsSystemListResponse, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);

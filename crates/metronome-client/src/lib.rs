@@ -76,7 +76,9 @@ mod retry;
 pub use args::{IntoId, IntoTimestamp};
 pub use client::{BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_VAR};
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, LOW_LEVEL_OPERATION, RequestContext};
+#[cfg(feature = "usage")]
 pub use extras::event::Event;
+#[cfg(feature = "usage")]
 pub use extras::metric_filter::MetricFilter;
 pub use operation::{IntoEnum, IntoValue, RequestEnum};
 pub use page::Page;

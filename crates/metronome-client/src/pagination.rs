@@ -110,6 +110,7 @@ macro_rules! list_request {
 
             /// Sends the request and returns one page (the first, or the
             /// one at `next_page`). Invalid arguments fail before sending.
+            #[inline]
             pub async fn send(self) -> Result<$crate::Page<$item>, $crate::Error> {
                 let query = self.query()?;
                 $crate::pagination::PageQuery::fetch(
@@ -121,12 +122,14 @@ macro_rules! list_request {
             }
 
             /// Every page, fetched lazily as the stream is polled.
+            #[inline]
             pub fn pages(self) -> $crate::PageStream<$item> {
                 let query = self.query();
                 $crate::PageStream::new(self.client, query, self.limits)
             }
 
             /// Every item across pages, fetched lazily.
+            #[inline]
             pub fn stream(self) -> $crate::ItemStream<$item> {
                 self.pages().items()
             }

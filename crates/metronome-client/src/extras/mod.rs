@@ -1,5 +1,6 @@
 //! Hand-written additions on top of the generated requests, each earning
-//! its place: what the description cannot say.
+//! its place: what the description cannot say. All of them extend usage
+//! operations, so they come with the `usage` feature.
 //!
 //! - [`Event`](event::Event): a usage event for `usage().ingest(..)`, checked
 //!   field by field before anything is sent.
@@ -9,7 +10,11 @@
 //!   [`UsageList`](crate::requests::UsageList): one usage walk split into
 //!   several run at once.
 
+#[cfg(feature = "usage")]
 pub mod event;
+#[cfg(feature = "usage")]
 pub mod grouping;
+#[cfg(feature = "usage")]
 pub mod metric_filter;
+#[cfg(feature = "usage")]
 pub mod partitions;
