@@ -912,13 +912,21 @@ pub fn render(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String>
     handles.extend(methods.keys().cloned());
     for node in &handles {
         let handle = handle_name(node);
+        let ops = methods.get(node);
         let _ = writeln!(
             out,
-            "#[doc = \" The `{}` operations: a handle borrowed from the client.\"]\n{}\n#[derive(Debug, Clone, Copy)]\npub struct {handle}<'a> {{ client: &'a Client }}",
-            node.join("."),
+            "#[doc = \" The `{}` operations: a handle borrowed from the client.\"]",
+            node.join(".")
+        );
+        if let Some(op) = ops.and_then(|ops| example_op(ops)) {
+            out.push_str(&doc(&handle_example(tree, op)));
+        }
+        let _ = writeln!(
+            out,
+            "{}\n#[derive(Debug, Clone, Copy)]\npub struct {handle}<'a> {{ client: &'a Client }}",
             gate(node),
         );
-        let Some(ops) = methods.get(node) else {
+        let Some(ops) = ops else {
             continue;
         };
         let _ = writeln!(out, "{}\nimpl {handle}<'_> {{", gate(node));
@@ -1509,5 +1517,36 @@ fn walk_test(tree: &Value, op: &Op, send: &Send, receive: &str) -> String {
         method = op.method,
         fname = op.name,
         args = args.join(", "),
+    )
+}
+
+/// The operation a handle's example shows: the first whose required
+/// arguments are all plain values (ids, text, instants, names), else the
+/// first.
+fn example_op<'o>(ops: &[&'o Op]) -> Option<&'o Op> {
+    let plain = |op: &&&Op| {
+        positional(op)
+            .iter()
+            .all(|a| !matches!(a.kind, Kind::Other(_) | Kind::List(_)))
+    };
+    ops.iter().find(plain).or(ops.first()).copied()
+}
+
+/// A doc example calling `op` with example arguments (compiled, not run).
+fn handle_example(tree: &Value, op: &Op) -> String {
+    let chain: String = op
+        .resource
+        .iter()
+        .filter(|s| *s != "v1")
+        .map(|s| format!(".{s}()"))
+        .collect();
+    let args: Vec<String> = positional(op)
+        .iter()
+        .map(|a| example_arg(tree, a))
+        .collect();
+    format!(
+        "\n```no_run\n# async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {{\nlet answer = client{chain}.{}({}).send().await?;\n# let _ = answer;\n# Ok(())\n# }}\n```",
+        op.name,
+        args.join(", ")
     )
 }

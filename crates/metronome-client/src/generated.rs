@@ -276,6 +276,14 @@ impl V2Notifications<'_> {
     }
 }
 /// The `v1.alerts` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.alerts().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "alerts")]
 #[derive(Debug, Clone, Copy)]
 pub struct Alerts<'a> {
@@ -321,6 +329,14 @@ impl Alerts<'_> {
     }
 }
 /// The `v1.approval_requests` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.approval_requests().submit("example", "example", "POST", "/example", serde_json::from_str::<::serde_json::Map<::std::string::String, ::serde_json::Value>>(r##"{}"##).unwrap()).send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "approval_requests")]
 #[derive(Debug, Clone, Copy)]
 pub struct ApprovalRequests<'a> {
@@ -358,6 +374,14 @@ impl ApprovalRequests<'_> {
     }
 }
 /// The `v1.audit_logs` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.audit_logs().list().send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "audit_logs")]
 #[derive(Debug, Clone, Copy)]
 pub struct AuditLogs<'a> {
@@ -381,6 +405,14 @@ impl AuditLogs<'_> {
     }
 }
 /// The `v1.billable_metrics` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.billable_metrics().list().send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "billable_metrics")]
 #[derive(Debug, Clone, Copy)]
 pub struct BillableMetrics<'a> {
@@ -478,6 +510,14 @@ impl BillableMetrics<'_> {
     }
 }
 /// The `v1.contracts` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.contracts().add_manual_balance_entry("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", 1.0_f64, "example").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct Contracts<'a> {
@@ -859,6 +899,14 @@ impl Contracts<'_> {
     }
 }
 /// The `v1.contracts.named_schedules` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.contracts().named_schedules().retrieve("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", "example").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsNamedSchedules<'a> {
@@ -925,6 +973,14 @@ impl ContractsNamedSchedules<'_> {
     }
 }
 /// The `v1.contracts.products` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.contracts().products().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsProducts<'a> {
@@ -1006,6 +1062,14 @@ impl ContractsProducts<'_> {
     }
 }
 /// The `v1.contracts.rate_cards` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.contracts().rate_cards().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCards<'a> {
@@ -1094,6 +1158,14 @@ impl ContractsRateCards<'_> {
     }
 }
 /// The `v1.contracts.rate_cards.named_schedules` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.contracts().rate_cards().named_schedules().retrieve("00000000-0000-4000-8000-000000000001", "example").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCardsNamedSchedules<'a> {
@@ -1142,6 +1214,14 @@ impl ContractsRateCardsNamedSchedules<'_> {
     }
 }
 /// The `v1.contracts.rate_cards.product_orders` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.contracts().rate_cards().product_orders().update("00000000-0000-4000-8000-000000000001", [serde_json::from_str::<metronome_client::types::MoveRateCardProductsPayloadProductMovesItem>(r##"{"position":1.0,"product_id":"00000000-0000-4000-8000-000000000001"}"##).unwrap()]).send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCardsProductOrders<'a> {
@@ -1187,6 +1267,14 @@ impl ContractsRateCardsProductOrders<'_> {
     }
 }
 /// The `v1.contracts.rate_cards.rates` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.contracts().rate_cards().rates().add("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z", true, "FLAT").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCardsRates<'a> {
@@ -1257,6 +1345,14 @@ impl ContractsRateCardsRates<'_> {
     }
 }
 /// The `v1.credit_grants` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.credit_grants().edit("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone, Copy)]
 pub struct CreditGrants<'a> {
@@ -1405,6 +1501,14 @@ impl CreditGrants<'_> {
     }
 }
 /// The `v1.credit_grants.recharge_settings` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.credit_grants().recharge_settings().list("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone, Copy)]
 pub struct CreditGrantsRechargeSettings<'a> {
@@ -1493,6 +1597,14 @@ impl CreditGrantsRechargeSettings<'_> {
     }
 }
 /// The `v1.custom_fields` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.custom_fields().add_key("alert", "example", true).send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "custom_fields")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomFields<'a> {
@@ -1586,6 +1698,14 @@ impl CustomFields<'_> {
     }
 }
 /// The `v1.customers` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.customers().list().send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct Customers<'a> {
@@ -1906,6 +2026,14 @@ impl Customers<'_> {
     }
 }
 /// The `v1.customers.alerts` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.customers().alerts().retrieve("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersAlerts<'a> {
@@ -1967,6 +2095,14 @@ impl CustomersAlerts<'_> {
     }
 }
 /// The `v1.customers.billing_config` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.customers().billing_config().retrieve("00000000-0000-4000-8000-000000000001", "aws_marketplace").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersBillingConfig<'a> {
@@ -2034,6 +2170,14 @@ impl CustomersBillingConfig<'_> {
     }
 }
 /// The `v1.customers.commits` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.customers().commits().list("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersCommits<'a> {
@@ -2104,6 +2248,14 @@ impl CustomersCommits<'_> {
     }
 }
 /// The `v1.customers.credits` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.customers().credits().list("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersCredits<'a> {
@@ -2171,6 +2323,14 @@ impl CustomersCredits<'_> {
     }
 }
 /// The `v1.customers.invoices` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.customers().invoices().add_charge("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", 1.0_f64, 1.0_f64, "2024-01-01T00:00:00Z", "00000000-0000-4000-8000-000000000001", "example").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersInvoices<'a> {
@@ -2327,6 +2487,14 @@ impl CustomersInvoices<'_> {
     }
 }
 /// The `v1.customers.named_schedules` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.customers().named_schedules().retrieve("00000000-0000-4000-8000-000000000001", "example").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersNamedSchedules<'a> {
@@ -2374,6 +2542,14 @@ impl CustomersNamedSchedules<'_> {
     }
 }
 /// The `v1.customers.plans` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.customers().plans().list("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersPlans<'a> {
@@ -2455,6 +2631,14 @@ impl CustomersPlans<'_> {
     }
 }
 /// The `v1.dashboards` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.dashboards().get_embeddable_url("00000000-0000-4000-8000-000000000001", "invoices").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "dashboards")]
 #[derive(Debug, Clone, Copy)]
 pub struct Dashboards<'a> {
@@ -2482,6 +2666,14 @@ impl Dashboards<'_> {
     }
 }
 /// The `v1.integrations` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.integrations().log("example", "example", [serde_json::from_str::<metronome_client::types::IntegrationCloudwatchLogPayloadDimensionsItem>(r##"{"name":"example","value":"example"}"##).unwrap()]).send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Copy)]
 pub struct Integrations<'a> {
@@ -2512,6 +2704,14 @@ impl Integrations<'_> {
     }
 }
 /// The `v1.invoices` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.invoices().regenerate("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "invoices")]
 #[derive(Debug, Clone, Copy)]
 pub struct Invoices<'a> {
@@ -2546,6 +2746,14 @@ impl Invoices<'_> {
     }
 }
 /// The `v1.packages` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.packages().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "packages")]
 #[derive(Debug, Clone, Copy)]
 pub struct Packages<'a> {
@@ -2623,6 +2831,14 @@ impl Packages<'_> {
     }
 }
 /// The `v1.plans` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.plans().get_details("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "plans")]
 #[derive(Debug, Clone, Copy)]
 pub struct Plans<'a> {
@@ -2681,6 +2897,14 @@ impl Plans<'_> {
     }
 }
 /// The `v1.pricing_units` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.pricing_units().list().send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "pricing_units")]
 #[derive(Debug, Clone, Copy)]
 pub struct PricingUnits<'a> {
@@ -2702,6 +2926,14 @@ impl PricingUnits<'_> {
     }
 }
 /// The `v1.services` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.services().list().send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "services")]
 #[derive(Debug, Clone, Copy)]
 pub struct Services<'a> {
@@ -2722,6 +2954,14 @@ impl Services<'_> {
     }
 }
 /// The `v1.settings` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.settings().set_webhook_secret("example").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct Settings<'a> {
@@ -2801,6 +3041,14 @@ impl Settings<'_> {
     }
 }
 /// The `v1.settings.billing_config` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.settings().billing_config().set_api_key("stripe", "example").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsBillingConfig<'a> {
@@ -2829,6 +3077,14 @@ impl SettingsBillingConfig<'_> {
     }
 }
 /// The `v1.settings.billing_config.stripe` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.settings().billing_config().stripe().create("example").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsBillingConfigStripe<'a> {
@@ -2875,6 +3131,14 @@ impl SettingsBillingConfigStripe<'_> {
     }
 }
 /// The `v1.settings.billing_providers` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.settings().billing_providers().list().send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsBillingProviders<'a> {
@@ -2919,6 +3183,14 @@ impl SettingsBillingProviders<'_> {
     }
 }
 /// The `v1.threshold_billing` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.threshold_billing().update_active_recharge_config("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "threshold_billing")]
 #[derive(Debug, Clone, Copy)]
 pub struct ThresholdBilling<'a> {
@@ -2945,6 +3217,14 @@ impl ThresholdBilling<'_> {
     }
 }
 /// The `v1.usage` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.usage().list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "HOUR").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Copy)]
 pub struct Usage<'a> {
@@ -3054,6 +3334,14 @@ pub struct V2<'a> {
     client: &'a Client,
 }
 /// The `v2.contracts` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.v2().contracts().archive_commit("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2Contracts<'a> {
@@ -3243,6 +3531,14 @@ pub struct V2Notifications<'a> {
     client: &'a Client,
 }
 /// The `v2.notifications.offset` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.v2().notifications().offset().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2NotificationsOffset<'a> {
@@ -3315,6 +3611,14 @@ impl V2NotificationsOffset<'_> {
     }
 }
 /// The `v2.notifications.system` operations: a handle borrowed from the client.
+///
+/// ```no_run
+/// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
+/// let answer = client.v2().notifications().system().list().send().await?;
+/// # let _ = answer;
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2NotificationsSystem<'a> {
