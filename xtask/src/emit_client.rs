@@ -19,9 +19,10 @@ use anyhow::{Context, Result, bail};
 use heck::{ToPascalCase, ToSnakeCase};
 use quote::ToTokens;
 use serde_json::Value;
-use syn::{Fields, GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type};
+use syn::{Fields, GenericArgument, Item, PathArguments, Type};
 
-use crate::load;
+use crate::emit_pagination::{generic_args, last_ident, send_types};
+use crate::load::{self, flatten_schema as flatten, resolve};
 use crate::pagination::{self, Send};
 
 /// How a value of one Rust type is taken from a caller.
@@ -104,30 +105,6 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
         }
     }
     None
-}
-
-fn last_ident(ty: &Type) -> Option<String> {
-    let Type::Path(path) = ty else { return None };
-    path.path.segments.last().map(|s| s.ident.to_string())
-}
-
-fn generic_args(ty: &Type) -> Vec<&Type> {
-    let Type::Path(path) = ty else {
-        return Vec::new();
-    };
-    let Some(last) = path.path.segments.last() else {
-        return Vec::new();
-    };
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return Vec::new();
-    };
-    args.args
-        .iter()
-        .filter_map(|a| match a {
-            GenericArgument::Type(t) => Some(t),
-            _ => None,
-        })
-        .collect()
 }
 
 fn squash(ty: &Type) -> String {
@@ -249,20 +226,6 @@ fn limits(tree: &Value, schema: &Value) -> Limits {
         min_length: schema.get("minLength").and_then(Value::as_u64),
         max_length: schema.get("maxLength").and_then(Value::as_u64),
     }
-}
-
-fn resolve<'t>(tree: &'t Value, mut node: &'t Value) -> &'t Value {
-    for _ in 0..16 {
-        match node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| tree.pointer(r.strip_prefix('#')?))
-        {
-            Some(target) => node = target,
-            None => break,
-        }
-    }
-    node
 }
 
 /// One argument of an operation: a parameter or a body property.
@@ -425,7 +388,7 @@ enum Body {
 fn operations(tree: &Value, file: &syn::File) -> Result<Vec<Op>> {
     let types = types_module(file);
     let builders = builder_fields(file);
-    let sends = send_outputs(file);
+    let sends = send_types(file);
     let walkable = walkable(file);
     let paginated: HashMap<String, pagination::Paginated> = pagination::find(tree)
         .into_iter()
@@ -699,32 +662,6 @@ fn body_fields(
     out
 }
 
-/// A schema's properties and `required`, `allOf` merged.
-fn flatten(tree: &Value, schema: &Value) -> serde_json::Map<String, Value> {
-    let schema = resolve(tree, schema);
-    let mut out = schema.as_object().cloned().unwrap_or_default();
-    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
-        for part in parts {
-            let part = flatten(tree, part);
-            for key in ["properties", "required"] {
-                match (out.get_mut(key), part.get(key)) {
-                    (Some(Value::Object(a)), Some(Value::Object(b))) => {
-                        for (k, v) in b {
-                            a.entry(k.clone()).or_insert(v.clone());
-                        }
-                    }
-                    (Some(Value::Array(a)), Some(Value::Array(b))) => a.extend(b.iter().cloned()),
-                    (None, Some(v)) => {
-                        out.insert(key.to_string(), v.clone());
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The fields of each low-level builder, `Result<T, String>` unwrapped.
 fn builder_fields(file: &syn::File) -> HashMap<String, HashMap<String, Type>> {
     let mut out = HashMap::new();
@@ -751,41 +688,6 @@ fn builder_fields(file: &syn::File) -> HashMap<String, HashMap<String, Type>> {
                 }
             }
             out.insert(s.ident.to_string(), fields);
-        }
-    }
-    out
-}
-
-/// The success type of each builder's `send()`.
-fn send_outputs(file: &syn::File) -> HashMap<String, (Type, Type)> {
-    let mut out = HashMap::new();
-    for item in &file.items {
-        let Item::Mod(m) = item else { continue };
-        let Some((_, items)) = m.content.as_ref().filter(|_| m.ident == "builder") else {
-            continue;
-        };
-        for inner in items {
-            let Item::Impl(block) = inner else { continue };
-            let Some(name) = last_ident(&block.self_ty) else {
-                continue;
-            };
-            for member in &block.items {
-                let ImplItem::Fn(f) = member else { continue };
-                if f.sig.ident != "send" {
-                    continue;
-                }
-                let ReturnType::Type(_, ret) = &f.sig.output else {
-                    continue;
-                };
-                let [ok, err] = generic_args(ret)[..] else {
-                    continue;
-                };
-                if let (Some(response), Some(error)) =
-                    (generic_args(ok).first(), generic_args(err).first())
-                {
-                    out.insert(name.clone(), ((*response).clone(), (*error).clone()));
-                }
-            }
         }
     }
     out
@@ -820,6 +722,28 @@ fn doc(text: &str) -> String {
         let _ = writeln!(out, "#[doc = {:?}]", format!(" {line}").trim_end());
     }
     out
+}
+
+/// How a caller reaches an operation's handle: `.contracts().rate_cards()`.
+fn handle_chain(op: &Op) -> String {
+    op.resource
+        .iter()
+        .filter(|s| *s != "v1")
+        .map(|s| format!(".{s}()"))
+        .collect()
+}
+
+/// The operation's path with example values in its parameters.
+fn example_path(tree: &Value, op: &Op) -> String {
+    let mut path = op.path.clone();
+    for p in op.params.iter().filter(|p| p.required) {
+        let json = crate::examples::example(tree, &p.schema, &p.wire);
+        let text = json
+            .as_str()
+            .map_or_else(|| json.to_string(), str::to_string);
+        path = path.replace(&format!("{{{}}}", p.wire), &text);
+    }
+    path
 }
 
 /// The handle type of a resource path (`v1.contracts.rate_cards` →
@@ -1315,14 +1239,7 @@ pub fn render_tests(spec_name: &str, tree: &Value, file: &syn::File) -> Result<S
         ops.len()
     );
     for op in &ops {
-        let mut path = op.path.clone();
-        for p in op.params.iter().filter(|p| p.required) {
-            let json = crate::examples::example(tree, &p.schema, &p.wire);
-            let text = json
-                .as_str()
-                .map_or_else(|| json.to_string(), str::to_string);
-            path = path.replace(&format!("{{{}}}", p.wire), &text);
-        }
+        let path = example_path(tree, op);
         let (content_type, body) = match (&op.output, op.response_schema.is_null()) {
             (Output::Bytes, _) => ("application/pdf", "%PDF-1.4 example".to_string()),
             (_, true) => ("application/json", String::new()),
@@ -1337,15 +1254,7 @@ pub fn render_tests(spec_name: &str, tree: &Value, file: &syn::File) -> Result<S
                 ("application/json", example.to_string())
             }
         };
-        let chain: String = {
-            let segments: Vec<String> = op
-                .resource
-                .iter()
-                .filter(|s| *s != "v1")
-                .map(|s| format!(".{s}()"))
-                .collect();
-            segments.concat()
-        };
+        let chain = handle_chain(op);
         let args: Vec<String> = positional(op)
             .iter()
             .map(|a| example_arg(tree, a))
@@ -1408,12 +1317,7 @@ pub fn render_operations_table(spec_name: &str, tree: &Value, file: &syn::File) 
         ops.len()
     );
     for op in &ops {
-        let chain: String = op
-            .resource
-            .iter()
-            .filter(|s| *s != "v1")
-            .map(|s| format!(".{s}()"))
-            .collect();
+        let chain = handle_chain(op);
         let args: Vec<String> = positional(op).iter().map(|a| a.setter.clone()).collect();
         let list = if matches!(op.output, Output::Page(_)) {
             " (list)"
@@ -1438,14 +1342,7 @@ pub fn render_operations_table(spec_name: &str, tree: &Value, file: &syn::File) 
 /// where the description says (query or body), comes back where it says,
 /// and every page's items arrive once.
 fn walk_test(tree: &Value, op: &Op, send: &Send, receive: &str) -> String {
-    let mut path = op.path.clone();
-    for p in op.params.iter().filter(|p| p.required) {
-        let json = crate::examples::example(tree, &p.schema, &p.wire);
-        let text = json
-            .as_str()
-            .map_or_else(|| json.to_string(), str::to_string);
-        path = path.replace(&format!("{{{}}}", p.wire), &text);
-    }
+    let path = example_path(tree, op);
     let page = |next: Option<&str>| {
         let mut example = crate::examples::example(tree, &op.response_schema, "response");
         let next = next.map_or(Value::Null, |c| Value::String(c.to_string()));
@@ -1482,12 +1379,7 @@ fn walk_test(tree: &Value, op: &Op, send: &Send, receive: &str) -> String {
         Send::Query(n) | Send::Body(n) => n.as_str(),
         Send::Nowhere => "",
     };
-    let chain: String = op
-        .resource
-        .iter()
-        .filter(|s| *s != "v1")
-        .map(|s| format!(".{s}()"))
-        .collect();
+    let chain = handle_chain(op);
     let args: Vec<String> = positional(op)
         .iter()
         .map(|a| example_arg(tree, a))
@@ -1534,12 +1426,7 @@ fn example_op<'o>(ops: &[&'o Op]) -> Option<&'o Op> {
 
 /// A doc example calling `op` with example arguments (compiled, not run).
 fn handle_example(tree: &Value, op: &Op) -> String {
-    let chain: String = op
-        .resource
-        .iter()
-        .filter(|s| *s != "v1")
-        .map(|s| format!(".{s}()"))
-        .collect();
+    let chain = handle_chain(op);
     let args: Vec<String> = positional(op)
         .iter()
         .map(|a| example_arg(tree, a))

@@ -18,7 +18,7 @@ pub struct Skipped {
 }
 
 /// The `type` items of a `Type::Path`'s last segment: `A<B, C>` → [B, C].
-fn generic_args(ty: &Type) -> Vec<&Type> {
+pub fn generic_args(ty: &Type) -> Vec<&Type> {
     let Type::Path(path) = ty else {
         return Vec::new();
     };
@@ -40,7 +40,7 @@ fn generic_args(ty: &Type) -> Vec<&Type> {
         .collect()
 }
 
-fn last_ident(ty: &Type) -> Option<String> {
+pub fn last_ident(ty: &Type) -> Option<String> {
     let Type::Path(path) = ty else { return None };
     path.path.segments.last().map(|s| s.ident.to_string())
 }
@@ -78,7 +78,7 @@ fn structs(file: &syn::File) -> HashMap<String, syn::ItemStruct> {
 }
 
 /// The `send` signature of each operation builder: (response type, error type).
-fn send_types(file: &syn::File) -> HashMap<String, (Type, Type)> {
+pub fn send_types(file: &syn::File) -> HashMap<String, (Type, Type)> {
     let mut out = HashMap::new();
     for item in &file.items {
         let Item::Mod(m) = item else { continue };

@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::load::flatten_schema as merged;
+
 /// The example uuid (a valid v4).
 pub const UUID: &str = "00000000-0000-4000-8000-000000000001";
 /// The example instant, and the end of an example period.
@@ -14,57 +16,6 @@ pub const END: &str = "2024-01-02T00:00:00Z";
 /// is for (an `ending_*` instant comes after a `starting_*` one).
 pub fn example(tree: &Value, schema: &Value, name: &str) -> Value {
     value(tree, schema, name, 0)
-}
-
-fn resolve<'t>(tree: &'t Value, mut node: &'t Value) -> &'t Value {
-    for _ in 0..16 {
-        match node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| tree.pointer(r.strip_prefix('#')?))
-        {
-            Some(target) => node = target,
-            None => break,
-        }
-    }
-    node
-}
-
-/// A schema with its `allOf` merged in (properties and `required`
-/// united, other keywords: the first seen).
-fn merged(tree: &Value, schema: &Value) -> Map<String, Value> {
-    let schema = resolve(tree, schema);
-    let mut out: Map<String, Value> = schema
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| *k != "allOf")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    for part in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        for (key, value) in merged(tree, part) {
-            match (out.get_mut(&key), value) {
-                (Some(Value::Object(a)), Value::Object(b)) if key == "properties" => {
-                    for (k, v) in b {
-                        a.entry(k).or_insert(v);
-                    }
-                }
-                (Some(Value::Array(a)), Value::Array(b)) if key == "required" => a.extend(b),
-                (None, value) => {
-                    out.insert(key, value);
-                }
-                _ => {}
-            }
-        }
-    }
-    out
 }
 
 fn value(tree: &Value, schema: &Value, name: &str, depth: usize) -> Value {

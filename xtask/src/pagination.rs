@@ -62,18 +62,9 @@ impl fmt::Display for Paginated {
     }
 }
 
+/// Follows `$ref`s, then a lone `allOf` wrapper (a `$ref` with siblings).
 fn resolve<'a>(tree: &'a Value, node: &'a Value) -> &'a Value {
-    let mut node = node;
-    for _ in 0..8 {
-        match node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| tree.pointer(r.strip_prefix('#')?))
-        {
-            Some(target) => node = target,
-            None => break,
-        }
-    }
+    let node = load::resolve(tree, node);
     match node.get("allOf").and_then(Value::as_array) {
         Some(all) if all.len() == 1 && node.get("properties").is_none() => resolve(tree, &all[0]),
         _ => node,
