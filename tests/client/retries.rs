@@ -185,3 +185,60 @@ async fn a_slow_response_times_out_on_every_attempt() {
         "usage_list, after 2 attempts: timed out waiting for Metronome"
     );
 }
+
+#[tokio::test]
+async fn x_should_retry_true_on_a_success_does_not_send_it_again() {
+    let (result, calls) = usage_against(vec![], |b| b.max_retries(2)).await;
+    assert!(result.is_ok());
+    assert_eq!(calls, 1);
+
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/ingest");
+            then.status(200).header("x-should-retry", "true");
+        })
+        .await;
+    sdk_with(&server.base_url(), |b| b.max_retries(2))
+        .usage()
+        .ingest([metronome_client::Event::new(
+            "t-1",
+            CUSTOMER,
+            "api_call",
+            "2024-01-01T00:00:00Z",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        mock.calls_async().await,
+        1,
+        "an accepted ingest goes out once"
+    );
+}
+
+#[tokio::test]
+async fn a_503_whose_body_is_too_large_is_still_retried() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/usage");
+            then.status(503).body("x".repeat(4096));
+        })
+        .await;
+    let err = sdk_with(&server.base_url(), |b| {
+        b.retry_policy(
+            metronome_client::RetryPolicy::default().initial_backoff(Duration::from_millis(1)),
+        )
+        .max_retries(2)
+        .max_response_bytes(1024)
+    })
+    .usage()
+    .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day")
+    .send()
+    .await
+    .unwrap_err();
+    assert_eq!(mock.calls_async().await, 3, "retried like any 503");
+    assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 3);
+}

@@ -85,6 +85,20 @@ pub enum Error {
         cursor: String,
     },
 
+    /// A walk stopped because the task fetching its pages ahead died (a
+    /// panic, or a cancellation from outside): the pages before it were
+    /// delivered once, the rest were not fetched. Never a short list
+    /// without this error.
+    #[error(
+        "{operation}: the walk was interrupted ({reason}); every page before it was delivered once"
+    )]
+    Interrupted {
+        /// The paginated operation.
+        operation: &'static str,
+        /// What happened to the task.
+        reason: String,
+    },
+
     /// An argument is invalid; nothing was sent.
     #[error("invalid request, nothing was sent: {0}")]
     InvalidRequest(String),

@@ -82,7 +82,7 @@ pub use extras::event::Event;
 pub use extras::metric_filter::MetricFilter;
 pub use operation::{IntoEnum, IntoValue, RequestEnum};
 pub use page::Page;
-pub use pagination::{DEFAULT_PREFETCH, ItemStream, PageStream, Partitioned};
+pub use pagination::{DEFAULT_PREFETCH, ItemStream, MAX_PREFETCH, PageStream, Partitioned};
 pub use request::{CUSTOM_OPERATION, CustomRequest, CustomResponse};
 pub use retry::RetryPolicy;
 

@@ -101,7 +101,8 @@ macro_rules! list_request {
             }
 
             /// How many pages `pages()` and `stream()` fetch ahead of the
-            /// caller (default 1; 0 fetches each page only when asked for).
+            /// caller (default 1; 0 fetches each page only when asked for;
+            /// at most [`MAX_PREFETCH`](crate::MAX_PREFETCH)).
             /// Needs a tokio runtime, which runs the look-ahead as a task.
             pub fn prefetch(mut self, pages: usize) -> Self {
                 self.limits.prefetch = pages;
@@ -249,7 +250,12 @@ fn prefetching<Q: PageQuery>(
     walk: Walk<Q>,
     depth: usize,
 ) -> BoxStream<'static, Result<Page<Q::Item>, Error>> {
+    let depth = depth.min(MAX_PREFETCH);
+    let operation = Q::OPERATION;
     stream::once(async move {
+        // `Some(page)` for each page, then `None`: the walk ended. A channel
+        // that closes without the `None` means the task died, and the
+        // consumer says so instead of ending as if the list were complete.
         let (pages, received) = tokio::sync::mpsc::unbounded_channel();
         let permits = Arc::new(Semaphore::new(depth));
         let producer_permits = permits.clone();
@@ -257,29 +263,78 @@ fn prefetching<Q: PageQuery>(
             let mut walk = walk;
             while let Ok(permit) = producer_permits.acquire().await {
                 permit.forget();
-                let Some(page) = walk.next().await else { break };
-                if pages.send(page).is_err() {
+                let next = walk.next().await;
+                let done = next.is_none();
+                if pages.send(next).is_err() || done {
                     break;
                 }
             }
         });
-        let state = (received, permits, AbortOnDrop(producer));
-        stream::unfold(state, |(mut received, permits, producer)| async move {
-            let page = received.recv().await?;
-            permits.add_permits(1);
-            Some((page, (received, permits, producer)))
+        let state = (received, permits, AbortOnDrop(Some(producer)));
+        stream::unfold(
+            state,
+            move |(mut received, permits, mut producer)| async move {
+                match received.recv().await {
+                    Some(Some(page)) => {
+                        permits.add_permits(1);
+                        Some((page, (received, permits, producer)))
+                    }
+                    Some(None) => None,
+                    None => {
+                        let reason = producer.outcome().await;
+                        let error = Error::Interrupted { operation, reason };
+                        // Ends after this error: the channel is closed for good.
+                        Some((Err(error), (received, permits, producer)))
+                    }
+                }
+            },
+        )
+        .scan(false, |failed, item| {
+            // Nothing after an interruption.
+            let stop = *failed;
+            *failed = matches!(item, Err(Error::Interrupted { .. }));
+            futures::future::ready((!stop).then_some(item))
         })
     })
     .flatten()
     .boxed()
 }
 
+/// The most pages a walk fetches ahead of its caller; a larger
+/// `prefetch` is taken as this.
+pub const MAX_PREFETCH: usize = 64;
+
 /// Aborts a task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl AbortOnDrop {
+    /// Why the task ended without its end marker: its panic, or its
+    /// cancellation.
+    async fn outcome(&mut self) -> String {
+        match self.0.take() {
+            None => "the look-ahead task is gone".to_string(),
+            Some(handle) => match handle.await {
+                Ok(()) => "the look-ahead task stopped before the last page".to_string(),
+                Err(e) if e.is_panic() => {
+                    let payload = e.into_panic();
+                    let message = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic".to_string());
+                    format!("the look-ahead task panicked: {message}")
+                }
+                Err(_) => "the look-ahead task was cancelled".to_string(),
+            },
+        }
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(handle) = &self.0 {
+            handle.abort();
+        }
     }
 }
 
@@ -433,5 +488,104 @@ impl<T> std::fmt::Debug for Partitioned<T> {
             .field("partitions", &self.walks.as_ref().map(Vec::len))
             .field("concurrency", &self.concurrency)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt;
+
+    /// Pages of one item each, numbered from 1, with a cursor to the next;
+    /// fetching page `panic_on` panics.
+    struct Pages {
+        last: u64,
+        panic_on: Option<u64>,
+    }
+
+    impl PageQuery for Pages {
+        type Item = u64;
+        const OPERATION: &'static str = "test_pages";
+
+        fn fetch<'a>(
+            &'a self,
+            _client: &'a Client,
+            cursor: Option<&'a str>,
+        ) -> BoxFuture<'a, Result<Page<u64>, Error>> {
+            Box::pin(async move {
+                let n: u64 = cursor.map_or(1, |c| c.parse().unwrap());
+                if Some(n) == self.panic_on {
+                    panic!("page {n} blew up");
+                }
+                let next = (n < self.last).then(|| (n + 1).to_string());
+                Ok(Page::new(
+                    vec![n],
+                    next,
+                    reqwest::StatusCode::OK,
+                    Default::default(),
+                ))
+            })
+        }
+    }
+
+    fn client() -> Client {
+        Client::builder()
+            .bearer_token("t")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap()
+    }
+
+    fn walk(query: Pages, prefetch: usize) -> PageStream<u64> {
+        let limits = WalkLimits {
+            prefetch,
+            ..WalkLimits::default()
+        };
+        PageStream::new(client(), Ok(query), limits)
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_the_look_ahead_is_an_error_not_a_short_list() {
+        for prefetch in [1, 2] {
+            let results: Vec<_> = walk(
+                Pages {
+                    last: 42,
+                    panic_on: Some(11),
+                },
+                prefetch,
+            )
+            .collect()
+            .await;
+            let pages: Vec<u64> = results
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .flat_map(|p| p.data.clone())
+                .collect();
+            assert_eq!(pages, (1..=10).collect::<Vec<_>>(), "prefetch {prefetch}");
+            let last = results.last().unwrap().as_ref().unwrap_err();
+            assert!(
+                matches!(last, Error::Interrupted { .. }),
+                "prefetch {prefetch}: {last:?}"
+            );
+            assert!(last.to_string().contains("page 11 blew up"), "{last}");
+            assert_eq!(results.len(), 11, "nothing after the error");
+        }
+    }
+
+    #[tokio::test]
+    async fn any_prefetch_depth_walks_every_page() {
+        for prefetch in [0, 1, 64, 65, usize::MAX] {
+            let pages: Vec<_> = walk(
+                Pages {
+                    last: 5,
+                    panic_on: None,
+                },
+                prefetch,
+            )
+            .collect()
+            .await;
+            assert_eq!(pages.len(), 5, "prefetch {prefetch}");
+            assert!(pages.iter().all(Result::is_ok));
+        }
     }
 }

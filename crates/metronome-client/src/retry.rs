@@ -111,7 +111,13 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(2u32.saturating_pow(retries_taken.min(31)));
         let capped = exponential.min(self.max_backoff);
-        capped.mul_f64(1.0 - self.jitter * fastrand::f64())
+        // Jitter only shortens the wait. Computed in f64 seconds, whose
+        // rounding can exceed what a Duration holds (initial_backoff of
+        // Duration::MAX), hence the checked conversion back.
+        let factor = (1.0 - self.jitter * fastrand::f64()).clamp(0.0, 1.0);
+        let factor = if factor.is_nan() { 1.0 } else { factor };
+        Duration::try_from_secs_f64(capped.as_secs_f64() * factor)
+            .map_or(capped, |wait| wait.min(capped))
     }
 
     /// The wait a response asks for, if it asks in a form we understand:
@@ -147,6 +153,11 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 /// Whether a response with this status and these headers should be tried
 /// again (before counting the attempts left).
 pub(crate) fn should_retry_response(status: StatusCode, headers: &HeaderMap) -> bool {
+    // A success is never sent again, whatever a header says: an ingest
+    // that went through must not go out twice.
+    if !(status.is_client_error() || status.is_server_error()) {
+        return false;
+    }
     match headers.get("x-should-retry").and_then(|v| v.to_str().ok()) {
         Some("true") => return true,
         Some("false") => return false,
@@ -242,11 +253,19 @@ impl RetryTransport {
                 .flatten();
             let attempt = self.attempt(client, request).await;
             let wait = match &attempt {
-                Attempt::Response(r) if should_retry_response(r.status, &r.headers) => Some(
-                    self.policy
-                        .retry_after(&r.headers)
-                        .unwrap_or_else(|| self.policy.backoff(attempts - 1)),
-                ),
+                Attempt::Response(Recorded {
+                    status, headers, ..
+                })
+                | Attempt::TooLarge(status, headers)
+                    if should_retry_response(*status, headers) =>
+                {
+                    // A retryable status stays retryable whatever its body.
+                    Some(
+                        self.policy
+                            .retry_after(headers)
+                            .unwrap_or_else(|| self.policy.backoff(attempts - 1)),
+                    )
+                }
                 Attempt::Failed(e) if should_retry_error(e) => {
                     Some(self.policy.backoff(attempts - 1))
                 }
@@ -412,6 +431,23 @@ mod tests {
     }
 
     #[test]
+    fn extreme_policies_never_panic() {
+        let huge = RetryPolicy::default()
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX);
+        for jitter in [0.0, 0.25, 1.0, 5.0, -1.0, f64::NAN, f64::INFINITY] {
+            let policy = huge.clone().jitter(jitter);
+            for n in [0, 1, 31, u32::MAX] {
+                assert!(policy.backoff(n) <= Duration::MAX);
+            }
+        }
+        let zero = RetryPolicy::default()
+            .initial_backoff(Duration::ZERO)
+            .jitter(0.0);
+        assert_eq!(zero.backoff(3), Duration::ZERO);
+    }
+
+    #[test]
     fn retry_after_forms() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let at = |pairs: &[(&'static str, &str)]| retry_after(&headers(pairs), now);
@@ -473,5 +509,11 @@ mod tests {
         let no = headers(&[("x-should-retry", "false")]);
         assert!(should_retry_response(StatusCode::BAD_REQUEST, &yes));
         assert!(!should_retry_response(StatusCode::SERVICE_UNAVAILABLE, &no));
+        for success in [StatusCode::OK, StatusCode::CREATED, StatusCode::NO_CONTENT] {
+            assert!(
+                !should_retry_response(success, &yes),
+                "{success} with x-should-retry: true is not sent again"
+            );
+        }
     }
 }

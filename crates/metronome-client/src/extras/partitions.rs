@@ -29,8 +29,17 @@ impl UsageList {
     pub fn partition_by_customers(self, partitions: usize) -> Partitioned<UsageAggregate> {
         let split = || -> Result<Vec<UsageList>, Error> {
             let query = self.query()?;
+            no_start_cursor(&query)?;
             let ids = match &query.body_customer_ids {
-                Some(ids) if !ids.is_empty() => ids.clone(),
+                // Each customer once: a repeated id would be walked by two
+                // partitions and its rows delivered twice.
+                Some(ids) if !ids.is_empty() => {
+                    let mut seen = std::collections::HashSet::new();
+                    ids.iter()
+                        .copied()
+                        .filter(|id| seen.insert(*id))
+                        .collect::<Vec<_>>()
+                }
                 _ => {
                     return Err(Error::InvalidRequest(
                         "partition_by_customers needs customer_ids to split; use partition_by_time otherwise".into(),
@@ -55,6 +64,7 @@ impl UsageList {
     pub fn partition_by_time(self, partitions: usize) -> Partitioned<UsageAggregate> {
         let split = || -> Result<Vec<UsageList>, Error> {
             let query = self.query()?;
+            no_start_cursor(&query)?;
             if query.body_window_size == Some(WindowSize::None) {
                 return Err(Error::InvalidRequest(
                     "a window_size of none is one window for the whole period: it cannot be split by time".into(),
@@ -71,8 +81,11 @@ impl UsageList {
                 i64::try_from(days.div_ceil(partitions.max(1) as u64)).unwrap_or(i64::MAX);
             let mut parts = Vec::new();
             let mut from = start;
+            let step = chrono::TimeDelta::try_days(per_part).unwrap_or(chrono::TimeDelta::MAX);
             while from < end {
-                let to = (from + chrono::Duration::days(per_part)).min(end);
+                // Near the largest instant a step would overflow: the last
+                // partition then runs to the end.
+                let to = from.checked_add_signed(step).map_or(end, |t| t.min(end));
                 parts.push(UsageList {
                     body_starting_on: Some(from),
                     body_ending_before: Some(to),
@@ -84,4 +97,16 @@ impl UsageList {
         };
         Partitioned::new(split().map(|parts| parts.into_iter().map(UsageList::pages).collect()))
     }
+}
+
+/// A start cursor belongs to one walk: given to every partition, each would
+/// start mid-list (and skip rows). Refused before anything is sent.
+fn no_start_cursor(query: &UsageList) -> Result<(), Error> {
+    if query.limits.start.is_some() {
+        return Err(Error::InvalidRequest(
+            "next_page cannot start a partitioned walk: each partition walks its own pages from the first"
+                .into(),
+        ));
+    }
+    Ok(())
 }
