@@ -103,3 +103,63 @@ async fn a_base_url_with_a_path_prefix_and_trailing_slash_works() {
 
     mock.assert_async().await;
 }
+
+#[tokio::test]
+async fn an_api_errors_debug_hides_secret_looking_headers() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(403)
+                .header("set-cookie", "session=c00kie-value")
+                .header("www-authenticate", "Bearer realm=r3alm-value")
+                .header("x-api-key", "k3y-value")
+                .header("x-request-id", "req_1")
+                .json_body(json!({"message": "no"}));
+        })
+        .await;
+    let err = sdk_with(&server.base_url(), |b| b.max_retries(0))
+        .customers()
+        .retrieve(CUSTOMER)
+        .send()
+        .await
+        .unwrap_err();
+    let debug = format!("{err:?}");
+    for secret in ["c00kie-value", "r3alm-value", "k3y-value"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    assert!(debug.contains("[redacted]"));
+    assert!(debug.contains("req_1"), "other headers stay: {debug}");
+}
+
+#[tokio::test]
+async fn a_servers_message_cannot_forge_lines_or_colours() {
+    let server = MockServer::start_async().await;
+    let forged = format!(
+        "bad\nERROR forged log line \u{1b}[31mred{}",
+        "x".repeat(5000)
+    );
+    server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(400).json_body(json!({ "message": forged }));
+        })
+        .await;
+    let err = sdk_with(&server.base_url(), |b| b.max_retries(0))
+        .customers()
+        .retrieve(CUSTOMER)
+        .send()
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        !shown.contains('\n') && !shown.contains('\u{1b}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("bad\\nERROR"), "{shown}");
+    assert!(
+        shown.chars().count() < 400,
+        "bounded: {} chars",
+        shown.chars().count()
+    );
+}

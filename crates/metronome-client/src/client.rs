@@ -271,27 +271,67 @@ impl fmt::Debug for ClientBuilder {
 }
 
 /// Checks that `url` is an absolute http(s) URL and drops trailing slashes,
-/// so that operation paths can be appended (`{base}/v1/usage`).
+/// so that operation paths can be appended (`{base}/v1/usage`). Credentials
+/// in the URL (`user:secret@`) are refused: they would never be used (the
+/// bearer token authenticates) and would show in `Debug` and errors.
 fn normalize_base_url(url: &str) -> Result<String, Error> {
     let trimmed = url.trim().trim_end_matches('/');
+    let shown = without_userinfo(trimmed);
     let parsed = reqwest::Url::parse(trimmed)
-        .map_err(|e| Error::Config(format!("base URL {trimmed:?} is not a URL: {e}")))?;
+        .map_err(|e| Error::Config(format!("base URL {shown:?} is not a URL: {e}")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::Config(format!(
+            "base URL {shown:?} carries credentials (user:password@); leave them out: \
+             the bearer token authenticates every request"
+        )));
+    }
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(Error::Config(format!(
-            "base URL {trimmed:?} must be an http:// or https:// URL with a host"
+            "base URL {shown:?} must be an http:// or https:// URL with a host"
         )));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(Error::Config(format!(
-            "base URL {trimmed:?} must not have a query or fragment"
+            "base URL {shown:?} must not have a query or fragment"
         )));
     }
     Ok(trimmed.to_string())
 }
 
+/// A URL as an error may show it: anything between `://` and an `@` before
+/// the path (credentials) replaced by `***`.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_the_base_url_are_refused_and_never_shown() {
+        for url in [
+            "http://user:s3cr3t-pw@127.0.0.1:9/",
+            "https://s3cr3t-pw@api.example.com",
+            "http://user:s3cr3t-pw@exa mple.com",
+        ] {
+            let err = Client::builder()
+                .bearer_token("t")
+                .base_url(url)
+                .build()
+                .unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{url}: {err:?}");
+            assert!(!err.to_string().contains("s3cr3t"), "{err}");
+            assert!(!format!("{err:?}").contains("s3cr3t"), "{err:?}");
+        }
+    }
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| {

@@ -184,8 +184,10 @@ impl ApiErrorKind {
     }
 }
 
-/// A 4xx or 5xx response, with everything the server sent.
-#[derive(Debug, Clone)]
+/// A 4xx or 5xx response, with everything the server sent. Its `Debug`
+/// shows every header but the ones that may carry a secret (cookies,
+/// authentication challenges, anything named like a token or key).
+#[derive(Clone)]
 pub struct ApiError {
     /// Where it happened.
     pub context: RequestContext,
@@ -207,6 +209,54 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
 }
 
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("context", &self.context)
+            .field("status", &self.status)
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("code", &self.code)
+            .field("body", &self.body)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("request_id", &self.request_id)
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
+}
+
+/// Headers for `Debug`, secret-looking values replaced.
+struct RedactedHeaders<'a>(&'a HeaderMap);
+
+/// Whether a header's value may be a credential.
+fn secret_header(name: &str) -> bool {
+    const EXACT: [&str; 6] = [
+        "set-cookie",
+        "cookie",
+        "authorization",
+        "proxy-authorization",
+        "proxy-authenticate",
+        "www-authenticate",
+    ];
+    const PARTS: [&str; 6] = ["token", "secret", "key", "auth", "session", "password"];
+    let name = name.to_ascii_lowercase();
+    EXACT.contains(&name.as_str()) || PARTS.iter().any(|p| name.contains(p))
+}
+
+impl fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in self.0 {
+            if secret_header(name.as_str()) {
+                map.entry(&name.as_str(), &"[redacted]");
+            } else {
+                map.entry(&name.as_str(), value);
+            }
+        }
+        map.finish()
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -217,7 +267,9 @@ impl fmt::Display for ApiError {
             self.kind.hint()
         )?;
         match &self.message {
-            Some(message) => write!(f, ": {message}")?,
+            // The server's words, on one line and bounded: a message cannot
+            // forge log lines or terminal colours.
+            Some(message) => write!(f, ": {}", printable(message, BODY_EXCERPT))?,
             None if self.body.is_empty() => f.write_str(" with an empty body")?,
             None => write!(f, ": {}", excerpt(&self.body, BODY_EXCERPT))?,
         }
@@ -512,6 +564,24 @@ fn connection_cause(error: &reqwest::Error) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+/// At most `max` characters of `text`, control characters (newlines,
+/// escapes) written as escapes.
+fn printable(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// At most `max` characters of a body, lossily decoded, on one line.
