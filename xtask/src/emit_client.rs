@@ -21,7 +21,7 @@ use quote::ToTokens;
 use serde_json::Value;
 use syn::{Fields, GenericArgument, Item, PathArguments, Type};
 
-use crate::emit_pagination::{generic_args, last_ident, send_types};
+use crate::emit_pagination::{generic_args, last_ident, module_items, send_types};
 use crate::load::{self, flatten_schema as flatten, resolve};
 use crate::pagination::{self, Send};
 
@@ -58,37 +58,31 @@ fn types_module(file: &syn::File) -> Types {
         enums: HashMap::new(),
         from_str: BTreeSet::new(),
     };
-    for item in &file.items {
-        let Item::Mod(m) = item else { continue };
-        let Some((_, items)) = m.content.as_ref().filter(|_| m.ident == "types") else {
-            continue;
-        };
-        for inner in items {
-            match inner {
-                Item::Struct(s) => {
-                    types.structs.insert(s.ident.to_string(), s.clone());
-                }
-                Item::Enum(e) => {
-                    let mut values = Vec::new();
-                    let unit = e.variants.iter().all(|v| matches!(v.fields, Fields::Unit));
-                    if !unit {
-                        continue;
-                    }
-                    for v in &e.variants {
-                        values.push(serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string()));
-                    }
-                    types.enums.insert(e.ident.to_string(), values);
-                }
-                Item::Impl(block) => {
-                    let is_from_str = block.trait_.as_ref().is_some_and(|(_, path, _)| {
-                        path.segments.last().is_some_and(|s| s.ident == "FromStr")
-                    });
-                    if is_from_str && let Some(name) = last_ident(&block.self_ty) {
-                        types.from_str.insert(name);
-                    }
-                }
-                _ => {}
+    for inner in module_items(file, "types") {
+        match inner {
+            Item::Struct(s) => {
+                types.structs.insert(s.ident.to_string(), s.clone());
             }
+            Item::Enum(e) => {
+                let mut values = Vec::new();
+                let unit = e.variants.iter().all(|v| matches!(v.fields, Fields::Unit));
+                if !unit {
+                    continue;
+                }
+                for v in &e.variants {
+                    values.push(serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string()));
+                }
+                types.enums.insert(e.ident.to_string(), values);
+            }
+            Item::Impl(block) => {
+                let is_from_str = block.trait_.as_ref().is_some_and(|(_, path, _)| {
+                    path.segments.last().is_some_and(|s| s.ident == "FromStr")
+                });
+                if is_from_str && let Some(name) = last_ident(&block.self_ty) {
+                    types.from_str.insert(name);
+                }
+            }
+            _ => {}
         }
     }
     types
@@ -462,14 +456,7 @@ fn operations(tree: &Value, file: &syn::File) -> Result<Vec<Op>> {
                     Body::Object {
                         ty: name.to_string(),
                         fields: body_fields(tree, schema, structure, &types),
-                        required: flatten(tree, schema)
-                            .get("required")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect(),
+                        required: required_names(tree, schema),
                     }
                 } else if flat.starts_with("::std::vec::Vec<") {
                     let (_, inner) = optional(ty);
@@ -621,14 +608,7 @@ fn body_fields(
         by_wire.insert(wire, (ident, &f.ty));
     }
     let flat = flatten(tree, schema);
-    let required: BTreeSet<String> = flat
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect();
+    let required: BTreeSet<String> = required_names(tree, schema).into_iter().collect();
     let mut out = Vec::new();
     let properties = flat.get("properties").and_then(Value::as_object);
     for (wire, schema) in properties.into_iter().flatten() {
@@ -662,33 +642,40 @@ fn body_fields(
     out
 }
 
+/// A schema's required property names (`allOf` merged), in the
+/// description's order.
+fn required_names(tree: &Value, schema: &Value) -> Vec<String> {
+    flatten(tree, schema)
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
 /// The fields of each low-level builder, `Result<T, String>` unwrapped.
 fn builder_fields(file: &syn::File) -> HashMap<String, HashMap<String, Type>> {
     let mut out = HashMap::new();
-    for item in &file.items {
-        let Item::Mod(m) = item else { continue };
-        let Some((_, items)) = m.content.as_ref().filter(|_| m.ident == "builder") else {
+    for inner in module_items(file, "builder") {
+        let Item::Struct(s) = inner else { continue };
+        let Fields::Named(named) = &s.fields else {
             continue;
         };
-        for inner in items {
-            let Item::Struct(s) = inner else { continue };
-            let Fields::Named(named) = &s.fields else {
+        let mut fields = HashMap::new();
+        for f in &named.named {
+            let Some(ident) = f.ident.as_ref() else {
                 continue;
             };
-            let mut fields = HashMap::new();
-            for f in &named.named {
-                let Some(ident) = f.ident.as_ref() else {
-                    continue;
-                };
-                if ident == "client" {
-                    continue;
-                }
-                if let Some(t) = generic_args(&f.ty).first() {
-                    fields.insert(ident.to_string(), (*t).clone());
-                }
+            if ident == "client" {
+                continue;
             }
-            out.insert(s.ident.to_string(), fields);
+            if let Some(t) = generic_args(&f.ty).first() {
+                fields.insert(ident.to_string(), (*t).clone());
+            }
         }
+        out.insert(s.ident.to_string(), fields);
     }
     out
 }
@@ -696,21 +683,11 @@ fn builder_fields(file: &syn::File) -> HashMap<String, HashMap<String, Type>> {
 /// The builders that got a `Paginated` impl.
 fn walkable(file: &syn::File) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for item in &file.items {
-        let Item::Mod(m) = item else { continue };
-        let Some((_, items)) = m
-            .content
-            .as_ref()
-            .filter(|_| m.ident == "paginated_operations")
-        else {
-            continue;
-        };
-        for inner in items {
-            if let Item::Impl(block) = inner
-                && let Some(name) = last_ident(&block.self_ty)
-            {
-                out.insert(name);
-            }
+    for inner in module_items(file, "paginated_operations") {
+        if let Item::Impl(block) = inner
+            && let Some(name) = last_ident(&block.self_ty)
+        {
+            out.insert(name);
         }
     }
     out

@@ -60,18 +60,26 @@ fn from_types(ty: &Type) -> String {
     }
 }
 
+/// The items of the generated code's top-level module `name` (`types`,
+/// `builder`, `paginated_operations`); none if it is absent.
+pub fn module_items<'f>(file: &'f syn::File, name: &str) -> &'f [Item] {
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == name => {
+                m.content.as_ref().map(|(_, items)| items.as_slice())
+            }
+            _ => None,
+        })
+        .unwrap_or(&[])
+}
+
 /// The generated structs of `mod types`, by name.
 fn structs(file: &syn::File) -> HashMap<String, syn::ItemStruct> {
     let mut out = HashMap::new();
-    for item in &file.items {
-        let Item::Mod(m) = item else { continue };
-        let Some((_, items)) = m.content.as_ref().filter(|_| m.ident == "types") else {
-            continue;
-        };
-        for inner in items {
-            if let Item::Struct(s) = inner {
-                out.insert(s.ident.to_string(), s.clone());
-            }
+    for inner in module_items(file, "types") {
+        if let Item::Struct(s) = inner {
+            out.insert(s.ident.to_string(), s.clone());
         }
     }
     out
@@ -80,35 +88,29 @@ fn structs(file: &syn::File) -> HashMap<String, syn::ItemStruct> {
 /// The `send` signature of each operation builder: (response type, error type).
 pub fn send_types(file: &syn::File) -> HashMap<String, (Type, Type)> {
     let mut out = HashMap::new();
-    for item in &file.items {
-        let Item::Mod(m) = item else { continue };
-        let Some((_, items)) = m.content.as_ref().filter(|_| m.ident == "builder") else {
+    for inner in module_items(file, "builder") {
+        let Item::Impl(block) = inner else { continue };
+        let Some(name) = last_ident(&block.self_ty) else {
             continue;
         };
-        for inner in items {
-            let Item::Impl(block) = inner else { continue };
-            let Some(name) = last_ident(&block.self_ty) else {
+        for member in &block.items {
+            let ImplItem::Fn(f) = member else { continue };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            let ReturnType::Type(_, ret) = &f.sig.output else {
                 continue;
             };
-            for member in &block.items {
-                let ImplItem::Fn(f) = member else { continue };
-                if f.sig.ident != "send" {
-                    continue;
-                }
-                let ReturnType::Type(_, ret) = &f.sig.output else {
-                    continue;
-                };
-                let [ok, err] = generic_args(ret)[..] else {
-                    continue;
-                };
-                let (Some(response), Some(error)) = (
-                    generic_args(ok).first().copied().cloned(),
-                    generic_args(err).first().copied().cloned(),
-                ) else {
-                    continue;
-                };
-                out.insert(name.clone(), (response, error));
-            }
+            let [ok, err] = generic_args(ret)[..] else {
+                continue;
+            };
+            let (Some(response), Some(error)) = (
+                generic_args(ok).first().copied().cloned(),
+                generic_args(err).first().copied().cloned(),
+            ) else {
+                continue;
+            };
+            out.insert(name.clone(), (response, error));
         }
     }
     out
@@ -117,19 +119,13 @@ pub fn send_types(file: &syn::File) -> HashMap<String, (Type, Type)> {
 /// The body type each operation builder holds (`body: Result<types::builder::X, String>`).
 fn body_types(file: &syn::File) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    for item in &file.items {
-        let Item::Mod(m) = item else { continue };
-        let Some((_, items)) = m.content.as_ref().filter(|_| m.ident == "builder") else {
+    for inner in module_items(file, "builder") {
+        let Item::Struct(s) = inner else { continue };
+        let Some(body) = field(s, "body") else {
             continue;
         };
-        for inner in items {
-            let Item::Struct(s) = inner else { continue };
-            let Some(body) = field(s, "body") else {
-                continue;
-            };
-            if let Some(name) = generic_args(body).first().and_then(|t| last_ident(t)) {
-                out.insert(s.ident.to_string(), name);
-            }
+        if let Some(name) = generic_args(body).first().and_then(|t| last_ident(t)) {
+            out.insert(s.ident.to_string(), name);
         }
     }
     out
