@@ -187,6 +187,42 @@ async fn a_body_over_the_limit_is_refused_not_buffered() {
     );
 }
 
+/// The default cap is sized for real pages (RELIABILITY.md, "Limits"):
+/// a 200 announcing 33 MiB is refused by its `content-length` before a
+/// byte of it is read, without any setting.
+#[tokio::test]
+async fn the_default_cap_refuses_a_body_far_larger_than_any_real_page() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        // One connection, one answer: a head that promises 33 MiB and no body.
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = [0u8; 8192];
+        let _ = socket.read(&mut request);
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            33 * 1024 * 1024
+        );
+        let _ = socket.write_all(head.as_bytes());
+    });
+    let err = sdk_with(&url, |b| b.max_retries(0))
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", "day")
+        .send()
+        .await
+        .unwrap_err();
+    server.join().unwrap();
+    assert_eq!(
+        metronome_client::DEFAULT_MAX_RESPONSE_BYTES,
+        32 * 1024 * 1024
+    );
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit, .. } if limit == 32 * 1024 * 1024),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn invalid_arguments_fail_before_any_request() {
     let server = MockServer::start_async().await;

@@ -192,3 +192,72 @@ async fn time_partitions_near_the_largest_instant_do_not_overflow() {
     // However the server answers these dates, the split itself must not panic.
     assert!(!results.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_pages_bounds_the_whole_partitioned_walk_not_each_partition() {
+    let mock = MockMetronome::builder()
+        .customers(8)
+        .metrics(1)
+        .days(20)
+        .usage_page_size(5)
+        .start()
+        .await;
+    let ids: Vec<_> = mock.dataset().customers().iter().map(|c| c.id).collect();
+    let client = client(&mock);
+    let list = || {
+        client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-01-21T00:00:00Z", "day")
+            .customer_ids(ids.clone())
+    };
+    for (name, parts) in [
+        (
+            "by customers",
+            list().max_pages(3).partition_by_customers(4),
+        ),
+        ("by time", list().max_pages(3).partition_by_time(4)),
+    ] {
+        let before = mock.request_count();
+        let pages: Vec<_> = parts.pages().try_collect().await.unwrap();
+        assert_eq!(pages.len(), 3, "{name}: three pages in all");
+        assert_eq!(
+            mock.request_count() - before,
+            3,
+            "{name}: no partition fetched past the shared bound, look-ahead included"
+        );
+    }
+    let before = mock.request_count();
+    let none: Vec<_> = list()
+        .max_pages(0)
+        .partition_by_customers(4)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    assert_eq!(mock.request_count(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_partitions_run_a_bounded_number_at_once() {
+    let mock = MockMetronome::builder()
+        .customers(2)
+        .metrics(1)
+        .days(40)
+        .latency(Duration::from_millis(30))
+        .start()
+        .await;
+    let parts = client(&mock)
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-02-10T00:00:00Z", "day")
+        .prefetch(0)
+        .partition_by_time(1000);
+    assert_eq!(parts.len(), 40, "one partition per day at most");
+    let rows: Vec<_> = parts.stream().try_collect().await.unwrap();
+    assert_eq!(rows.len(), 2 * 40);
+    assert!(
+        mock.max_concurrent_requests() <= metronome_client::DEFAULT_PARTITION_CONCURRENCY as u64,
+        "{} requests at once",
+        mock.max_concurrent_requests()
+    );
+}

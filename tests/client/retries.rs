@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures::StreamExt;
 use httpmock::prelude::*;
 use httpmock::{HttpMockRequest, HttpMockResponse};
 use metronome_client::{ApiErrorKind, Error};
@@ -241,4 +242,140 @@ async fn a_503_whose_body_is_too_large_is_still_retried() {
     assert_eq!(mock.calls_async().await, 3, "retried like any 503");
     assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
     assert_eq!(err.attempts(), 3);
+}
+
+/// An https server on 127.0.0.1 whose certificate no trust store holds;
+/// counts the connections it accepts (up to 5, each given 5 s).
+async fn untrusted_tls_server() -> (String, Arc<AtomicUsize>) {
+    use tokio_rustls::rustls::{
+        self,
+        pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject},
+    };
+    let certs: Vec<_> =
+        CertificateDer::pem_slice_iter(include_bytes!("../fixtures/self-signed.pem"))
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/self-signed.key")).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        for _ in 0..5 {
+            let wait = Duration::from_secs(5);
+            let Ok(Ok((stream, _))) = tokio::time::timeout(wait, listener.accept()).await else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            // The client refuses the certificate: the handshake fails here.
+            let _ = tokio::time::timeout(wait, acceptor.accept(stream)).await;
+        }
+    });
+    (url, accepted)
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_fails_once_as_a_tls_error() {
+    let (url, accepted) = untrusted_tls_server().await;
+    let err = sdk_with(&url, |b| b.max_retries(2))
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Tls { .. }), "{err:?}");
+    assert_eq!(
+        err.attempts(),
+        1,
+        "a retry cannot make the certificate trusted"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    assert!(!err.is_retryable());
+    let message = err.to_string();
+    assert!(
+        message.starts_with("usage_list: the TLS handshake was refused, not retried: ")
+            && message.contains("UnknownIssuer"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_handshake_cut_off_midway_is_still_retried() {
+    // Accepts and hangs up at once: the client's hello meets a closed socket.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let server = std::thread::spawn(move || {
+        (0..3)
+            .filter_map(|_| listener.accept().ok())
+            .map(drop)
+            .count()
+    });
+    let err = sdk_with(&url, |b| b.max_retries(2))
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert_eq!(err.attempts(), 3);
+    assert_eq!(server.join().unwrap(), 3);
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn one_call_can_turn_retries_off_and_set_its_own_timeout() {
+    let server = MockServer::start_async().await;
+    let failing = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/contracts/create");
+            then.status(503);
+        })
+        .await;
+    let slow = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/usage");
+            then.status(200)
+                .delay(Duration::from_millis(300))
+                .json_body(json!({"data": [], "next_page": null}));
+        })
+        .await;
+    let client = sdk_with(&server.base_url(), |b| b.max_retries(2));
+    let create = || client.contracts().create(CUSTOMER, "2024-01-01T00:00:00Z");
+
+    let err = create().max_retries(0).send().await.unwrap_err();
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(failing.calls_async().await, 1, "sent once, not retried");
+    let err = create().send().await.unwrap_err();
+    assert_eq!(err.attempts(), 3, "the client's policy is untouched");
+
+    // A walk applies them to each page; the client's timeout (60 s) would
+    // have waited.
+    let results: Vec<_> = client
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day")
+        .timeout(Duration::from_millis(50))
+        .max_retries(1)
+        .pages()
+        .collect()
+        .await;
+    assert!(
+        matches!(results.as_slice(), [Err(Error::Timeout { .. })]),
+        "{results:?}"
+    );
+    assert_eq!(results[0].as_ref().unwrap_err().attempts(), 2);
+    assert_eq!(slow.calls_async().await, 2);
 }

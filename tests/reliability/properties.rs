@@ -254,3 +254,140 @@ fn the_round_trip_keeps_nulls_as_nulls() {
     );
     assert_eq!(json["groups"]["eu"], Value::Null);
 }
+
+/// How a walk is split, if it is.
+#[derive(Debug, Clone)]
+enum Split {
+    None,
+    ByCustomers(usize, Option<usize>),
+    ByTime(usize, Option<usize>),
+}
+
+fn arb_split() -> impl Strategy<Value = Split> {
+    let concurrency = prop::option::of(any::<usize>());
+    prop_oneof![
+        Just(Split::None),
+        (any::<usize>(), concurrency.clone()).prop_map(|(n, c)| Split::ByCustomers(n, c)),
+        (any::<usize>(), concurrency).prop_map(|(n, c)| Split::ByTime(n, c)),
+    ]
+}
+
+fn arb_duration() -> impl Strategy<Value = std::time::Duration> {
+    prop_oneof![
+        Just(std::time::Duration::ZERO),
+        Just(std::time::Duration::MAX),
+        (0u64..10, 0u32..1_000_000_000).prop_map(|(s, n)| std::time::Duration::new(s, n)),
+        any::<(u64, u32)>().prop_map(|(s, n)| std::time::Duration::new(s, n % 1_000_000_000)),
+    ]
+}
+
+/// A period of whole days around the mock's 6 (2024-01-01 on), or one
+/// ending on the last midnight there is.
+fn arb_period() -> impl Strategy<Value = (DateTime<Utc>, DateTime<Utc>)> {
+    let start: DateTime<Utc> = "2024-01-01T00:00:00Z".parse().unwrap();
+    prop_oneof![
+        4 => (-2i64..9, -2i64..9).prop_map(move |(a, b)| {
+            (start + chrono::TimeDelta::days(a), start + chrono::TimeDelta::days(b))
+        }),
+        1 => (1i64..9).prop_map(|d| {
+            let last = DateTime::<Utc>::MAX_UTC.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+            (last - chrono::TimeDelta::days(d), last)
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Any value a caller can give the walk's setters, a partition and the
+    /// retry policy: no panic; a walk that completes delivers each row at
+    /// most once (all of them without `max_pages`), or the call fails with
+    /// `InvalidRequest`/`Config` before anything is sent. A policy that
+    /// asks for an endless wait may still be waiting when the test looks.
+    #[test]
+    fn any_walk_setting_and_policy_walks_or_is_refused_never_panics(
+        prefetch in prop_oneof![0usize..4, any::<usize>()],
+        max_pages in prop::option::of(prop_oneof![0u64..5, any::<u64>()]),
+        split in arb_split(),
+        (start, end) in arb_period(),
+        retries in prop_oneof![0u32..3, any::<u32>()],
+        initial in arb_duration(),
+        max in arb_duration(),
+        jitter in prop_oneof![any::<f64>(), 0.0..1.0f64],
+    ) {
+        let outcome = rt().block_on(async {
+            let mock = metronome_mock::MockMetronome::builder()
+                .customers(3)
+                .metrics(1)
+                .days(6)
+                .usage_page_size(2)
+                .start()
+                .await;
+            // One failure first, so the policy's waits are computed.
+            mock.faults().push(metronome_mock::Fault::status(503));
+            let ids: Vec<_> = mock.dataset().customers().iter().map(|c| c.id).collect();
+            let policy = metronome_client::RetryPolicy::default()
+                .max_retries(retries)
+                .initial_backoff(initial)
+                .max_backoff(max)
+                .jitter(jitter);
+            let client = match Client::builder()
+                .bearer_token(mock.token())
+                .base_url(mock.base_url())
+                .retry_policy(policy)
+                .build()
+            {
+                Ok(client) => client,
+                Err(e) => return Some((Err(e), 0, mock.request_count())),
+            };
+            let mut list = client.usage().list(start, end, "day").customer_ids(ids).prefetch(prefetch);
+            if let Some(n) = max_pages {
+                list = list.max_pages(n);
+            }
+            let stream = match split {
+                Split::None => list.stream(),
+                Split::ByCustomers(n, c) => {
+                    let parts = list.partition_by_customers(n);
+                    match c { Some(c) => parts.concurrency(c).stream(), None => parts.stream() }
+                }
+                Split::ByTime(n, c) => {
+                    let parts = list.partition_by_time(n);
+                    match c { Some(c) => parts.concurrency(c).stream(), None => parts.stream() }
+                }
+            };
+            let rows = futures::TryStreamExt::try_collect::<Vec<_>>(stream);
+            let rows = tokio::time::timeout(std::time::Duration::from_millis(500), rows).await.ok()?;
+            // What a plain walk of the same period returns, for comparison.
+            let whole = if rows.is_ok() {
+                let plain = Client::builder().bearer_token(mock.token()).base_url(mock.base_url()).build().unwrap()
+                    .usage().list(start, end, "day").prefetch(0).stream();
+                futures::TryStreamExt::try_collect::<Vec<_>>(plain).await.map_or(0, |w| w.len())
+            } else {
+                0
+            };
+            Some((rows, whole, mock.request_count()))
+        });
+        let Some((rows, whole, requests)) = outcome else {
+            // Still waiting out the policy's backoff: allowed, not a panic.
+            return Ok(());
+        };
+        match rows {
+            Ok(rows) => {
+                let mut keys: Vec<_> = rows.iter().map(|r| (r.customer_id, r.start_timestamp)).collect();
+                keys.sort();
+                let before = keys.len();
+                keys.dedup();
+                prop_assert_eq!(keys.len(), before, "a row delivered twice");
+                if max_pages.is_none() {
+                    prop_assert_eq!(before, whole, "a complete walk has every row");
+                }
+            }
+            Err(Error::InvalidRequest(_)) | Err(Error::Config(_)) => {
+                prop_assert_eq!(requests, 0, "refused before anything was sent");
+            }
+            // With no retries, the one injected failure is the answer.
+            Err(Error::Api(e)) if retries == 0 => prop_assert_eq!(e.status.as_u16(), 503),
+            Err(other) => prop_assert!(false, "unexpected {other}"),
+        }
+    }
+}

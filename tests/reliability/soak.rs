@@ -273,3 +273,233 @@ async fn a_connection_that_keeps_dropping_is_a_connection_error_on_its_page() {
         (9, Some(1))
     );
 }
+
+/// The usage rows the mock's dataset holds for `days` days from its start,
+/// customer by customer: what a complete walk must deliver.
+fn expected_usage(
+    mock: &MockMetronome,
+    days: i64,
+) -> Vec<(uuid::Uuid, DateTime<Utc>, Option<f64>)> {
+    let data = mock.dataset();
+    let mut expected = Vec::new();
+    for customer in data.customers() {
+        for day in 0..days {
+            let from = data.start() + chrono::Duration::days(day);
+            let to = from + chrono::Duration::days(1);
+            let value = data.usage(customer.id, data.metrics()[0].id, from, to);
+            expected.push((customer.id, from, value));
+        }
+    }
+    expected
+}
+
+/// 1,000 one-row pages of usage (10 customers × 100 days) behind 20 %
+/// faults, with a multi-thread runtime's worth of look-ahead or
+/// partitions: `walk` returns the pages it got.
+async fn soaked<F, Fut>(
+    seed: u64,
+    walk: F,
+) -> (
+    MockMetronome,
+    Vec<metronome_client::Page<metronome_client::types::UsageAggregate>>,
+)
+where
+    F: FnOnce(Client, Vec<uuid::Uuid>) -> Fut,
+    Fut: std::future::Future<
+            Output = Result<
+                Vec<metronome_client::Page<metronome_client::types::UsageAggregate>>,
+                Error,
+            >,
+        >,
+{
+    let mock = MockMetronome::builder()
+        .customers(10)
+        .metrics(1)
+        .days(100)
+        .usage_page_size(1)
+        .log_capacity(0)
+        .start()
+        .await;
+    mock.faults().random(0.2, fault_mix(), seed);
+    let ids = mock.dataset().customers().iter().map(|c| c.id).collect();
+    let pages = walk(client(&mock), ids)
+        .await
+        .expect("every fault is survived");
+    (mock, pages)
+}
+
+/// Every row once (compared as sorted sets: partitions merge in arrival
+/// order), and no request beyond one per page plus one per fault.
+fn assert_exactly_once(
+    name: &str,
+    mock: &MockMetronome,
+    pages: &[metronome_client::Page<metronome_client::types::UsageAggregate>],
+    started: Instant,
+) {
+    let mut got: Vec<_> = pages
+        .iter()
+        .flat_map(|p| &p.data)
+        .map(|r| (r.customer_id, r.start_timestamp, r.value))
+        .collect();
+    let mut expected = expected_usage(mock, 100);
+    let key = |r: &(uuid::Uuid, DateTime<Utc>, Option<f64>)| (r.0, r.1);
+    got.sort_by_key(key);
+    expected.sort_by_key(key);
+    assert_eq!(got.len(), 1000, "{name}: every row");
+    assert_eq!(
+        got, expected,
+        "{name}: every row exactly once, with its value"
+    );
+    let injected = mock.faults().injected_total();
+    assert!((150..=300).contains(&injected), "{name}: {injected}");
+    assert_eq!(
+        mock.request_count(),
+        pages.len() as u64 + injected,
+        "{name}: one request per page, plus one per fault"
+    );
+    // Counted from the server's side here (a multi-thread runtime's
+    // tracing is not captured): the requests beyond one per page.
+    let extra = mock.request_count() - pages.len() as u64;
+    report(
+        name,
+        pages.len() as u64,
+        mock,
+        got.len(),
+        extra as usize,
+        started,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_with_4_pages_of_look_ahead_and_20_percent_faults_every_item_once() {
+    let started = Instant::now();
+    let (mock, pages) = soaked(7, |client, _| async move {
+        client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-04-10T00:00:00Z", "day")
+            .prefetch(4)
+            .pages()
+            .try_collect()
+            .await
+    })
+    .await;
+    // In order, too: the look-ahead never reorders.
+    let firsts: Vec<_> = pages
+        .iter()
+        .map(|p| (p.data[0].customer_id, p.data[0].start_timestamp))
+        .collect();
+    let expected: Vec<_> = expected_usage(&mock, 100)
+        .into_iter()
+        .map(|r| (r.0, r.1))
+        .collect();
+    assert_eq!(firsts, expected);
+    assert_exactly_once("usage look-ahead 4", &mock, &pages, started);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_partitioned_4_ways_by_customers_with_20_percent_faults_every_item_once() {
+    let started = Instant::now();
+    let (mock, pages) = soaked(11, |client, ids| async move {
+        client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-04-10T00:00:00Z", "day")
+            .customer_ids(ids)
+            .partition_by_customers(4)
+            .pages()
+            .try_collect()
+            .await
+    })
+    .await;
+    assert_exactly_once("usage by customers ×4", &mock, &pages, started);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_partitioned_4_ways_by_time_with_20_percent_faults_every_item_once() {
+    let started = Instant::now();
+    let (mock, pages) = soaked(13, |client, _| async move {
+        client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-04-10T00:00:00Z", "day")
+            .partition_by_time(4)
+            .pages()
+            .try_collect()
+            .await
+    })
+    .await;
+    assert_exactly_once("usage by time ×4", &mock, &pages, started);
+}
+
+/// Resolves every name to the mock, and panics on its `panic_on`-th call:
+/// with no idle connection kept, that is the transport of request
+/// `panic_on`.
+struct PanickingResolver {
+    addr: std::net::SocketAddr,
+    calls: std::sync::atomic::AtomicUsize,
+    panic_on: usize,
+}
+
+impl metronome_client::reqwest::dns::Resolve for PanickingResolver {
+    fn resolve(
+        &self,
+        _: metronome_client::reqwest::dns::Name,
+    ) -> metronome_client::reqwest::dns::Resolving {
+        let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if call == self.panic_on {
+            panic!("the transport blew up on request {call}");
+        }
+        let addrs: metronome_client::reqwest::dns::Addrs = Box::new(std::iter::once(self.addr));
+        Box::pin(async move { Ok(addrs) })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transport_that_panics_on_page_5_ends_the_walk_with_an_error_not_a_short_list() {
+    let mock = MockMetronome::builder()
+        .customers(1)
+        .metrics(1)
+        .days(20)
+        .usage_page_size(2)
+        .start()
+        .await;
+    for prefetch in [1, 3] {
+        let http = metronome_client::reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .dns_resolver(std::sync::Arc::new(PanickingResolver {
+                addr: mock.addr(),
+                calls: Default::default(),
+                panic_on: 5,
+            }))
+            .build()
+            .unwrap();
+        let client = Client::builder()
+            .bearer_token(mock.token())
+            .base_url(format!("http://metronome.test:{}", mock.addr().port()))
+            .http_client(http)
+            .build()
+            .unwrap();
+        let results: Vec<_> = client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-01-21T00:00:00Z", "day")
+            .prefetch(prefetch)
+            .pages()
+            .collect()
+            .await;
+        let delivered: usize = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|p| p.data.len())
+            .sum();
+        assert_eq!(delivered, 8, "prefetch {prefetch}: pages 1-4, once each");
+        assert_eq!(
+            results.len(),
+            5,
+            "prefetch {prefetch}: then one error, then the end"
+        );
+        let err = results[4].as_ref().unwrap_err();
+        assert!(
+            matches!(err, Error::Interrupted { .. })
+                && err.to_string().contains("blew up on request 5"),
+            "prefetch {prefetch}: {err}"
+        );
+    }
+}

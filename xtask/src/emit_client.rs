@@ -521,9 +521,11 @@ fn operations(tree: &Value, file: &syn::File) -> Result<Vec<Op>> {
                 "query",
                 "request",
                 "new",
+                "max_retries",
+                "timeout",
             ]
         } else {
-            &["send", "query", "request", "new"]
+            &["send", "query", "request", "new", "max_retries", "timeout"]
         };
         let mut taken: BTreeSet<String> = BTreeSet::new();
         let mut rename = |arg: &mut Arg| {
@@ -542,7 +544,10 @@ fn operations(tree: &Value, file: &syn::File) -> Result<Vec<Op>> {
             Body::None => {}
         }
         for p in &params {
-            if matches!(p.name.as_str(), "client" | "problems" | "body" | "limits") {
+            if matches!(
+                p.name.as_str(),
+                "client" | "problems" | "body" | "limits" | "options"
+            ) {
                 bail!(
                     "{at}: a parameter named `{}` clashes with the builder's own fields",
                     p.name
@@ -745,6 +750,7 @@ pub fn render(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String>
          //! sending, the walk) is the hand-written framework's (`operation.rs`).\n\
          #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]\n\
          use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};\n\
+         use crate::options::CallOptions;\n\
          use crate::pagination::{WalkLimits, PageQuery};\n\
          use crate::{Client, Error, IntoId, IntoTimestamp, Page};\n\
          use futures::future::BoxFuture;\n\
@@ -947,7 +953,7 @@ fn builder(op: &Op) -> String {
     let cfg = format!("#[cfg(feature = {:?})]", op.feature);
     let _ = writeln!(
         out,
-        "{cfg}\n#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is sent\"]\npub struct {b} {{\n    pub(crate) client: Client,\n    pub(crate) problems: Problems,"
+        "{cfg}\n#[derive(Debug, Clone)]\n#[must_use = \"a request does nothing until it is sent\"]\npub struct {b} {{\n    pub(crate) client: Client,\n    pub(crate) problems: Problems,\n    pub(crate) options: CallOptions,"
     );
     for p in &op.params {
         let _ = writeln!(out, "    pub(crate) {}: Option<{}>,", p.name, p.ty);
@@ -967,11 +973,12 @@ fn builder(op: &Op) -> String {
         out.push_str("    pub(crate) limits: WalkLimits,\n");
     }
     out.push_str("}\n");
+    let _ = writeln!(out, "{cfg}\ncrate::options::call_options!({b});");
     let _ = writeln!(out, "{cfg}\nimpl {b} {{");
     // new
     let _ = write!(
         out,
-        "pub(crate) fn new(client: Client) -> Self {{ Self {{ client, problems: Problems::default(),"
+        "pub(crate) fn new(client: Client) -> Self {{ Self {{ client, problems: Problems::default(), options: CallOptions::default(),"
     );
     for p in &op.params {
         let _ = write!(out, " {}: None,", p.name);
@@ -1052,7 +1059,7 @@ fn builder(op: &Op) -> String {
         Output::Page(item) => {
             let _ = writeln!(
                 out,
-                "/// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).\npub(crate) fn query(&self) -> Result<Self, Error> {{ self.problems.check()?;{period} Ok(self.clone()) }}\n}}\n{cfg}\ncrate::pagination::list_request!({b}, {item});\n{cfg}\nimpl PageQuery for {b} {{\n type Item = {item};\n const OPERATION: &'static str = {:?};\n #[inline]\n fn fetch<'a>(&'a self, client: &'a Client, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<{item}>, Error>> {{ crate::fetch::fetch_page(self.request(client), cursor) }}\n}}",
+                "/// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).\npub(crate) fn query(&self) -> Result<Self, Error> {{ self.problems.check()?;{period} Ok(self.clone()) }}\n}}\n{cfg}\ncrate::pagination::list_request!({b}, {item});\n{cfg}\nimpl PageQuery for {b} {{\n type Item = {item};\n const OPERATION: &'static str = {:?};\n #[inline]\n fn fetch<'a>(&'a self, client: &'a Client, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<{item}>, Error>> {{ crate::fetch::fetch_page(self.request(client), cursor, self.options) }}\n}}",
                 op.method
             );
         }
@@ -1076,7 +1083,7 @@ fn builder(op: &Op) -> String {
             };
             let _ = writeln!(
                 out,
-                "/// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.\n#[inline]\npub async fn send(self) -> Result<{ret}, Error> {{\n self.problems.check()?;{period}\n let request = self.request(&self.client);\n {tail}({:?}, Box::pin(request.send())).await{map}\n}}\n}}",
+                "/// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.\n#[inline]\npub async fn send(self) -> Result<{ret}, Error> {{\n self.problems.check()?;{period}\n let request = self.request(&self.client);\n {tail}({:?}, self.options, Box::pin(request.send())).await{map}\n}}\n}}",
                 op.method
             );
         }

@@ -15,29 +15,42 @@ pub trait IntoTimestamp {
 
 impl IntoTimestamp for DateTime<Utc> {
     fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
-        Ok(self)
+        representable(self)
     }
 }
 
 impl IntoTimestamp for DateTime<FixedOffset> {
     fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
-        Ok(self.with_timezone(&Utc))
+        representable(self.with_timezone(&Utc))
     }
 }
 
 impl IntoTimestamp for NaiveDate {
     fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
-        Ok(self.and_time(chrono::NaiveTime::MIN).and_utc())
+        representable(self.and_time(chrono::NaiveTime::MIN).and_utc())
+    }
+}
+
+/// RFC 3339 writes a year in four digits: an instant outside years
+/// 0000–9999 has no text the API can read (chrono would send `+262142-…`).
+fn representable(t: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    use chrono::Datelike;
+    if (0..=9999).contains(&t.year()) {
+        Ok(t)
+    } else {
+        Err(format!(
+            "{t} is outside the years 0000-9999 an RFC 3339 timestamp can hold"
+        ))
     }
 }
 
 impl IntoTimestamp for &str {
     fn into_timestamp(self) -> Result<DateTime<Utc>, String> {
-        DateTime::parse_from_rfc3339(self.trim())
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| {
-                format!("{self:?} is not an RFC 3339 timestamp such as 2024-01-01T00:00:00Z ({e})")
-            })
+        let parsed = DateTime::parse_from_rfc3339(self.trim()).map_err(|e| {
+            format!("{self:?} is not an RFC 3339 timestamp such as 2024-01-01T00:00:00Z ({e})")
+        })?;
+        // In range once in UTC too: 0000-01-01T00:00:00+01:00 is not.
+        representable(parsed.with_timezone(&Utc))
     }
 }
 
@@ -120,6 +133,15 @@ mod tests {
                 .unwrap_err()
                 .contains("not an RFC 3339 timestamp")
         );
+    }
+
+    #[test]
+    fn instants_rfc_3339_cannot_write_are_refused() {
+        assert!(DateTime::<Utc>::MAX_UTC.into_timestamp().is_err());
+        assert!(DateTime::<Utc>::MIN_UTC.into_timestamp().is_err());
+        assert!("0000-01-01T00:00:00+01:00".into_timestamp().is_err());
+        assert!("9999-12-31T23:59:59Z".into_timestamp().is_ok());
+        assert!("0000-01-01T00:00:00Z".into_timestamp().is_ok());
     }
 
     #[test]

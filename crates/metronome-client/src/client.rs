@@ -99,6 +99,10 @@ impl fmt::Debug for Client {
     }
 }
 
+/// The largest response body read by default (see
+/// [`ClientBuilder::max_response_bytes`]).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// Configures a [`Client`].
 ///
 /// ```
@@ -133,7 +137,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             http_client: None,
-            max_response_bytes: 64 * 1024 * 1024,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -204,7 +208,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The largest response body read, in bytes (default 64 MiB); a larger
+    /// The largest response body read, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 32 MiB); a larger
     /// one fails with [`Error::ResponseTooLarge`] instead of being buffered.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = limit;

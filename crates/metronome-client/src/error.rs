@@ -51,6 +51,23 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// The TLS handshake was refused for a reason another attempt would
+    /// meet again: the server's certificate is not trusted (unknown
+    /// issuer, expired, issued for another name), or no protocol version
+    /// or cipher is shared. Made once, never retried. Check the base URL,
+    /// and the trust store (a proxy that re-signs traffic needs its CA).
+    #[error(
+        "{context}: the TLS handshake was refused, not retried: {}",
+        connection_cause(.source)
+    )]
+    Tls {
+        /// Where it happened.
+        context: RequestContext,
+        /// The transport's error.
+        #[source]
+        source: reqwest::Error,
+    },
+
     /// A successful response whose body is not what the API describes.
     #[error(transparent)]
     Decode(Box<DecodeError>),
@@ -357,6 +374,7 @@ impl Error {
             Error::Decode(e) => Some(&e.context),
             Error::Timeout { context, .. }
             | Error::Connection { context, .. }
+            | Error::Tls { context, .. }
             | Error::ResponseTooLarge { context, .. } => Some(context),
             _ => None,
         }
@@ -374,6 +392,7 @@ impl Error {
             Error::Decode(e) => Some(&mut e.context),
             Error::Timeout { context, .. }
             | Error::Connection { context, .. }
+            | Error::Tls { context, .. }
             | Error::ResponseTooLarge { context, .. } => Some(context),
             _ => None,
         };
@@ -514,7 +533,9 @@ pub(crate) fn transport(context: RequestContext, source: reqwest::Error) -> Erro
             limit: refused.limit,
         };
     }
-    if source.is_timeout() {
+    if crate::retry::is_tls_refusal(&source) {
+        Error::Tls { context, source }
+    } else if source.is_timeout() {
         Error::Timeout { context, source }
     } else {
         Error::Connection { context, source }

@@ -14,6 +14,8 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
+use crate::options::CallOptions;
+
 tokio::task_local! {
     // Boxed: tokio swaps the value in and out on every poll of the call.
     static EXCHANGE: RefCell<Box<Exchange>>;
@@ -26,6 +28,8 @@ pub(crate) struct Exchange {
     pub attempts: u32,
     /// The final response, with its whole body.
     pub response: Option<Recorded>,
+    /// What the call overrides of the client's settings.
+    pub options: CallOptions,
 }
 
 /// A response as received, body included.
@@ -36,16 +40,27 @@ pub(crate) struct Recorded {
     pub body: Bytes,
 }
 
-/// Runs `call` and returns its output with the exchange the transport
-/// recorded while it ran.
-pub(crate) async fn record<F: Future>(call: F) -> (F::Output, Exchange) {
+/// Runs `call` with its `options` and returns its output with the
+/// exchange the transport recorded while it ran.
+pub(crate) async fn record<F: Future>(options: CallOptions, call: F) -> (F::Output, Exchange) {
+    let exchange = Exchange {
+        options,
+        ..Exchange::default()
+    };
     EXCHANGE
-        .scope(RefCell::new(Box::default()), async {
+        .scope(RefCell::new(Box::new(exchange)), async {
             let output = call.await;
             let exchange = EXCHANGE.with(|cell| std::mem::take(&mut **cell.borrow_mut()));
             (output, exchange)
         })
         .await
+}
+
+/// The options of the current call (the defaults outside [`record`]).
+pub(crate) fn options() -> CallOptions {
+    EXCHANGE
+        .try_with(|cell| cell.borrow().options)
+        .unwrap_or_default()
 }
 
 /// Updates the current exchange; does nothing outside [`record`] (the

@@ -6,6 +6,7 @@
 use futures::future::BoxFuture;
 use metronome_api::Paginated;
 
+use crate::options::CallOptions;
 use crate::{Error, Page, exchange};
 
 /// Sends one page of a low-level paginated request, at `cursor` (the
@@ -14,6 +15,7 @@ use crate::{Error, Page, exchange};
 pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
     request: B,
     cursor: Option<&str>,
+    options: CallOptions,
 ) -> BoxFuture<'a, Result<Page<B::Item>, Error>> {
     let request = match cursor {
         Some(cursor) => request.with_cursor(cursor),
@@ -24,7 +26,7 @@ pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
     // allocation (benches/request_cost.rs).
     let send: BoxFuture<'a, _> = Box::pin(request.send_page());
     Box::pin(async move {
-        let (result, exchange) = exchange::record(send).await;
+        let (result, exchange) = exchange::record(options, send).await;
         match result {
             Ok(value) => {
                 let status = value.status();

@@ -5,6 +5,7 @@
 //! sending, the walk) is the hand-written framework's (`operation.rs`).
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page};
 use futures::future::BoxFuture;
@@ -3644,15 +3645,19 @@ impl V2NotificationsSystem<'_> {
 pub struct AlertsArchive {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
     pub(crate) body_release_uniqueness_key: Option<bool>,
 }
+#[cfg(feature = "alerts")]
+crate::options::call_options!(AlertsArchive);
 #[cfg(feature = "alerts")]
 impl AlertsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
             body_release_uniqueness_key: None,
         }
@@ -3694,7 +3699,11 @@ impl AlertsArchive {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("alerts_archive", Box::pin(request.send()))
+        crate::operation::send_body(
+                "alerts_archive",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -3706,6 +3715,7 @@ impl AlertsArchive {
 pub struct AlertsCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_alert_specifiers: Option<::std::vec::Vec<types::AlertSpecifier>>,
     pub(crate) body_alert_type: Option<types::CreateCustomerAlertPayloadAlertType>,
     pub(crate) body_billable_metric_id: Option<::uuid::Uuid>,
@@ -3728,11 +3738,14 @@ pub struct AlertsCreate {
     pub(crate) body_uniqueness_key: Option<types::UniquenessKey>,
 }
 #[cfg(feature = "alerts")]
+crate::options::call_options!(AlertsCreate);
+#[cfg(feature = "alerts")]
 impl AlertsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_alert_specifiers: None,
             body_alert_type: None,
             body_billable_metric_id: None,
@@ -3974,7 +3987,11 @@ impl AlertsCreate {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("alerts_create", Box::pin(request.send()))
+        crate::operation::send_body(
+                "alerts_create",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -3986,6 +4003,7 @@ impl AlertsCreate {
 pub struct ApprovalRequestsSubmit {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_description: Option<types::ApprovalRequestsSubmitBodyDescription>,
     pub(crate) body_method: Option<types::ApprovalRequestsSubmitBodyMethod>,
     pub(crate) body_name: Option<types::ApprovalRequestsSubmitBodyName>,
@@ -3995,11 +4013,14 @@ pub struct ApprovalRequestsSubmit {
     pub(crate) body_request_type: Option<types::ApprovalRequestsSubmitBodyRequestType>,
 }
 #[cfg(feature = "approval_requests")]
+crate::options::call_options!(ApprovalRequestsSubmit);
+#[cfg(feature = "approval_requests")]
 impl ApprovalRequestsSubmit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_description: None,
             body_method: None,
             body_name: None,
@@ -4092,7 +4113,11 @@ impl ApprovalRequestsSubmit {
     pub async fn send(self) -> Result<types::ApprovalRequestsSubmitResponseData, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("approval_requests_submit", Box::pin(request.send()))
+        crate::operation::send_body(
+                "approval_requests_submit",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -4104,17 +4129,21 @@ impl ApprovalRequestsSubmit {
 pub struct CustomersArchiveBillingConfigurations {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_customer_billing_provider_configuration_ids: Option<
         ::std::vec::Vec<::uuid::Uuid>,
     >,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersArchiveBillingConfigurations);
+#[cfg(feature = "customers")]
 impl CustomersArchiveBillingConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_customer_billing_provider_configuration_ids: None,
             body_customer_id: None,
         }
@@ -4168,6 +4197,7 @@ impl CustomersArchiveBillingConfigurations {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_archive_billing_configurations",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -4181,17 +4211,21 @@ impl CustomersArchiveBillingConfigurations {
 pub struct CustomersArchiveRevenueSystemConfigurations {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_revenue_system_configuration_ids: Option<
         ::std::vec::Vec<::uuid::Uuid>,
     >,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersArchiveRevenueSystemConfigurations);
+#[cfg(feature = "customers")]
 impl CustomersArchiveRevenueSystemConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_customer_id: None,
             body_customer_revenue_system_configuration_ids: None,
         }
@@ -4245,6 +4279,7 @@ impl CustomersArchiveRevenueSystemConfigurations {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_archive_revenue_system_configurations",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -4258,6 +4293,7 @@ impl CustomersArchiveRevenueSystemConfigurations {
 pub struct AuditLogsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -4268,11 +4304,14 @@ pub struct AuditLogsList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "audit_logs")]
+crate::options::call_options!(AuditLogsList);
+#[cfg(feature = "audit_logs")]
 impl AuditLogsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             starting_on: None,
@@ -4379,7 +4418,7 @@ impl PageQuery for AuditLogsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::AuditLog>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `GET /v1/billable-metrics` (billableMetricsList): List billable metrics.
@@ -4389,17 +4428,21 @@ impl PageQuery for AuditLogsList {
 pub struct BillableMetricsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) include_archived: Option<bool>,
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "billable_metrics")]
+crate::options::call_options!(BillableMetricsList);
+#[cfg(feature = "billable_metrics")]
 impl BillableMetricsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             include_archived: None,
@@ -4460,7 +4503,7 @@ impl PageQuery for BillableMetricsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BillableMetric>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/billable-metrics` (billableMetricsCreateLegacy): Define a billable metric with a JSON Schema filter.
@@ -4470,6 +4513,7 @@ impl PageQuery for BillableMetricsList {
 pub struct BillableMetricsCreateLegacy {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_aggregate: Option<types::CreateBillableMetricPayloadAggregate>,
     pub(crate) body_aggregate_key: Option<::std::string::String>,
     pub(crate) body_filter: Option<
@@ -4480,11 +4524,14 @@ pub struct BillableMetricsCreateLegacy {
     pub(crate) body_name: Option<::std::string::String>,
 }
 #[cfg(feature = "billable_metrics")]
+crate::options::call_options!(BillableMetricsCreateLegacy);
+#[cfg(feature = "billable_metrics")]
 impl BillableMetricsCreateLegacy {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_aggregate: None,
             body_aggregate_key: None,
             body_filter: None,
@@ -4594,6 +4641,7 @@ impl BillableMetricsCreateLegacy {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "billable_metrics_create_legacy",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -4607,14 +4655,18 @@ impl BillableMetricsCreateLegacy {
 pub struct BillableMetricsArchive {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "billable_metrics")]
+crate::options::call_options!(BillableMetricsArchive);
 #[cfg(feature = "billable_metrics")]
 impl BillableMetricsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
         }
     }
@@ -4644,7 +4696,11 @@ impl BillableMetricsArchive {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("billable_metrics_archive", Box::pin(request.send()))
+        crate::operation::send_body(
+                "billable_metrics_archive",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -4656,6 +4712,7 @@ impl BillableMetricsArchive {
 pub struct BillableMetricsCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_aggregation_key: Option<types::AggregationKey>,
     pub(crate) body_aggregation_type: Option<types::AggregationType>,
     pub(crate) body_custom_fields: Option<types::CustomField>,
@@ -4666,11 +4723,14 @@ pub struct BillableMetricsCreate {
     pub(crate) body_sql: Option<::std::string::String>,
 }
 #[cfg(feature = "billable_metrics")]
+crate::options::call_options!(BillableMetricsCreate);
+#[cfg(feature = "billable_metrics")]
 impl BillableMetricsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_aggregation_key: None,
             body_aggregation_type: None,
             body_custom_fields: None,
@@ -4782,7 +4842,11 @@ impl BillableMetricsCreate {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("billable_metrics_create", Box::pin(request.send()))
+        crate::operation::send_body(
+                "billable_metrics_create",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -4794,14 +4858,18 @@ impl BillableMetricsCreate {
 pub struct BillableMetricsRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) billable_metric_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "billable_metrics")]
+crate::options::call_options!(BillableMetricsRetrieve);
 #[cfg(feature = "billable_metrics")]
 impl BillableMetricsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             billable_metric_id: None,
         }
     }
@@ -4831,6 +4899,7 @@ impl BillableMetricsRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "billable_metrics_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -4844,15 +4913,19 @@ impl BillableMetricsRetrieve {
 pub struct BillableMetricsUpdate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) billable_metric_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
+#[cfg(feature = "billable_metrics")]
+crate::options::call_options!(BillableMetricsUpdate);
 #[cfg(feature = "billable_metrics")]
 impl BillableMetricsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             billable_metric_id: None,
             body_name: None,
         }
@@ -4892,7 +4965,11 @@ impl BillableMetricsUpdate {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("billable_metrics_update", Box::pin(request.send()))
+        crate::operation::send_body(
+                "billable_metrics_update",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -4904,15 +4981,19 @@ impl BillableMetricsUpdate {
 pub struct SettingsBillingConfigStripeCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_anrok_api_key: Option<::std::string::String>,
     pub(crate) body_stripe_api_key: Option<::std::string::String>,
 }
+#[cfg(feature = "settings")]
+crate::options::call_options!(SettingsBillingConfigStripeCreate);
 #[cfg(feature = "settings")]
 impl SettingsBillingConfigStripeCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_anrok_api_key: None,
             body_stripe_api_key: None,
         }
@@ -4954,6 +5035,7 @@ impl SettingsBillingConfigStripeCreate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_billing_config_stripe_create",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -4966,13 +5048,17 @@ impl SettingsBillingConfigStripeCreate {
 pub struct SettingsBillingConfigStripeDelete {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
 }
+#[cfg(feature = "settings")]
+crate::options::call_options!(SettingsBillingConfigStripeDelete);
 #[cfg(feature = "settings")]
 impl SettingsBillingConfigStripeDelete {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
         }
     }
     /// The low-level request, as checked arguments make it.
@@ -4992,6 +5078,7 @@ impl SettingsBillingConfigStripeDelete {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_billing_config_stripe_delete",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -5004,15 +5091,19 @@ impl SettingsBillingConfigStripeDelete {
 pub struct SettingsBillingConfigStripeUpdate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_anrok_api_key: Option<::std::string::String>,
     pub(crate) body_stripe_api_key: Option<::std::string::String>,
 }
+#[cfg(feature = "settings")]
+crate::options::call_options!(SettingsBillingConfigStripeUpdate);
 #[cfg(feature = "settings")]
 impl SettingsBillingConfigStripeUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_anrok_api_key: None,
             body_stripe_api_key: None,
         }
@@ -5054,6 +5145,7 @@ impl SettingsBillingConfigStripeUpdate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_billing_config_stripe_update",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -5066,15 +5158,19 @@ impl SettingsBillingConfigStripeUpdate {
 pub struct SettingsBillingConfigSetApiKey {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) billing_provider_type: Option<types::BillingProviderSettingsType>,
     pub(crate) body_api_key: Option<::std::string::String>,
 }
+#[cfg(feature = "settings")]
+crate::options::call_options!(SettingsBillingConfigSetApiKey);
 #[cfg(feature = "settings")]
 impl SettingsBillingConfigSetApiKey {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             billing_provider_type: None,
             body_api_key: None,
         }
@@ -5121,6 +5217,7 @@ impl SettingsBillingConfigSetApiKey {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_billing_config_set_api_key",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -5133,14 +5230,18 @@ impl SettingsBillingConfigSetApiKey {
 pub struct SettingsSetWebhookSecret {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_webhook_secret: Option<::std::string::String>,
 }
+#[cfg(feature = "settings")]
+crate::options::call_options!(SettingsSetWebhookSecret);
 #[cfg(feature = "settings")]
 impl SettingsSetWebhookSecret {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_webhook_secret: None,
         }
     }
@@ -5172,6 +5273,7 @@ impl SettingsSetWebhookSecret {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_set_webhook_secret",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -5184,15 +5286,19 @@ impl SettingsSetWebhookSecret {
 pub struct CustomersCreateWithContract {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract: Option<types::CreateCustomerWithContractPayloadContract>,
     pub(crate) body_customer: Option<types::CreateCustomerPayload>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersCreateWithContract);
 #[cfg(feature = "customers")]
 impl CustomersCreateWithContract {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract: None,
             body_customer: None,
         }
@@ -5240,6 +5346,7 @@ impl CustomersCreateWithContract {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_create_with_contract",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -5253,14 +5360,18 @@ impl CustomersCreateWithContract {
 pub struct ContractsProductsArchive {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_product_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsProductsArchive);
 #[cfg(feature = "contracts")]
 impl ContractsProductsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_product_id: None,
         }
     }
@@ -5292,6 +5403,7 @@ impl ContractsProductsArchive {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_products_archive",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -5305,6 +5417,7 @@ impl ContractsProductsArchive {
 pub struct ContractsProductsCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_billable_metric_id: Option<::uuid::Uuid>,
     pub(crate) body_composite_product_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_composite_scope: Option<
@@ -5329,11 +5442,14 @@ pub struct ContractsProductsCreate {
     pub(crate) body_type_: Option<types::CreateProductListItemPayloadType>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsProductsCreate);
+#[cfg(feature = "contracts")]
 impl ContractsProductsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_billable_metric_id: None,
             body_composite_product_ids: None,
             body_composite_scope: None,
@@ -5599,6 +5715,7 @@ impl ContractsProductsCreate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_products_create",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -5612,14 +5729,18 @@ impl ContractsProductsCreate {
 pub struct ContractsProductsRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsProductsRetrieve);
 #[cfg(feature = "contracts")]
 impl ContractsProductsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
         }
     }
@@ -5651,6 +5772,7 @@ impl ContractsProductsRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_products_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -5664,17 +5786,21 @@ impl ContractsProductsRetrieve {
 pub struct ContractsProductsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_archive_filter: Option<types::ListProductsPayloadArchiveFilter>,
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsProductsList);
+#[cfg(feature = "contracts")]
 impl ContractsProductsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             body_archive_filter: None,
@@ -5740,7 +5866,7 @@ impl PageQuery for ContractsProductsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::ProductListItem>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contract-pricing/products/update` (contractsProductsUpdate): Change a product's settings from a given time.
@@ -5750,6 +5876,7 @@ impl PageQuery for ContractsProductsList {
 pub struct ContractsProductsUpdate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_billable_metric_id: Option<::uuid::Uuid>,
     pub(crate) body_composite_product_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_composite_tags: Option<::std::vec::Vec<::std::string::String>>,
@@ -5771,11 +5898,14 @@ pub struct ContractsProductsUpdate {
     pub(crate) body_tags: Option<::std::vec::Vec<::std::string::String>>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsProductsUpdate);
+#[cfg(feature = "contracts")]
 impl ContractsProductsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_billable_metric_id: None,
             body_composite_product_ids: None,
             body_composite_tags: None,
@@ -6025,6 +6155,7 @@ impl ContractsProductsUpdate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_products_update",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -6038,6 +6169,7 @@ impl ContractsProductsUpdate {
 pub struct ContractsRateCardsRatesAdd {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_billing_frequency: Option<types::AddRatePayloadBillingFrequency>,
     pub(crate) body_commit_rate: Option<types::CommitRate>,
     pub(crate) body_credit_type_id: Option<::uuid::Uuid>,
@@ -6060,11 +6192,14 @@ pub struct ContractsRateCardsRatesAdd {
     pub(crate) body_tiers: Option<::std::vec::Vec<types::Tier>>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsRatesAdd);
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsRatesAdd {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_billing_frequency: None,
             body_commit_rate: None,
             body_credit_type_id: None,
@@ -6281,6 +6416,7 @@ impl ContractsRateCardsRatesAdd {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_rates_add",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -6294,15 +6430,19 @@ impl ContractsRateCardsRatesAdd {
 pub struct ContractsRateCardsRatesAddMany {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
     pub(crate) body_rates: Option<::std::vec::Vec<types::RatePayload>>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsRatesAddMany);
 #[cfg(feature = "contracts")]
 impl ContractsRateCardsRatesAddMany {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_rate_card_id: None,
             body_rates: None,
         }
@@ -6352,6 +6492,7 @@ impl ContractsRateCardsRatesAddMany {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_rates_add_many",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -6365,14 +6506,18 @@ impl ContractsRateCardsRatesAddMany {
 pub struct ContractsRateCardsArchive {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsArchive);
 #[cfg(feature = "contracts")]
 impl ContractsRateCardsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
         }
     }
@@ -6404,6 +6549,7 @@ impl ContractsRateCardsArchive {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_archive",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -6417,6 +6563,7 @@ impl ContractsRateCardsArchive {
 pub struct ContractsRateCardsCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_aliases: Option<::std::vec::Vec<types::RateCardAlias>>,
     pub(crate) body_credit_type_conversions: Option<
         ::std::vec::Vec<types::CreditTypeConversionInput>,
@@ -6427,11 +6574,14 @@ pub struct ContractsRateCardsCreate {
     pub(crate) body_name: Option<::std::string::String>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsCreate);
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_aliases: None,
             body_credit_type_conversions: None,
             body_custom_fields: None,
@@ -6533,6 +6683,7 @@ impl ContractsRateCardsCreate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_create",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -6546,14 +6697,18 @@ impl ContractsRateCardsCreate {
 pub struct ContractsRateCardsRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsRetrieve);
 #[cfg(feature = "contracts")]
 impl ContractsRateCardsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
         }
     }
@@ -6585,6 +6740,7 @@ impl ContractsRateCardsRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -6598,16 +6754,20 @@ impl ContractsRateCardsRetrieve {
 pub struct ContractsRateCardsNamedSchedulesRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
     pub(crate) body_schedule_name: Option<::std::string::String>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsNamedSchedulesRetrieve);
 #[cfg(feature = "contracts")]
 impl ContractsRateCardsNamedSchedulesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_covering_date: None,
             body_rate_card_id: None,
             body_schedule_name: None,
@@ -6661,6 +6821,7 @@ impl ContractsRateCardsNamedSchedulesRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_named_schedules_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -6674,6 +6835,7 @@ impl ContractsRateCardsNamedSchedulesRetrieve {
 pub struct ContractsRateCardsRetrieveRateSchedule {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -6683,11 +6845,14 @@ pub struct ContractsRateCardsRetrieveRateSchedule {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsRetrieveRateSchedule);
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsRetrieveRateSchedule {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             body_ending_before: None,
@@ -6796,7 +6961,7 @@ impl PageQuery for ContractsRateCardsRetrieveRateSchedule {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::RateSchedule>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/getRates` (contractsRateCardsRatesList): Look up a rate card's rates at one instant.
@@ -6806,6 +6971,7 @@ impl PageQuery for ContractsRateCardsRetrieveRateSchedule {
 pub struct ContractsRateCardsRatesList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -6816,11 +6982,14 @@ pub struct ContractsRateCardsRatesList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsRatesList);
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsRatesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             body_at: None,
@@ -6913,7 +7082,7 @@ impl PageQuery for ContractsRateCardsRatesList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::RateSchedule>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/list` (contractsRateCardsList): List every rate card in your account.
@@ -6923,16 +7092,20 @@ impl PageQuery for ContractsRateCardsRatesList {
 pub struct ContractsRateCardsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsList);
 #[cfg(feature = "contracts")]
 impl ContractsRateCardsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             limits: WalkLimits::default(),
@@ -6985,7 +7158,7 @@ impl PageQuery for ContractsRateCardsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::RateCard>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/moveRateCardProducts` (contractsRateCardsProductOrdersUpdate): Reposition selected products on a rate card.
@@ -6995,17 +7168,21 @@ impl PageQuery for ContractsRateCardsList {
 pub struct ContractsRateCardsProductOrdersUpdate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_product_moves: Option<
         ::std::vec::Vec<types::MoveRateCardProductsPayloadProductMovesItem>,
     >,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsProductOrdersUpdate);
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsProductOrdersUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_product_moves: None,
             body_rate_card_id: None,
         }
@@ -7057,6 +7234,7 @@ impl ContractsRateCardsProductOrdersUpdate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_product_orders_update",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -7070,15 +7248,19 @@ impl ContractsRateCardsProductOrdersUpdate {
 pub struct ContractsRateCardsProductOrdersSet {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_product_order: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsProductOrdersSet);
 #[cfg(feature = "contracts")]
 impl ContractsRateCardsProductOrdersSet {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_product_order: None,
             body_rate_card_id: None,
         }
@@ -7128,6 +7310,7 @@ impl ContractsRateCardsProductOrdersSet {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_product_orders_set",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -7141,6 +7324,7 @@ impl ContractsRateCardsProductOrdersSet {
 pub struct ContractsRateCardsUpdate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_add_credit_type_conversions: Option<
         ::std::vec::Vec<types::CreditTypeConversionInput>,
     >,
@@ -7150,11 +7334,14 @@ pub struct ContractsRateCardsUpdate {
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsUpdate);
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_add_credit_type_conversions: None,
             body_aliases: None,
             body_description: None,
@@ -7244,6 +7431,7 @@ impl ContractsRateCardsUpdate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_update",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -7257,6 +7445,7 @@ impl ContractsRateCardsUpdate {
 pub struct ContractsRateCardsNamedSchedulesUpdate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
     pub(crate) body_schedule_name: Option<::std::string::String>,
@@ -7264,11 +7453,14 @@ pub struct ContractsRateCardsNamedSchedulesUpdate {
     pub(crate) body_value: Option<::serde_json::Value>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRateCardsNamedSchedulesUpdate);
+#[cfg(feature = "contracts")]
 impl ContractsRateCardsNamedSchedulesUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_ending_before: None,
             body_rate_card_id: None,
             body_schedule_name: None,
@@ -7346,6 +7538,7 @@ impl ContractsRateCardsNamedSchedulesUpdate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_rate_cards_named_schedules_update",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -7358,6 +7551,7 @@ impl ContractsRateCardsNamedSchedulesUpdate {
 pub struct ContractsAddManualBalanceEntry {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_amount: Option<f64>,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
@@ -7370,11 +7564,14 @@ pub struct ContractsAddManualBalanceEntry {
     pub(crate) body_timestamp: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsAddManualBalanceEntry);
+#[cfg(feature = "contracts")]
 impl ContractsAddManualBalanceEntry {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_amount: None,
             body_contract_id: None,
             body_customer_id: None,
@@ -7479,6 +7676,7 @@ impl ContractsAddManualBalanceEntry {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_add_manual_balance_entry",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -7491,6 +7689,7 @@ impl ContractsAddManualBalanceEntry {
 pub struct ContractsAmend {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_commits: Option<::std::vec::Vec<types::CommitInput>>,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_credits: Option<::std::vec::Vec<types::CreditInput>>,
@@ -7513,11 +7712,14 @@ pub struct ContractsAmend {
     pub(crate) body_total_contract_value: Option<f64>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsAmend);
+#[cfg(feature = "contracts")]
 impl ContractsAmend {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_commits: None,
             body_contract_id: None,
             body_credits: None,
@@ -7745,7 +7947,11 @@ impl ContractsAmend {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("contracts_amend", Box::pin(request.send()))
+        crate::operation::send_body(
+                "contracts_amend",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -7757,16 +7963,20 @@ impl ContractsAmend {
 pub struct ContractsArchive {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_void_invoices: Option<bool>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsArchive);
 #[cfg(feature = "contracts")]
 impl ContractsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_customer_id: None,
             body_void_invoices: None,
@@ -7816,7 +8026,11 @@ impl ContractsArchive {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("contracts_archive", Box::pin(request.send()))
+        crate::operation::send_body(
+                "contracts_archive",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -7828,17 +8042,21 @@ impl ContractsArchive {
 pub struct ContractsDisableCommitTrueup {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_amendment_id: Option<::uuid::Uuid>,
     pub(crate) body_commit_id: Option<::uuid::Uuid>,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsDisableCommitTrueup);
+#[cfg(feature = "contracts")]
 impl ContractsDisableCommitTrueup {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_amendment_id: None,
             body_commit_id: None,
             body_contract_id: None,
@@ -7900,6 +8118,7 @@ impl ContractsDisableCommitTrueup {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_disable_commit_trueup",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -7913,17 +8132,21 @@ impl ContractsDisableCommitTrueup {
 pub struct ContractsReleaseThresholdCommit {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_outcome: Option<
         types::ExternalPaymentGateThresholdCommitPayloadOutcome,
     >,
     pub(crate) body_workflow_id: Option<::uuid::Uuid>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsReleaseThresholdCommit);
+#[cfg(feature = "contracts")]
 impl ContractsReleaseThresholdCommit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_outcome: None,
             body_workflow_id: None,
         }
@@ -7968,6 +8191,7 @@ impl ContractsReleaseThresholdCommit {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_release_threshold_commit",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -7980,6 +8204,7 @@ impl ContractsReleaseThresholdCommit {
 pub struct ContractsCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_billing_provider_configuration: Option<
         types::CustomerBillingProviderConfigurationLookup,
     >,
@@ -8041,11 +8266,14 @@ pub struct ContractsCreate {
     pub(crate) body_usage_statement_schedule: Option<types::UsageStatementScheduleInput>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsCreate);
+#[cfg(feature = "contracts")]
 impl ContractsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_billing_provider_configuration: None,
             body_commits: None,
             body_credits: None,
@@ -8573,7 +8801,11 @@ impl ContractsCreate {
             self.body_ending_before.as_ref(),
         )?;
         let request = self.request(&self.client);
-        crate::operation::send_body("contracts_create", Box::pin(request.send()))
+        crate::operation::send_body(
+                "contracts_create",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -8585,17 +8817,21 @@ impl ContractsCreate {
 pub struct ContractsCreateHistoricalInvoices {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_invoices: Option<
         ::std::vec::Vec<types::HistoricalContractUsageInvoiceInputPayload>,
     >,
     pub(crate) body_preview: Option<bool>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsCreateHistoricalInvoices);
+#[cfg(feature = "contracts")]
 impl ContractsCreateHistoricalInvoices {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_invoices: None,
             body_preview: None,
         }
@@ -8647,6 +8883,7 @@ impl ContractsCreateHistoricalInvoices {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_create_historical_invoices",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -8660,6 +8897,7 @@ impl ContractsCreateHistoricalInvoices {
 pub struct ContractsGetNetBalance {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_credit_type_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_filters: Option<::std::vec::Vec<types::BalanceFilter>>,
@@ -8668,11 +8906,14 @@ pub struct ContractsGetNetBalance {
     >,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsGetNetBalance);
+#[cfg(feature = "contracts")]
 impl ContractsGetNetBalance {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_credit_type_id: None,
             body_customer_id: None,
             body_filters: None,
@@ -8747,6 +8988,7 @@ impl ContractsGetNetBalance {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_get_net_balance",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -8760,6 +9002,7 @@ impl ContractsGetNetBalance {
 pub struct ContractsListBalances {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_access_type: Option<types::BalanceListRequestAccessType>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
@@ -8777,11 +9020,14 @@ pub struct ContractsListBalances {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsListBalances);
+#[cfg(feature = "contracts")]
 impl ContractsListBalances {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_access_type: None,
             body_covering_date: None,
             body_customer_id: None,
@@ -8963,7 +9209,7 @@ impl PageQuery for ContractsListBalances {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Balance>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contracts/customerCommits/create` (customersCommitsCreate): Create a customer-level commit.
@@ -8973,6 +9219,7 @@ impl PageQuery for ContractsListBalances {
 pub struct CustomersCommitsCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_access_schedule: Option<types::ScheduleDurationInput>,
     pub(crate) body_applicable_contract_ids: Option<
         ::std::vec::Vec<::std::string::String>,
@@ -8997,11 +9244,14 @@ pub struct CustomersCommitsCreate {
     pub(crate) body_uniqueness_key: Option<types::UniquenessKeyForCommitsAndCredits>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersCommitsCreate);
+#[cfg(feature = "customers")]
 impl CustomersCommitsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_access_schedule: None,
             body_applicable_contract_ids: None,
             body_applicable_product_ids: None,
@@ -9271,7 +9521,11 @@ impl CustomersCommitsCreate {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_commits_create", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_commits_create",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -9283,6 +9537,7 @@ impl CustomersCommitsCreate {
 pub struct CustomersCommitsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_access_type: Option<types::CustomersCommitsListBodyAccessType>,
     pub(crate) body_commit_id: Option<::uuid::Uuid>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -9298,11 +9553,14 @@ pub struct CustomersCommitsList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersCommitsList);
+#[cfg(feature = "customers")]
 impl CustomersCommitsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_access_type: None,
             body_commit_id: None,
             body_covering_date: None,
@@ -9460,7 +9718,7 @@ impl PageQuery for CustomersCommitsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Commit>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contracts/customerCommits/updateEndDate` (customersCommitsUpdateEndDate): Shorten a prepaid commit's end dates.
@@ -9470,6 +9728,7 @@ impl PageQuery for CustomersCommitsList {
 pub struct CustomersCommitsUpdateEndDate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_access_ending_before: Option<
         ::chrono::DateTime<::chrono::offset::Utc>,
     >,
@@ -9480,11 +9739,14 @@ pub struct CustomersCommitsUpdateEndDate {
     >,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersCommitsUpdateEndDate);
+#[cfg(feature = "customers")]
 impl CustomersCommitsUpdateEndDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_access_ending_before: None,
             body_commit_id: None,
             body_customer_id: None,
@@ -9550,6 +9812,7 @@ impl CustomersCommitsUpdateEndDate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_commits_update_end_date",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -9563,6 +9826,7 @@ impl CustomersCommitsUpdateEndDate {
 pub struct CustomersCreditsCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_access_schedule: Option<types::ScheduleDurationInput>,
     pub(crate) body_applicable_contract_ids: Option<
         ::std::vec::Vec<::std::string::String>,
@@ -9584,11 +9848,14 @@ pub struct CustomersCreditsCreate {
     pub(crate) body_uniqueness_key: Option<types::UniquenessKeyForCommitsAndCredits>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersCreditsCreate);
+#[cfg(feature = "customers")]
 impl CustomersCreditsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_access_schedule: None,
             body_applicable_contract_ids: None,
             body_applicable_product_ids: None,
@@ -9820,7 +10087,11 @@ impl CustomersCreditsCreate {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_credits_create", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_credits_create",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -9832,6 +10103,7 @@ impl CustomersCreditsCreate {
 pub struct CustomersCreditsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_credit_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
@@ -9846,11 +10118,14 @@ pub struct CustomersCreditsList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersCreditsList);
+#[cfg(feature = "customers")]
 impl CustomersCreditsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_covering_date: None,
             body_credit_id: None,
             body_customer_id: None,
@@ -9995,7 +10270,7 @@ impl PageQuery for CustomersCreditsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Credit>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contracts/customerCredits/updateEndDate` (customersCreditsUpdateEndDate): Shorten a customer credit's access period.
@@ -10005,6 +10280,7 @@ impl PageQuery for CustomersCreditsList {
 pub struct CustomersCreditsUpdateEndDate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_access_ending_before: Option<
         ::chrono::DateTime<::chrono::offset::Utc>,
     >,
@@ -10012,11 +10288,14 @@ pub struct CustomersCreditsUpdateEndDate {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersCreditsUpdateEndDate);
+#[cfg(feature = "customers")]
 impl CustomersCreditsUpdateEndDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_access_ending_before: None,
             body_credit_id: None,
             body_customer_id: None,
@@ -10070,6 +10349,7 @@ impl CustomersCreditsUpdateEndDate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_credits_update_end_date",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -10083,17 +10363,21 @@ impl CustomersCreditsUpdateEndDate {
 pub struct ContractsRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_include_balance: Option<bool>,
     pub(crate) body_include_ledgers: Option<bool>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRetrieve);
+#[cfg(feature = "contracts")]
 impl ContractsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_customer_id: None,
             body_include_balance: None,
@@ -10153,7 +10437,11 @@ impl ContractsRetrieve {
     pub async fn send(self) -> Result<types::Contract, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("contracts_retrieve", Box::pin(request.send()))
+        crate::operation::send_body(
+                "contracts_retrieve",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -10165,6 +10453,7 @@ impl ContractsRetrieve {
 pub struct ContractsRetrieveRateSchedule {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -10176,11 +10465,14 @@ pub struct ContractsRetrieveRateSchedule {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRetrieveRateSchedule);
+#[cfg(feature = "contracts")]
 impl ContractsRetrieveRateSchedule {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             body_at: None,
@@ -10285,7 +10577,7 @@ impl PageQuery for ContractsRetrieveRateSchedule {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::ContractRateSchedule>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contracts/getNamedSchedule` (contractsNamedSchedulesRetrieve): Read a named schedule attached to a contract.
@@ -10295,6 +10587,7 @@ impl PageQuery for ContractsRetrieveRateSchedule {
 pub struct ContractsNamedSchedulesRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
@@ -10304,11 +10597,14 @@ pub struct ContractsNamedSchedulesRetrieve {
     pub(crate) body_schedule_name: Option<::std::string::String>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsNamedSchedulesRetrieve);
+#[cfg(feature = "contracts")]
 impl ContractsNamedSchedulesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_covering_date: None,
             body_customer_id: None,
@@ -10387,6 +10683,7 @@ impl ContractsNamedSchedulesRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_named_schedules_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -10400,16 +10697,20 @@ impl ContractsNamedSchedulesRetrieve {
 pub struct ContractsRetrieveSubscriptionQuantityHistory {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_subscription_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsRetrieveSubscriptionQuantityHistory);
 #[cfg(feature = "contracts")]
 impl ContractsRetrieveSubscriptionQuantityHistory {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_customer_id: None,
             body_subscription_id: None,
@@ -10463,6 +10764,7 @@ impl ContractsRetrieveSubscriptionQuantityHistory {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_retrieve_subscription_quantity_history",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -10476,6 +10778,7 @@ impl ContractsRetrieveSubscriptionQuantityHistory {
 pub struct ContractsGetSubscriptionSeatsHistory {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_cursor: Option<::std::string::String>,
@@ -10487,11 +10790,14 @@ pub struct ContractsGetSubscriptionSeatsHistory {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsGetSubscriptionSeatsHistory);
+#[cfg(feature = "contracts")]
 impl ContractsGetSubscriptionSeatsHistory {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_covering_date: None,
             body_cursor: None,
@@ -10607,7 +10913,7 @@ impl PageQuery for ContractsGetSubscriptionSeatsHistory {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SubscriptionSeatsScheduleEntry>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contracts/list` (contractsList): List all contracts of a customer (v1).
@@ -10617,6 +10923,7 @@ impl PageQuery for ContractsGetSubscriptionSeatsHistory {
 pub struct ContractsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_include_archived: Option<bool>,
@@ -10625,11 +10932,14 @@ pub struct ContractsList {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsList);
+#[cfg(feature = "contracts")]
 impl ContractsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_covering_date: None,
             body_customer_id: None,
             body_include_archived: None,
@@ -10709,7 +11019,11 @@ impl ContractsList {
     pub async fn send(self) -> Result<::std::vec::Vec<types::Contract>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("contracts_list", Box::pin(request.send()))
+        crate::operation::send_body(
+                "contracts_list",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -10721,6 +11035,7 @@ impl ContractsList {
 pub struct ContractsNamedSchedulesList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
@@ -10733,11 +11048,14 @@ pub struct ContractsNamedSchedulesList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsNamedSchedulesList);
+#[cfg(feature = "contracts")]
 impl ContractsNamedSchedulesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_covering_date: None,
             body_customer_id: None,
@@ -10842,7 +11160,7 @@ impl PageQuery for ContractsNamedSchedulesList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerContractNamedSchedule>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contracts/scheduleProServicesInvoice` (contractsScheduleProServicesInvoice): Schedule an invoice for professional services.
@@ -10852,6 +11170,7 @@ impl PageQuery for ContractsNamedSchedulesList {
 pub struct ContractsScheduleProServicesInvoice {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_issued_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -10866,11 +11185,14 @@ pub struct ContractsScheduleProServicesInvoice {
     >,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsScheduleProServicesInvoice);
+#[cfg(feature = "contracts")]
 impl ContractsScheduleProServicesInvoice {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_customer_id: None,
             body_issued_at: None,
@@ -10964,6 +11286,7 @@ impl ContractsScheduleProServicesInvoice {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_schedule_pro_services_invoice",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -10977,6 +11300,7 @@ impl ContractsScheduleProServicesInvoice {
 pub struct ContractsListSeatBalances {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_cursor: Option<::std::string::String>,
@@ -10992,11 +11316,14 @@ pub struct ContractsListSeatBalances {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsListSeatBalances);
+#[cfg(feature = "contracts")]
 impl ContractsListSeatBalances {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_covering_date: None,
             body_cursor: None,
@@ -11166,7 +11493,7 @@ impl PageQuery for ContractsListSeatBalances {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SeatBalance>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/contracts/setUsageFilter` (contractsSetUsageFilter): Route usage to a contract by group key.
@@ -11176,6 +11503,7 @@ impl PageQuery for ContractsListSeatBalances {
 pub struct ContractsSetUsageFilter {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_group_key: Option<::std::string::String>,
@@ -11183,11 +11511,14 @@ pub struct ContractsSetUsageFilter {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsSetUsageFilter);
+#[cfg(feature = "contracts")]
 impl ContractsSetUsageFilter {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_customer_id: None,
             body_group_key: None,
@@ -11269,6 +11600,7 @@ impl ContractsSetUsageFilter {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_set_usage_filter",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -11281,17 +11613,21 @@ impl ContractsSetUsageFilter {
 pub struct ContractsUpdateEndDate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_allow_ending_before_finalized_invoice: Option<bool>,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsUpdateEndDate);
+#[cfg(feature = "contracts")]
 impl ContractsUpdateEndDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_allow_ending_before_finalized_invoice: None,
             body_contract_id: None,
             body_customer_id: None,
@@ -11355,6 +11691,7 @@ impl ContractsUpdateEndDate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_update_end_date",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -11368,15 +11705,19 @@ impl ContractsUpdateEndDate {
 pub struct ContractsUpdateInvoiceIssueDate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_invoice_id: Option<::uuid::Uuid>,
     pub(crate) body_issue_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsUpdateInvoiceIssueDate);
 #[cfg(feature = "contracts")]
 impl ContractsUpdateInvoiceIssueDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_invoice_id: None,
             body_issue_date: None,
         }
@@ -11418,6 +11759,7 @@ impl ContractsUpdateInvoiceIssueDate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_update_invoice_issue_date",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -11431,6 +11773,7 @@ impl ContractsUpdateInvoiceIssueDate {
 pub struct ContractsNamedSchedulesUpdate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -11442,11 +11785,14 @@ pub struct ContractsNamedSchedulesUpdate {
     pub(crate) body_value: Option<::serde_json::Value>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(ContractsNamedSchedulesUpdate);
+#[cfg(feature = "contracts")]
 impl ContractsNamedSchedulesUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_customer_id: None,
             body_ending_before: None,
@@ -11549,6 +11895,7 @@ impl ContractsNamedSchedulesUpdate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_named_schedules_update",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -11561,16 +11908,20 @@ impl ContractsNamedSchedulesUpdate {
 pub struct PricingUnitsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "pricing_units")]
+crate::options::call_options!(PricingUnitsList);
 #[cfg(feature = "pricing_units")]
 impl PricingUnitsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             limits: WalkLimits::default(),
@@ -11623,7 +11974,7 @@ impl PageQuery for PricingUnitsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::PricingUnitsListResponseDataItem>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/credits/createGrant` (creditGrantsCreate): Grant credits to a customer on plans.
@@ -11633,6 +11984,7 @@ impl PageQuery for PricingUnitsList {
 pub struct CreditGrantsCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_credit_grant_type: Option<::std::string::String>,
     pub(crate) body_custom_fields: Option<types::CustomField>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
@@ -11649,11 +12001,14 @@ pub struct CreditGrantsCreate {
     pub(crate) body_uniqueness_key: Option<types::UniquenessKey>,
 }
 #[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsCreate);
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_credit_grant_type: None,
             body_custom_fields: None,
             body_customer_id: None,
@@ -11833,7 +12188,11 @@ impl CreditGrantsCreate {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("credit_grants_create", Box::pin(request.send()))
+        crate::operation::send_body(
+                "credit_grants_create",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -11845,6 +12204,7 @@ impl CreditGrantsCreate {
 pub struct CreditGrantsCreatePrepaid {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_credit_grant_type: Option<::std::string::String>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_effective_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -11863,11 +12223,14 @@ pub struct CreditGrantsCreatePrepaid {
     pub(crate) body_reason: Option<::std::string::String>,
 }
 #[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsCreatePrepaid);
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsCreatePrepaid {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_credit_grant_type: None,
             body_customer_id: None,
             body_effective_at: None,
@@ -12025,6 +12388,7 @@ impl CreditGrantsCreatePrepaid {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "credit_grants_create_prepaid",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -12038,17 +12402,21 @@ impl CreditGrantsCreatePrepaid {
 pub struct CreditGrantsEdit {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_credit_grant_type: Option<::std::string::String>,
     pub(crate) body_expires_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
 #[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsEdit);
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsEdit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_credit_grant_type: None,
             body_expires_at: None,
             body_id: None,
@@ -12108,7 +12476,11 @@ impl CreditGrantsEdit {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("credit_grants_edit", Box::pin(request.send()))
+        crate::operation::send_body(
+                "credit_grants_edit",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -12120,6 +12492,7 @@ impl CreditGrantsEdit {
 pub struct CreditGrantsListEntries {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) sort: Option<types::CreditGrantsListEntriesSort>,
     pub(crate) body_credit_type_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
@@ -12129,11 +12502,14 @@ pub struct CreditGrantsListEntries {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsListEntries);
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsListEntries {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             next_page: None,
             sort: None,
             body_credit_type_ids: None,
@@ -12245,7 +12621,7 @@ impl PageQuery for CreditGrantsListEntries {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerCreditTypeLedger>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/credits/listGrants` (creditGrantsList): List credit grants for customers on plans.
@@ -12255,6 +12631,7 @@ impl PageQuery for CreditGrantsListEntries {
 pub struct CreditGrantsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_credit_grant_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
@@ -12267,11 +12644,14 @@ pub struct CreditGrantsList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsList);
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             body_credit_grant_ids: None,
@@ -12397,7 +12777,7 @@ impl PageQuery for CreditGrantsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CreditGrant>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/credits/migrateToContracts` (creditGrantsMigrateToContracts): Migrate a customer's plan credit grants to contracts.
@@ -12407,6 +12787,7 @@ impl PageQuery for CreditGrantsList {
 pub struct CreditGrantsMigrateToContracts {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_batch_size: Option<f64>,
     pub(crate) body_contract_credits_priority_override: Option<f64>,
     pub(crate) body_contract_credits_product_id: Option<::uuid::Uuid>,
@@ -12422,11 +12803,14 @@ pub struct CreditGrantsMigrateToContracts {
     >,
 }
 #[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsMigrateToContracts);
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsMigrateToContracts {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_batch_size: None,
             body_contract_credits_priority_override: None,
             body_contract_credits_product_id: None,
@@ -12562,6 +12946,7 @@ impl CreditGrantsMigrateToContracts {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "credit_grants_migrate_to_contracts",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -12574,16 +12959,20 @@ impl CreditGrantsMigrateToContracts {
 pub struct CreditGrantsVoid {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
     pub(crate) body_release_uniqueness_key: Option<bool>,
     pub(crate) body_void_credit_purchase_invoice: Option<bool>,
 }
+#[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsVoid);
 #[cfg(feature = "credit_grants")]
 impl CreditGrantsVoid {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
             body_release_uniqueness_key: None,
             body_void_credit_purchase_invoice: None,
@@ -12637,7 +13026,11 @@ impl CreditGrantsVoid {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("credit_grants_void", Box::pin(request.send()))
+        crate::operation::send_body(
+                "credit_grants_void",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -12649,14 +13042,18 @@ impl CreditGrantsVoid {
 pub struct CreditGrantsRechargeSettingsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsRechargeSettingsList);
 #[cfg(feature = "credit_grants")]
 impl CreditGrantsRechargeSettingsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
         }
     }
@@ -12688,6 +13085,7 @@ impl CreditGrantsRechargeSettingsList {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "credit_grants_recharge_settings_list",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -12701,6 +13099,7 @@ impl CreditGrantsRechargeSettingsList {
 pub struct CreditGrantsRechargeSettingsCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_credit_grant_type: Option<::std::string::String>,
     pub(crate) body_credit_type_id: Option<::uuid::Uuid>,
@@ -12716,11 +13115,14 @@ pub struct CreditGrantsRechargeSettingsCreate {
     pub(crate) body_recharge_to_amount: Option<f64>,
 }
 #[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsRechargeSettingsCreate);
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsRechargeSettingsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             body_credit_grant_type: None,
             body_credit_type_id: None,
@@ -12888,6 +13290,7 @@ impl CreditGrantsRechargeSettingsCreate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "credit_grants_recharge_settings_create",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -12901,6 +13304,7 @@ impl CreditGrantsRechargeSettingsCreate {
 pub struct CreditGrantsRechargeSettingsUpdate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) recharge_settings_id: Option<::uuid::Uuid>,
     pub(crate) body_credit_grant_type: Option<::std::string::String>,
@@ -12917,11 +13321,14 @@ pub struct CreditGrantsRechargeSettingsUpdate {
     pub(crate) body_recharge_to_amount: Option<f64>,
 }
 #[cfg(feature = "credit_grants")]
+crate::options::call_options!(CreditGrantsRechargeSettingsUpdate);
+#[cfg(feature = "credit_grants")]
 impl CreditGrantsRechargeSettingsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             recharge_settings_id: None,
             body_credit_grant_type: None,
@@ -13101,6 +13508,7 @@ impl CreditGrantsRechargeSettingsUpdate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "credit_grants_recharge_settings_update",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -13114,16 +13522,20 @@ impl CreditGrantsRechargeSettingsUpdate {
 pub struct CustomFieldsAddKey {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_enforce_uniqueness: Option<bool>,
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_key: Option<::std::string::String>,
 }
+#[cfg(feature = "custom_fields")]
+crate::options::call_options!(CustomFieldsAddKey);
 #[cfg(feature = "custom_fields")]
 impl CustomFieldsAddKey {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_enforce_uniqueness: None,
             body_entity: None,
             body_key: None,
@@ -13178,7 +13590,11 @@ impl CustomFieldsAddKey {
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("custom_fields_add_key", Box::pin(request.send()))
+        crate::operation::send_body(
+                "custom_fields_add_key",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
     }
 }
@@ -13189,16 +13605,20 @@ impl CustomFieldsAddKey {
 pub struct CustomFieldsDeleteValues {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_entity_id: Option<::uuid::Uuid>,
     pub(crate) body_keys: Option<::std::vec::Vec<::std::string::String>>,
 }
+#[cfg(feature = "custom_fields")]
+crate::options::call_options!(CustomFieldsDeleteValues);
 #[cfg(feature = "custom_fields")]
 impl CustomFieldsDeleteValues {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_entity: None,
             body_entity_id: None,
             body_keys: None,
@@ -13260,6 +13680,7 @@ impl CustomFieldsDeleteValues {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "custom_fields_delete_values",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -13272,16 +13693,20 @@ impl CustomFieldsDeleteValues {
 pub struct CustomFieldsListKeys {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_entities: Option<::std::vec::Vec<types::ManagedEntity>>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "custom_fields")]
+crate::options::call_options!(CustomFieldsListKeys);
 #[cfg(feature = "custom_fields")]
 impl CustomFieldsListKeys {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             next_page: None,
             body_entities: None,
             limits: WalkLimits::default(),
@@ -13345,7 +13770,7 @@ impl PageQuery for CustomFieldsListKeys {
         'a,
         Result<Page<types::CustomFieldsListKeysResponseDataItem>, Error>,
     > {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/customFields/removeKey` (customFieldsRemoveKey): Remove a custom field key from an entity type.
@@ -13355,15 +13780,19 @@ impl PageQuery for CustomFieldsListKeys {
 pub struct CustomFieldsRemoveKey {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_key: Option<::std::string::String>,
 }
+#[cfg(feature = "custom_fields")]
+crate::options::call_options!(CustomFieldsRemoveKey);
 #[cfg(feature = "custom_fields")]
 impl CustomFieldsRemoveKey {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_entity: None,
             body_key: None,
         }
@@ -13406,7 +13835,11 @@ impl CustomFieldsRemoveKey {
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("custom_fields_remove_key", Box::pin(request.send()))
+        crate::operation::send_body(
+                "custom_fields_remove_key",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
     }
 }
@@ -13417,16 +13850,20 @@ impl CustomFieldsRemoveKey {
 pub struct CustomFieldsSetValues {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_custom_fields: Option<types::CustomField>,
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_entity_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "custom_fields")]
+crate::options::call_options!(CustomFieldsSetValues);
 #[cfg(feature = "custom_fields")]
 impl CustomFieldsSetValues {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_custom_fields: None,
             body_entity: None,
             body_entity_id: None,
@@ -13479,7 +13916,11 @@ impl CustomFieldsSetValues {
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("custom_fields_set_values", Box::pin(request.send()))
+        crate::operation::send_body(
+                "custom_fields_set_values",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
     }
 }
@@ -13490,6 +13931,7 @@ impl CustomFieldsSetValues {
 pub struct CustomersAlertsRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_alert_id: Option<::uuid::Uuid>,
     pub(crate) body_alert_specifiers: Option<
         ::std::vec::Vec<types::AlertSpecifierFilter>,
@@ -13506,11 +13948,14 @@ pub struct CustomersAlertsRetrieve {
     pub(crate) body_webhook_notification_id: Option<::std::string::String>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersAlertsRetrieve);
+#[cfg(feature = "customers")]
 impl CustomersAlertsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_alert_id: None,
             body_alert_specifiers: None,
             body_custom_field_filters: None,
@@ -13648,6 +14093,7 @@ impl CustomersAlertsRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_alerts_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -13661,6 +14107,7 @@ impl CustomersAlertsRetrieve {
 pub struct CustomersAlertsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_alert_statuses: Option<
         ::std::vec::Vec<types::ListCustomerAlertsPayloadAlertStatusesItem>,
@@ -13669,11 +14116,14 @@ pub struct CustomersAlertsList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersAlertsList);
+#[cfg(feature = "customers")]
 impl CustomersAlertsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             next_page: None,
             body_alert_statuses: None,
             body_customer_id: None,
@@ -13741,7 +14191,7 @@ impl PageQuery for CustomersAlertsList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerAlert>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/customer-alerts/reset` (customersAlertsReset): Re-evaluate a threshold notification for a customer.
@@ -13751,15 +14201,19 @@ impl PageQuery for CustomersAlertsList {
 pub struct CustomersAlertsReset {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_alert_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersAlertsReset);
 #[cfg(feature = "customers")]
 impl CustomersAlertsReset {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_alert_id: None,
             body_customer_id: None,
         }
@@ -13799,7 +14253,11 @@ impl CustomersAlertsReset {
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_alerts_reset", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_alerts_reset",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
     }
 }
@@ -13810,6 +14268,7 @@ impl CustomersAlertsReset {
 pub struct CustomersList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) ingest_alias: Option<::std::string::String>,
@@ -13819,11 +14278,14 @@ pub struct CustomersList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersList);
+#[cfg(feature = "customers")]
 impl CustomersList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             ingest_alias: None,
@@ -13935,7 +14397,7 @@ impl PageQuery for CustomersList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerDetail>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/customers` (customersCreate): Register a new customer.
@@ -13945,6 +14407,7 @@ impl PageQuery for CustomersList {
 pub struct CustomersCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_billing_config: Option<
         types::LegacyCreateCustomerPayloadBillingConfig,
     >,
@@ -13962,11 +14425,14 @@ pub struct CustomersCreate {
     pub(crate) body_name: Option<::std::string::String>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersCreate);
+#[cfg(feature = "customers")]
 impl CustomersCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_billing_config: None,
             body_custom_fields: None,
             body_customer_billing_provider_configurations: None,
@@ -14107,7 +14573,11 @@ impl CustomersCreate {
     pub async fn send(self) -> Result<types::Customer, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_create", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_create",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -14119,14 +14589,18 @@ impl CustomersCreate {
 pub struct CustomersArchive {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersArchive);
 #[cfg(feature = "customers")]
 impl CustomersArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
         }
     }
@@ -14156,7 +14630,11 @@ impl CustomersArchive {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_archive", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_archive",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -14168,16 +14646,20 @@ impl CustomersArchive {
 pub struct CustomersNamedSchedulesRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_schedule_name: Option<::std::string::String>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersNamedSchedulesRetrieve);
 #[cfg(feature = "customers")]
 impl CustomersNamedSchedulesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_covering_date: None,
             body_customer_id: None,
             body_schedule_name: None,
@@ -14231,6 +14713,7 @@ impl CustomersNamedSchedulesRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_named_schedules_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -14244,16 +14727,20 @@ impl CustomersNamedSchedulesRetrieve {
 pub struct CustomersSetBillableStatus {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_billable_status: Option<types::BillableStatus>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_effective_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersSetBillableStatus);
 #[cfg(feature = "customers")]
 impl CustomersSetBillableStatus {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_billable_status: None,
             body_customer_id: None,
             body_effective_at: None,
@@ -14310,6 +14797,7 @@ impl CustomersSetBillableStatus {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_set_billable_status",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -14323,6 +14811,7 @@ impl CustomersSetBillableStatus {
 pub struct CustomersNamedSchedulesUpdate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_schedule_name: Option<::std::string::String>,
@@ -14330,11 +14819,14 @@ pub struct CustomersNamedSchedulesUpdate {
     pub(crate) body_value: Option<::serde_json::Value>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersNamedSchedulesUpdate);
+#[cfg(feature = "customers")]
 impl CustomersNamedSchedulesUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_customer_id: None,
             body_ending_before: None,
             body_schedule_name: None,
@@ -14412,6 +14904,7 @@ impl CustomersNamedSchedulesUpdate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_named_schedules_update",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -14424,14 +14917,18 @@ impl CustomersNamedSchedulesUpdate {
 pub struct CustomersRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersRetrieve);
 #[cfg(feature = "customers")]
 impl CustomersRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
         }
     }
@@ -14459,7 +14956,11 @@ impl CustomersRetrieve {
     pub async fn send(self) -> Result<types::CustomerDetail, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_retrieve", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_retrieve",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -14471,6 +14972,7 @@ impl CustomersRetrieve {
 pub struct CustomersInvoicesAddCharge {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_charge_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_plan_id: Option<::uuid::Uuid>,
@@ -14482,11 +14984,14 @@ pub struct CustomersInvoicesAddCharge {
     pub(crate) body_quantity: Option<f64>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersInvoicesAddCharge);
+#[cfg(feature = "customers")]
 impl CustomersInvoicesAddCharge {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             body_charge_id: None,
             body_customer_plan_id: None,
@@ -14582,6 +15087,7 @@ impl CustomersInvoicesAddCharge {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_invoices_add_charge",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -14594,6 +15100,7 @@ impl CustomersInvoicesAddCharge {
 pub struct CustomersListBillableMetrics {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
@@ -14602,11 +15109,14 @@ pub struct CustomersListBillableMetrics {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersListBillableMetrics);
+#[cfg(feature = "customers")]
 impl CustomersListBillableMetrics {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             limit: None,
             next_page: None,
@@ -14689,7 +15199,7 @@ impl PageQuery for CustomersListBillableMetrics {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BillableMetricWithDeprecatedFields>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/billing-config/{billing_provider_type}` (customersBillingConfigRetrieve): Fetch a customer's billing provider settings.
@@ -14699,15 +15209,19 @@ impl PageQuery for CustomersListBillableMetrics {
 pub struct CustomersBillingConfigRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) billing_provider_type: Option<types::BillingProviderType>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersBillingConfigRetrieve);
 #[cfg(feature = "customers")]
 impl CustomersBillingConfigRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             billing_provider_type: None,
         }
@@ -14754,6 +15268,7 @@ impl CustomersBillingConfigRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_billing_config_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -14767,6 +15282,7 @@ impl CustomersBillingConfigRetrieve {
 pub struct CustomersBillingConfigCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) billing_provider_type: Option<types::BillingProviderType>,
     pub(crate) body_aws_customer_account_id: Option<::std::string::String>,
@@ -14777,11 +15293,14 @@ pub struct CustomersBillingConfigCreate {
     pub(crate) body_stripe_collection_method: Option<types::StripeCollectionMethod>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersBillingConfigCreate);
+#[cfg(feature = "customers")]
 impl CustomersBillingConfigCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             billing_provider_type: None,
             body_aws_customer_account_id: None,
@@ -14900,6 +15419,7 @@ impl CustomersBillingConfigCreate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_billing_config_create",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -14912,15 +15432,19 @@ impl CustomersBillingConfigCreate {
 pub struct CustomersBillingConfigDelete {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) billing_provider_type: Option<types::BillingProviderType>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersBillingConfigDelete);
 #[cfg(feature = "customers")]
 impl CustomersBillingConfigDelete {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             billing_provider_type: None,
         }
@@ -14965,6 +15489,7 @@ impl CustomersBillingConfigDelete {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_billing_config_delete",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -14977,6 +15502,7 @@ impl CustomersBillingConfigDelete {
 pub struct CustomersListCosts {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -14985,11 +15511,14 @@ pub struct CustomersListCosts {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersListCosts);
+#[cfg(feature = "customers")]
 impl CustomersListCosts {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             starting_on: None,
             ending_before: None,
@@ -15076,7 +15605,7 @@ impl PageQuery for CustomersListCosts {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerCostWindow>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices` (customersInvoicesList): List a customer's invoices.
@@ -15086,6 +15615,7 @@ impl PageQuery for CustomersListCosts {
 pub struct CustomersInvoicesList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
@@ -15101,11 +15631,14 @@ pub struct CustomersInvoicesList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersInvoicesList);
+#[cfg(feature = "customers")]
 impl CustomersInvoicesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             limit: None,
             next_page: None,
@@ -15272,7 +15805,7 @@ impl PageQuery for CustomersInvoicesList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Invoice>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices/breakdowns` (customersInvoicesListBreakdowns): List a customer's invoices split into time windows.
@@ -15282,6 +15815,7 @@ impl PageQuery for CustomersInvoicesList {
 pub struct CustomersInvoicesListBreakdowns {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) status: Option<::std::string::String>,
@@ -15295,11 +15829,14 @@ pub struct CustomersInvoicesListBreakdowns {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersInvoicesListBreakdowns);
+#[cfg(feature = "customers")]
 impl CustomersInvoicesListBreakdowns {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             next_page: None,
             status: None,
@@ -15446,7 +15983,7 @@ impl PageQuery for CustomersInvoicesListBreakdowns {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BreakdownInvoice>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/invoices/invoice_seats` (customersInvoicesChargeSeats): Invoice a customer for added seats.
@@ -15456,17 +15993,21 @@ impl PageQuery for CustomersInvoicesListBreakdowns {
 pub struct CustomersInvoicesChargeSeats {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_seat_charges: Option<
         ::std::vec::Vec<types::CustomersInvoicesChargeSeatsBodySeatChargesItem>,
     >,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersInvoicesChargeSeats);
+#[cfg(feature = "customers")]
 impl CustomersInvoicesChargeSeats {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             body_seat_charges: None,
         }
@@ -15518,6 +16059,7 @@ impl CustomersInvoicesChargeSeats {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_invoices_charge_seats",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -15530,6 +16072,7 @@ impl CustomersInvoicesChargeSeats {
 pub struct CustomersInvoicesListSpendBreakdowns {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) include_list_prices: Option<bool>,
     pub(crate) body_credit_type_id: Option<::uuid::Uuid>,
@@ -15552,11 +16095,14 @@ pub struct CustomersInvoicesListSpendBreakdowns {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersInvoicesListSpendBreakdowns);
+#[cfg(feature = "customers")]
 impl CustomersInvoicesListSpendBreakdowns {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             include_list_prices: None,
             body_credit_type_id: None,
@@ -15743,7 +16289,7 @@ impl PageQuery for CustomersInvoicesListSpendBreakdowns {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SpendBreakdownInvoice>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices/{invoice_id}` (customersInvoicesRetrieve): Fetch one of a customer's invoices.
@@ -15753,16 +16299,20 @@ impl PageQuery for CustomersInvoicesListSpendBreakdowns {
 pub struct CustomersInvoicesRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) invoice_id: Option<::uuid::Uuid>,
     pub(crate) skip_zero_qty_line_items: Option<bool>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersInvoicesRetrieve);
 #[cfg(feature = "customers")]
 impl CustomersInvoicesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             invoice_id: None,
             skip_zero_qty_line_items: None,
@@ -15814,6 +16364,7 @@ impl CustomersInvoicesRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_invoices_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -15827,15 +16378,19 @@ impl CustomersInvoicesRetrieve {
 pub struct CustomersInvoicesRetrievePdf {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) invoice_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersInvoicesRetrievePdf);
 #[cfg(feature = "customers")]
 impl CustomersInvoicesRetrievePdf {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             invoice_id: None,
         }
@@ -15875,6 +16430,7 @@ impl CustomersInvoicesRetrievePdf {
         let request = self.request(&self.client);
         crate::operation::send_bytes(
                 "customers_invoices_retrieve_pdf",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -15887,17 +16443,21 @@ impl CustomersInvoicesRetrievePdf {
 pub struct CustomersPlansList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersPlansList);
+#[cfg(feature = "customers")]
 impl CustomersPlansList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             limit: None,
             next_page: None,
@@ -15958,7 +16518,7 @@ impl PageQuery for CustomersPlansList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerPlan>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/plans/add` (customersPlansAdd): Assign a plan to a customer.
@@ -15968,6 +16528,7 @@ impl PageQuery for CustomersPlansList {
 pub struct CustomersPlansAdd {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_net_payment_terms_days: Option<f64>,
@@ -15982,11 +16543,14 @@ pub struct CustomersPlansAdd {
     pub(crate) body_trial_spec: Option<types::AddPlanToCustomerPayloadTrialSpec>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersPlansAdd);
+#[cfg(feature = "customers")]
 impl CustomersPlansAdd {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             body_ending_before: None,
             body_net_payment_terms_days: None,
@@ -16121,7 +16685,11 @@ impl CustomersPlansAdd {
             self.body_ending_before.as_ref(),
         )?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_plans_add", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_plans_add",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -16133,6 +16701,7 @@ impl CustomersPlansAdd {
 pub struct CustomersPlansEnd {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) customer_plan_id: Option<::uuid::Uuid>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -16140,11 +16709,14 @@ pub struct CustomersPlansEnd {
     pub(crate) body_void_stripe_invoices: Option<bool>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersPlansEnd);
+#[cfg(feature = "customers")]
 impl CustomersPlansEnd {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             customer_plan_id: None,
             body_ending_before: None,
@@ -16218,7 +16790,11 @@ impl CustomersPlansEnd {
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_plans_end", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_plans_end",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
     }
 }
@@ -16229,6 +16805,7 @@ impl CustomersPlansEnd {
 pub struct CustomersPlansListPriceAdjustments {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) customer_plan_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
@@ -16236,11 +16813,14 @@ pub struct CustomersPlansListPriceAdjustments {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersPlansListPriceAdjustments);
+#[cfg(feature = "customers")]
 impl CustomersPlansListPriceAdjustments {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             customer_plan_id: None,
             limit: None,
@@ -16313,7 +16893,7 @@ impl PageQuery for CustomersPlansListPriceAdjustments {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::PriceAdjustment>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/previewEvents` (customersPreviewEvents): Preview invoices for hypothetical usage events.
@@ -16323,17 +16903,21 @@ impl PageQuery for CustomersPlansListPriceAdjustments {
 pub struct CustomersPreviewEvents {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_events: Option<::std::vec::Vec<types::PreviewEvent>>,
     pub(crate) body_mode: Option<types::PreviewEventsPayloadMode>,
     pub(crate) body_skip_zero_qty_line_items: Option<bool>,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersPreviewEvents);
+#[cfg(feature = "customers")]
 impl CustomersPreviewEvents {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             body_events: None,
             body_mode: None,
@@ -16406,7 +16990,11 @@ impl CustomersPreviewEvents {
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_preview_events", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_preview_events",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -16418,14 +17006,18 @@ impl CustomersPreviewEvents {
 pub struct CustomersListPurchasedSeats {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersListPurchasedSeats);
 #[cfg(feature = "customers")]
 impl CustomersListPurchasedSeats {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
         }
     }
@@ -16460,6 +17052,7 @@ impl CustomersListPurchasedSeats {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_list_purchased_seats",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -16473,17 +17066,21 @@ impl CustomersListPurchasedSeats {
 pub struct CustomersSetIngestAliases {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_ingest_aliases: Option<
         ::std::vec::Vec<types::SetIngestAliasesPayloadIngestAliasesItem>,
     >,
 }
 #[cfg(feature = "customers")]
+crate::options::call_options!(CustomersSetIngestAliases);
+#[cfg(feature = "customers")]
 impl CustomersSetIngestAliases {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             body_ingest_aliases: None,
         }
@@ -16539,6 +17136,7 @@ impl CustomersSetIngestAliases {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_set_ingest_aliases",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -16551,15 +17149,19 @@ impl CustomersSetIngestAliases {
 pub struct CustomersSetName {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersSetName);
 #[cfg(feature = "customers")]
 impl CustomersSetName {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             body_name: None,
         }
@@ -16599,7 +17201,11 @@ impl CustomersSetName {
     pub async fn send(self) -> Result<types::Customer, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_set_name", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_set_name",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -16611,16 +17217,20 @@ impl CustomersSetName {
 pub struct CustomersUpdateConfig {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_leave_stripe_invoices_in_draft: Option<bool>,
     pub(crate) body_salesforce_account_id: Option<::std::string::String>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersUpdateConfig);
 #[cfg(feature = "customers")]
 impl CustomersUpdateConfig {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             customer_id: None,
             body_leave_stripe_invoices_in_draft: None,
             body_salesforce_account_id: None,
@@ -16674,7 +17284,11 @@ impl CustomersUpdateConfig {
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("customers_update_config", Box::pin(request.send()))
+        crate::operation::send_body(
+                "customers_update_config",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
     }
 }
@@ -16685,6 +17299,7 @@ impl CustomersUpdateConfig {
 pub struct DashboardsGetEmbeddableUrl {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_bm_group_key_overrides: Option<
         ::std::vec::Vec<types::EmbeddableDashboardPayloadBmGroupKeyOverridesItem>,
     >,
@@ -16698,11 +17313,14 @@ pub struct DashboardsGetEmbeddableUrl {
     >,
 }
 #[cfg(feature = "dashboards")]
+crate::options::call_options!(DashboardsGetEmbeddableUrl);
+#[cfg(feature = "dashboards")]
 impl DashboardsGetEmbeddableUrl {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_bm_group_key_overrides: None,
             body_color_overrides: None,
             body_customer_id: None,
@@ -16813,6 +17431,7 @@ impl DashboardsGetEmbeddableUrl {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "dashboards_get_embeddable_url",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -16826,14 +17445,18 @@ impl DashboardsGetEmbeddableUrl {
 pub struct UsageSearch {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_transaction_ids: Option<::std::vec::Vec<::std::string::String>>,
 }
+#[cfg(feature = "usage")]
+crate::options::call_options!(UsageSearch);
 #[cfg(feature = "usage")]
 impl UsageSearch {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_transaction_ids: None,
         }
     }
@@ -16875,7 +17498,12 @@ impl UsageSearch {
     ) -> Result<::std::vec::Vec<types::UsageSearchResponseItem>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("usage_search", Box::pin(request.send())).await
+        crate::operation::send_body(
+                "usage_search",
+                self.options,
+                Box::pin(request.send()),
+            )
+            .await
     }
 }
 /// A request to `POST /v1/getCustomerBillingProviderConfigurations` (customersRetrieveBillingConfigurations): List a customer's billing provider configurations.
@@ -16885,15 +17513,19 @@ impl UsageSearch {
 pub struct CustomersRetrieveBillingConfigurations {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_include_archived: Option<bool>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersRetrieveBillingConfigurations);
 #[cfg(feature = "customers")]
 impl CustomersRetrieveBillingConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_customer_id: None,
             body_include_archived: None,
         }
@@ -16937,6 +17569,7 @@ impl CustomersRetrieveBillingConfigurations {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_retrieve_billing_configurations",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -16950,16 +17583,20 @@ impl CustomersRetrieveBillingConfigurations {
 pub struct CustomersRetrieveRevenueSystemConfigurations {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_include_archived: Option<bool>,
     pub(crate) body_provider: Option<types::RevenueSystemProviderType>,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersRetrieveRevenueSystemConfigurations);
 #[cfg(feature = "customers")]
 impl CustomersRetrieveRevenueSystemConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_customer_id: None,
             body_include_archived: None,
             body_provider: None,
@@ -17018,6 +17655,7 @@ impl CustomersRetrieveRevenueSystemConfigurations {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_retrieve_revenue_system_configurations",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -17031,14 +17669,18 @@ impl CustomersRetrieveRevenueSystemConfigurations {
 pub struct UsageIngest {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body: Option<::std::vec::Vec<types::UsageEvent>>,
 }
+#[cfg(feature = "usage")]
+crate::options::call_options!(UsageIngest);
 #[cfg(feature = "usage")]
 impl UsageIngest {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body: None,
         }
     }
@@ -17074,7 +17716,12 @@ impl UsageIngest {
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("usage_ingest", Box::pin(request.send())).await
+        crate::operation::send_body(
+                "usage_ingest",
+                self.options,
+                Box::pin(request.send()),
+            )
+            .await
     }
 }
 /// A request to `POST /v1/integrations/log` (integrationsLog): Record an integration metric in CloudWatch.
@@ -17084,6 +17731,7 @@ impl UsageIngest {
 pub struct IntegrationsLog {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_dimensions: Option<
         ::std::vec::Vec<types::IntegrationCloudwatchLogPayloadDimensionsItem>,
     >,
@@ -17091,11 +17739,14 @@ pub struct IntegrationsLog {
     pub(crate) body_service_name: Option<::std::string::String>,
 }
 #[cfg(feature = "integrations")]
+crate::options::call_options!(IntegrationsLog);
+#[cfg(feature = "integrations")]
 impl IntegrationsLog {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_dimensions: None,
             body_metric_name: None,
             body_service_name: None,
@@ -17155,7 +17806,12 @@ impl IntegrationsLog {
     pub async fn send(self) -> Result<(), Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("integrations_log", Box::pin(request.send())).await
+        crate::operation::send_body(
+                "integrations_log",
+                self.options,
+                Box::pin(request.send()),
+            )
+            .await
     }
 }
 /// A request to `POST /v1/invoices/regenerate` (invoicesRegenerate): Rebuild a voided invoice with current rates.
@@ -17165,14 +17821,18 @@ impl IntegrationsLog {
 pub struct InvoicesRegenerate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "invoices")]
+crate::options::call_options!(InvoicesRegenerate);
 #[cfg(feature = "invoices")]
 impl InvoicesRegenerate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
         }
     }
@@ -17204,7 +17864,11 @@ impl InvoicesRegenerate {
     ) -> Result<::std::option::Option<types::InvoicesRegenerateResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("invoices_regenerate", Box::pin(request.send()))
+        crate::operation::send_body(
+                "invoices_regenerate",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -17216,14 +17880,18 @@ impl InvoicesRegenerate {
 pub struct InvoicesVoid {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "invoices")]
+crate::options::call_options!(InvoicesVoid);
 #[cfg(feature = "invoices")]
 impl InvoicesVoid {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
         }
     }
@@ -17255,7 +17923,11 @@ impl InvoicesVoid {
     ) -> Result<::std::option::Option<types::InvoicesVoidResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("invoices_void", Box::pin(request.send()))
+        crate::operation::send_body(
+                "invoices_void",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -17267,14 +17939,18 @@ impl InvoicesVoid {
 pub struct SettingsBillingProvidersList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_next_page: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "settings")]
+crate::options::call_options!(SettingsBillingProvidersList);
 #[cfg(feature = "settings")]
 impl SettingsBillingProvidersList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_next_page: None,
         }
     }
@@ -17308,6 +17984,7 @@ impl SettingsBillingProvidersList {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_billing_providers_list",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -17320,14 +17997,18 @@ impl SettingsBillingProvidersList {
 pub struct PackagesArchive {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_package_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "packages")]
+crate::options::call_options!(PackagesArchive);
 #[cfg(feature = "packages")]
 impl PackagesArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_package_id: None,
         }
     }
@@ -17357,7 +18038,11 @@ impl PackagesArchive {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("packages_archive", Box::pin(request.send()))
+        crate::operation::send_body(
+                "packages_archive",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -17369,6 +18054,7 @@ impl PackagesArchive {
 pub struct PackagesCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_aliases: Option<::std::vec::Vec<types::PackageAlias>>,
     pub(crate) body_billing_provider: Option<types::ContractsBillingProviderType>,
     pub(crate) body_commits: Option<::std::vec::Vec<types::CommitTemplateInput>>,
@@ -17412,11 +18098,14 @@ pub struct PackagesCreate {
     >,
 }
 #[cfg(feature = "packages")]
+crate::options::call_options!(PackagesCreate);
+#[cfg(feature = "packages")]
 impl PackagesCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_aliases: None,
             body_billing_provider: None,
             body_commits: None,
@@ -17786,7 +18475,11 @@ impl PackagesCreate {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("packages_create", Box::pin(request.send()))
+        crate::operation::send_body(
+                "packages_create",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -17798,14 +18491,18 @@ impl PackagesCreate {
 pub struct PackagesRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_package_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "packages")]
+crate::options::call_options!(PackagesRetrieve);
 #[cfg(feature = "packages")]
 impl PackagesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_package_id: None,
         }
     }
@@ -17835,7 +18532,11 @@ impl PackagesRetrieve {
     pub async fn send(self) -> Result<types::Package, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("packages_retrieve", Box::pin(request.send()))
+        crate::operation::send_body(
+                "packages_retrieve",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -17847,17 +18548,21 @@ impl PackagesRetrieve {
 pub struct PackagesList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_archive_filter: Option<types::PackagesListBodyArchiveFilter>,
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "packages")]
+crate::options::call_options!(PackagesList);
+#[cfg(feature = "packages")]
 impl PackagesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             body_archive_filter: None,
@@ -17923,7 +18628,7 @@ impl PageQuery for PackagesList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Package>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/packages/listContractsOnPackage` (packagesListContractsOnPackage): List contracts provisioned from a package.
@@ -17933,6 +18638,7 @@ impl PageQuery for PackagesList {
 pub struct PackagesListContractsOnPackage {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -17942,11 +18648,14 @@ pub struct PackagesListContractsOnPackage {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "packages")]
+crate::options::call_options!(PackagesListContractsOnPackage);
+#[cfg(feature = "packages")]
 impl PackagesListContractsOnPackage {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             body_covering_date: None,
@@ -18041,7 +18750,7 @@ impl PageQuery for PackagesListContractsOnPackage {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::ContractProjectionSummary>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `GET /v1/planDetails/{plan_id}` (plansGetDetails): Retrieve a plan's high-level details.
@@ -18051,14 +18760,18 @@ impl PageQuery for PackagesListContractsOnPackage {
 pub struct PlansGetDetails {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) plan_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "plans")]
+crate::options::call_options!(PlansGetDetails);
 #[cfg(feature = "plans")]
 impl PlansGetDetails {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             plan_id: None,
         }
     }
@@ -18086,7 +18799,11 @@ impl PlansGetDetails {
     pub async fn send(self) -> Result<types::PlanDetail, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("plans_get_details", Box::pin(request.send()))
+        crate::operation::send_body(
+                "plans_get_details",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -18098,17 +18815,21 @@ impl PlansGetDetails {
 pub struct PlansListCharges {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) plan_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "plans")]
+crate::options::call_options!(PlansListCharges);
+#[cfg(feature = "plans")]
 impl PlansListCharges {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             plan_id: None,
             limit: None,
             next_page: None,
@@ -18169,7 +18890,7 @@ impl PageQuery for PlansListCharges {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::PlanCharge>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `GET /v1/planDetails/{plan_id}/customers` (plansListCustomers): List the customers assigned to a plan.
@@ -18179,6 +18900,7 @@ impl PageQuery for PlansListCharges {
 pub struct PlansListCustomers {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) plan_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
@@ -18186,11 +18908,14 @@ pub struct PlansListCustomers {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "plans")]
+crate::options::call_options!(PlansListCustomers);
+#[cfg(feature = "plans")]
 impl PlansListCustomers {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             plan_id: None,
             limit: None,
             next_page: None,
@@ -18264,7 +18989,7 @@ impl PageQuery for PlansListCustomers {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerAndPlanDetail>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `GET /v1/plans` (plansList): List all plans.
@@ -18274,16 +18999,20 @@ impl PageQuery for PlansListCustomers {
 pub struct PlansList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
+#[cfg(feature = "plans")]
+crate::options::call_options!(PlansList);
 #[cfg(feature = "plans")]
 impl PlansList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             limits: WalkLimits::default(),
@@ -18334,7 +19063,7 @@ impl PageQuery for PlansList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Plan>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/rotateDeltaStreamSecret` (settingsRotateDeltaStreamSecret): Rotate the delta stream signing secret.
@@ -18344,14 +19073,18 @@ impl PageQuery for PlansList {
 pub struct SettingsRotateDeltaStreamSecret {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
+#[cfg(feature = "settings")]
+crate::options::call_options!(SettingsRotateDeltaStreamSecret);
 #[cfg(feature = "settings")]
 impl SettingsRotateDeltaStreamSecret {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_starting_on: None,
         }
     }
@@ -18385,6 +19118,7 @@ impl SettingsRotateDeltaStreamSecret {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_rotate_delta_stream_secret",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -18397,13 +19131,17 @@ impl SettingsRotateDeltaStreamSecret {
 pub struct ServicesList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
 }
+#[cfg(feature = "services")]
+crate::options::call_options!(ServicesList);
 #[cfg(feature = "services")]
 impl ServicesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
         }
     }
     /// The low-level request, as checked arguments make it.
@@ -18421,7 +19159,12 @@ impl ServicesList {
     pub async fn send(self) -> Result<types::ServicesListResponse, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("services_list", Box::pin(request.send())).await
+        crate::operation::send_body(
+                "services_list",
+                self.options,
+                Box::pin(request.send()),
+            )
+            .await
     }
 }
 /// A request to `POST /v1/setCustomerBillingProviderConfigurations` (customersSetBillingConfigurations): Add billing provider configurations to customers.
@@ -18431,16 +19174,20 @@ impl ServicesList {
 pub struct CustomersSetBillingConfigurations {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_data: Option<
         ::std::vec::Vec<types::CustomerBillingProviderConfigurationInput>,
     >,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersSetBillingConfigurations);
 #[cfg(feature = "customers")]
 impl CustomersSetBillingConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_data: None,
         }
     }
@@ -18487,6 +19234,7 @@ impl CustomersSetBillingConfigurations {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_set_billing_configurations",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -18500,16 +19248,20 @@ impl CustomersSetBillingConfigurations {
 pub struct CustomersSetRevenueSystemConfigurations {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_data: Option<
         ::std::vec::Vec<types::CustomerRevenueSystemConfigurationInput>,
     >,
 }
+#[cfg(feature = "customers")]
+crate::options::call_options!(CustomersSetRevenueSystemConfigurations);
 #[cfg(feature = "customers")]
 impl CustomersSetRevenueSystemConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_data: None,
         }
     }
@@ -18553,6 +19305,7 @@ impl CustomersSetRevenueSystemConfigurations {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_set_revenue_system_configurations",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -18566,6 +19319,7 @@ impl CustomersSetRevenueSystemConfigurations {
 pub struct SettingsBillingProvidersCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_billing_provider: Option<types::GaBillingProviderType>,
     pub(crate) body_configuration: Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -18573,11 +19327,14 @@ pub struct SettingsBillingProvidersCreate {
     pub(crate) body_delivery_method: Option<types::GaBillingProviderDeliveryMethodType>,
 }
 #[cfg(feature = "settings")]
+crate::options::call_options!(SettingsBillingProvidersCreate);
+#[cfg(feature = "settings")]
 impl SettingsBillingProvidersCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_billing_provider: None,
             body_configuration: None,
             body_delivery_method: None,
@@ -18642,6 +19399,7 @@ impl SettingsBillingProvidersCreate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_billing_providers_create",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -18655,17 +19413,21 @@ impl SettingsBillingProvidersCreate {
 pub struct ThresholdBillingUpdateActiveRechargeConfig {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_enabled: Option<bool>,
     pub(crate) body_recharge_threshold: Option<f64>,
     pub(crate) body_recharge_to_amount: Option<f64>,
 }
 #[cfg(feature = "threshold_billing")]
+crate::options::call_options!(ThresholdBillingUpdateActiveRechargeConfig);
+#[cfg(feature = "threshold_billing")]
 impl ThresholdBillingUpdateActiveRechargeConfig {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_customer_id: None,
             body_enabled: None,
             body_recharge_threshold: None,
@@ -18733,6 +19495,7 @@ impl ThresholdBillingUpdateActiveRechargeConfig {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "threshold_billing_update_active_recharge_config",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -18745,15 +19508,19 @@ impl ThresholdBillingUpdateActiveRechargeConfig {
 pub struct SettingsUpsertAnrokApiToken {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_anrok_api_token: Option<::std::string::String>,
     pub(crate) body_delivery_method_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
 }
+#[cfg(feature = "settings")]
+crate::options::call_options!(SettingsUpsertAnrokApiToken);
 #[cfg(feature = "settings")]
 impl SettingsUpsertAnrokApiToken {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_anrok_api_token: None,
             body_delivery_method_ids: None,
         }
@@ -18807,6 +19574,7 @@ impl SettingsUpsertAnrokApiToken {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_upsert_anrok_api_token",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -18820,6 +19588,7 @@ impl SettingsUpsertAnrokApiToken {
 pub struct SettingsUpsertAvalaraCredentials {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_avalara_environment: Option<
         types::SettingsUpsertAvalaraCredentialsBodyAvalaraEnvironment,
     >,
@@ -18829,11 +19598,14 @@ pub struct SettingsUpsertAvalaraCredentials {
     pub(crate) body_delivery_method_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
 }
 #[cfg(feature = "settings")]
+crate::options::call_options!(SettingsUpsertAvalaraCredentials);
+#[cfg(feature = "settings")]
 impl SettingsUpsertAvalaraCredentials {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_avalara_environment: None,
             body_avalara_password: None,
             body_avalara_username: None,
@@ -18926,6 +19698,7 @@ impl SettingsUpsertAvalaraCredentials {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_upsert_avalara_credentials",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -18938,6 +19711,7 @@ impl SettingsUpsertAvalaraCredentials {
 pub struct UsageList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_billable_metrics: Option<
         ::std::vec::Vec<types::BillableMetricFilter>,
@@ -18949,11 +19723,14 @@ pub struct UsageList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "usage")]
+crate::options::call_options!(UsageList);
+#[cfg(feature = "usage")]
 impl UsageList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             next_page: None,
             body_billable_metrics: None,
             body_customer_ids: None,
@@ -19060,7 +19837,7 @@ impl PageQuery for UsageList {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::UsageAggregate>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/usage/groups` (usageListWithGroups): List usage of one metric split by group.
@@ -19070,6 +19847,7 @@ impl PageQuery for UsageList {
 pub struct UsageListWithGroups {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_billable_metric_id: Option<::uuid::Uuid>,
@@ -19084,11 +19862,14 @@ pub struct UsageListWithGroups {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "usage")]
+crate::options::call_options!(UsageListWithGroups);
+#[cfg(feature = "usage")]
 impl UsageListWithGroups {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             body_billable_metric_id: None,
@@ -19242,7 +20023,7 @@ impl PageQuery for UsageListWithGroups {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::GroupedUsage>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/usage/seats` (usageListSeats): Fetch seat usage for a customer over time.
@@ -19252,6 +20033,7 @@ impl PageQuery for UsageListWithGroups {
 pub struct UsageListSeats {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_current_period: Option<bool>,
@@ -19264,11 +20046,14 @@ pub struct UsageListSeats {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "usage")]
+crate::options::call_options!(UsageListSeats);
+#[cfg(feature = "usage")]
 impl UsageListSeats {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             limit: None,
             next_page: None,
             body_current_period: None,
@@ -19403,7 +20188,7 @@ impl PageQuery for UsageListSeats {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SeatsUsageAggregate>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v2/contracts/commits/archive` (v2ContractsArchiveCommit): Archive a commit on a contract or customer.
@@ -19413,15 +20198,19 @@ impl PageQuery for UsageListSeats {
 pub struct V2ContractsArchiveCommit {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_commit_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(V2ContractsArchiveCommit);
 #[cfg(feature = "contracts")]
 impl V2ContractsArchiveCommit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_commit_id: None,
             body_customer_id: None,
         }
@@ -19463,6 +20252,7 @@ impl V2ContractsArchiveCommit {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "v2_contracts_archive_commit",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -19476,6 +20266,7 @@ impl V2ContractsArchiveCommit {
 pub struct V2ContractsEditCommit {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_access_schedule: Option<types::UpdateAccessScheduleInput>,
     pub(crate) body_applicable_contract_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_applicable_product_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
@@ -19495,11 +20286,14 @@ pub struct V2ContractsEditCommit {
     pub(crate) body_specifiers: Option<::std::vec::Vec<types::CommitSpecifierInput>>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(V2ContractsEditCommit);
+#[cfg(feature = "contracts")]
 impl V2ContractsEditCommit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_access_schedule: None,
             body_applicable_contract_ids: None,
             body_applicable_product_ids: None,
@@ -19721,7 +20515,11 @@ impl V2ContractsEditCommit {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("v2_contracts_edit_commit", Box::pin(request.send()))
+        crate::operation::send_body(
+                "v2_contracts_edit_commit",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -19733,17 +20531,21 @@ impl V2ContractsEditCommit {
 pub struct V2ContractsRetireCommits {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_commit_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_dry_run: Option<bool>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(V2ContractsRetireCommits);
+#[cfg(feature = "contracts")]
 impl V2ContractsRetireCommits {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_commit_ids: None,
             body_contract_id: None,
             body_customer_id: None,
@@ -19810,6 +20612,7 @@ impl V2ContractsRetireCommits {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "v2_contracts_retire_commits",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -19823,15 +20626,19 @@ impl V2ContractsRetireCommits {
 pub struct V2ContractsArchiveCredit {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_credit_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(V2ContractsArchiveCredit);
 #[cfg(feature = "contracts")]
 impl V2ContractsArchiveCredit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_credit_id: None,
             body_customer_id: None,
         }
@@ -19873,6 +20680,7 @@ impl V2ContractsArchiveCredit {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "v2_contracts_archive_credit",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -19886,6 +20694,7 @@ impl V2ContractsArchiveCredit {
 pub struct V2ContractsEditCredit {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_access_schedule: Option<types::UpdateAccessScheduleInput>,
     pub(crate) body_applicable_contract_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_applicable_product_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
@@ -19903,11 +20712,14 @@ pub struct V2ContractsEditCredit {
     pub(crate) body_specifiers: Option<::std::vec::Vec<types::CommitSpecifierInput>>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(V2ContractsEditCredit);
+#[cfg(feature = "contracts")]
 impl V2ContractsEditCredit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_access_schedule: None,
             body_applicable_contract_ids: None,
             body_applicable_product_ids: None,
@@ -20104,7 +20916,11 @@ impl V2ContractsEditCredit {
     pub async fn send(self) -> Result<types::Id, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("v2_contracts_edit_credit", Box::pin(request.send()))
+        crate::operation::send_body(
+                "v2_contracts_edit_credit",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -20116,6 +20932,7 @@ impl V2ContractsEditCredit {
 pub struct V2ContractsEdit {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_add_billing_provider_configuration_update: Option<
         types::BillingProviderConfigurationUpdate,
     >,
@@ -20197,11 +21014,14 @@ pub struct V2ContractsEdit {
     >,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(V2ContractsEdit);
+#[cfg(feature = "contracts")]
 impl V2ContractsEdit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_add_billing_provider_configuration_update: None,
             body_add_commits: None,
             body_add_credits: None,
@@ -20831,7 +21651,11 @@ impl V2ContractsEdit {
     pub async fn send(self) -> Result<types::V2ContractsEditResponseData, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("v2_contracts_edit", Box::pin(request.send()))
+        crate::operation::send_body(
+                "v2_contracts_edit",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -20843,6 +21667,7 @@ impl V2ContractsEdit {
 pub struct V2ContractsRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_as_of_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
@@ -20851,11 +21676,14 @@ pub struct V2ContractsRetrieve {
     pub(crate) body_webhook_notification_id: Option<::std::string::String>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(V2ContractsRetrieve);
+#[cfg(feature = "contracts")]
 impl V2ContractsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_as_of_date: None,
             body_contract_id: None,
             body_customer_id: None,
@@ -20937,7 +21765,11 @@ impl V2ContractsRetrieve {
     pub async fn send(self) -> Result<types::ContractV2, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("v2_contracts_retrieve", Box::pin(request.send()))
+        crate::operation::send_body(
+                "v2_contracts_retrieve",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -20949,15 +21781,19 @@ impl V2ContractsRetrieve {
 pub struct V2ContractsGetEditHistory {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "contracts")]
+crate::options::call_options!(V2ContractsGetEditHistory);
 #[cfg(feature = "contracts")]
 impl V2ContractsGetEditHistory {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_contract_id: None,
             body_customer_id: None,
         }
@@ -20999,6 +21835,7 @@ impl V2ContractsGetEditHistory {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "v2_contracts_get_edit_history",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -21012,6 +21849,7 @@ impl V2ContractsGetEditHistory {
 pub struct V2ContractsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_include_archived: Option<bool>,
@@ -21020,11 +21858,14 @@ pub struct V2ContractsList {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 #[cfg(feature = "contracts")]
+crate::options::call_options!(V2ContractsList);
+#[cfg(feature = "contracts")]
 impl V2ContractsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_covering_date: None,
             body_customer_id: None,
             body_include_archived: None,
@@ -21104,7 +21945,11 @@ impl V2ContractsList {
     pub async fn send(self) -> Result<::std::vec::Vec<types::ContractV2>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
-        crate::operation::send_body("v2_contracts_list", Box::pin(request.send()))
+        crate::operation::send_body(
+                "v2_contracts_list",
+                self.options,
+                Box::pin(request.send()),
+            )
             .await
             .map(|body| body.data)
     }
@@ -21116,14 +21961,18 @@ impl V2ContractsList {
 pub struct V2NotificationsOffsetArchive {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "notifications")]
+crate::options::call_options!(V2NotificationsOffsetArchive);
 #[cfg(feature = "notifications")]
 impl V2NotificationsOffsetArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
         }
     }
@@ -21157,6 +22006,7 @@ impl V2NotificationsOffsetArchive {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "v2_notifications_offset_archive",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -21170,16 +22020,20 @@ impl V2NotificationsOffsetArchive {
 pub struct V2NotificationsOffsetCreate {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_name: Option<::std::string::String>,
     pub(crate) body_policy: Option<types::LifecycleEventOffsetPolicy>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKey>,
 }
+#[cfg(feature = "notifications")]
+crate::options::call_options!(V2NotificationsOffsetCreate);
 #[cfg(feature = "notifications")]
 impl V2NotificationsOffsetCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_name: None,
             body_policy: None,
             body_uniqueness_key: None,
@@ -21242,6 +22096,7 @@ impl V2NotificationsOffsetCreate {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "v2_notifications_offset_create",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -21255,16 +22110,20 @@ impl V2NotificationsOffsetCreate {
 pub struct V2NotificationsOffsetEdit {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
     pub(crate) body_is_enabled: Option<bool>,
     pub(crate) body_policy: Option<types::EditNotificationConfigPayloadPolicy>,
 }
+#[cfg(feature = "notifications")]
+crate::options::call_options!(V2NotificationsOffsetEdit);
 #[cfg(feature = "notifications")]
 impl V2NotificationsOffsetEdit {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
             body_is_enabled: None,
             body_policy: None,
@@ -21321,6 +22180,7 @@ impl V2NotificationsOffsetEdit {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "v2_notifications_offset_edit",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -21334,14 +22194,18 @@ impl V2NotificationsOffsetEdit {
 pub struct V2NotificationsOffsetRetrieve {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
+#[cfg(feature = "notifications")]
+crate::options::call_options!(V2NotificationsOffsetRetrieve);
 #[cfg(feature = "notifications")]
 impl V2NotificationsOffsetRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_id: None,
         }
     }
@@ -21375,6 +22239,7 @@ impl V2NotificationsOffsetRetrieve {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "v2_notifications_offset_retrieve",
+                self.options,
                 Box::pin(request.send()),
             )
             .await
@@ -21388,6 +22253,7 @@ impl V2NotificationsOffsetRetrieve {
 pub struct V2NotificationsOffsetList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
     pub(crate) body_archive_filter: Option<
         types::ListOffsetNotificationConfigsPayloadArchiveFilter,
     >,
@@ -21396,11 +22262,14 @@ pub struct V2NotificationsOffsetList {
     pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "notifications")]
+crate::options::call_options!(V2NotificationsOffsetList);
+#[cfg(feature = "notifications")]
 impl V2NotificationsOffsetList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
             body_archive_filter: None,
             body_cursor: None,
             body_limit: None,
@@ -21466,7 +22335,7 @@ impl PageQuery for V2NotificationsOffsetList {
         'a,
         Result<Page<types::LifecycleEventOffsetNotificationConfig>, Error>,
     > {
-        crate::fetch::fetch_page(self.request(client), cursor)
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v2/notifications/system/list` (v2NotificationsSystemList): List built-in lifecycle event types.
@@ -21476,13 +22345,17 @@ impl PageQuery for V2NotificationsOffsetList {
 pub struct V2NotificationsSystemList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
+    pub(crate) options: CallOptions,
 }
+#[cfg(feature = "notifications")]
+crate::options::call_options!(V2NotificationsSystemList);
 #[cfg(feature = "notifications")]
 impl V2NotificationsSystemList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,
             problems: Problems::default(),
+            options: CallOptions::default(),
         }
     }
     /// The low-level request, as checked arguments make it.
@@ -21502,6 +22375,7 @@ impl V2NotificationsSystemList {
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "v2_notifications_system_list",
+                self.options,
                 Box::pin(request.send()),
             )
             .await

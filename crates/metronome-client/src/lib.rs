@@ -62,6 +62,7 @@ mod exchange;
 pub mod extras;
 mod fetch;
 mod operation;
+mod options;
 mod page;
 mod pagination;
 mod request;
@@ -74,7 +75,9 @@ pub mod requests;
 mod retry;
 
 pub use args::{IntoId, IntoTimestamp};
-pub use client::{BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, TOKEN_VAR};
+pub use client::{
+    BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, TOKEN_VAR,
+};
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, LOW_LEVEL_OPERATION, RequestContext};
 #[cfg(feature = "usage")]
 pub use extras::event::Event;
@@ -82,7 +85,10 @@ pub use extras::event::Event;
 pub use extras::metric_filter::MetricFilter;
 pub use operation::{IntoEnum, IntoValue, RequestEnum};
 pub use page::Page;
-pub use pagination::{DEFAULT_PREFETCH, ItemStream, MAX_PREFETCH, PageStream, Partitioned};
+pub use pagination::{
+    DEFAULT_PARTITION_CONCURRENCY, DEFAULT_PREFETCH, ItemStream, MAX_PREFETCH, PageStream,
+    Partitioned,
+};
 pub use request::{CUSTOM_OPERATION, CustomRequest, CustomResponse};
 pub use retry::RetryPolicy;
 

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use metronome_api::ResponseValue;
 use serde::de::DeserializeOwned;
 
+use crate::options::CallOptions;
 use crate::{Error, exchange};
 
 /// The problems found in a request's arguments, reported together when it
@@ -172,12 +173,13 @@ pub mod check {
 /// (see `benches/request_cost.rs`).
 pub(crate) async fn send_body<R, E>(
     operation: &'static str,
+    options: CallOptions,
     call: impl Future<Output = Result<ResponseValue<R>, progenitor_client::Error<E>>>,
 ) -> Result<R, Error>
 where
     R: DeserializeOwned,
 {
-    let (result, exchange) = exchange::record(call).await;
+    let (result, exchange) = exchange::record(options, call).await;
     match result {
         Ok(value) => Ok(value.into_inner()),
         Err(error) => Err(Error::from_generated::<R, _>(error, exchange, operation)),
@@ -188,11 +190,12 @@ where
 /// PDF), and returns its bytes, read whole by the transport.
 pub(crate) async fn send_bytes<E>(
     operation: &'static str,
+    options: CallOptions,
     call: impl Future<
         Output = Result<ResponseValue<progenitor_client::ByteStream>, progenitor_client::Error<E>>,
     >,
 ) -> Result<Bytes, Error> {
-    let (result, exchange) = exchange::record(call).await;
+    let (result, exchange) = exchange::record(options, call).await;
     match result {
         Ok(_) => Ok(exchange.response.map(|r| r.body).unwrap_or_default()),
         Err(error) => Err(Error::from_generated::<serde_json::Value, _>(

@@ -28,6 +28,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::sync::Semaphore;
@@ -66,6 +67,25 @@ pub(crate) struct WalkLimits {
     pub max_pages: Option<u64>,
     /// Pages fetched ahead of the caller (0: fetch on demand).
     pub prefetch: usize,
+    /// Pages left to the walks that share it (the partitions of one
+    /// walk): each takes one before each fetch, and a walk that finds
+    /// none left ends.
+    pub shared_budget: Option<Arc<AtomicU64>>,
+}
+
+impl WalkLimits {
+    /// The limits of one partition of a walk with these limits: the walk's
+    /// `max_pages` becomes a budget all partitions draw from, so it bounds
+    /// the merged walk, not each partition.
+    pub(crate) fn for_partitions(&self) -> impl Fn() -> WalkLimits + '_ {
+        let budget = self.max_pages.map(|n| Arc::new(AtomicU64::new(n)));
+        move || WalkLimits {
+            start: None,
+            max_pages: None,
+            prefetch: self.prefetch,
+            shared_budget: budget.clone(),
+        }
+    }
 }
 
 impl Default for WalkLimits {
@@ -74,6 +94,7 @@ impl Default for WalkLimits {
             start: None,
             max_pages: None,
             prefetch: DEFAULT_PREFETCH,
+            shared_budget: None,
         }
     }
 }
@@ -94,7 +115,8 @@ macro_rules! list_request {
             }
 
             /// `pages()` and `stream()` stop after this many pages, without
-            /// an error.
+            /// an error. On a partitioned walk it bounds all partitions
+            /// together: at most this many pages are fetched in all.
             pub fn max_pages(mut self, pages: u64) -> Self {
                 self.limits.max_pages = Some(pages);
                 self
@@ -147,6 +169,7 @@ pub(crate) struct Cursors {
     cursor: Option<String>,
     fetched: u64,
     max_pages: Option<u64>,
+    shared_budget: Option<Arc<AtomicU64>>,
     /// Hashes of every cursor seen, to spot a loop in constant space per page.
     seen: HashSet<u64>,
     /// Set once the walk has ended, with an error still to yield.
@@ -160,6 +183,7 @@ impl Cursors {
             cursor: None,
             fetched: 0,
             max_pages: limits.max_pages,
+            shared_budget: limits.shared_budget.clone(),
             seen: HashSet::default(),
             ending: None,
         };
@@ -176,7 +200,11 @@ impl Cursors {
         if let Some(ending) = &mut self.ending {
             return Err(ending.take());
         }
-        if self.max_pages.is_some_and(|max| self.fetched >= max) {
+        let budget_spent = self.shared_budget.as_ref().is_some_and(|left| {
+            left.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+                .is_err()
+        });
+        if budget_spent || self.max_pages.is_some_and(|max| self.fetched >= max) {
             self.ending = Some(None);
             return Err(None);
         }
@@ -429,6 +457,12 @@ impl<T> std::fmt::Debug for ItemStream<T> {
     }
 }
 
+/// How many partitions of a walk run at once unless
+/// [`Partitioned::concurrency`] says otherwise: however many partitions
+/// there are, no more requests than this are in flight together (plus
+/// their look-ahead).
+pub const DEFAULT_PARTITION_CONCURRENCY: usize = 8;
+
 /// Several walks of one list, run concurrently and merged: built by
 /// `partition_by_*` methods such as
 /// [`UsageList::partition_by_customers`](crate::requests::UsageList::partition_by_customers).
@@ -446,7 +480,8 @@ impl<T: Send + 'static> Partitioned<T> {
         }
     }
 
-    /// How many partitions are walked at once (default: all of them).
+    /// How many partitions are walked at once (default
+    /// [`DEFAULT_PARTITION_CONCURRENCY`]; 0 is taken as 1).
     pub fn concurrency(mut self, walks: usize) -> Self {
         self.concurrency = Some(walks.max(1));
         self
@@ -467,7 +502,7 @@ impl<T: Send + 'static> Partitioned<T> {
     pub fn pages(self) -> PageStream<T> {
         match self.walks {
             Ok(walks) => {
-                let concurrency = self.concurrency.unwrap_or(walks.len());
+                let concurrency = self.concurrency.unwrap_or(DEFAULT_PARTITION_CONCURRENCY);
                 PageStream::merge(walks, concurrency)
             }
             Err(error) => PageStream {

@@ -10,6 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::error::RequestContext;
+use crate::options::CallOptions;
 use crate::{Client, Error, exchange};
 
 /// The operation name errors of these requests carry.
@@ -24,14 +25,17 @@ pub struct CustomRequest {
     path: String,
     query: Vec<(String, String)>,
     body: Option<Result<Vec<u8>, String>>,
+    options: CallOptions,
 }
+
+crate::options::call_options!(CustomRequest);
 
 impl Client {
     /// A request to `path` (from the API's root, such as
     /// `/v1/customers`), for an endpoint the description lacks. It carries
     /// the client's token and is retried like any other call (so a `POST`
     /// that creates something is sent again after a timeout: turn retries
-    /// off with `max_retries(0)` on the client if that matters).
+    /// off for this call with `.max_retries(0)` if that matters).
     ///
     /// ```no_run
     /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
@@ -53,6 +57,7 @@ impl Client {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            options: CallOptions::default(),
         }
     }
 }
@@ -98,7 +103,7 @@ impl CustomRequest {
         let info = OperationInfo {
             operation_id: CUSTOM_OPERATION,
         };
-        let (result, exchange) = exchange::record(async {
+        let (result, exchange) = exchange::record(self.options, async {
             api.pre::<()>(&mut request, &info)
                 .await
                 .map_err(|e| Error::InvalidRequest(e.to_string()))?;

@@ -167,9 +167,45 @@ pub(crate) fn should_retry_response(status: StatusCode, headers: &HeaderMap) -> 
 }
 
 /// Whether a transport failure may succeed on another attempt: anything but
-/// a request that could not be built or a redirect policy violation.
+/// a request that could not be built, a redirect policy violation, or a
+/// TLS handshake refused for good ([`is_tls_refusal`]).
 fn should_retry_error(error: &reqwest::Error) -> bool {
-    !(error.is_builder() || error.is_redirect())
+    !(error.is_builder() || error.is_redirect() || is_tls_refusal(error))
+}
+
+/// Whether a transport failure is a TLS handshake refused for a reason
+/// the next attempt would meet again: a certificate that is not trusted
+/// (unknown issuer, expired, issued for another name), none at all, or no
+/// protocol version or cipher in common. A handshake cut off mid-way is a
+/// connection failure like any other, and retried.
+pub(crate) fn is_tls_refusal(error: &reqwest::Error) -> bool {
+    let mut causes: Vec<&(dyn std::error::Error + 'static)> = vec![error];
+    while let Some(cause) = causes.pop() {
+        #[cfg(feature = "rustls")]
+        if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+            return matches!(
+                tls,
+                rustls::Error::InvalidCertificate(_)
+                    | rustls::Error::NoCertificatesPresented
+                    | rustls::Error::UnsupportedNameType
+                    | rustls::Error::PeerIncompatible(_)
+            );
+        }
+        // native-tls reports through OpenSSL's (or the platform's) text.
+        #[cfg(feature = "native-tls")]
+        if cause.to_string().contains("certificate verify failed") {
+            return true;
+        }
+        // An io::Error's `source` skips the error it wraps: look inside.
+        if let Some(inner) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            causes.push(inner);
+        }
+        causes.extend(cause.source());
+    }
+    false
 }
 
 /// The error a too-large response's body yields when read: the status and
@@ -241,14 +277,18 @@ impl RetryTransport {
         mut request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        if request.timeout().is_none() {
+        let options = exchange::options();
+        if let Some(timeout) = options.timeout {
+            *request.timeout_mut() = Some(timeout);
+        } else if request.timeout().is_none() {
             *request.timeout_mut() = self.timeout;
         }
+        let max_retries = options.max_retries.unwrap_or(self.policy.max_retries);
         let mut attempts = 0u32;
         loop {
             attempts += 1;
             exchange::note(|e| e.attempts = attempts);
-            let spare = (attempts <= self.policy.max_retries)
+            let spare = (attempts <= max_retries)
                 .then(|| request.try_clone())
                 .flatten();
             let attempt = self.attempt(client, request).await;

@@ -122,6 +122,14 @@ impl MockMetronome {
         self.shared.log.clear();
     }
 
+    /// The most requests that were being answered at the same moment so
+    /// far (a client's concurrency, seen from the server).
+    pub fn max_concurrent_requests(&self) -> u64 {
+        self.shared
+            .max_in_flight
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Time spent building answers (pages, errors) so far, configured
     /// latency and delays excluded: divided by [`request_count`](Self::request_count),
     /// the server's own cost per request.
@@ -264,6 +272,8 @@ impl MockBuilder {
             cache: self.prerender.then(Default::default),
             ingested: Default::default(),
             busy_nanos: Default::default(),
+            in_flight: Default::default(),
+            max_in_flight: Default::default(),
         });
         let (shutdown, stopped) = oneshot::channel();
         let task = tokio::spawn(server::run(listener, shared.clone(), stopped));

@@ -9,8 +9,12 @@ use crate::requests::UsageList;
 use crate::{Error, Partitioned};
 
 impl UsageList {
-    /// Splits the walk into `partitions` walks over chunks of the
-    /// `customer_ids` (which must be set), run concurrently.
+    /// Splits the walk into at most `partitions` walks over chunks of the
+    /// `customer_ids` (which must be set; a repeated id is walked once),
+    /// run [`DEFAULT_PARTITION_CONCURRENCY`](crate::DEFAULT_PARTITION_CONCURRENCY)
+    /// at a time unless [`Partitioned::concurrency`] says otherwise. There
+    /// are fewer partitions than asked when there are fewer customers.
+    /// `max_pages` bounds all partitions together; `next_page` is refused.
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
@@ -47,10 +51,12 @@ impl UsageList {
                 }
             };
             let size = ids.len().div_ceil(partitions.max(1));
+            let limits = query.limits.for_partitions();
             Ok(ids
                 .chunks(size)
                 .map(|chunk| UsageList {
                     body_customer_ids: Some(chunk.to_vec()),
+                    limits: limits(),
                     ..query.clone()
                 })
                 .collect())
@@ -58,9 +64,13 @@ impl UsageList {
         Partitioned::new(split().map(|parts| parts.into_iter().map(UsageList::pages).collect()))
     }
 
-    /// Splits the walk into `partitions` walks over consecutive runs of
-    /// whole days of the period, run concurrently. A `window_size` of
-    /// `none` (one window for the whole period) cannot be split.
+    /// Splits the walk into at most `partitions` walks over consecutive
+    /// runs of whole days of the period, each run the same number of days
+    /// (the last may be shorter), so a period of `d` days gives at most
+    /// `d` partitions: 11 days split 5 ways is 4 runs of 3 days. Run like
+    /// [`partition_by_customers`](Self::partition_by_customers). A
+    /// `window_size` of `none` (one window for the whole period) cannot be
+    /// split.
     pub fn partition_by_time(self, partitions: usize) -> Partitioned<UsageAggregate> {
         let split = || -> Result<Vec<UsageList>, Error> {
             let query = self.query()?;
@@ -80,6 +90,7 @@ impl UsageList {
             let per_part =
                 i64::try_from(days.div_ceil(partitions.max(1) as u64)).unwrap_or(i64::MAX);
             let mut parts = Vec::new();
+            let limits = query.limits.for_partitions();
             let mut from = start;
             let step = chrono::TimeDelta::try_days(per_part).unwrap_or(chrono::TimeDelta::MAX);
             while from < end {
@@ -89,6 +100,7 @@ impl UsageList {
                 parts.push(UsageList {
                     body_starting_on: Some(from),
                     body_ending_before: Some(to),
+                    limits: limits(),
                     ..query.clone()
                 });
                 from = to;
