@@ -3,10 +3,12 @@
 //! (`client.<resource>()…<method>(required arguments)`) with example
 //! arguments against a loopback server that answers an example of the
 //! documented response: the answer must decode, and the request that went
-//! out is pinned as a snapshot. 155 operations.
+//! out is pinned as a snapshot. The same call then goes to `metronome-mock`,
+//! which must accept it (its checks of the description) and answer something
+//! that decodes. 155 operations.
 #![allow(deprecated, clippy::all)]
 use httpmock::prelude::*;
-use metronome_integration_tests::{Recorder, sdk};
+use metronome_integration_tests::{Recorder, mock_client, sdk};
 #[tokio::test]
 async fn alerts_archive() {
     let server = MockServer::start_async().await;
@@ -28,6 +30,13 @@ async fn alerts_archive() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("alerts_archive", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .alerts()
+        .archive("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn alerts_create() {
@@ -50,6 +59,13 @@ async fn alerts_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("alerts_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .alerts()
+        .create("low_credit_balance_reached", "example", 1.0_f64)
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn approval_requests_submit() {
@@ -76,7 +92,7 @@ async fn approval_requests_submit() {
             "/example",
             serde_json::from_str::<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >(r##"{}"##)
+            >(r##"{"field_1":"example"}"##)
                 .unwrap(),
         )
         .send()
@@ -85,6 +101,22 @@ async fn approval_requests_submit() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("approval_requests_submit", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .approval_requests()
+        .submit(
+            "example",
+            "example",
+            "POST",
+            "/example",
+            serde_json::from_str::<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >(r##"{"field_1":"example"}"##)
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_archive_billing_configurations() {
@@ -116,6 +148,16 @@ async fn customers_archive_billing_configurations() {
     insta::assert_json_snapshot!(
         "customers_archive_billing_configurations", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .archive_billing_configurations(
+            ["00000000-0000-4000-8000-000000000001"],
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_archive_revenue_system_configurations() {
@@ -147,6 +189,16 @@ async fn customers_archive_revenue_system_configurations() {
     insta::assert_json_snapshot!(
         "customers_archive_revenue_system_configurations", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .archive_revenue_system_configurations(
+            ["00000000-0000-4000-8000-000000000001"],
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn audit_logs_list() {
@@ -167,6 +219,9 @@ async fn audit_logs_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("audit_logs_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).audit_logs().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn billable_metrics_list() {
@@ -187,6 +242,9 @@ async fn billable_metrics_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("billable_metrics_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).billable_metrics().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn billable_metrics_create_legacy() {
@@ -216,6 +274,20 @@ async fn billable_metrics_create_legacy() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("billable_metrics_create_legacy", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .billable_metrics()
+        .create_legacy(
+            "example",
+            "COUNT",
+            serde_json::from_str::<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >(r##"{}"##)
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn billable_metrics_archive() {
@@ -240,6 +312,13 @@ async fn billable_metrics_archive() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("billable_metrics_archive", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .billable_metrics()
+        .archive("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn billable_metrics_create() {
@@ -264,6 +343,9 @@ async fn billable_metrics_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("billable_metrics_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).billable_metrics().create("example").send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn billable_metrics_retrieve() {
@@ -290,6 +372,13 @@ async fn billable_metrics_retrieve() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("billable_metrics_retrieve", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .billable_metrics()
+        .retrieve("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn billable_metrics_update() {
@@ -314,6 +403,13 @@ async fn billable_metrics_update() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("billable_metrics_update", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .billable_metrics()
+        .update("00000000-0000-4000-8000-000000000001", "example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_billing_config_stripe_create() {
@@ -340,6 +436,15 @@ async fn settings_billing_config_stripe_create() {
     insta::assert_json_snapshot!(
         "settings_billing_config_stripe_create", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .settings()
+        .billing_config()
+        .stripe()
+        .create("example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_billing_config_stripe_delete() {
@@ -366,6 +471,15 @@ async fn settings_billing_config_stripe_delete() {
     insta::assert_json_snapshot!(
         "settings_billing_config_stripe_delete", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .settings()
+        .billing_config()
+        .stripe()
+        .delete()
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_billing_config_stripe_update() {
@@ -392,6 +506,15 @@ async fn settings_billing_config_stripe_update() {
     insta::assert_json_snapshot!(
         "settings_billing_config_stripe_update", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .settings()
+        .billing_config()
+        .stripe()
+        .update()
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_billing_config_set_api_key() {
@@ -417,6 +540,14 @@ async fn settings_billing_config_set_api_key() {
     insta::assert_json_snapshot!(
         "settings_billing_config_set_api_key", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .settings()
+        .billing_config()
+        .set_api_key("stripe", "example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_set_webhook_secret() {
@@ -439,6 +570,9 @@ async fn settings_set_webhook_secret() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("settings_set_webhook_secret", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).settings().set_webhook_secret("example").send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_create_with_contract() {
@@ -478,6 +612,26 @@ async fn customers_create_with_contract() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_create_with_contract", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .create_with_contract(
+            serde_json::from_str::<
+                metronome_client::types::CreateCustomerWithContractPayloadContract,
+            >(
+                    r##"{"billing_provider_configuration":{"billing_provider":"aws_marketplace","billing_provider_configuration_id":"00000000-0000-4000-8000-000000000001","delivery_method":"direct_to_billing_provider"},"commits":[{"access_schedule":{"access_type":"SPEND","credit_type_id":"00000000-0000-4000-8000-000000000001","schedule_items":[{"amount":1.0,"ending_before":"2024-01-02T00:00:00Z","starting_at":"2024-01-01T00:00:00Z"}]},"amount":1.0,"applicable_product_ids":["00000000-0000-4000-8000-000000000001"],"applicable_product_tags":["example"],"custom_fields":{"key":"example"},"description":"example","hierarchy_configuration":{"child_access":{"type":"ALL"}},"invoice_schedule":{"credit_type_id":"00000000-0000-4000-8000-000000000001","do_not_invoice":true,"recurring_schedule":{"amount_distribution":"DIVIDED","ending_before":"2024-01-02T00:00:00Z","frequency":"MONTHLY","starting_at":"2024-01-01T00:00:00Z"},"schedule_items":[{"timestamp":"2024-01-01T00:00:00Z"}]},"name":"example","netsuite_sales_order_id":"example","priority":1.0,"product_id":"00000000-0000-4000-8000-000000000001","rate_type":"COMMIT_RATE","rollover_fraction":1.0,"specifiers":[{}],"spend_tracker_attributes":{"counts_as_discounted":true},"temporary_id":"example","type":"PREPAID"}],"credits":[{"access_schedule":{"access_type":"SPEND","credit_type_id":"00000000-0000-4000-8000-000000000001","schedule_items":[{"amount":1.0,"ending_before":"2024-01-02T00:00:00Z","starting_at":"2024-01-01T00:00:00Z"}]},"applicable_product_ids":["00000000-0000-4000-8000-000000000001"],"applicable_product_tags":["example"],"custom_fields":{"key":"example"},"description":"example","hierarchy_configuration":{"child_access":{"type":"ALL"}},"name":"example","netsuite_sales_order_id":"example","priority":1.0,"product_id":"00000000-0000-4000-8000-000000000001","rate_type":"COMMIT_RATE","rollover_fraction":1.0,"specifiers":[{}]}],"custom_fields":{"key":"example"},"discounts":[{"custom_fields":{"key":"example"},"name":"example","netsuite_sales_order_id":"example","product_id":"00000000-0000-4000-8000-000000000001","schedule":{"credit_type_id":"00000000-0000-4000-8000-000000000001","do_not_invoice":true,"recurring_schedule":{"amount_distribution":"DIVIDED","ending_before":"2024-01-02T00:00:00Z","frequency":"MONTHLY","starting_at":"2024-01-01T00:00:00Z"},"schedule_items":[{"timestamp":"2024-01-01T00:00:00Z"}]}}],"ending_before":"2024-01-02T00:00:00Z","hierarchy_configuration":{"parent":{"contract_id":"00000000-0000-4000-8000-000000000001","customer_id":"00000000-0000-4000-8000-000000000001"},"parent_behavior":{"invoice_consolidation_type":"CONCATENATE"},"payer":"SELF","usage_statement_behavior":"CONSOLIDATE"},"multiplier_override_prioritization":"LOWEST_MULTIPLIER","name":"example","net_payment_terms_days":1.0,"netsuite_sales_order_id":"example","overrides":[{"applicable_product_tags":["example"],"ending_before":"2024-01-02T00:00:00Z","entitled":true,"is_commit_specific":true,"multiplier":1.0,"override_specifiers":[{}],"overwrite_rate":{"credit_type_id":"00000000-0000-4000-8000-000000000001","custom_rate":{},"is_prorated":true,"minimum_config":{"minimum":1.0},"price":1.0,"quantity":1.0,"rate_type":"FLAT","tiers":[{"price":1.0}]},"priority":1.0,"product_id":"00000000-0000-4000-8000-000000000001","starting_at":"2024-01-01T00:00:00Z","target":"COMMIT_RATE","tiers":[{"multiplier":1.0}],"type":"OVERWRITE"}],"prepaid_balance_threshold_configuration":{"commit":{"applicable_product_ids":["00000000-0000-4000-8000-000000000001"],"applicable_product_tags":["example"],"description":"example","duration":{"unit":"DAYS","value":1},"name":"example","priority":1.0,"product_id":"example","rate_type":"COMMIT_RATE","rollover_fraction":1.0,"specifiers":[{}]},"custom_credit_type_id":"00000000-0000-4000-8000-000000000001","discount_configuration":{"cap":{"amount":1.0,"spend_tracker_alias":"example"},"payment_fraction":1.0},"is_enabled":true,"payment_gate_config":{"payment_gate_type":"NONE","precalculated_tax_config":{"tax_amount":1.0,"tax_name":"example"},"stripe_config":{"invoice_metadata":{"key":"example"},"payment_type":"INVOICE"},"tax_type":"NONE"},"recharge_to_amount":1.0,"threshold_amount":1.0,"threshold_balance_specifiers":[{"exclude":[{"custom_field_filters":[{"entity":"Commit","key":"example","value":"example"}]}]}]},"professional_services":[{"custom_fields":{"key":"example"},"description":"example","max_amount":1.0,"netsuite_sales_order_id":"example","product_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"unit_price":1.0}],"rate_card_alias":"example","rate_card_id":"00000000-0000-4000-8000-000000000001","recurring_commits":[{"access_amount":{"credit_type_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"unit_price":1.0},"applicable_product_ids":["00000000-0000-4000-8000-000000000001"],"applicable_product_tags":["example"],"commit_duration":{"unit":"PERIODS","value":1.0},"description":"example","ending_before":"2024-01-02T00:00:00Z","hierarchy_configuration":{"child_access":{"type":"ALL"}},"invoice_amount":{"credit_type_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"unit_price":1.0},"name":"example","netsuite_sales_order_id":"example","priority":1.0,"product_id":"00000000-0000-4000-8000-000000000001","proration":"NONE","proration_rounding":{"access":{"decimal_places":1.0,"rounding_method":"HALF_UP"},"invoice":{"decimal_places":1.0,"rounding_method":"HALF_UP"}},"rate_type":"COMMIT_RATE","recurrence_frequency":"MONTHLY","rollover_fraction":1.0,"specifiers":[{}],"starting_at":"2024-01-01T00:00:00Z","subscription_config":{"allocation":"INDIVIDUAL","apply_seat_increase_config":{"is_prorated":true},"subscription_id":"example"},"temporary_id":"example"}],"recurring_credits":[{"access_amount":{"credit_type_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"unit_price":1.0},"applicable_product_ids":["00000000-0000-4000-8000-000000000001"],"applicable_product_tags":["example"],"commit_duration":{"unit":"PERIODS","value":1.0},"description":"example","ending_before":"2024-01-02T00:00:00Z","hierarchy_configuration":{"child_access":{"type":"ALL"}},"name":"example","netsuite_sales_order_id":"example","priority":1.0,"product_id":"00000000-0000-4000-8000-000000000001","proration":"NONE","proration_rounding":{"access":{"decimal_places":1.0,"rounding_method":"HALF_UP"}},"rate_type":"COMMIT_RATE","recurrence_frequency":"MONTHLY","rollover_fraction":1.0,"specifiers":[{}],"starting_at":"2024-01-01T00:00:00Z","subscription_config":{"allocation":"INDIVIDUAL","apply_seat_increase_config":{"is_prorated":true},"subscription_id":"example"},"temporary_id":"example"}],"reseller_royalties":[{"applicable_product_ids":["00000000-0000-4000-8000-000000000001"],"applicable_product_tags":["example"],"aws_options":{"aws_account_number":"example","aws_offer_id":"example","aws_payer_reference_id":"example"},"ending_before":"2024-01-02T00:00:00Z","fraction":1.0,"gcp_options":{"gcp_account_id":"example","gcp_offer_id":"example"},"netsuite_reseller_id":"example","reseller_contract_value":1.0,"reseller_type":"AWS","starting_at":"2024-01-01T00:00:00Z"}],"revenue_system_configuration":{"delivery_method":"direct_to_billing_provider","provider":"netsuite","revenue_system_configuration_id":"00000000-0000-4000-8000-000000000001"},"salesforce_opportunity_id":"example","scheduled_charges":[{"custom_fields":{"key":"example"},"name":"example","netsuite_sales_order_id":"example","product_id":"00000000-0000-4000-8000-000000000001","schedule":{"credit_type_id":"00000000-0000-4000-8000-000000000001","do_not_invoice":true,"recurring_schedule":{"amount_distribution":"DIVIDED","ending_before":"2024-01-02T00:00:00Z","frequency":"MONTHLY","starting_at":"2024-01-01T00:00:00Z"},"schedule_items":[{"timestamp":"2024-01-01T00:00:00Z"}]}}],"scheduled_charges_on_usage_invoices":"ALL","spend_threshold_configuration":{"commit":{"description":"example","name":"example","priority":1.0,"product_id":"example"},"discount_configuration":{"cap":{"amount":1.0,"spend_tracker_alias":"example"},"payment_fraction":1.0},"is_enabled":true,"payment_gate_config":{"payment_gate_type":"NONE","precalculated_tax_config":{"tax_amount":1.0,"tax_name":"example"},"stripe_config":{"invoice_metadata":{"key":"example"},"payment_type":"INVOICE"},"tax_type":"NONE"},"threshold_amount":1.0},"spend_trackers":[{"alias":"example","applicable_spend_specifiers":[{"sources":["THRESHOLD_RECHARGE"],"spend_type":"COMMIT_PURCHASE"}],"credit_type_id":"00000000-0000-4000-8000-000000000001","reset_frequency":"BILLING_PERIOD"}],"starting_at":"2024-01-01T00:00:00Z","subscriptions":[{"billing_cycle_config":{"anchor_date":"2024-01-01T00:00:00Z","invoice_placement":"ON_SCHEDULED_INVOICE"},"collection_schedule":"ADVANCE","custom_fields":{"key":"example"},"description":"example","ending_before":"2024-01-02T00:00:00Z","initial_quantity":1.0,"name":"example","payment_gate_config":{"payment_gate_type":"STRIPE","tax_type":"NONE"},"proration":{"invoice_behavior":"BILL_IMMEDIATELY","is_prorated":true,"rounding":{"decimal_places":1.0,"rounding_method":"HALF_UP"}},"quantity_management_mode":"SEAT_BASED","seat_config":{"initial_seat_ids":["example"],"initial_unassigned_seats":1.0,"seat_group_key":"example"},"starting_at":"2024-01-01T00:00:00Z","subscription_rate":{"billing_frequency":"MONTHLY","product_id":"00000000-0000-4000-8000-000000000001"},"temporary_id":"example"}],"total_contract_value":1.0,"uniqueness_key":"example","usage_filter":{"group_key":"example","group_values":["example"],"starting_at":"2024-01-01T00:00:00Z"},"usage_statement_schedule":{"billing_anchor_date":"2024-01-01T00:00:00Z","day":"FIRST_OF_MONTH","frequency":"MONTHLY","invoice_generation_starting_at":"2024-01-01T00:00:00Z"}}"##,
+                )
+                .unwrap(),
+            serde_json::from_str::<
+                metronome_client::types::CreateCustomerPayload,
+            >(
+                    r##"{"billing_config":{"aws_is_subscription_product":true,"aws_product_code":"example","aws_region":"af-south-1","billing_provider_customer_id":"example","billing_provider_type":"aws_marketplace","stripe_collection_method":"charge_automatically"},"custom_fields":{"key":"example"},"customer_billing_provider_configurations":[{"billing_provider":"aws_marketplace","configuration":{},"delivery_method":"direct_to_billing_provider","delivery_method_id":"00000000-0000-4000-8000-000000000001","tax_provider":"anrok"}],"customer_revenue_system_configurations":[{"configuration":{},"delivery_method":"direct_to_billing_provider","delivery_method_id":"00000000-0000-4000-8000-000000000001","provider":"netsuite"}],"ingest_aliases":["example"],"name":"example"}"##,
+                )
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_products_archive() {
@@ -503,6 +657,14 @@ async fn contracts_products_archive() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_products_archive", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .products()
+        .archive("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_products_create() {
@@ -528,6 +690,14 @@ async fn contracts_products_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_products_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .products()
+        .create("example", "FIXED")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_products_retrieve() {
@@ -555,6 +725,14 @@ async fn contracts_products_retrieve() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_products_retrieve", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .products()
+        .retrieve("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_products_list() {
@@ -577,6 +755,9 @@ async fn contracts_products_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_products_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).contracts().products().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_products_update() {
@@ -602,6 +783,14 @@ async fn contracts_products_update() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_products_update", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .products()
+        .update("00000000-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_rates_add() {
@@ -636,6 +825,21 @@ async fn contracts_rate_cards_rates_add() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_rate_cards_rates_add", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .rates()
+        .add(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+            true,
+            "FLAT",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_rates_add_many() {
@@ -674,6 +878,25 @@ async fn contracts_rate_cards_rates_add_many() {
     insta::assert_json_snapshot!(
         "contracts_rate_cards_rates_add_many", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .rates()
+        .add_many(
+            "00000000-0000-4000-8000-000000000001",
+            [
+                serde_json::from_str::<
+                    metronome_client::types::RatePayload,
+                >(
+                        r##"{"billing_frequency":"MONTHLY","commit_rate":{"minimum_config":{"minimum":1.0},"price":1.0,"rate_type":"FLAT","tiers":[{"price":1.0}]},"credit_type_id":"00000000-0000-4000-8000-000000000001","custom_rate":{},"ending_before":"2024-01-02T00:00:00Z","entitled":true,"is_prorated":true,"minimum_config":{"minimum":1.0},"price":1.0,"pricing_group_values":{"key":"example"},"product_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"rate_type":"FLAT","starting_at":"2024-01-01T00:00:00Z","tiers":[{"price":1.0,"size":1.0}]}"##,
+                    )
+                    .unwrap(),
+            ],
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_archive() {
@@ -699,6 +922,14 @@ async fn contracts_rate_cards_archive() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_rate_cards_archive", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .archive("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_create() {
@@ -724,6 +955,14 @@ async fn contracts_rate_cards_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_rate_cards_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .create("example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_retrieve() {
@@ -751,6 +990,14 @@ async fn contracts_rate_cards_retrieve() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_rate_cards_retrieve", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .retrieve("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_named_schedules_retrieve() {
@@ -781,6 +1028,15 @@ async fn contracts_rate_cards_named_schedules_retrieve() {
     insta::assert_json_snapshot!(
         "contracts_rate_cards_named_schedules_retrieve", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .named_schedules()
+        .retrieve("00000000-0000-4000-8000-000000000001", "example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_retrieve_rate_schedule() {
@@ -813,6 +1069,17 @@ async fn contracts_rate_cards_retrieve_rate_schedule() {
     insta::assert_json_snapshot!(
         "contracts_rate_cards_retrieve_rate_schedule", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .retrieve_rate_schedule(
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_rates_list() {
@@ -841,6 +1108,15 @@ async fn contracts_rate_cards_rates_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_rate_cards_rates_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .rates()
+        .list("00000000-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_list() {
@@ -863,6 +1139,9 @@ async fn contracts_rate_cards_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_rate_cards_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).contracts().rate_cards().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_product_orders_update() {
@@ -901,6 +1180,25 @@ async fn contracts_rate_cards_product_orders_update() {
     insta::assert_json_snapshot!(
         "contracts_rate_cards_product_orders_update", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .product_orders()
+        .update(
+            "00000000-0000-4000-8000-000000000001",
+            [
+                serde_json::from_str::<
+                    metronome_client::types::MoveRateCardProductsPayloadProductMovesItem,
+                >(
+                        r##"{"position":1.0,"product_id":"00000000-0000-4000-8000-000000000001"}"##,
+                    )
+                    .unwrap(),
+            ],
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_product_orders_set() {
@@ -932,6 +1230,18 @@ async fn contracts_rate_cards_product_orders_set() {
     insta::assert_json_snapshot!(
         "contracts_rate_cards_product_orders_set", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .product_orders()
+        .set(
+            "00000000-0000-4000-8000-000000000001",
+            ["00000000-0000-4000-8000-000000000001"],
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_update() {
@@ -957,6 +1267,14 @@ async fn contracts_rate_cards_update() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_rate_cards_update", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .update("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_rate_cards_named_schedules_update() {
@@ -988,6 +1306,20 @@ async fn contracts_rate_cards_named_schedules_update() {
     insta::assert_json_snapshot!(
         "contracts_rate_cards_named_schedules_update", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .rate_cards()
+        .named_schedules()
+        .update(
+            "00000000-0000-4000-8000-000000000001",
+            "example",
+            "2024-01-01T00:00:00Z",
+            serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_add_manual_balance_entry() {
@@ -1018,6 +1350,19 @@ async fn contracts_add_manual_balance_entry() {
     insta::assert_json_snapshot!(
         "contracts_add_manual_balance_entry", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .add_manual_balance_entry(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            1.0_f64,
+            "example",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_amend() {
@@ -1044,6 +1389,17 @@ async fn contracts_amend() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_amend", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .amend(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_archive() {
@@ -1072,6 +1428,17 @@ async fn contracts_archive() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_archive", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .archive(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            true,
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_disable_commit_trueup() {
@@ -1100,6 +1467,17 @@ async fn contracts_disable_commit_trueup() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_disable_commit_trueup", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .disable_commit_trueup(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_release_threshold_commit() {
@@ -1124,6 +1502,13 @@ async fn contracts_release_threshold_commit() {
     insta::assert_json_snapshot!(
         "contracts_release_threshold_commit", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .release_threshold_commit("00000000-0000-4000-8000-000000000001", "PAID")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_create() {
@@ -1148,6 +1533,13 @@ async fn contracts_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .create("00000000-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_create_historical_invoices() {
@@ -1186,6 +1578,23 @@ async fn contracts_create_historical_invoices() {
     insta::assert_json_snapshot!(
         "contracts_create_historical_invoices", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .create_historical_invoices(
+            [
+                serde_json::from_str::<
+                    metronome_client::types::HistoricalContractUsageInvoiceInputPayload,
+                >(
+                        r##"{"billable_status":"billable","breakdown_granularity":"HOUR","contract_id":"00000000-0000-4000-8000-000000000001","credit_type_id":"00000000-0000-4000-8000-000000000001","custom_fields":{"key":"example"},"customer_id":"00000000-0000-4000-8000-000000000001","exclusive_end_date":"2024-01-02T00:00:00Z","inclusive_start_date":"2024-01-01T00:00:00Z","issue_date":"2024-01-01T00:00:00Z","usage_line_items":[{"exclusive_end_date":"2024-01-02T00:00:00Z","inclusive_start_date":"2024-01-01T00:00:00Z","presentation_group_values":{"key":"example"},"pricing_group_values":{"key":"example"},"product_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"subtotals_with_quantity":[{"exclusive_end_date":"2024-01-02T00:00:00Z","inclusive_start_date":"2024-01-01T00:00:00Z","quantity":1.0}]}]}"##,
+                    )
+                    .unwrap(),
+            ],
+            true,
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_get_net_balance() {
@@ -1212,6 +1621,13 @@ async fn contracts_get_net_balance() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_get_net_balance", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .get_net_balance("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_list_balances() {
@@ -1238,6 +1654,13 @@ async fn contracts_list_balances() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_list_balances", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .list_balances("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_commits_create() {
@@ -1274,6 +1697,25 @@ async fn customers_commits_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_commits_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .commits()
+        .create(
+            "00000000-0000-4000-8000-000000000001",
+            "PREPAID",
+            1.0_f64,
+            "00000000-0000-4000-8000-000000000001",
+            serde_json::from_str::<
+                metronome_client::types::ScheduleDurationInput,
+            >(
+                    r##"{"access_type":"SPEND","credit_type_id":"00000000-0000-4000-8000-000000000001","schedule_items":[{"amount":1.0,"ending_before":"2024-01-02T00:00:00Z","starting_at":"2024-01-01T00:00:00Z"}]}"##,
+                )
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_commits_list() {
@@ -1301,6 +1743,14 @@ async fn customers_commits_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_commits_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .commits()
+        .list("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_commits_update_end_date() {
@@ -1331,6 +1781,17 @@ async fn customers_commits_update_end_date() {
     insta::assert_json_snapshot!(
         "customers_commits_update_end_date", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .commits()
+        .update_end_date(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_credits_create() {
@@ -1366,6 +1827,24 @@ async fn customers_credits_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_credits_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .credits()
+        .create(
+            "00000000-0000-4000-8000-000000000001",
+            1.0_f64,
+            "00000000-0000-4000-8000-000000000001",
+            serde_json::from_str::<
+                metronome_client::types::ScheduleDurationInput,
+            >(
+                    r##"{"access_type":"SPEND","credit_type_id":"00000000-0000-4000-8000-000000000001","schedule_items":[{"amount":1.0,"ending_before":"2024-01-02T00:00:00Z","starting_at":"2024-01-01T00:00:00Z"}]}"##,
+                )
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_credits_list() {
@@ -1393,6 +1872,14 @@ async fn customers_credits_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_credits_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .credits()
+        .list("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_credits_update_end_date() {
@@ -1424,6 +1911,18 @@ async fn customers_credits_update_end_date() {
     insta::assert_json_snapshot!(
         "customers_credits_update_end_date", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .credits()
+        .update_end_date(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-02T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_retrieve() {
@@ -1451,6 +1950,16 @@ async fn contracts_retrieve() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_retrieve", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .retrieve(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_retrieve_rate_schedule() {
@@ -1482,6 +1991,16 @@ async fn contracts_retrieve_rate_schedule() {
     insta::assert_json_snapshot!(
         "contracts_retrieve_rate_schedule", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .retrieve_rate_schedule(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_named_schedules_retrieve() {
@@ -1515,6 +2034,18 @@ async fn contracts_named_schedules_retrieve() {
     insta::assert_json_snapshot!(
         "contracts_named_schedules_retrieve", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .named_schedules()
+        .retrieve(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "example",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_retrieve_subscription_quantity_history() {
@@ -1547,6 +2078,17 @@ async fn contracts_retrieve_subscription_quantity_history() {
     insta::assert_json_snapshot!(
         "contracts_retrieve_subscription_quantity_history", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .retrieve_subscription_quantity_history(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_get_subscription_seats_history() {
@@ -1579,6 +2121,17 @@ async fn contracts_get_subscription_seats_history() {
     insta::assert_json_snapshot!(
         "contracts_get_subscription_seats_history", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .get_subscription_seats_history(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_list() {
@@ -1603,6 +2156,13 @@ async fn contracts_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .list("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_named_schedules_list() {
@@ -1630,6 +2190,14 @@ async fn contracts_named_schedules_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_named_schedules_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .named_schedules()
+        .list("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_schedule_pro_services_invoice() {
@@ -1670,6 +2238,25 @@ async fn contracts_schedule_pro_services_invoice() {
     insta::assert_json_snapshot!(
         "contracts_schedule_pro_services_invoice", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .schedule_pro_services_invoice(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+            [
+                serde_json::from_str::<
+                    metronome_client::types::ProServiceInvoiceLineItem,
+                >(
+                        r##"{"amendment_id":"00000000-0000-4000-8000-000000000001","amount":1.0,"metadata":"example","netsuite_invoice_billing_end":"2024-01-02T00:00:00Z","netsuite_invoice_billing_start":"2024-01-01T00:00:00Z","professional_service_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"unit_price":1.0}"##,
+                    )
+                    .unwrap(),
+            ],
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_list_seat_balances() {
@@ -1699,6 +2286,16 @@ async fn contracts_list_seat_balances() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_list_seat_balances", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .list_seat_balances(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_set_usage_filter() {
@@ -1727,6 +2324,19 @@ async fn contracts_set_usage_filter() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_set_usage_filter", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .set_usage_filter(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "example",
+            ["example"],
+            "2024-01-01T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_update_end_date() {
@@ -1754,6 +2364,16 @@ async fn contracts_update_end_date() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("contracts_update_end_date", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .update_end_date(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_update_invoice_issue_date() {
@@ -1783,6 +2403,16 @@ async fn contracts_update_invoice_issue_date() {
     insta::assert_json_snapshot!(
         "contracts_update_invoice_issue_date", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .update_invoice_issue_date(
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn contracts_named_schedules_update() {
@@ -1814,6 +2444,20 @@ async fn contracts_named_schedules_update() {
     insta::assert_json_snapshot!(
         "contracts_named_schedules_update", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .contracts()
+        .named_schedules()
+        .update(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "example",
+            "2024-01-01T00:00:00Z",
+            serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn pricing_units_list() {
@@ -1834,6 +2478,9 @@ async fn pricing_units_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("pricing_units_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).pricing_units().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_create() {
@@ -1875,6 +2522,30 @@ async fn credit_grants_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("credit_grants_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .credit_grants()
+        .create(
+            "00000000-0000-4000-8000-000000000001",
+            serde_json::from_str::<
+                metronome_client::types::CreateCreditGrantPayloadGrantAmount,
+            >(
+                    r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
+                )
+                .unwrap(),
+            "example",
+            "2024-01-01T00:00:00Z",
+            serde_json::from_str::<
+                metronome_client::types::CreateCreditGrantPayloadPaidAmount,
+            >(
+                    r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
+                )
+                .unwrap(),
+            1.0_f64,
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_create_prepaid() {
@@ -1925,6 +2596,37 @@ async fn credit_grants_create_prepaid() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("credit_grants_create_prepaid", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .credit_grants()
+        .create_prepaid(
+            serde_json::from_str::<
+                metronome_client::types::PrepaidGrantOptions,
+            >(
+                    r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","precalculated_tax":1.0,"product_id":"example","radar_session_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
+                )
+                .unwrap(),
+            "00000000-0000-4000-8000-000000000001",
+            serde_json::from_str::<
+                metronome_client::types::CreatePrepaidCreditGrantPayloadGrantAmount,
+            >(
+                    r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
+                )
+                .unwrap(),
+            "example",
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T00:00:00Z",
+            serde_json::from_str::<
+                metronome_client::types::CreatePrepaidCreditGrantPayloadPaidAmount,
+            >(
+                    r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
+                )
+                .unwrap(),
+            1.0_f64,
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_edit() {
@@ -1949,6 +2651,13 @@ async fn credit_grants_edit() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("credit_grants_edit", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .credit_grants()
+        .edit("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_list_entries() {
@@ -1971,6 +2680,9 @@ async fn credit_grants_list_entries() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("credit_grants_list_entries", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).credit_grants().list_entries().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_list() {
@@ -1993,6 +2705,9 @@ async fn credit_grants_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("credit_grants_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).credit_grants().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_migrate_to_contracts() {
@@ -2024,6 +2739,18 @@ async fn credit_grants_migrate_to_contracts() {
     insta::assert_json_snapshot!(
         "credit_grants_migrate_to_contracts", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .credit_grants()
+        .migrate_to_contracts(
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_void() {
@@ -2048,6 +2775,13 @@ async fn credit_grants_void() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("credit_grants_void", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .credit_grants()
+        .void("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_recharge_settings_list() {
@@ -2079,6 +2813,14 @@ async fn credit_grants_recharge_settings_list() {
     insta::assert_json_snapshot!(
         "credit_grants_recharge_settings_list", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .credit_grants()
+        .recharge_settings()
+        .list("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_recharge_settings_create() {
@@ -2124,6 +2866,28 @@ async fn credit_grants_recharge_settings_create() {
     insta::assert_json_snapshot!(
         "credit_grants_recharge_settings_create", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .credit_grants()
+        .recharge_settings()
+        .create(
+            "00000000-0000-4000-8000-000000000001",
+            1.0_f64,
+            1.0_f64,
+            "00000000-0000-4000-8000-000000000001",
+            1.0_f64,
+            serde_json::from_str::<
+                metronome_client::types::PrepaidRechargeGrantOptions,
+            >(
+                    r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","product_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
+                )
+                .unwrap(),
+            "example",
+            1.0_f64,
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn credit_grants_recharge_settings_update() {
@@ -2170,6 +2934,29 @@ async fn credit_grants_recharge_settings_update() {
     insta::assert_json_snapshot!(
         "credit_grants_recharge_settings_update", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .credit_grants()
+        .recharge_settings()
+        .update(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            1.0_f64,
+            1.0_f64,
+            "00000000-0000-4000-8000-000000000001",
+            1.0_f64,
+            serde_json::from_str::<
+                metronome_client::types::PrepaidRechargeGrantOptions,
+            >(
+                    r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","product_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
+                )
+                .unwrap(),
+            "example",
+            1.0_f64,
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn custom_fields_add_key() {
@@ -2192,6 +2979,13 @@ async fn custom_fields_add_key() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("custom_fields_add_key", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .custom_fields()
+        .add_key("alert", "example", true)
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn custom_fields_delete_values() {
@@ -2214,6 +3008,13 @@ async fn custom_fields_delete_values() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("custom_fields_delete_values", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .custom_fields()
+        .delete_values("alert", "00000000-0000-4000-8000-000000000001", ["example"])
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn custom_fields_list_keys() {
@@ -2236,6 +3037,9 @@ async fn custom_fields_list_keys() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("custom_fields_list_keys", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).custom_fields().list_keys().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn custom_fields_remove_key() {
@@ -2258,6 +3062,13 @@ async fn custom_fields_remove_key() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("custom_fields_remove_key", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .custom_fields()
+        .remove_key("alert", "example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn custom_fields_set_values() {
@@ -2287,6 +3098,20 @@ async fn custom_fields_set_values() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("custom_fields_set_values", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .custom_fields()
+        .set_values(
+            "alert",
+            "00000000-0000-4000-8000-000000000001",
+            serde_json::from_str::<
+                metronome_client::types::CustomField,
+            >(r##"{"key":"example"}"##)
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_alerts_retrieve() {
@@ -2317,6 +3142,17 @@ async fn customers_alerts_retrieve() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_alerts_retrieve", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .alerts()
+        .retrieve(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_alerts_list() {
@@ -2344,6 +3180,14 @@ async fn customers_alerts_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_alerts_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .alerts()
+        .list("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_alerts_reset() {
@@ -2370,6 +3214,17 @@ async fn customers_alerts_reset() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_alerts_reset", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .alerts()
+        .reset(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_list() {
@@ -2390,6 +3245,9 @@ async fn customers_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).customers().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_create() {
@@ -2410,6 +3268,9 @@ async fn customers_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).customers().create("example").send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_archive() {
@@ -2434,6 +3295,13 @@ async fn customers_archive() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_archive", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .archive("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_named_schedules_retrieve() {
@@ -2463,6 +3331,14 @@ async fn customers_named_schedules_retrieve() {
     insta::assert_json_snapshot!(
         "customers_named_schedules_retrieve", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .named_schedules()
+        .retrieve("00000000-0000-4000-8000-000000000001", "example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_set_billable_status() {
@@ -2493,6 +3369,17 @@ async fn customers_set_billable_status() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_set_billable_status", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .set_billable_status(
+            "00000000-0000-4000-8000-000000000001",
+            "billable",
+            "2024-01-01T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_named_schedules_update() {
@@ -2523,6 +3410,19 @@ async fn customers_named_schedules_update() {
     insta::assert_json_snapshot!(
         "customers_named_schedules_update", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .named_schedules()
+        .update(
+            "00000000-0000-4000-8000-000000000001",
+            "example",
+            "2024-01-01T00:00:00Z",
+            serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_retrieve() {
@@ -2549,6 +3449,13 @@ async fn customers_retrieve() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_retrieve", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .retrieve("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_invoices_add_charge() {
@@ -2580,6 +3487,22 @@ async fn customers_invoices_add_charge() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_invoices_add_charge", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .invoices()
+        .add_charge(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            1.0_f64,
+            1.0_f64,
+            "2024-01-01T00:00:00Z",
+            "00000000-0000-4000-8000-000000000001",
+            "example",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_list_billable_metrics() {
@@ -2608,6 +3531,13 @@ async fn customers_list_billable_metrics() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_list_billable_metrics", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .list_billable_metrics("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_billing_config_retrieve() {
@@ -2639,6 +3569,14 @@ async fn customers_billing_config_retrieve() {
     insta::assert_json_snapshot!(
         "customers_billing_config_retrieve", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .billing_config()
+        .retrieve("00000000-0000-4000-8000-000000000001", "aws_marketplace")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_billing_config_create() {
@@ -2664,6 +3602,14 @@ async fn customers_billing_config_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_billing_config_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .billing_config()
+        .create("00000000-0000-4000-8000-000000000001", "aws_marketplace", "example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_billing_config_delete() {
@@ -2689,6 +3635,14 @@ async fn customers_billing_config_delete() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_billing_config_delete", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .billing_config()
+        .delete("00000000-0000-4000-8000-000000000001", "aws_marketplace")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_list_costs() {
@@ -2719,6 +3673,17 @@ async fn customers_list_costs() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_list_costs", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .list_costs(
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+            "2024-01-02T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_invoices_list() {
@@ -2746,6 +3711,14 @@ async fn customers_invoices_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_invoices_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .invoices()
+        .list("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_invoices_list_breakdowns() {
@@ -2781,6 +3754,18 @@ async fn customers_invoices_list_breakdowns() {
     insta::assert_json_snapshot!(
         "customers_invoices_list_breakdowns", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .invoices()
+        .list_breakdowns(
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+            "2024-01-02T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_invoices_charge_seats() {
@@ -2820,6 +3805,24 @@ async fn customers_invoices_charge_seats() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_invoices_charge_seats", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .invoices()
+        .charge_seats(
+            "00000000-0000-4000-8000-000000000001",
+            [
+                serde_json::from_str::<
+                    metronome_client::types::CustomersInvoicesChargeSeatsBodySeatChargesItem,
+                >(
+                        r##"{"charge_id":"00000000-0000-4000-8000-000000000001","current_seat_count":1,"seat_count":1}"##,
+                    )
+                    .unwrap(),
+            ],
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_invoices_list_spend_breakdowns() {
@@ -2855,6 +3858,18 @@ async fn customers_invoices_list_spend_breakdowns() {
     insta::assert_json_snapshot!(
         "customers_invoices_list_spend_breakdowns", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .invoices()
+        .list_spend_breakdowns(
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+            "2024-01-02T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_invoices_retrieve() {
@@ -2887,6 +3902,17 @@ async fn customers_invoices_retrieve() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_invoices_retrieve", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .invoices()
+        .retrieve(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_invoices_retrieve_pdf() {
@@ -2917,6 +3943,17 @@ async fn customers_invoices_retrieve_pdf() {
     assert_eq!(& answer.unwrap() [..], b"%PDF-1.4 example");
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_invoices_retrieve_pdf", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .invoices()
+        .retrieve_pdf(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_plans_list() {
@@ -2944,6 +3981,14 @@ async fn customers_plans_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_plans_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .plans()
+        .list("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_plans_add() {
@@ -2973,6 +4018,18 @@ async fn customers_plans_add() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_plans_add", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .plans()
+        .add(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_plans_end() {
@@ -3001,6 +4058,17 @@ async fn customers_plans_end() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_plans_end", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .plans()
+        .end(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_plans_list_price_adjustments() {
@@ -3035,6 +4103,17 @@ async fn customers_plans_list_price_adjustments() {
     insta::assert_json_snapshot!(
         "customers_plans_list_price_adjustments", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .plans()
+        .list_price_adjustments(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_preview_events() {
@@ -3060,7 +4139,7 @@ async fn customers_preview_events() {
                 serde_json::from_str::<
                     metronome_client::types::PreviewEvent,
                 >(
-                        r##"{"event_type":"example","properties":{},"timestamp":"example","transaction_id":"example"}"##,
+                        r##"{"event_type":"example","properties":{},"timestamp":"2024-01-01T00:00:00Z","transaction_id":"example"}"##,
                     )
                     .unwrap(),
             ],
@@ -3071,6 +4150,23 @@ async fn customers_preview_events() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_preview_events", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .preview_events(
+            "00000000-0000-4000-8000-000000000001",
+            [
+                serde_json::from_str::<
+                    metronome_client::types::PreviewEvent,
+                >(
+                        r##"{"event_type":"example","properties":{},"timestamp":"2024-01-01T00:00:00Z","transaction_id":"example"}"##,
+                    )
+                    .unwrap(),
+            ],
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_list_purchased_seats() {
@@ -3099,6 +4195,13 @@ async fn customers_list_purchased_seats() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_list_purchased_seats", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .list_purchased_seats("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_set_ingest_aliases() {
@@ -3123,6 +4226,13 @@ async fn customers_set_ingest_aliases() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_set_ingest_aliases", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .set_ingest_aliases("00000000-0000-4000-8000-000000000001", ["example"])
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_set_name() {
@@ -3149,6 +4259,13 @@ async fn customers_set_name() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_set_name", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .set_name("00000000-0000-4000-8000-000000000001", "example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_update_config() {
@@ -3171,6 +4288,13 @@ async fn customers_update_config() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("customers_update_config", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .update_config("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn dashboards_get_embeddable_url() {
@@ -3195,6 +4319,13 @@ async fn dashboards_get_embeddable_url() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("dashboards_get_embeddable_url", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .dashboards()
+        .get_embeddable_url("00000000-0000-4000-8000-000000000001", "invoices")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn usage_search() {
@@ -3215,6 +4346,9 @@ async fn usage_search() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("usage_search", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).usage().search(["example"]).send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_retrieve_billing_configurations() {
@@ -3243,6 +4377,13 @@ async fn customers_retrieve_billing_configurations() {
     insta::assert_json_snapshot!(
         "customers_retrieve_billing_configurations", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .retrieve_billing_configurations("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_retrieve_revenue_system_configurations() {
@@ -3271,6 +4412,13 @@ async fn customers_retrieve_revenue_system_configurations() {
     insta::assert_json_snapshot!(
         "customers_retrieve_revenue_system_configurations", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .retrieve_revenue_system_configurations("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn usage_ingest() {
@@ -3288,7 +4436,7 @@ async fn usage_ingest() {
             serde_json::from_str::<
                 metronome_client::types::UsageEvent,
             >(
-                    r##"{"customer_id":"example","event_type":"example","properties":{},"timestamp":"example","transaction_id":"example"}"##,
+                    r##"{"customer_id":"example","event_type":"example","properties":{},"timestamp":"2024-01-01T00:00:00Z","transaction_id":"example"}"##,
                 )
                 .unwrap(),
         ])
@@ -3298,6 +4446,20 @@ async fn usage_ingest() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("usage_ingest", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .usage()
+        .ingest([
+            serde_json::from_str::<
+                metronome_client::types::UsageEvent,
+            >(
+                    r##"{"customer_id":"example","event_type":"example","properties":{},"timestamp":"2024-01-01T00:00:00Z","transaction_id":"example"}"##,
+                )
+                .unwrap(),
+        ])
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn integrations_log() {
@@ -3327,6 +4489,22 @@ async fn integrations_log() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("integrations_log", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .integrations()
+        .log(
+            "example",
+            "example",
+            [
+                serde_json::from_str::<
+                    metronome_client::types::IntegrationCloudwatchLogPayloadDimensionsItem,
+                >(r##"{"name":"example","value":"example"}"##)
+                    .unwrap(),
+            ],
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn invoices_regenerate() {
@@ -3351,6 +4529,13 @@ async fn invoices_regenerate() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("invoices_regenerate", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .invoices()
+        .regenerate("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn invoices_void() {
@@ -3373,6 +4558,13 @@ async fn invoices_void() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("invoices_void", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .invoices()
+        .void("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_billing_providers_list() {
@@ -3400,6 +4592,9 @@ async fn settings_billing_providers_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("settings_billing_providers_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).settings().billing_providers().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn packages_archive() {
@@ -3422,6 +4617,13 @@ async fn packages_archive() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("packages_archive", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .packages()
+        .archive("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn packages_create() {
@@ -3440,6 +4642,9 @@ async fn packages_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("packages_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).packages().create("example").send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn packages_retrieve() {
@@ -3464,6 +4669,13 @@ async fn packages_retrieve() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("packages_retrieve", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .packages()
+        .retrieve("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn packages_list() {
@@ -3484,6 +4696,9 @@ async fn packages_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("packages_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).packages().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn packages_list_contracts_on_package() {
@@ -3512,6 +4727,13 @@ async fn packages_list_contracts_on_package() {
     insta::assert_json_snapshot!(
         "packages_list_contracts_on_package", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .packages()
+        .list_contracts_on_package("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn plans_get_details() {
@@ -3538,6 +4760,13 @@ async fn plans_get_details() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("plans_get_details", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .plans()
+        .get_details("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn plans_list_charges() {
@@ -3564,6 +4793,13 @@ async fn plans_list_charges() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("plans_list_charges", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .plans()
+        .list_charges("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn plans_list_customers() {
@@ -3590,6 +4826,13 @@ async fn plans_list_customers() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("plans_list_customers", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .plans()
+        .list_customers("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn plans_list() {
@@ -3610,6 +4853,9 @@ async fn plans_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("plans_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).plans().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_rotate_delta_stream_secret() {
@@ -3636,6 +4882,9 @@ async fn settings_rotate_delta_stream_secret() {
     insta::assert_json_snapshot!(
         "settings_rotate_delta_stream_secret", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).settings().rotate_delta_stream_secret().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn services_list() {
@@ -3656,6 +4905,9 @@ async fn services_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("services_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).services().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_set_billing_configurations() {
@@ -3691,6 +4943,20 @@ async fn customers_set_billing_configurations() {
     insta::assert_json_snapshot!(
         "customers_set_billing_configurations", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .set_billing_configurations([
+            serde_json::from_str::<
+                metronome_client::types::CustomerBillingProviderConfigurationInput,
+            >(
+                    r##"{"billing_provider":"aws_marketplace","configuration":{},"customer_id":"00000000-0000-4000-8000-000000000001","delivery_method":"direct_to_billing_provider","delivery_method_id":"00000000-0000-4000-8000-000000000001","tax_provider":"anrok"}"##,
+                )
+                .unwrap(),
+        ])
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn customers_set_revenue_system_configurations() {
@@ -3726,6 +4992,20 @@ async fn customers_set_revenue_system_configurations() {
     insta::assert_json_snapshot!(
         "customers_set_revenue_system_configurations", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .customers()
+        .set_revenue_system_configurations([
+            serde_json::from_str::<
+                metronome_client::types::CustomerRevenueSystemConfigurationInput,
+            >(
+                    r##"{"configuration":{},"customer_id":"00000000-0000-4000-8000-000000000001","delivery_method_id":"00000000-0000-4000-8000-000000000001","provider":"netsuite"}"##,
+                )
+                .unwrap(),
+        ])
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_billing_providers_create() {
@@ -3762,6 +5042,21 @@ async fn settings_billing_providers_create() {
     insta::assert_json_snapshot!(
         "settings_billing_providers_create", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .settings()
+        .billing_providers()
+        .create(
+            "aws_marketplace",
+            "direct_to_billing_provider",
+            serde_json::from_str::<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >(r##"{}"##)
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn threshold_billing_update_active_recharge_config() {
@@ -3786,6 +5081,13 @@ async fn threshold_billing_update_active_recharge_config() {
     insta::assert_json_snapshot!(
         "threshold_billing_update_active_recharge_config", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .threshold_billing()
+        .update_active_recharge_config("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_upsert_anrok_api_token() {
@@ -3810,6 +5112,13 @@ async fn settings_upsert_anrok_api_token() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("settings_upsert_anrok_api_token", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .settings()
+        .upsert_anrok_api_token(["00000000-0000-4000-8000-000000000001"], "example")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn settings_upsert_avalara_credentials() {
@@ -3839,6 +5148,18 @@ async fn settings_upsert_avalara_credentials() {
     insta::assert_json_snapshot!(
         "settings_upsert_avalara_credentials", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .settings()
+        .upsert_avalara_credentials(
+            ["00000000-0000-4000-8000-000000000001"],
+            "PRODUCTION",
+            "example",
+            "example",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn usage_list() {
@@ -3863,6 +5184,13 @@ async fn usage_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("usage_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "HOUR")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn usage_list_with_groups() {
@@ -3891,6 +5219,17 @@ async fn usage_list_with_groups() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("usage_list_with_groups", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .usage()
+        .list_with_groups(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "HOUR",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn usage_list_seats() {
@@ -3920,6 +5259,18 @@ async fn usage_list_seats() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("usage_list_seats", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .usage()
+        .list_seats(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            "HOUR",
+            "MAX",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_contracts_archive_commit() {
@@ -3948,6 +5299,17 @@ async fn v2_contracts_archive_commit() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_contracts_archive_commit", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .contracts()
+        .archive_commit(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_contracts_edit_commit() {
@@ -3976,6 +5338,17 @@ async fn v2_contracts_edit_commit() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_contracts_edit_commit", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .contracts()
+        .edit_commit(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_contracts_retire_commits() {
@@ -4007,6 +5380,18 @@ async fn v2_contracts_retire_commits() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_contracts_retire_commits", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .contracts()
+        .retire_commits(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+            ["00000000-0000-4000-8000-000000000001"],
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_contracts_archive_credit() {
@@ -4035,6 +5420,17 @@ async fn v2_contracts_archive_credit() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_contracts_archive_credit", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .contracts()
+        .archive_credit(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_contracts_edit_credit() {
@@ -4063,6 +5459,17 @@ async fn v2_contracts_edit_credit() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_contracts_edit_credit", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .contracts()
+        .edit_credit(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_contracts_edit() {
@@ -4091,6 +5498,17 @@ async fn v2_contracts_edit() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_contracts_edit", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .contracts()
+        .edit(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_contracts_retrieve() {
@@ -4119,6 +5537,17 @@ async fn v2_contracts_retrieve() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_contracts_retrieve", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .contracts()
+        .retrieve(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_contracts_get_edit_history() {
@@ -4149,6 +5578,17 @@ async fn v2_contracts_get_edit_history() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_contracts_get_edit_history", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .contracts()
+        .get_edit_history(
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_contracts_list() {
@@ -4174,6 +5614,14 @@ async fn v2_contracts_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_contracts_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .contracts()
+        .list("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_notifications_offset_archive() {
@@ -4202,6 +5650,15 @@ async fn v2_notifications_offset_archive() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_notifications_offset_archive", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .notifications()
+        .offset()
+        .archive("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_notifications_offset_create() {
@@ -4236,6 +5693,21 @@ async fn v2_notifications_offset_create() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_notifications_offset_create", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .notifications()
+        .offset()
+        .create(
+            "example",
+            serde_json::from_str::<
+                metronome_client::types::LifecycleEventOffsetPolicy,
+            >(r##"{"offset":"example","type":"example"}"##)
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_notifications_offset_edit() {
@@ -4269,6 +5741,20 @@ async fn v2_notifications_offset_edit() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_notifications_offset_edit", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .notifications()
+        .offset()
+        .edit(
+            serde_json::from_str::<
+                metronome_client::types::EditNotificationConfigPayloadPolicy,
+            >(r##"{"offset":"example","type":"example"}"##)
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_notifications_offset_retrieve() {
@@ -4299,6 +5785,15 @@ async fn v2_notifications_offset_retrieve() {
     insta::assert_json_snapshot!(
         "v2_notifications_offset_retrieve", recorder.requests()
     );
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake)
+        .v2()
+        .notifications()
+        .offset()
+        .retrieve("00000000-0000-4000-8000-000000000001")
+        .send()
+        .await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_notifications_offset_list() {
@@ -4327,6 +5822,9 @@ async fn v2_notifications_offset_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_notifications_offset_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).v2().notifications().offset().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn v2_notifications_system_list() {
@@ -4355,6 +5853,9 @@ async fn v2_notifications_system_list() {
     answer.unwrap();
     mock.assert_async().await;
     insta::assert_json_snapshot!("v2_notifications_system_list", recorder.requests());
+    let fake = metronome_mock::MockMetronome::start().await;
+    let again = mock_client(&fake).v2().notifications().system().list().send().await;
+    assert!(again.is_ok(), "metronome-mock: {again:?}");
 }
 #[tokio::test]
 async fn audit_logs_list_walks_three_pages() {

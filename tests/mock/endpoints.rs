@@ -108,7 +108,20 @@ async fn customers_list_filter_and_get() {
 
     let one = client.customers().retrieve(third.id).send().await.unwrap();
     assert_eq!((one.id, one.archived_at), (third.id, None));
-    let missing = client
+    // An id outside the dataset is served from the description by default,
+    // and is a 404 for a mock that is asked to be strict.
+    let other = client
+        .customers()
+        .retrieve("00000000-0000-4000-8000-000000000000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.id.to_string(), "00000000-0000-4000-8000-000000000000");
+    let strict = MockMetronome::builder()
+        .unknown_ids(metronome_mock::UnknownIds::NotFound)
+        .start()
+        .await;
+    let missing = metronome_integration_tests::mock_client(&strict)
         .customers()
         .retrieve("00000000-0000-4000-8000-000000000000")
         .send()
@@ -223,7 +236,11 @@ async fn balances_page_through_the_body_cursor() {
         .await
         .unwrap();
     assert!(without.iter().all(|b| balance(b).is_none()));
-    let missing = client
+    let strict = MockMetronome::builder()
+        .unknown_ids(metronome_mock::UnknownIds::NotFound)
+        .start()
+        .await;
+    let missing = metronome_integration_tests::mock_client(&strict)
         .contracts()
         .list_balances("00000000-0000-4000-8000-000000000000")
         .send()

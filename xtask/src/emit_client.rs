@@ -1216,10 +1216,12 @@ pub fn render_tests(spec_name: &str, tree: &Value, file: &syn::File) -> Result<S
          //! (`client.<resource>()…<method>(required arguments)`) with example\n\
          //! arguments against a loopback server that answers an example of the\n\
          //! documented response: the answer must decode, and the request that went\n\
-         //! out is pinned as a snapshot. {} operations.\n\
+         //! out is pinned as a snapshot. The same call then goes to `metronome-mock`,\n\
+         //! which must accept it (its checks of the description) and answer something\n\
+         //! that decodes. {} operations.\n\
          #![allow(deprecated, clippy::all)]\n\
          use httpmock::prelude::*;\n\
-         use metronome_integration_tests::{{Recorder, sdk}};\n",
+         use metronome_integration_tests::{{Recorder, mock_client, sdk}};\n",
         ops.len()
     );
     for op in &ops {
@@ -1261,6 +1263,9 @@ pub fn render_tests(spec_name: &str, tree: &Value, file: &syn::File) -> Result<S
              {decoded}\n\
              mock.assert_async().await;\n\
              insta::assert_json_snapshot!({method:?}, recorder.requests());\n\
+             let fake = metronome_mock::MockMetronome::start().await;\n\
+             let again = mock_client(&fake){chain}.{name}({args}).send().await;\n\
+             assert!(again.is_ok(), \"metronome-mock: {{again:?}}\");\n\
              }}",
             method = op.method,
             http = op.http_method,

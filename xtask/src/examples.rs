@@ -86,6 +86,8 @@ fn string(s: &Map<String, Value>, name: &str) -> Value {
         }
         Some("date-time") => START.to_string(),
         Some("date") => "2024-01-01".to_string(),
+        // A plain string the API reads as an instant (an event's timestamp).
+        None if name == "timestamp" => START.to_string(),
         _ if s.get("pattern").and_then(Value::as_str) == Some("^/") => "/example".to_string(),
         _ => "example".to_string(),
     };
@@ -123,10 +125,17 @@ fn object(tree: &Value, s: &Map<String, Value>, depth: usize) -> Value {
         out.entry(name.to_string())
             .or_insert_with(|| json!("example"));
     }
+    let at_least = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0) as usize;
     if let Some(extra @ Value::Object(_)) = s.get("additionalProperties")
-        && depth < 8
+        && (depth < 8 || out.len() < at_least)
     {
         out.insert("key".into(), value(tree, extra, "key", depth + 1));
+    }
+    // `minProperties` on a free-form object: fields the schema leaves open.
+    let mut n = 0;
+    while out.len() < at_least {
+        n += 1;
+        out.insert(format!("field_{n}"), json!("example"));
     }
     Value::Object(out)
 }

@@ -10,6 +10,7 @@
 
 mod diff;
 mod emit_client;
+mod emit_mock;
 mod emit_pagination;
 mod examples;
 mod features;
@@ -36,8 +37,9 @@ usage: cargo xtask gen [--check] [--report] [--spec PATH] [--out PATH]
   --check       regenerate in memory; print a diff and exit 1 if the file on disk differs
   --report      print what the normalisation passes changed, every JSON pointer
   --spec PATH   the API description to read (default: openapi.yaml at the workspace root)
-  --out PATH    the file to write (default: crates/metronome-api/src/generated.rs, and the
-                client layer crates/metronome-client/src/generated.rs beside it);
+  --out PATH    the file to write (default: crates/metronome-api/src/generated.rs, and beside
+                it the client layer crates/metronome-client/src/generated.rs, its tests,
+                OPERATIONS.md and the mock's crates/metronome-mock/src/generated/description.json);
                 a path not ending in .rs is a folder: a crate of its own is written there
 
 diff compares the description with OTHER (JSON or YAML) and exits 1 when a
@@ -54,7 +56,7 @@ struct GenArgs {
     out: PathBuf,
     /// Where the client layer and its per-operation tests go: only with
     /// the default `--out`.
-    client_out: Option<(PathBuf, PathBuf, PathBuf)>,
+    client_out: Option<(PathBuf, PathBuf, PathBuf, PathBuf)>,
 }
 
 fn main() -> ExitCode {
@@ -91,6 +93,7 @@ fn parse_gen(args: &[String]) -> Result<GenArgs> {
             root.join("crates/metronome-client/src/generated.rs"),
             root.join("tests/every_operation/generated.rs"),
             root.join("OPERATIONS.md"),
+            root.join("crates/metronome-mock/src/generated/description.json"),
         )),
     };
     let mut rest = args.iter();
@@ -122,6 +125,8 @@ fn parse_gen(args: &[String]) -> Result<GenArgs> {
 fn gen_command(args: GenArgs) -> Result<ExitCode> {
     let mut spec = load::read(&args.spec)?;
     load::validate(&spec.tree)?;
+    // The mock checks requests against the description as written.
+    let as_written = spec.tree.clone();
     let name = display_name(&args.spec);
     let report = normalize::run(&mut spec.tree);
     if args.report {
@@ -146,13 +151,14 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
     let (fresh, syntax) =
         generate::render_with_syntax(&name, &spec.bytes, &spec.tree, args.client_out.is_some())?;
     let mut outputs = vec![(args.out.clone(), fresh.clone())];
-    if let Some((client_out, tests_out, table_out)) = &args.client_out {
+    if let Some((client_out, tests_out, table_out, mock_out)) = &args.client_out {
         let client = emit_client::render(&name, &spec.tree, &syntax)?;
         outputs.push((client_out.clone(), client));
         let tests = emit_client::render_tests(&name, &spec.tree, &syntax)?;
         outputs.push((tests_out.clone(), tests));
         let table = emit_client::render_operations_table(&name, &spec.tree, &syntax)?;
         outputs.push((table_out.clone(), table));
+        outputs.push((mock_out.clone(), emit_mock::render(&as_written)?));
     }
     if args.check {
         let mut drifted = false;

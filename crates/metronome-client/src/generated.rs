@@ -333,7 +333,7 @@ impl Alerts<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.approval_requests().submit("example", "example", "POST", "/example", serde_json::from_str::<::serde_json::Map<::std::string::String, ::serde_json::Value>>(r##"{}"##).unwrap()).send().await?;
+/// let answer = client.approval_requests().submit("example", "example", "POST", "/example", serde_json::from_str::<::serde_json::Map<::std::string::String, ::serde_json::Value>>(r##"{"field_1":"example"}"##).unwrap()).send().await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }

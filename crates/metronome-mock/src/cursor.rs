@@ -18,7 +18,27 @@ impl Cursor {
         format!("{:016x}{mixed:016x}{:08x}", self.fingerprint, self.nonce)
     }
 
+    /// The same cursor written as a uuid, for operations whose cursor
+    /// the description types as one (32 bits of offset: ample for a mock).
+    pub fn encode_uuid(self) -> String {
+        let mixed = (self.offset as u32) ^ (crate::dataset::splitmix(self.fingerprint) as u32);
+        let bits = (u128::from(self.fingerprint) << 64)
+            | (u128::from(mixed) << 32)
+            | u128::from(self.nonce);
+        uuid::Uuid::from_u128(bits).to_string()
+    }
+
     pub fn decode(text: &str) -> Option<Self> {
+        if let Ok(id) = uuid::Uuid::try_parse(text) {
+            let bits = id.as_u128();
+            let fingerprint = (bits >> 64) as u64;
+            let mixed = (bits >> 32) as u32 ^ (crate::dataset::splitmix(fingerprint) as u32);
+            return Some(Self {
+                fingerprint,
+                offset: mixed as usize,
+                nonce: bits as u32,
+            });
+        }
         if text.len() != 40 || !text.is_ascii() {
             return None;
         }
@@ -53,6 +73,7 @@ mod tests {
             nonce: 7,
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode(&cursor.encode_uuid()), Some(cursor));
         assert_eq!(Cursor::decode("c2"), None);
         assert_eq!(Cursor::decode(&"z".repeat(40)), None);
     }

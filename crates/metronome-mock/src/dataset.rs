@@ -53,6 +53,10 @@ pub struct Metric {
     pub price_cents: f64,
 }
 
+/// The longest dataset: 1,000 years of days, far past any test and well
+/// inside the instants `chrono` can hold.
+pub const MAX_DAYS: u32 = 365_250;
+
 /// How big the dataset is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetSize {
@@ -62,7 +66,7 @@ pub struct DatasetSize {
     pub customers: usize,
     /// How many billable metrics.
     pub metrics: usize,
-    /// How many days of usage.
+    /// How many days of usage (at most [`MAX_DAYS`]; more is taken as that).
     pub days: u32,
     /// The first day of usage (UTC).
     pub start: NaiveDate,
@@ -133,7 +137,7 @@ impl Dataset {
         Self {
             seed: size.seed,
             start: size.start.and_time(chrono::NaiveTime::MIN).and_utc(),
-            hours: i64::from(size.days) * 24,
+            hours: i64::from(size.days.min(MAX_DAYS)) * 24,
             customers,
             metrics,
         }

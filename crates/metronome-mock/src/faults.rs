@@ -111,11 +111,17 @@ impl Faults {
         self
     }
 
-    /// A share `rate` (0.0–1.0) of API requests gets one of `kinds`, drawn
+    /// A share `rate` (0.0–1.0; outside it is clamped, NaN is 0) of API
+    /// requests gets one of `kinds`, drawn
     /// with a generator seeded by `seed`, so a run can be repeated.
     pub fn random(&self, rate: f64, kinds: Vec<Fault>, seed: u64) -> &Self {
         *lock(&self.random) = Some(RandomFaults {
-            rate: rate.clamp(0.0, 1.0),
+            // NaN is no share at all: no faults, not a fault on every request.
+            rate: if rate.is_nan() {
+                0.0
+            } else {
+                rate.clamp(0.0, 1.0)
+            },
             kinds,
             rng: fastrand::Rng::with_seed(seed),
         });

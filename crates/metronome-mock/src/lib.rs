@@ -1,6 +1,13 @@
 //! A fake [Metronome](https://metronome.com) API on 127.0.0.1, for tests,
 //! examples and benchmarks: no account, no network.
 //!
+//! - **Every operation of `openapi.yaml`** is answered. Each request is
+//!   checked against the description first (unknown path 404, wrong
+//!   method 405, a missing or mistyped parameter or field, a value outside
+//!   its enum or bounds: 400 `{message}` naming the field; unknown body
+//!   fields are ignored, as Metronome does). Operations without behaviour
+//!   of their own answer plausible, seeded values of their schema, paged
+//!   and consistent by id (see [`UnknownIds`]).
 //! - **Real behaviour** of `POST /v1/usage`,
 //!   `GET /v1/customers/{customer_id}/costs`, `POST /v1/ingest`,
 //!   `POST /v1/usage/groups`, `GET /v1/customers`, `GET /v1/customers/{id}`,
@@ -32,6 +39,7 @@ mod cursor;
 mod dataset;
 mod faults;
 mod log;
+mod openapi;
 mod routes;
 mod server;
 mod wire;
@@ -44,11 +52,12 @@ use chrono::NaiveDate;
 use tokio::sync::oneshot;
 
 pub use dataset::{
-    Customer, Dataset, DatasetSize, GROUP_KEY, Metric, PLATFORM_FEE, REGIONS, USD_CREDIT_TYPE,
-    USD_NAME, UsageRow,
+    Customer, Dataset, DatasetSize, GROUP_KEY, MAX_DAYS, Metric, PLATFORM_FEE, REGIONS,
+    USD_CREDIT_TYPE, USD_NAME, UsageRow,
 };
 pub use faults::{Fault, Faults};
 pub use log::LoggedRequest;
+pub use routes::described::UnknownIds;
 pub use routes::ingest::IngestedEvent;
 
 /// The token a mock accepts unless another is configured.
@@ -106,6 +115,12 @@ impl MockMetronome {
         self.shared.log.entries()
     }
 
+    /// Body bytes the request log holds (at most 64 KiB per request, 64 MiB
+    /// in all; none for requests without the token).
+    pub fn log_bytes(&self) -> usize {
+        self.shared.log.bytes()
+    }
+
     /// How many requests were received, whatever the log's capacity.
     pub fn request_count(&self) -> u64 {
         self.shared.log.total()
@@ -114,7 +129,7 @@ impl MockMetronome {
     /// The events `POST /v1/ingest` accepted, once per transaction id, in
     /// the order they arrived.
     pub fn ingested_events(&self) -> Vec<IngestedEvent> {
-        faults::lock(&self.shared.ingested).clone()
+        faults::lock(&self.shared.ingested).events.clone()
     }
 
     /// Empties the request log.
@@ -161,6 +176,9 @@ pub struct MockBuilder {
     latency: Duration,
     log_capacity: usize,
     prerender: bool,
+    unknown_ids: UnknownIds,
+    port: u16,
+    echo_requests: bool,
 }
 
 impl Default for MockBuilder {
@@ -173,6 +191,9 @@ impl Default for MockBuilder {
             latency: Duration::ZERO,
             log_capacity: 100_000,
             prerender: false,
+            unknown_ids: UnknownIds::Serve,
+            port: 0,
+            echo_requests: false,
         }
     }
 }
@@ -190,7 +211,7 @@ impl MockBuilder {
         self
     }
 
-    /// How many days of usage (default 7).
+    /// How many days of usage (default 7; at most [`MAX_DAYS`]).
     pub fn days(mut self, n: u32) -> Self {
         self.size.days = n;
         self
@@ -240,6 +261,26 @@ impl MockBuilder {
         self
     }
 
+    /// What a request naming an id the mock never seeded nor handed out
+    /// gets (default [`UnknownIds::Serve`]: an answer made from the id).
+    pub fn unknown_ids(mut self, unknown: UnknownIds) -> Self {
+        self.unknown_ids = unknown;
+        self
+    }
+
+    /// Prints a line for each request to standard output (the credential
+    /// masked), as the `metronome-mock` server does (default off).
+    pub fn echo_requests(mut self, on: bool) -> Self {
+        self.echo_requests = on;
+        self
+    }
+
+    /// The port to listen on, on 127.0.0.1 (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
     /// Keeps every page it renders and serves it again from memory
     /// (default off). For benchmarks, where the server must cost next to
     /// nothing; memory grows with every distinct page served.
@@ -248,26 +289,42 @@ impl MockBuilder {
         self
     }
 
-    /// Starts the mock on 127.0.0.1 on an ephemeral port.
+    /// Starts the mock on 127.0.0.1, on an ephemeral port unless
+    /// [`port`](Self::port) says otherwise.
     ///
     /// # Panics
     ///
     /// If no loopback port can be bound, which a test cannot recover from.
     pub async fn start(self) -> MockMetronome {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        self.try_start()
             .await
-            .expect("metronome-mock: cannot bind a port on 127.0.0.1");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
+            .expect("metronome-mock: cannot bind a port on 127.0.0.1")
+    }
+
+    /// Starts the mock, or says why the port could not be bound.
+    pub async fn try_start(self) -> std::io::Result<MockMetronome> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let addr = listener.local_addr()?;
+        let data = Dataset::new(&self.size);
+        let ids = routes::described::Ids::default();
+        for id in data
+            .customers()
+            .iter()
+            .map(|c| c.id)
+            .chain(data.metrics().iter().map(|m| m.id))
+        {
+            ids.remember(&id.to_string());
+        }
         let shared = Arc::new(server::Shared {
-            data: Dataset::new(&self.size),
+            data,
+            ids,
+            unknown_ids: self.unknown_ids,
             token: self.token,
             usage_page_size: self.usage_page_size,
             costs_default_limit: self.costs_default_limit,
             latency: self.latency,
             faults: Faults::default(),
-            log: log::RequestLog::new(self.log_capacity),
+            log: log::RequestLog::new(self.log_capacity, self.echo_requests),
             nonce: Default::default(),
             cache: self.prerender.then(Default::default),
             ingested: Default::default(),
@@ -277,11 +334,11 @@ impl MockBuilder {
         });
         let (shutdown, stopped) = oneshot::channel();
         let task = tokio::spawn(server::run(listener, shared.clone(), stopped));
-        MockMetronome {
+        Ok(MockMetronome {
             addr,
             shared,
             shutdown: Some(shutdown),
             task,
-        }
+        })
     }
 }

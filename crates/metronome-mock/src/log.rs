@@ -1,9 +1,18 @@
-//! The request log: what the mock received, with the token masked.
+//! The request log: what the mock received, with the credential masked,
+//! bounded in entries and in bytes whatever clients send.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
+use bytes::Bytes;
+
 use crate::faults::lock;
+
+/// The most of a body the log keeps; the rest is counted, not kept.
+pub(crate) const MAX_LOGGED_BODY: usize = 64 * 1024;
+
+/// The most body bytes the whole log keeps; the oldest entries go first.
+pub(crate) const MAX_LOG_BYTES: usize = 64 * 1024 * 1024;
 
 /// One request as the mock received it.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,10 +24,13 @@ pub struct LoggedRequest {
     /// The query parameters, decoded, in the order sent.
     pub query: Vec<(String, String)>,
     /// The body, parsed as JSON when it is JSON, as a string otherwise;
-    /// `None` when empty.
+    /// `None` when empty or not kept (a request without a valid token).
+    /// A body over 64 KiB is kept as the text of its first 64 KiB, marked
+    /// `[truncated: N bytes]`.
     pub body: Option<serde_json::Value>,
     /// The `Authorization` header with the credential masked:
-    /// `Bearer [valid]`, `Bearer [invalid]`, or the scheme alone.
+    /// `Bearer [valid]`, `Bearer [invalid]`, or `[redacted]` when the header
+    /// has no scheme.
     pub authorization: Option<String>,
     /// The status the mock answered: 0 when it closed the connection
     /// without answering, or the client hung up before the answer.
@@ -28,18 +40,6 @@ pub struct LoggedRequest {
 }
 
 impl LoggedRequest {
-    pub(crate) fn empty() -> Self {
-        Self {
-            method: String::new(),
-            path: String::new(),
-            query: Vec::new(),
-            body: None,
-            authorization: None,
-            status: 0,
-            fault: None,
-        }
-    }
-
     /// The value of query parameter `name`, if sent.
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query
@@ -49,38 +49,133 @@ impl LoggedRequest {
     }
 }
 
-/// The most recent requests, up to a capacity.
+/// A request as the log keeps it: the body as bytes (at most
+/// [`MAX_LOGGED_BODY`]), parsed only when read.
+#[derive(Debug, Default)]
+pub(crate) struct Entry {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+    pub(crate) body_len: usize,
+    pub authorization: Option<String>,
+    pub status: u16,
+    pub fault: Option<String>,
+}
+
+impl Entry {
+    /// Keeps (a copy of) at most [`MAX_LOGGED_BODY`] bytes of `body`.
+    pub fn keep_body(&mut self, body: &[u8]) {
+        self.body_len = body.len();
+        self.body = Bytes::copy_from_slice(&body[..body.len().min(MAX_LOGGED_BODY)]);
+    }
+
+    fn read(&self) -> LoggedRequest {
+        let body = if self.body.is_empty() {
+            None
+        } else if self.body_len > self.body.len() {
+            Some(serde_json::Value::String(format!(
+                "{} [truncated: {} bytes]",
+                String::from_utf8_lossy(&self.body),
+                self.body_len
+            )))
+        } else {
+            Some(serde_json::from_slice(&self.body).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&self.body).into_owned())
+            }))
+        };
+        LoggedRequest {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            body,
+            authorization: self.authorization.clone(),
+            status: self.status,
+            fault: self.fault.clone(),
+        }
+    }
+
+    /// One line for a console: `200 POST /v1/usage (Bearer [valid])`.
+    fn line(&self) -> String {
+        let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        };
+        let status = if self.status == 0 {
+            "---".to_string()
+        } else {
+            self.status.to_string()
+        };
+        let auth = self.authorization.as_deref().unwrap_or("no token");
+        let fault = self
+            .fault
+            .as_deref()
+            .map(|f| format!(" fault={f}"))
+            .unwrap_or_default();
+        format!(
+            "{status} {} {}{query} ({auth}){fault}",
+            self.method, self.path
+        )
+    }
+}
+
+/// The most recent requests, up to a count and a number of body bytes.
 #[derive(Debug)]
 pub(crate) struct RequestLog {
-    entries: Mutex<VecDeque<LoggedRequest>>,
+    entries: Mutex<Kept>,
     capacity: usize,
     total: std::sync::atomic::AtomicU64,
+    echo: bool,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    queue: VecDeque<Entry>,
+    bytes: usize,
 }
 
 impl RequestLog {
-    pub fn new(capacity: usize) -> Self {
+    /// Keeps up to `capacity` entries; with `echo`, prints a line for each.
+    pub fn new(capacity: usize, echo: bool) -> Self {
         Self {
-            entries: Mutex::new(VecDeque::new()),
+            entries: Mutex::default(),
             capacity,
             total: Default::default(),
+            echo,
         }
     }
 
-    pub fn push(&self, entry: LoggedRequest) {
+    pub fn push(&self, entry: Entry) {
         self.total
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if self.echo {
+            // A closed standard output is no reason to fail a request.
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout().lock(), "{}", entry.line());
+        }
         if self.capacity == 0 {
             return;
         }
-        let mut entries = lock(&self.entries);
-        if entries.len() == self.capacity {
-            entries.pop_front();
+        let mut kept = lock(&self.entries);
+        kept.bytes += entry.body.len();
+        kept.queue.push_back(entry);
+        while kept.queue.len() > self.capacity || kept.bytes > MAX_LOG_BYTES {
+            let Some(old) = kept.queue.pop_front() else {
+                break;
+            };
+            kept.bytes -= old.body.len();
         }
-        entries.push_back(entry);
     }
 
     pub fn entries(&self) -> Vec<LoggedRequest> {
-        lock(&self.entries).iter().cloned().collect()
+        lock(&self.entries).queue.iter().map(Entry::read).collect()
+    }
+
+    /// Body bytes the log holds.
+    pub fn bytes(&self) -> usize {
+        lock(&self.entries).bytes
     }
 
     pub fn total(&self) -> u64 {
@@ -88,6 +183,8 @@ impl RequestLog {
     }
 
     pub fn clear(&self) {
-        lock(&self.entries).clear();
+        let mut kept = lock(&self.entries);
+        kept.queue.clear();
+        kept.bytes = 0;
     }
 }

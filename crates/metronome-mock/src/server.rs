@@ -18,7 +18,9 @@ use tokio::task::JoinSet;
 
 use crate::dataset::Dataset;
 use crate::faults::{Fault, Faults};
-use crate::log::{LoggedRequest, RequestLog};
+use crate::log::{Entry, RequestLog};
+use crate::openapi::validate::{self, Mode};
+use crate::openapi::{self, Answer, Api, Operation, Routed};
 use crate::routes::{self, Reply};
 
 /// The largest request body the mock reads.
@@ -37,12 +39,35 @@ pub(crate) struct Shared {
     pub nonce: AtomicU32,
     pub cache: Option<routes::PageCache>,
     /// Events accepted by `POST /v1/ingest`, once per transaction id.
-    pub ingested: std::sync::Mutex<Vec<routes::ingest::IngestedEvent>>,
+    pub ingested: std::sync::Mutex<Ingested>,
     /// Nanoseconds spent answering, latency and delays excluded.
     pub busy_nanos: AtomicU64,
+    /// Ids seeded or handed out, and what an id outside them gets.
+    pub ids: routes::described::Ids,
+    pub unknown_ids: routes::described::UnknownIds,
     /// Requests being answered now, and the most there ever were at once.
     pub in_flight: AtomicU64,
     pub max_in_flight: AtomicU64,
+}
+
+/// Accepted events, in order, and the transaction ids seen (a set: the
+/// check stays constant-time however many events came before).
+#[derive(Debug, Default)]
+pub(crate) struct Ingested {
+    pub events: Vec<routes::ingest::IngestedEvent>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Shared {
+    /// Keeps each event whose transaction id is new.
+    fn ingest(&self, events: Vec<routes::ingest::IngestedEvent>) {
+        let mut ingested = crate::faults::lock(&self.ingested);
+        for event in events {
+            if ingested.seen.insert(event.transaction_id.clone()) {
+                ingested.events.push(event);
+            }
+        }
+    }
 }
 
 /// Counts a request as in flight until dropped (answered, or abandoned).
@@ -82,11 +107,25 @@ pub(crate) async fn run(
     mut shutdown: oneshot::Receiver<()>,
 ) {
     let mut connections = JoinSet::new();
+    let mut refused = 0u32;
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let stream = match accepted {
+                    Ok((stream, _)) => {
+                        refused = 0;
+                        stream
+                    }
+                    Err(_) => {
+                        // Out of file descriptors (or memory): accepting
+                        // again at once would fail again, in a busy loop.
+                        // Wait, longer each time, for connections to close.
+                        refused = (refused + 1).min(6);
+                        tokio::time::sleep(Duration::from_millis(5 << refused)).await;
+                        continue;
+                    }
+                };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
                 connections.spawn(async move {
@@ -129,16 +168,19 @@ async fn handle(
     let authorized = authorization == Some(format!("Bearer {}", shared.token).as_str());
     let mut logged = LogOnDrop {
         shared: shared.clone(),
-        entry: LoggedRequest {
+        entry: Entry {
             method: parts.method.to_string(),
             path: path.clone(),
             query: query.clone(),
-            body: logged_body(&body),
             authorization: authorization.map(|value| mask(value, authorized)),
-            status: 0,
-            fault: None,
+            ..Entry::default()
         },
     };
+    // A request without the token is answered 401 and its body not kept:
+    // nobody can fill the mock's memory without the token.
+    if authorized {
+        logged.entry.keep_body(&body);
+    }
 
     let outcome = if !authorized {
         Ok(Reply::error(401, "a valid bearer token is required"))
@@ -157,16 +199,62 @@ async fn handle(
     outcome.map(respond)
 }
 
+/// The request's parameters and JSON body, checked against the
+/// operation's description: a 400 naming the field otherwise.
+fn checked(
+    api: &Api,
+    op: &Operation,
+    path: &[(String, String)],
+    query: &[(String, String)],
+    body: &[u8],
+) -> Result<
+    (
+        serde_json::Map<String, serde_json::Value>,
+        serde_json::Value,
+    ),
+    Reply,
+> {
+    let invalid = |e: validate::Invalid| Reply::error(400, &e.to_string());
+    let params = openapi::params::read(api, op, path, query).map_err(invalid)?;
+    let Some(schema) = &op.body else {
+        return Ok((params, serde_json::Value::Null));
+    };
+    let value = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| Reply::error(400, &format!("the body is not JSON: {e}")))?
+    };
+    validate::check(api, schema, &value, "", Mode::Request).map_err(invalid)?;
+    Ok((params, value))
+}
+
+/// A 500 when an answer of the mock's own routes breaks its description.
+fn check_answer(api: &Api, op: &Operation, reply: &Reply) -> Result<(), Reply> {
+    let Answer::Json(schema) = &op.answer else {
+        return Ok(());
+    };
+    let broken = |why: String| {
+        Reply::error(
+            500,
+            &format!("metronome-mock made an answer its description does not allow, {why}"),
+        )
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(&reply.body).map_err(|e| broken(format!("not JSON: {e}")))?;
+    validate::check(api, schema, &value, "", Mode::Response).map_err(|e| broken(format!("at {e}")))
+}
+
 /// Logs its request when dropped: when the answer is ready, or when the
 /// client hung up first (a timeout during a delay), with status 0.
 struct LogOnDrop {
     shared: Arc<Shared>,
-    entry: LoggedRequest,
+    entry: Entry,
 }
 
 impl Drop for LogOnDrop {
     fn drop(&mut self) {
-        let entry = std::mem::replace(&mut self.entry, LoggedRequest::empty());
+        let entry = std::mem::take(&mut self.entry);
         self.shared.log.push(entry);
     }
 }
@@ -178,47 +266,30 @@ async fn answer(
     path: &str,
     query: &[(String, String)],
     body: &[u8],
-    entry: &mut LoggedRequest,
+    entry: &mut Entry,
 ) -> Result<Reply, Dropped> {
-    enum Route<'a> {
-        Usage,
-        Costs(&'a str),
-        Ingest,
-        Groups,
-        Customers,
-        Customer(&'a str),
-        BillableMetrics,
-        Balances,
-    }
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let (get, post) = (method == http::Method::GET, method == http::Method::POST);
-    let route = match segments.as_slice() {
-        ["v1", "usage"] if post => Route::Usage,
-        ["v1", "customers", id, "costs"] if get => Route::Costs(id),
-        ["v1", "ingest"] if post => Route::Ingest,
-        ["v1", "usage", "groups"] if post => Route::Groups,
-        ["v1", "customers"] if get => Route::Customers,
-        ["v1", "customers", id] if get => Route::Customer(id),
-        ["v1", "billable-metrics"] if get => Route::BillableMetrics,
-        ["v1", "contracts", "customerBalances", "list"] if post => Route::Balances,
-        ["v1", "usage"]
-        | ["v1", "customers", _, "costs"]
-        | ["v1", "ingest"]
-        | ["v1", "usage", "groups"]
-        | ["v1", "customers"]
-        | ["v1", "customers", _]
-        | ["v1", "billable-metrics"]
-        | ["v1", "contracts", "customerBalances", "list"] => {
-            return Ok(Reply::error(405, "method not allowed"));
+    let api = Api::get();
+    let (op, path_params) = match api.route(method, path) {
+        Routed::Found(op, params) => (op, params),
+        Routed::WrongMethod => {
+            return Ok(Reply::error(
+                405,
+                &format!("{method} is not allowed on {path}"),
+            ));
         }
-        _ => return Ok(Reply::error(404, &format!("no route for {method} {path}"))),
+        Routed::Unknown => return Ok(Reply::error(404, &format!("no route for {method} {path}"))),
+    };
+    // Checked as Metronome checks a request, before anything else.
+    let (params, json_body) = match checked(api, op, &path_params, query, body) {
+        Ok(checked) => checked,
+        Err(reply) => return Ok(reply),
     };
 
     let fault = shared.faults.next();
     entry.fault = fault.as_ref().map(Fault::label);
     let mut wait = shared.latency;
     if let Some(Fault::Delay(extra)) = &fault {
-        wait += *extra;
+        wait = wait.saturating_add(*extra);
     }
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
@@ -253,21 +324,21 @@ async fn answer(
         nonce,
         cache,
     };
-    let mut reply = match route {
-        Route::Ingest => routes::ingest::ingest(body, |events| {
-            let mut log = crate::faults::lock(&shared.ingested);
-            for event in events {
-                if !log.iter().any(|e| e.transaction_id == event.transaction_id) {
-                    log.push(event);
-                }
-            }
-        }),
-        Route::Groups => routes::groups::list(&ctx, body, query),
-        Route::Customers => routes::catalog::customers(&ctx, query),
-        Route::Customer(id) => routes::catalog::customer_by_id(&shared.data, id),
-        Route::BillableMetrics => routes::catalog::billable_metrics(&ctx, query),
-        Route::Balances => routes::balances::list(&ctx, body),
-        Route::Usage => routes::usage::list(
+    let path_id = path_params.first().map_or("", |(_, v)| v.as_str());
+    let described = routes::described::Described {
+        api,
+        seed: shared.data.seed(),
+        ids: &shared.ids,
+        unknown_ids: shared.unknown_ids,
+    };
+    let mut reply = match op.id.as_str() {
+        "usageIngest" => routes::ingest::ingest(body, |events| shared.ingest(events)),
+        "usageListWithGroups" => routes::groups::list(&ctx, body, query),
+        "customersList" => routes::catalog::customers(&ctx, query),
+        "customersRetrieve" => routes::catalog::customer_by_id(&shared.data, path_id),
+        "billableMetricsList" => routes::catalog::billable_metrics(&ctx, query),
+        "contractsListBalances" => routes::balances::list(&ctx, body),
+        "usageList" => routes::usage::list(
             &shared.data,
             shared.usage_page_size,
             body,
@@ -276,16 +347,30 @@ async fn answer(
             nonce,
             cache,
         ),
-        Route::Costs(id) => routes::costs::list(
+        "customersListCosts" => routes::costs::list(
             &shared.data,
             shared.costs_default_limit,
-            id,
+            path_id,
             query,
             fault.as_ref(),
             nonce,
             cache,
         ),
+        _ => described.answer(op, &params, &json_body),
     };
+    // A customer outside the dataset: served from the description like any
+    // other unknown id, unless unknown ids are to be 404s.
+    if reply.status == 404 && shared.unknown_ids == routes::described::UnknownIds::Serve {
+        reply = described.answer(op, &params, &json_body);
+    }
+    // The routes with behaviour of their own are held to the description
+    // too (pages served from the benchmark cache were checked when made).
+    if cache.is_none()
+        && reply.status == op.success
+        && let Err(reply_broken) = check_answer(api, op, &reply)
+    {
+        reply = reply_broken;
+    }
     if matches!(fault, Some(Fault::TruncatedBody)) && reply.status == 200 {
         reply.body = reply.body.slice(..reply.body.len() / 2);
     }
@@ -310,23 +395,16 @@ fn respond(reply: Reply) -> Response<Full<Bytes>> {
     response
 }
 
-fn logged_body(body: &[u8]) -> Option<serde_json::Value> {
-    if body.is_empty() {
-        return None;
-    }
-    Some(
-        serde_json::from_slice(body).unwrap_or_else(|_| {
-            serde_json::Value::String(String::from_utf8_lossy(body).into_owned())
-        }),
-    )
-}
-
-/// `Bearer [valid]` / `Bearer [invalid]`: the scheme is kept, never the
-/// credential.
+/// `Bearer [valid]` / `Bearer [invalid]`: a known scheme is kept, never
+/// the credential; anything else (the token alone, words of it) shows as
+/// `[redacted]`.
 fn mask(value: &str, valid: bool) -> String {
-    let scheme = value.split_whitespace().next().unwrap_or("");
-    if value.trim() == scheme {
-        return scheme.to_string();
+    const SCHEMES: &[&str] = &["Bearer", "Basic", "Token", "Digest"];
+    let mut words = value.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some(scheme), Some(_)) if SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)) => {
+            format!("{scheme} [{}]", if valid { "valid" } else { "invalid" })
+        }
+        _ => "[redacted]".to_string(),
     }
-    format!("{scheme} [{}]", if valid { "valid" } else { "invalid" })
 }

@@ -50,7 +50,6 @@ pub(crate) fn list(ctx: &Ctx, body: &[u8]) -> Reply {
                 "priority": 1,
                 "product": {"id": derive_uuid(seed, 4, i as u64), "name": metric.name},
                 "created_at": start,
-                "archived_at": null,
             }),
             None => json!({
                 "id": derive_uuid(seed, 3, index),

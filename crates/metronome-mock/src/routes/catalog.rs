@@ -19,7 +19,6 @@ fn customer(data: &Dataset, c: &Customer) -> Value {
         "customer_config": {"salesforce_account_id": null},
         "created_at": created,
         "updated_at": created,
-        "archived_at": null,
     })
 }
 
@@ -31,7 +30,6 @@ fn metric(m: &Metric) -> Value {
         "aggregation_key": "value",
         "group_keys": [[GROUP_KEY]],
         "custom_fields": {},
-        "archived_at": null,
     })
 }
 

@@ -4,6 +4,7 @@
 pub(crate) mod balances;
 pub(crate) mod catalog;
 pub(crate) mod costs;
+pub(crate) mod described;
 pub(crate) mod groups;
 pub(crate) mod ingest;
 pub(crate) mod usage;
@@ -37,6 +38,24 @@ impl Reply {
 
     pub fn error(status: u16, message: &str) -> Self {
         Self::json(status, error_body(message))
+    }
+
+    /// A status without a body.
+    pub fn empty(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// A body of another type than JSON.
+    pub fn bytes(status: u16, content_type: &str, body: &'static [u8]) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: Bytes::from_static(body),
+        }
     }
 
     fn json_bytes(status: u16, body: Bytes) -> Self {
@@ -140,11 +159,11 @@ impl<'a> PagePlan<'a> {
         })
     }
 
-    fn range(&self) -> Range<usize> {
+    pub fn range(&self) -> Range<usize> {
         self.offset..(self.offset + self.page_size).min(self.total)
     }
 
-    fn cursor_at(&self, offset: usize, nonce: u32) -> String {
+    pub fn cursor_at(&self, offset: usize, nonce: u32) -> String {
         Cursor {
             fingerprint: self.fingerprint,
             offset,

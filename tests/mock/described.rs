@@ -1,0 +1,399 @@
+//! Every operation of the description, answered and checked: requests are
+//! held to `openapi.yaml` (read here from the copy the mock serves,
+//! `crates/metronome-mock/src/generated/description.json`), answers are
+//! made from it, pages page, and entities agree by id.
+
+use metronome_mock::{MockMetronome, UnknownIds};
+use serde_json::{Value, json};
+
+const DESCRIPTION: &str =
+    include_str!("../../crates/metronome-mock/src/generated/description.json");
+
+async fn send(mock: &MockMetronome, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let url = format!("{}{path}", mock.base_url());
+    let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+    let mut request = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(mock.token());
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn resolve<'a>(tree: &'a Value, mut node: &'a Value) -> &'a Value {
+    while let Some(pointer) = node.get("$ref").and_then(Value::as_str) {
+        node = tree.pointer(pointer.trim_start_matches('#')).unwrap();
+    }
+    node
+}
+
+/// A path with its parameters filled: the first value of an enum, `id`
+/// otherwise (a uuid, or what is being tested).
+fn filled(tree: &Value, parameters: &[&Value], path: &str, id: &str) -> String {
+    path.split('/')
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => parameters
+                    .iter()
+                    .find(|p| p["name"] == name)
+                    .and_then(|p| resolve(tree, &p["schema"])["enum"][0].as_str())
+                    .unwrap_or(id)
+                    .to_string(),
+                None => s.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_operation_refuses_a_request_without_what_it_requires_naming_the_field() {
+    let tree: Value = serde_json::from_str(DESCRIPTION).unwrap();
+    let mock = MockMetronome::start().await;
+    let id = "d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc";
+    let (mut refused, mut nothing_required) = (0, Vec::new());
+    for (path, item) in tree["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let parameters: Vec<&Value> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| resolve(&tree, p))
+                .collect();
+            let required_query = parameters
+                .iter()
+                .find(|p| p["in"] == "query" && p["required"] == true)
+                .map(|p| p["name"].as_str().unwrap().to_string());
+            let body_schema = op.pointer("/requestBody/content/application~1json/schema");
+            let required_body: Vec<String> = body_schema
+                .map(|s| resolve(&tree, s))
+                .and_then(|s| s["required"].as_array())
+                .into_iter()
+                .flatten()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            let uuid_in_path = parameters
+                .iter()
+                .find(|p| p["in"] == "path" && resolve(&tree, &p["schema"])["format"] == "uuid");
+            let route = format!("{} {path}", method.to_uppercase());
+            let (status, answer, expected) = if let Some(name) = required_query {
+                // Everything else present would not matter: the first
+                // missing parameter is reported.
+                let (s, a) = send(
+                    &mock,
+                    method,
+                    &filled(&tree, &parameters, path, id),
+                    body_schema.map(|_| json!({})),
+                )
+                .await;
+                (s, a, vec![name])
+            } else if !required_body.is_empty() {
+                let (s, a) = send(
+                    &mock,
+                    method,
+                    &filled(&tree, &parameters, path, id),
+                    Some(json!({})),
+                )
+                .await;
+                (s, a, required_body)
+            } else if let Some(p) = uuid_in_path {
+                let (s, a) = send(
+                    &mock,
+                    method,
+                    &filled(&tree, &parameters, path, "not-a-uuid"),
+                    body_schema.map(|_| json!({})),
+                )
+                .await;
+                (s, a, vec![p["name"].as_str().unwrap().to_string()])
+            } else {
+                nothing_required.push(route);
+                continue;
+            };
+            assert_eq!(status, 400, "{route}: {answer}");
+            let message = answer["message"].as_str().unwrap_or_default();
+            assert!(
+                expected
+                    .iter()
+                    .any(|name| message.starts_with(name.as_str())),
+                "{route}: {message:?} names none of {expected:?}"
+            );
+            refused += 1;
+        }
+    }
+    eprintln!(
+        "refused {refused}; nothing required: {}",
+        nothing_required.len()
+    );
+    assert_eq!(refused + nothing_required.len(), 155);
+    assert!(refused >= 110, "{refused}: {nothing_required:?}");
+}
+
+#[tokio::test]
+async fn unknown_paths_wrong_methods_and_broken_constraints_are_refused_like_metronome() {
+    let mock = MockMetronome::start().await;
+    let (status, answer) = send(&mock, "GET", "/v1/not-a-thing", None).await;
+    assert_eq!(
+        (status, answer["message"].as_str().unwrap()),
+        (404, "no route for GET /v1/not-a-thing")
+    );
+    let (status, _) = send(&mock, "DELETE", "/v1/customers", None).await;
+    assert_eq!(status, 405);
+
+    let (status, answer) = send(&mock, "GET", "/v1/customers?limit=0", None).await;
+    assert_eq!(status, 400);
+    assert_eq!(answer["message"], "limit: must be at least 1, got 0");
+
+    let event = json!({"transaction_id": "t", "customer_id": "c", "event_type": "e", "timestamp": "2024-01-01T00:00:00Z"});
+    let events: Vec<Value> = (0..101).map(|_| event.clone()).collect();
+    let (status, answer) = send(&mock, "POST", "/v1/ingest", Some(json!(events))).await;
+    assert_eq!(status, 400);
+    assert_eq!(answer["message"], "takes at most 100 item(s), got 101");
+
+    let (status, answer) = send(
+        &mock,
+        "POST",
+        "/v1/usage",
+        Some(json!({"starting_on": "2024-01-01T00:00:00Z", "ending_before": "2024-01-02T00:00:00Z", "window_size": "WEEK"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("window_size: must be one of"),
+        "{answer}"
+    );
+
+    // Unknown fields are ignored, as Metronome does.
+    let (status, _) = send(
+        &mock,
+        "POST",
+        "/v1/alerts/archive",
+        Some(json!({"id": "d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc", "not_a_field": [1, 2]})),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+/// Walks a described list to its end with a page size of 4; `cursor` says
+/// where the cursor goes (`query:next_page`, `body:cursor`), `next` is the
+/// JSON pointer of the next cursor in a page. Returns the items.
+async fn walk(
+    mock: &MockMetronome,
+    path: &str,
+    body: Value,
+    cursor: &str,
+    next: &str,
+) -> Vec<Value> {
+    let (place, name) = cursor.split_once(':').unwrap();
+    let mut items = Vec::new();
+    let mut at: Option<String> = None;
+    for _ in 0..10 {
+        let mut url = format!("{path}?limit=4");
+        let mut body = body.clone();
+        if place == "body" {
+            url = path.to_string();
+            body["limit"] = json!(4);
+        }
+        if let Some(c) = &at {
+            if place == "body" {
+                body[name] = json!(c);
+            } else {
+                url.push_str(&format!("&{name}={c}"));
+            }
+        }
+        let (status, page) = send(mock, "POST", &url, Some(body)).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        let data = page["data"].as_array().unwrap();
+        assert!(data.len() <= 4, "{path}");
+        items.extend(data.iter().cloned());
+        match page.pointer(next).and_then(Value::as_str) {
+            Some(c) => at = Some(c.to_string()),
+            None => return items,
+        }
+    }
+    panic!("{path}: more than 10 pages")
+}
+
+#[tokio::test]
+async fn described_lists_page_wherever_their_cursor_goes() {
+    let mock = MockMetronome::start().await;
+    let customer = "d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc";
+    for (path, body, cursor, next) in [
+        (
+            "/v1/contract-pricing/products/list",
+            json!({}),
+            "query:next_page",
+            "/next_page",
+        ),
+        (
+            "/v1/contracts/customerCommits/list",
+            json!({"customer_id": customer}),
+            "body:next_page",
+            "/next_page",
+        ),
+        (
+            "/v1/contracts/seatBalances/list",
+            json!({"contract_id": customer, "customer_id": customer}),
+            "body:cursor",
+            "/pagination/next_page",
+        ),
+    ] {
+        let items = walk(&mock, path, body, cursor, next).await;
+        assert_eq!(
+            items.len(),
+            9,
+            "{path}: 2 × limit + 1 items, over three pages"
+        );
+        let unique: std::collections::HashSet<String> =
+            items.iter().map(Value::to_string).collect();
+        assert_eq!(unique.len(), 9, "{path}: no item twice");
+    }
+
+    // The cursor of one query does not serve another.
+    let (_, first) = send(
+        &mock,
+        "POST",
+        "/v1/contract-pricing/products/list?limit=4",
+        Some(json!({})),
+    )
+    .await;
+    let next = first["next_page"].as_str().unwrap();
+    let (status, answer) = send(
+        &mock,
+        "POST",
+        &format!("/v1/contract-pricing/products/list?limit=5&next_page={next}"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+}
+
+#[tokio::test]
+async fn an_entity_from_a_list_is_the_one_fetched_by_its_id_and_answers_repeat() {
+    let mock = MockMetronome::start().await;
+    let (_, page) = send(
+        &mock,
+        "POST",
+        "/v1/contract-pricing/products/list?limit=2",
+        Some(json!({})),
+    )
+    .await;
+    let listed = &page["data"][0];
+    let id = listed["id"].as_str().unwrap();
+    let (status, fetched) = send(
+        &mock,
+        "POST",
+        "/v1/contract-pricing/products/get",
+        Some(json!({"id": id})),
+    )
+    .await;
+    assert_eq!(status, 200, "{fetched}");
+    assert_eq!(&fetched["data"], listed, "the same product either way");
+
+    let (_, again) = send(
+        &mock,
+        "POST",
+        "/v1/contract-pricing/products/get",
+        Some(json!({"id": id})),
+    )
+    .await;
+    assert_eq!(again, fetched, "the same request, the same answer");
+
+    // A created entity can be fetched by the id it was given.
+    let (status, created) = send(
+        &mock,
+        "POST",
+        "/v1/contract-pricing/products/create",
+        Some(json!({"name": "Widgets", "type": "USAGE"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let new_id = created["data"]["id"].as_str().unwrap();
+    let (status, fetched) = send(
+        &mock,
+        "POST",
+        "/v1/contract-pricing/products/get",
+        Some(json!({"id": new_id})),
+    )
+    .await;
+    assert_eq!(
+        (status, fetched["data"]["id"].as_str()),
+        (200, Some(new_id))
+    );
+}
+
+#[tokio::test]
+async fn unknown_ids_can_be_404s() {
+    let strict = MockMetronome::builder()
+        .unknown_ids(UnknownIds::NotFound)
+        .start()
+        .await;
+    let made_up = "d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc";
+    let (status, answer) = send(
+        &strict,
+        "POST",
+        "/v1/contract-pricing/products/get",
+        Some(json!({"id": made_up})),
+    )
+    .await;
+    assert_eq!(status, 404, "{answer}");
+    let (status, _) = send(&strict, "GET", &format!("/v1/customers/{made_up}"), None).await;
+    assert_eq!(status, 404);
+    // Seeded customers and handed-out ids are known.
+    let customer = strict.dataset().customers()[0].id;
+    let (status, _) = send(&strict, "GET", &format!("/v1/customers/{customer}"), None).await;
+    assert_eq!(status, 200);
+    let (_, page) = send(
+        &strict,
+        "POST",
+        "/v1/contract-pricing/products/list",
+        Some(json!({})),
+    )
+    .await;
+    let listed = page["data"][0]["id"].as_str().unwrap();
+    let (status, _) = send(
+        &strict,
+        "POST",
+        "/v1/contract-pricing/products/get",
+        Some(json!({"id": listed})),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // By default any id is served, from the id.
+    let lenient = MockMetronome::start().await;
+    let (status, answer) = send(
+        &lenient,
+        "POST",
+        "/v1/contract-pricing/products/get",
+        Some(json!({"id": made_up})),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["data"]["id"].as_str()),
+        (200, Some(made_up))
+    );
+}
+
+#[tokio::test]
+async fn answers_follow_the_seed() {
+    let a = MockMetronome::builder().seed(1).start().await;
+    let b = MockMetronome::builder().seed(1).start().await;
+    let c = MockMetronome::builder().seed(2).start().await;
+    let body = Some(json!({}));
+    let path = "/v1/contract-pricing/products/list?limit=3";
+    let (_, from_a) = send(&a, "POST", path, body.clone()).await;
+    let (_, from_b) = send(&b, "POST", path, body.clone()).await;
+    let (_, from_c) = send(&c, "POST", path, body).await;
+    assert_eq!(from_a, from_b);
+    assert_ne!(from_a["data"], from_c["data"]);
+}
