@@ -17,7 +17,7 @@ use metronome_mock::{Fault, MockMetronome, UnknownIds};
 const USAGE: &str = "\
 usage: metronome-mock [--port N] [--token T] [--seed N] [--customers N] [--metrics N]
                       [--days N] [--latency MS] [--fault-rate F] [--unknown-ids serve|404]
-                      [--max-seconds S] [--quiet]
+                      [--max-seconds S] [--prerender] [--quiet]
 
   --port N          port on 127.0.0.1 (default 4010; 0 picks a free one)
   --token T         the bearer token to accept (default metronome-mock-token)
@@ -31,6 +31,8 @@ usage: metronome-mock [--port N] [--token T] [--seed N] [--customers N] [--metri
   --unknown-ids M   `serve` (default) answers any id; `404` only ids it seeded
                     or handed out
   --max-seconds S   stop after S seconds (default: run until Ctrl-C)
+  --prerender       keep each page it renders and serve it again from memory
+                    (for benchmarks; memory grows with every distinct page)
   --quiet           no line per request";
 
 struct Args {
@@ -44,6 +46,7 @@ struct Args {
     fault_rate: f64,
     unknown_ids: UnknownIds,
     max_seconds: Option<u64>,
+    prerender: bool,
     quiet: bool,
 }
 
@@ -59,6 +62,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         fault_rate: 0.0,
         unknown_ids: UnknownIds::Serve,
         max_seconds: None,
+        prerender: false,
         quiet: false,
     };
     let mut rest = args.iter();
@@ -67,8 +71,9 @@ fn parse(args: &[String]) -> Result<Args, String> {
             Some((flag, value)) => (flag, Some(value.to_string())),
             None => (arg.as_str(), None),
         };
-        if flag == "--quiet" {
-            parsed.quiet = true;
+        if flag == "--quiet" || flag == "--prerender" {
+            parsed.quiet |= flag == "--quiet";
+            parsed.prerender |= flag == "--prerender";
             continue;
         }
         if flag == "--help" || flag == "-h" {
@@ -150,6 +155,7 @@ async fn serve(args: Args) -> ExitCode {
         .latency(Duration::from_millis(args.latency))
         .unknown_ids(args.unknown_ids)
         .echo_requests(!args.quiet)
+        .prerender(args.prerender)
         .try_start()
         .await;
     let mock = match mock {

@@ -229,6 +229,55 @@ fn checked(
     Ok((params, value))
 }
 
+/// An error answer in the shape the operation declares for its status:
+/// `{message}`, with whatever else that shape requires (a `code` from its
+/// enum: one that says "not found" for a 404).
+fn shaped_error(api: &Api, op: &Operation, reply: Reply) -> Reply {
+    let Some(schema) = op.error_schema(reply.status) else {
+        return reply;
+    };
+    let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&reply.body) else {
+        return reply;
+    };
+    if validate::check(api, schema, &body, "", Mode::Response).is_ok() {
+        return reply;
+    }
+    let resolved = api.resolve(schema);
+    let required = resolved
+        .get("required")
+        .and_then(serde_json::Value::as_array);
+    let empty = serde_json::Map::new();
+    let mut synth = openapi::synth::Synth::new(api, u64::from(reply.status), &empty);
+    for name in required
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+    {
+        if body.get(name).is_some() {
+            continue;
+        }
+        let property = resolved
+            .pointer(&format!("/properties/{name}"))
+            .cloned()
+            .unwrap_or_default();
+        let fitting = api
+            .resolve(&property)
+            .get("enum")
+            .and_then(serde_json::Value::as_array)
+            .and_then(|values| {
+                values
+                    .iter()
+                    .find(|v| {
+                        reply.status == 404 && v.as_str().is_some_and(|t| t.ends_with("NotFound"))
+                    })
+                    .or_else(|| values.first())
+                    .cloned()
+            });
+        body[name] = fitting.unwrap_or_else(|| synth.value(&property, name));
+    }
+    Reply::json(reply.status, body.to_string())
+}
+
 /// A 500 when an answer of the mock's own routes breaks its description.
 fn check_answer(api: &Api, op: &Operation, reply: &Reply) -> Result<(), Reply> {
     let Answer::Json(schema) = &op.answer else {
@@ -282,7 +331,7 @@ async fn answer(
     // Checked as Metronome checks a request, before anything else.
     let (params, json_body) = match checked(api, op, &path_params, query, body) {
         Ok(checked) => checked,
-        Err(reply) => return Ok(reply),
+        Err(reply) => return Ok(shaped_error(api, op, reply)),
     };
 
     let fault = shared.faults.next();
@@ -370,6 +419,9 @@ async fn answer(
         && let Err(reply_broken) = check_answer(api, op, &reply)
     {
         reply = reply_broken;
+    }
+    if reply.status >= 400 {
+        reply = shaped_error(api, op, reply);
     }
     if matches!(fault, Some(Fault::TruncatedBody)) && reply.status == 200 {
         reply.body = reply.body.slice(..reply.body.len() / 2);

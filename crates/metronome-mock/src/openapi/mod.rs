@@ -36,6 +36,8 @@ pub(crate) struct Operation {
     pub answer: Answer,
     /// How the operation pages, when it does.
     pub page: Option<PageShape>,
+    /// The JSON body of each error status it declares (`400`, `4XX`).
+    errors: Vec<(String, Value)>,
 }
 
 /// What a successful answer carries.
@@ -272,6 +274,19 @@ impl Operation {
                 limit: shape.get("limit").and_then(location),
             }
         });
+        let errors = op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(status, _)| !status.starts_with('2'))
+            .filter_map(|(status, response)| {
+                let schema = resolve(response)
+                    .pointer("/content/application~1json/schema")?
+                    .clone();
+                Some((status.clone(), schema))
+            })
+            .collect();
         let action = op
             .get("x-method")
             .and_then(Value::as_str)
@@ -287,7 +302,23 @@ impl Operation {
             success,
             answer,
             page,
+            errors,
         })
+    }
+
+    /// The schema of the body an error `status` carries: the status's own,
+    /// or its range's (`4XX`), or `default`.
+    pub fn error_schema(&self, status: u16) -> Option<&Value> {
+        let exact = status.to_string();
+        let range = format!("{}XX", status / 100);
+        [exact.as_str(), range.as_str(), "default"]
+            .iter()
+            .find_map(|wanted| {
+                self.errors
+                    .iter()
+                    .find(|(s, _)| s == wanted)
+                    .map(|(_, schema)| schema)
+            })
     }
 
     /// The path's parameters and the number of literal segments, when the
