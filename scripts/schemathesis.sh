@@ -32,7 +32,10 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "metronome-mock did not start:" >&2; cat "$out" >&2; exit 1; }
 
-"$venv/bin/st" run target/openapi.bundled.json \
+# From inside target/: schemathesis keeps state in `.schemathesis/` of the
+# directory it runs in, which must not be the tree.
+cd target
+"schemathesis-venv/bin/st" run openapi.bundled.json \
   --url "$url" \
   --header "Authorization: Bearer metronome-mock-token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
@@ -41,4 +44,4 @@ done
   --no-shrink \
   --workers 2 \
   --generation-database none \
-  --report-dir target/schemathesis-report
+  --report-dir schemathesis-report
