@@ -128,17 +128,8 @@ impl Api {
     }
 
     /// Follows `$ref`s to the schema (or parameter, response) they name.
-    pub fn resolve<'a>(&'a self, mut node: &'a Value) -> &'a Value {
-        for _ in 0..32 {
-            match node.get("$ref").and_then(Value::as_str) {
-                Some(pointer) => match self.tree.pointer(pointer.trim_start_matches('#')) {
-                    Some(target) => node = target,
-                    None => return node,
-                },
-                None => return node,
-            }
-        }
-        node
+    pub fn resolve<'a>(&'a self, node: &'a Value) -> &'a Value {
+        follow(&self.tree, node)
     }
 
     /// The operation a method and path are for. A literal segment wins over
@@ -177,6 +168,21 @@ impl Api {
     }
 }
 
+/// Follows `$ref`s within `tree` (at most 32, so a cycle ends) to what
+/// they name; a reference to nothing is left as it is.
+fn follow<'a>(tree: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(pointer) => match tree.pointer(pointer.trim_start_matches('#')) {
+                Some(target) => node = target,
+                None => return node,
+            },
+            None => return node,
+        }
+    }
+    node
+}
+
 impl Operation {
     fn parse(
         tree: &Value,
@@ -185,19 +191,7 @@ impl Operation {
         op: &Value,
         shared: &[Value],
     ) -> Result<Operation, String> {
-        let resolve = |node: &Value| -> Value {
-            let mut node = node.clone();
-            for _ in 0..32 {
-                let Some(pointer) = node.get("$ref").and_then(Value::as_str) else {
-                    break;
-                };
-                match tree.pointer(pointer.trim_start_matches('#')) {
-                    Some(target) => node = target.clone(),
-                    None => break,
-                }
-            }
-            node
-        };
+        let resolve = |node: &Value| follow(tree, node).clone();
         let route = format!("{method} {path}");
         let id = op
             .get("operationId")

@@ -150,7 +150,7 @@ impl Described<'_> {
                 value
             }
             (_, Some(data)) if value.get("data").is_some_and(Value::is_object) => {
-                if let Some(id) = self.entity_id(op, &known, seed) {
+                if let Some(id) = self.entity_id(op, &known, &mut synth, seed) {
                     self.ids.remember(&id);
                     synth.reseed(mix(self.seed, hash_of(&id)));
                     value["data"] = synth.entity(data, &id);
@@ -172,9 +172,15 @@ impl Described<'_> {
 
     /// The entity a request is about: the last id in its path, or its
     /// body's `id`; for a `create`, a new one derived from the request.
-    fn entity_id(&self, op: &Operation, known: &Map<String, Value>, seed: u64) -> Option<String> {
+    fn entity_id(
+        &self,
+        op: &Operation,
+        known: &Map<String, Value>,
+        synth: &mut Synth<'_>,
+        seed: u64,
+    ) -> Option<String> {
         if op.action.starts_with("create") {
-            let mut synth = Synth::new(self.api, mix(seed, 0xc0ffee), known);
+            synth.reseed(mix(seed, 0xc0ffee));
             return Some(synth.uuid());
         }
         op.parameters
