@@ -179,8 +179,12 @@ fn should_retry_error(error: &reqwest::Error) -> bool {
 /// protocol version or cipher in common. A handshake cut off mid-way is a
 /// connection failure like any other, and retried.
 pub(crate) fn is_tls_refusal(error: &reqwest::Error) -> bool {
-    let mut causes: Vec<&(dyn std::error::Error + 'static)> = vec![error];
-    while let Some(cause) = causes.pop() {
+    // Without a TLS backend there is no handshake to refuse.
+    #[cfg_attr(
+        not(any(feature = "rustls", feature = "native-tls")),
+        allow(unused_variables)
+    )]
+    causes(error).any(|cause| {
         #[cfg(feature = "rustls")]
         if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
             return matches!(
@@ -196,16 +200,25 @@ pub(crate) fn is_tls_refusal(error: &reqwest::Error) -> bool {
         if cause.to_string().contains("certificate verify failed") {
             return true;
         }
-        // An io::Error's `source` skips the error it wraps: look inside.
+        false
+    })
+}
+
+/// `error` and every error beneath it, looking inside the `io::Error`s on
+/// the way (whose `source` skips the error they wrap).
+fn causes(error: &reqwest::Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    let mut pending: Vec<&(dyn std::error::Error + 'static)> = vec![error];
+    std::iter::from_fn(move || {
+        let cause = pending.pop()?;
+        pending.extend(cause.source());
         if let Some(inner) = cause
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
         {
-            causes.push(inner);
+            pending.push(inner);
         }
-        causes.extend(cause.source());
-    }
-    false
+        Some(cause)
+    })
 }
 
 /// The error a too-large response's body yields when read: the status and
@@ -232,14 +245,7 @@ impl std::error::Error for BodyTooLarge {}
 impl BodyTooLarge {
     /// The refusal inside a transport error, if it is one.
     pub fn find(error: &reqwest::Error) -> Option<Self> {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-        while let Some(e) = cause {
-            if let Some(found) = e.downcast_ref::<Self>() {
-                return Some(*found);
-            }
-            cause = e.source();
-        }
-        None
+        causes(error).find_map(|cause| cause.downcast_ref::<Self>().copied())
     }
 }
 
