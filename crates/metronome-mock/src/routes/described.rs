@@ -15,7 +15,6 @@
 //!   500 says where the mock got it wrong).
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value};
 
@@ -125,7 +124,7 @@ impl Described<'_> {
                         synth.reseed(mix(seed, i as u64));
                         let id = synth.uuid();
                         self.ids.remember(&id);
-                        synth.reseed(mix(self.seed, hash_of(&id)));
+                        synth.reseed(mix(self.seed, crate::cursor::fingerprint(&id)));
                         synth.entity(&item, &id)
                     })
                     .collect();
@@ -152,7 +151,7 @@ impl Described<'_> {
             (_, Some(data)) if value.get("data").is_some_and(Value::is_object) => {
                 if let Some(id) = self.entity_id(op, &known, &mut synth, seed) {
                     self.ids.remember(&id);
-                    synth.reseed(mix(self.seed, hash_of(&id)));
+                    synth.reseed(mix(self.seed, crate::cursor::fingerprint(&id)));
                     value["data"] = synth.entity(data, &id);
                 }
                 value
@@ -238,12 +237,6 @@ fn fingerprint(op: &str, params: &Map<String, Value>, body: &Value, cursor: Opti
 
 fn mix(a: u64, b: u64) -> u64 {
     crate::dataset::splitmix(a ^ crate::dataset::splitmix(b))
-}
-
-fn hash_of(text: &str) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// The schema of a property of an object schema (looking through `$ref`
