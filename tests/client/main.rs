@@ -3,6 +3,7 @@
 //! and what errors say.
 
 mod errors;
+mod ingester;
 mod low_level;
 mod pagination;
 mod partitions;
@@ -11,3 +12,4 @@ mod readme;
 mod requests;
 mod retries;
 mod security;
+mod webhooks;

@@ -1,9 +1,10 @@
-//! `cargo run --example usage_report`, run as a process the way a newcomer
-//! runs it: with no token (the in-process fake), with a token the server
-//! rejects, and with a token it accepts.
+//! The examples, run as processes the way a newcomer runs them:
+//! `usage_report` with no token (the in-process fake), with a token the
+//! server rejects, and with a token it accepts; `ingest` and
+//! `webhook_receiver` with no account at all.
 //!
-//! The binary is the one `cargo test --workspace` builds next to this test
-//! (`target/<profile>/examples/usage_report`).
+//! The binaries are the ones `cargo test --workspace` builds next to this
+//! test (`target/<profile>/examples/<name>`).
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -11,6 +12,10 @@ use std::process::{Command, Output};
 use metronome_mock::MockMetronome;
 
 fn example_binary() -> PathBuf {
+    binary("usage_report")
+}
+
+fn binary(name: &str) -> PathBuf {
     let deps = std::env::current_exe().expect("the test binary has a path");
     let profile_dir = deps
         .parent()
@@ -18,7 +23,7 @@ fn example_binary() -> PathBuf {
         .expect("target/<profile>/deps/<test>");
     let binary = profile_dir
         .join("examples")
-        .join(format!("usage_report{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.exists(),
         "{} is missing: run the tests with `cargo test --workspace`, which builds the examples",
@@ -240,4 +245,46 @@ async fn with_a_token_it_talks_to_the_configured_server() {
     );
     assert!(stderr(&output).is_empty(), "no notice when a token is set");
     assert_eq!(mock.request_count(), 3);
+}
+
+#[test]
+fn the_ingest_example_sends_every_event_through_a_failing_fake() {
+    let output = Command::new(binary("ingest"))
+        .args([
+            "--events",
+            "3000",
+            "--producers",
+            "3",
+            "--fault-rate",
+            "0.1",
+        ])
+        .env_remove("METRONOME_BEARER_TOKEN")
+        .output()
+        .expect("the example runs");
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}\n{}", stderr(&output));
+    assert!(out.contains("done: 3000 acknowledged, 0 failed"), "{out}");
+    assert!(stderr(&output).contains("sending to a fake Metronome"));
+}
+
+#[test]
+fn the_webhook_receiver_accepts_a_signed_notification_and_refuses_a_forged_one() {
+    let output = Command::new(binary("webhook_receiver"))
+        .arg("--self-test")
+        .env_remove("METRONOME_WEBHOOK_SECRET")
+        .output()
+        .expect("the example runs");
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}\n{}", stderr(&output));
+    assert!(
+        out.contains("verified sample-1 alerts.low_remaining_credit_balance_reached"),
+        "{out}"
+    );
+    assert!(
+        out.contains("refused: the notification's signature does not match"),
+        "{out}"
+    );
+    assert!(out.contains("self-test passed"), "{out}");
+    // The curl line it prints for a person to try.
+    assert!(out.contains("curl -s http://127.0.0.1:"), "{out}");
 }

@@ -4,6 +4,7 @@
 //! figures these tests print.
 
 mod edge_cases;
+mod ingest;
 mod properties;
 mod secrets;
 mod soak;

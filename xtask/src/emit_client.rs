@@ -830,7 +830,7 @@ pub fn render(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String>
         }
         let _ = writeln!(
             out,
-            "{}\n#[derive(Debug, Clone, Copy)]\npub struct {handle}<'a> {{ client: &'a Client }}",
+            "{}\n#[derive(Debug, Clone, Copy)]\npub struct {handle}<'a> {{ pub(crate) client: &'a Client }}",
             gate(node),
         );
         let Some(ops) = ops else {
@@ -975,6 +975,15 @@ fn builder(op: &Op) -> String {
     out.push_str("}\n");
     let _ = writeln!(out, "{cfg}\ncrate::options::call_options!({b});");
     let _ = writeln!(out, "{cfg}\nimpl {b} {{");
+    // A list body's size limit, for callers that cut their own batches.
+    if let Body::List(a) = &op.body
+        && let Some(max) = a.limits.max_items
+    {
+        let _ = writeln!(
+            out,
+            "/// The most items one request may carry (the description's `maxItems`).\npub const MAX_ITEMS: usize = {max};"
+        );
+    }
     // new
     let _ = write!(
         out,

@@ -288,7 +288,7 @@ impl V2Notifications<'_> {
 #[cfg(feature = "alerts")]
 #[derive(Debug, Clone, Copy)]
 pub struct Alerts<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "alerts")]
 impl Alerts<'_> {
@@ -341,7 +341,7 @@ impl Alerts<'_> {
 #[cfg(feature = "approval_requests")]
 #[derive(Debug, Clone, Copy)]
 pub struct ApprovalRequests<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "approval_requests")]
 impl ApprovalRequests<'_> {
@@ -386,7 +386,7 @@ impl ApprovalRequests<'_> {
 #[cfg(feature = "audit_logs")]
 #[derive(Debug, Clone, Copy)]
 pub struct AuditLogs<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "audit_logs")]
 impl AuditLogs<'_> {
@@ -417,7 +417,7 @@ impl AuditLogs<'_> {
 #[cfg(feature = "billable_metrics")]
 #[derive(Debug, Clone, Copy)]
 pub struct BillableMetrics<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "billable_metrics")]
 impl BillableMetrics<'_> {
@@ -522,7 +522,7 @@ impl BillableMetrics<'_> {
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct Contracts<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "contracts")]
 impl Contracts<'_> {
@@ -911,7 +911,7 @@ impl Contracts<'_> {
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsNamedSchedules<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "contracts")]
 impl ContractsNamedSchedules<'_> {
@@ -985,7 +985,7 @@ impl ContractsNamedSchedules<'_> {
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsProducts<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "contracts")]
 impl ContractsProducts<'_> {
@@ -1074,7 +1074,7 @@ impl ContractsProducts<'_> {
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCards<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "contracts")]
 impl ContractsRateCards<'_> {
@@ -1170,7 +1170,7 @@ impl ContractsRateCards<'_> {
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCardsNamedSchedules<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "contracts")]
 impl ContractsRateCardsNamedSchedules<'_> {
@@ -1226,7 +1226,7 @@ impl ContractsRateCardsNamedSchedules<'_> {
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCardsProductOrders<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "contracts")]
 impl ContractsRateCardsProductOrders<'_> {
@@ -1279,7 +1279,7 @@ impl ContractsRateCardsProductOrders<'_> {
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct ContractsRateCardsRates<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "contracts")]
 impl ContractsRateCardsRates<'_> {
@@ -1357,7 +1357,7 @@ impl ContractsRateCardsRates<'_> {
 #[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone, Copy)]
 pub struct CreditGrants<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "credit_grants")]
 impl CreditGrants<'_> {
@@ -1513,7 +1513,7 @@ impl CreditGrants<'_> {
 #[cfg(feature = "credit_grants")]
 #[derive(Debug, Clone, Copy)]
 pub struct CreditGrantsRechargeSettings<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "credit_grants")]
 impl CreditGrantsRechargeSettings<'_> {
@@ -1609,7 +1609,7 @@ impl CreditGrantsRechargeSettings<'_> {
 #[cfg(feature = "custom_fields")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomFields<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "custom_fields")]
 impl CustomFields<'_> {
@@ -1710,7 +1710,7 @@ impl CustomFields<'_> {
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct Customers<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "customers")]
 impl Customers<'_> {
@@ -2038,7 +2038,7 @@ impl Customers<'_> {
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersAlerts<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "customers")]
 impl CustomersAlerts<'_> {
@@ -2107,7 +2107,7 @@ impl CustomersAlerts<'_> {
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersBillingConfig<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "customers")]
 impl CustomersBillingConfig<'_> {
@@ -2182,7 +2182,7 @@ impl CustomersBillingConfig<'_> {
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersCommits<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "customers")]
 impl CustomersCommits<'_> {
@@ -2260,7 +2260,7 @@ impl CustomersCommits<'_> {
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersCredits<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "customers")]
 impl CustomersCredits<'_> {
@@ -2335,7 +2335,7 @@ impl CustomersCredits<'_> {
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersInvoices<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "customers")]
 impl CustomersInvoices<'_> {
@@ -2499,7 +2499,7 @@ impl CustomersInvoices<'_> {
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersNamedSchedules<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "customers")]
 impl CustomersNamedSchedules<'_> {
@@ -2554,7 +2554,7 @@ impl CustomersNamedSchedules<'_> {
 #[cfg(feature = "customers")]
 #[derive(Debug, Clone, Copy)]
 pub struct CustomersPlans<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "customers")]
 impl CustomersPlans<'_> {
@@ -2643,7 +2643,7 @@ impl CustomersPlans<'_> {
 #[cfg(feature = "dashboards")]
 #[derive(Debug, Clone, Copy)]
 pub struct Dashboards<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "dashboards")]
 impl Dashboards<'_> {
@@ -2678,7 +2678,7 @@ impl Dashboards<'_> {
 #[cfg(feature = "integrations")]
 #[derive(Debug, Clone, Copy)]
 pub struct Integrations<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "integrations")]
 impl Integrations<'_> {
@@ -2716,7 +2716,7 @@ impl Integrations<'_> {
 #[cfg(feature = "invoices")]
 #[derive(Debug, Clone, Copy)]
 pub struct Invoices<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "invoices")]
 impl Invoices<'_> {
@@ -2758,7 +2758,7 @@ impl Invoices<'_> {
 #[cfg(feature = "packages")]
 #[derive(Debug, Clone, Copy)]
 pub struct Packages<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "packages")]
 impl Packages<'_> {
@@ -2843,7 +2843,7 @@ impl Packages<'_> {
 #[cfg(feature = "plans")]
 #[derive(Debug, Clone, Copy)]
 pub struct Plans<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "plans")]
 impl Plans<'_> {
@@ -2909,7 +2909,7 @@ impl Plans<'_> {
 #[cfg(feature = "pricing_units")]
 #[derive(Debug, Clone, Copy)]
 pub struct PricingUnits<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "pricing_units")]
 impl PricingUnits<'_> {
@@ -2938,7 +2938,7 @@ impl PricingUnits<'_> {
 #[cfg(feature = "services")]
 #[derive(Debug, Clone, Copy)]
 pub struct Services<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "services")]
 impl Services<'_> {
@@ -2966,7 +2966,7 @@ impl Services<'_> {
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct Settings<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "settings")]
 impl Settings<'_> {
@@ -3053,7 +3053,7 @@ impl Settings<'_> {
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsBillingConfig<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "settings")]
 impl SettingsBillingConfig<'_> {
@@ -3089,7 +3089,7 @@ impl SettingsBillingConfig<'_> {
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsBillingConfigStripe<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "settings")]
 impl SettingsBillingConfigStripe<'_> {
@@ -3143,7 +3143,7 @@ impl SettingsBillingConfigStripe<'_> {
 #[cfg(feature = "settings")]
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsBillingProviders<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "settings")]
 impl SettingsBillingProviders<'_> {
@@ -3195,7 +3195,7 @@ impl SettingsBillingProviders<'_> {
 #[cfg(feature = "threshold_billing")]
 #[derive(Debug, Clone, Copy)]
 pub struct ThresholdBilling<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "threshold_billing")]
 impl ThresholdBilling<'_> {
@@ -3229,7 +3229,7 @@ impl ThresholdBilling<'_> {
 #[cfg(feature = "usage")]
 #[derive(Debug, Clone, Copy)]
 pub struct Usage<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "usage")]
 impl Usage<'_> {
@@ -3332,7 +3332,7 @@ impl Usage<'_> {
 #[cfg(any(feature = "contracts", feature = "notifications"))]
 #[derive(Debug, Clone, Copy)]
 pub struct V2<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 /// The `v2.contracts` operations: a handle borrowed from the client.
 ///
@@ -3346,7 +3346,7 @@ pub struct V2<'a> {
 #[cfg(feature = "contracts")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2Contracts<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "contracts")]
 impl V2Contracts<'_> {
@@ -3529,7 +3529,7 @@ impl V2Contracts<'_> {
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2Notifications<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 /// The `v2.notifications.offset` operations: a handle borrowed from the client.
 ///
@@ -3543,7 +3543,7 @@ pub struct V2Notifications<'a> {
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2NotificationsOffset<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "notifications")]
 impl V2NotificationsOffset<'_> {
@@ -3623,7 +3623,7 @@ impl V2NotificationsOffset<'_> {
 #[cfg(feature = "notifications")]
 #[derive(Debug, Clone, Copy)]
 pub struct V2NotificationsSystem<'a> {
-    client: &'a Client,
+    pub(crate) client: &'a Client,
 }
 #[cfg(feature = "notifications")]
 impl V2NotificationsSystem<'_> {
@@ -17676,6 +17676,8 @@ pub struct UsageIngest {
 crate::options::call_options!(UsageIngest);
 #[cfg(feature = "usage")]
 impl UsageIngest {
+    /// The most items one request may carry (the description's `maxItems`).
+    pub const MAX_ITEMS: usize = 100;
     pub(crate) fn new(client: Client) -> Self {
         Self {
             client,

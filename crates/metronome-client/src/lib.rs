@@ -73,6 +73,8 @@ mod request;
 #[path = "generated.rs"]
 pub mod requests;
 mod retry;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 pub use args::{IntoId, IntoTimestamp};
 pub use client::{
@@ -81,6 +83,10 @@ pub use client::{
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, LOW_LEVEL_OPERATION, RequestContext};
 #[cfg(feature = "usage")]
 pub use extras::event::Event;
+#[cfg(feature = "usage")]
+pub use extras::ingester::{
+    IngestFailure, IngestReport, IngestSendError, IngestStats, Ingester, IngesterBuilder,
+};
 #[cfg(feature = "usage")]
 pub use extras::metric_filter::MetricFilter;
 pub use operation::{IntoEnum, IntoValue, RequestEnum};

@@ -6,6 +6,28 @@ use metronome_api::types;
 use crate::IntoTimestamp;
 use crate::operation::IntoValue;
 
+/// Checks what the types cannot: ids that are only blanks, and a timestamp
+/// that is not RFC 3339 (the generated type holds it as text). Every
+/// event an [`Ingester`](crate::Ingester) queues passes this, however it
+/// was built.
+pub(crate) fn check(event: &types::UsageEvent) -> Result<(), String> {
+    for (name, value) in [
+        ("transaction_id", event.transaction_id.as_str()),
+        ("customer_id", event.customer_id.as_str()),
+        ("event_type", event.event_type.as_str()),
+    ] {
+        if value.trim().is_empty() {
+            return Err(format!("{name} is empty"));
+        }
+    }
+    event
+        .timestamp
+        .as_str()
+        .into_timestamp()
+        .map(|_| ())
+        .map_err(|e| format!("timestamp: {e}"))
+}
+
 /// One usage event, for `client.usage().ingest(..)`.
 ///
 /// ```no_run

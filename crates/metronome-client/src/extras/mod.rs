@@ -6,6 +6,9 @@
 //!   field by field before anything is sent.
 //! - [`MetricFilter`](metric_filter::MetricFilter): one billable metric of
 //!   `usage().list(..).billable_metrics(..)`, optionally split by a group key.
+//! - [`Ingester`](ingester::Ingester): `usage().ingester()`, a pipeline
+//!   that batches events from many tasks into `ingest` requests, with
+//!   backpressure and a report for every event.
 //! - `partition_by_customers` / `partition_by_time` on
 //!   [`UsageList`](crate::requests::UsageList): one usage walk split into
 //!   several run at once.
@@ -14,6 +17,8 @@
 pub mod event;
 #[cfg(feature = "usage")]
 pub mod grouping;
+#[cfg(feature = "usage")]
+pub mod ingester;
 #[cfg(feature = "usage")]
 pub mod metric_filter;
 #[cfg(feature = "usage")]
