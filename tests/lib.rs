@@ -177,3 +177,14 @@ pub fn mock_client(mock: &metronome_mock::MockMetronome) -> metronome_client::Cl
         .build()
         .expect("a client for the mock")
 }
+
+/// The workspace README's examples, compiled as doctests (with the crates
+/// a reader adds: `metronome-client`, `tokio`, `futures`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct WorkspaceReadme;
+
+/// `metronome-mock`'s README examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../crates/metronome-mock/README.md")]
+pub struct MockReadme;

@@ -5,6 +5,7 @@
 mod errors;
 mod ingester;
 mod low_level;
+mod middleware;
 mod pagination;
 mod partitions;
 mod prefetch;

@@ -48,3 +48,69 @@ fn every_call_in_the_readme_is_the_clients() {
         );
     }
 }
+
+/// The crates a reader of the READMEs adds to their manifest; every other
+/// crate a snippet names must come through `metronome_client`'s
+/// re-exports (or `metronome_mock` in its own README).
+const MANIFEST_CRATES: [&str; 6] = [
+    "std",
+    "metronome_client",
+    "metronome_mock",
+    "metronome_api",
+    "tokio",
+    "futures",
+];
+
+/// The Rust code blocks of a markdown file.
+fn rust_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        match &mut current {
+            None if trimmed.starts_with("```rust") => current = Some(String::new()),
+            Some(_) if trimmed.starts_with("```") => blocks.extend(current.take()),
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn readme_snippets_need_no_crate_beyond_the_sdk_tokio_and_futures() {
+    let files = [
+        "README.md",
+        "crates/metronome-client/README.md",
+        "crates/metronome-mock/README.md",
+        "crates/metronome-api/README.md",
+    ];
+    let mut checked = 0;
+    for file in files {
+        for block in rust_blocks(&root_file(file)) {
+            checked += 1;
+            // The first segment of every lower-case path `a::b`.
+            for (at, _) in block.match_indices("::") {
+                let start = block[..at]
+                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(0, |i| i + 1);
+                let segment = &block[start..at];
+                let preceded_by_path = block[..start].ends_with("::");
+                if preceded_by_path
+                    || segment.is_empty()
+                    || !segment.starts_with(|c: char| c.is_ascii_lowercase())
+                {
+                    continue;
+                }
+                assert!(
+                    MANIFEST_CRATES.contains(&segment),
+                    "{file}: a snippet uses `{segment}::` directly; reach it through metronome_client's re-exports:\n{block}"
+                );
+            }
+        }
+    }
+    assert!(checked >= 7, "only {checked} snippets found");
+}

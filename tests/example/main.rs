@@ -288,3 +288,71 @@ fn the_webhook_receiver_accepts_a_signed_notification_and_refuses_a_forged_one()
     // The curl line it prints for a person to try.
     assert!(out.contains("curl -s http://127.0.0.1:"), "{out}");
 }
+
+/// Runs an area example against its in-process fake; returns its stdout.
+fn run_area_example(name: &str) -> String {
+    let output = Command::new(binary(name))
+        .env_remove("METRONOME_BEARER_TOKEN")
+        .output()
+        .expect("the example runs");
+    let out = stdout(&output);
+    assert!(
+        output.status.success(),
+        "{name}: {out}\n{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("a fake Metronome") || name == "errors" || name == "middleware"
+    );
+    out
+}
+
+#[test]
+fn the_customers_and_contracts_example_creates_and_reads_back() {
+    let out = run_area_example("customers_and_contracts");
+    assert!(out.contains("created customer"), "{out}");
+    assert!(out.contains("created contract"), "{out}");
+    assert!(out.contains("3 customers"), "{out}");
+}
+
+#[test]
+fn the_invoices_example_lists_and_downloads_a_pdf() {
+    let out = run_area_example("invoices");
+    assert!(out.contains(" invoices, "), "{out}");
+    assert!(out.contains("as PDF: "), "{out}");
+}
+
+#[test]
+fn the_credits_and_balances_example_lists_balances_and_grants() {
+    let out = run_area_example("credits_and_balances");
+    assert!(out.contains("commit ") || out.contains("credit "), "{out}");
+    assert!(
+        out.contains(" balances, ") && out.contains(" credit grants"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_errors_example_tells_each_failure_apart() {
+    let out = run_area_example("errors");
+    for expected in [
+        "caught before sending: limit",
+        "not found: check the id",
+        "rate limited after 3 attempts",
+        "the token was refused",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+}
+
+#[test]
+fn the_middleware_example_sees_every_attempt() {
+    let out = run_area_example("middleware");
+    for expected in [
+        "customers_list attempt 1: 503",
+        "customers_list attempt 2: 429",
+        "customers_list attempt 3: 200",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+}

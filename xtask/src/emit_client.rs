@@ -876,6 +876,25 @@ pub fn render(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String>
             values.join(", ")
         );
     }
+    // Each operation's method and path template, for the request spans.
+    out.push_str(
+        "/// The method and path template of an operation, by its low-level name\n\
+         /// (`OperationInfo::operation_id`): what a request span shows.\n\
+         pub(crate) fn route(operation: &str) -> Option<(&'static str, &'static str)> {\n\
+         Some(match operation {\n",
+    );
+    let mut routes: Vec<&Op> = ops.iter().collect();
+    routes.sort_by(|a, b| a.method.cmp(&b.method));
+    for op in routes {
+        let _ = writeln!(
+            out,
+            "{:?} => ({:?}, {:?}),",
+            op.method,
+            op.http_method.to_uppercase(),
+            op.path
+        );
+    }
+    out.push_str("_ => return None,\n})\n}\n");
     let parsed: syn::File =
         syn::parse_str(&out).context("the generated client layer does not parse")?;
     let body = prettyplease::unparse(&parsed);

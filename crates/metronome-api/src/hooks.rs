@@ -19,10 +19,17 @@ impl ClientHooks<ClientState> for Client {
         let state = self.inner();
         let headers = request.headers_mut();
         headers.remove(API_VERSION_HEADER);
+        for (name, value) in state.default_headers.iter() {
+            if !headers.contains_key(name) {
+                headers.insert(name, value.clone());
+            }
+        }
         if let Some(value) = &state.authorization {
             headers.insert(AUTHORIZATION, value.clone());
         }
-        if let Some(value) = &state.user_agent {
+        if let Some(value) = &state.user_agent
+            && !state.default_headers.contains_key(USER_AGENT)
+        {
             headers.insert(USER_AGENT, value.clone());
         }
         Ok(())

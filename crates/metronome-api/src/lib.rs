@@ -58,3 +58,8 @@ pub use reqwest;
 /// The `OperationInfo` passed to hooks and transports: which operation a
 /// request belongs to.
 pub use progenitor_client::OperationInfo;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::OperationInfo;
 
@@ -66,6 +66,7 @@ impl std::error::Error for InvalidToken {}
 pub struct ClientState {
     pub(crate) authorization: Option<HeaderValue>,
     pub(crate) user_agent: Option<HeaderValue>,
+    pub(crate) default_headers: Arc<HeaderMap>,
     pub(crate) transport: Arc<dyn Transport>,
 }
 
@@ -75,6 +76,7 @@ impl ClientState {
         Self {
             authorization: None,
             user_agent: None,
+            default_headers: Arc::default(),
             transport: Arc::new(Direct),
         }
     }
@@ -92,6 +94,14 @@ impl ClientState {
     /// Sends this `User-Agent` on every request.
     pub fn with_user_agent(mut self, user_agent: HeaderValue) -> Self {
         self.user_agent = Some(user_agent);
+        self
+    }
+
+    /// Sends these headers on every request, unless the request sets the
+    /// same header itself; they never replace `Authorization`, and a
+    /// `User-Agent` among them replaces the default one.
+    pub fn with_default_headers(mut self, headers: HeaderMap) -> Self {
+        self.default_headers = Arc::new(headers);
         self
     }
 
@@ -121,6 +131,10 @@ impl fmt::Debug for ClientState {
                 &self.authorization.as_ref().map(|_| "Bearer <redacted>"),
             )
             .field("user_agent", &self.user_agent)
+            .field(
+                "default_headers",
+                &self.default_headers.keys().collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }

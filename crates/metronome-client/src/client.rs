@@ -9,6 +9,7 @@ use metronome_api::ClientState;
 use reqwest::header::HeaderValue;
 
 use crate::Error;
+use crate::middleware::Middleware;
 use crate::retry::{RetryPolicy, RetryTransport};
 
 /// Metronome's production API.
@@ -19,6 +20,10 @@ pub const TOKEN_VAR: &str = "METRONOME_BEARER_TOKEN";
 
 /// Environment variable overriding the base URL.
 pub const BASE_URL_VAR: &str = "METRONOME_BASE_URL";
+
+/// Environment variable adding headers to every request: one `Name: value`
+/// per line, as Metronome's Python and TypeScript SDKs read it.
+pub const CUSTOM_HEADERS_VAR: &str = "METRONOME_CUSTOM_HEADERS";
 
 const USER_AGENT: &str = concat!("metronome-client/", env!("CARGO_PKG_VERSION"), " (rust)");
 
@@ -126,6 +131,8 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     http_client: Option<reqwest::Client>,
     max_response_bytes: u64,
+    default_headers: Vec<(String, String)>,
+    middleware: Vec<Arc<dyn Middleware>>,
 }
 
 impl Default for ClientBuilder {
@@ -138,6 +145,8 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             http_client: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            default_headers: Vec::new(),
+            middleware: Vec::new(),
         }
     }
 }
@@ -158,6 +167,33 @@ impl ClientBuilder {
         if self.base_url.is_none() {
             self.base_url = present(BASE_URL_VAR);
         }
+        // Under the headers set in code: those are added after, and win.
+        if let Some(lines) = present(CUSTOM_HEADERS_VAR) {
+            let from_env = lines.lines().filter(|l| !l.trim().is_empty()).map(|line| {
+                let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                (name.trim().to_string(), value.trim().to_string())
+            });
+            let mut headers: Vec<_> = from_env.collect();
+            headers.append(&mut self.default_headers);
+            self.default_headers = headers;
+        }
+        self
+    }
+
+    /// Sends this header on every request (unless the request sets it
+    /// itself). It never replaces `Authorization`; a `User-Agent` replaces
+    /// the default one. An invalid name or value fails [`build`](Self::build)
+    /// (naming the header, never quoting the value).
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a layer to the transport, below the retries: it runs once per
+    /// attempt, after the layers added before it (see
+    /// [`middleware`](crate::middleware)).
+    pub fn middleware(mut self, layer: impl Middleware) -> Self {
+        self.middleware.push(Arc::new(layer));
         self
     }
 
@@ -238,14 +274,17 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
         };
+        let default_headers = header_map(&self.default_headers)?;
         let state = ClientState::new()
             .with_bearer_token(&token)
             .map_err(|e| Error::Config(e.to_string()))?
             .with_user_agent(HeaderValue::from_static(USER_AGENT))
+            .with_default_headers(default_headers)
             .with_transport(RetryTransport {
                 policy: self.retry.clone(),
                 timeout: Some(self.timeout),
                 max_response_bytes: self.max_response_bytes,
+                middleware: self.middleware.into(),
             });
         let api = metronome_api::Client::new_with_client(&base_url, http, state);
         Ok(Client {
@@ -271,8 +310,47 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field(
+                "default_headers",
+                &self
+                    .default_headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("middleware", &self.middleware.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The default headers, checked. Values whose name suggests a credential
+/// are marked sensitive (hyper and reqwest then never log them).
+fn header_map(pairs: &[(String, String)]) -> Result<reqwest::header::HeaderMap, Error> {
+    use reqwest::header::{HeaderMap, HeaderName};
+    let mut headers = HeaderMap::new();
+    for (name, value) in pairs {
+        let shown = format!("{:?}", crate::error::excerpt(name.as_bytes(), 40));
+        let header = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+            Error::Config(format!("default header {shown} is not a valid header name"))
+        })?;
+        if header == reqwest::header::AUTHORIZATION {
+            return Err(Error::Config(
+                "default header authorization: the bearer token sets it; use .bearer_token()"
+                    .into(),
+            ));
+        }
+        let mut value = HeaderValue::from_str(value.trim()).map_err(|_| {
+            Error::Config(format!(
+                "default header {shown} has a value that cannot be sent in a header"
+            ))
+        })?;
+        if crate::error::secret_header(header.as_str()) {
+            value.set_sensitive(true);
+        }
+        // A later one of the same name wins: code over the environment.
+        headers.insert(header, value);
+    }
+    Ok(headers)
 }
 
 /// Checks that `url` is an absolute http(s) URL and drops trailing slashes,
@@ -319,6 +397,23 @@ fn without_userinfo(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn custom_headers_from_the_environment_sit_under_those_set_in_code() {
+        let builder = ClientBuilder::default()
+            .default_header("x-b", "code")
+            .with_env(|name| match name {
+                TOKEN_VAR => Some("t".into()),
+                CUSTOM_HEADERS_VAR => Some("x-a: one\nx-b: env\n\n x-c:two:parts ".into()),
+                _ => None,
+            });
+        let headers = header_map(&builder.default_headers).unwrap();
+        let value = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(value("x-a").as_deref(), Some("one"));
+        assert_eq!(value("x-b").as_deref(), Some("code"));
+        assert_eq!(value("x-c").as_deref(), Some("two:parts"));
+        assert_eq!(headers.len(), 3);
+    }
 
     #[test]
     fn credentials_in_the_base_url_are_refused_and_never_shown() {

@@ -15,6 +15,14 @@ use crate::exchange::Exchange;
 /// are looked for.
 const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-metronome-request-id"];
 
+/// The server's id for a request, from the first of
+/// [`REQUEST_ID_HEADERS`] present.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok())
+}
+
 /// How much of a body an error message quotes.
 const BODY_EXCERPT: usize = 200;
 
@@ -246,7 +254,7 @@ impl fmt::Debug for ApiError {
 struct RedactedHeaders<'a>(&'a HeaderMap);
 
 /// Whether a header's value may be a credential.
-fn secret_header(name: &str) -> bool {
+pub(crate) fn secret_header(name: &str) -> bool {
     const EXACT: [&str; 6] = [
         "set-cookie",
         "cookie",
@@ -552,9 +560,7 @@ pub(crate) fn api(
     let parsed = serde_json::from_slice::<ErrorBody>(&body).ok();
     let code = parsed.as_ref().and_then(|b| b.code.clone());
     let message = message.or_else(|| parsed.and_then(|b| b.message));
-    let request_id = REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok().map(str::to_owned));
+    let request_id = request_id(&headers).map(str::to_owned);
     let retry_after = crate::retry::retry_after(&headers, std::time::SystemTime::now());
     Error::Api(Box::new(ApiError {
         context,
@@ -606,7 +612,7 @@ fn printable(text: &str, max: usize) -> String {
 }
 
 /// At most `max` characters of a body, lossily decoded, on one line.
-fn excerpt(bytes: &[u8], max: usize) -> String {
+pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
     let mut out: String = text
         .chars()

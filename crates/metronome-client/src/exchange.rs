@@ -19,6 +19,18 @@ use crate::options::CallOptions;
 tokio::task_local! {
     // Boxed: tokio swaps the value in and out on every poll of the call.
     static EXCHANGE: RefCell<Box<Exchange>>;
+    // The page (from 1) a walk is fetching, for the request's span.
+    static PAGE: u64;
+}
+
+/// Runs `fetch` as the fetch of page `page` of a walk.
+pub(crate) async fn on_page<F: Future>(page: u64, fetch: F) -> F::Output {
+    PAGE.scope(page, fetch).await
+}
+
+/// The page of the walk the current request belongs to, if any.
+pub(crate) fn page() -> Option<u64> {
+    PAGE.try_with(|page| *page).ok()
 }
 
 /// The facts of one call (all attempts of one request).

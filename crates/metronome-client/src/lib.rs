@@ -61,6 +61,7 @@ mod error;
 mod exchange;
 pub mod extras;
 mod fetch;
+pub mod middleware;
 mod operation;
 mod options;
 mod page;
@@ -78,7 +79,8 @@ pub mod webhooks;
 
 pub use args::{IntoId, IntoTimestamp};
 pub use client::{
-    BASE_URL_VAR, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, TOKEN_VAR,
+    BASE_URL_VAR, CUSTOM_HEADERS_VAR, Client, ClientBuilder, DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES, TOKEN_VAR,
 };
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, LOW_LEVEL_OPERATION, RequestContext};
 #[cfg(feature = "usage")]
@@ -102,5 +104,23 @@ pub use retry::RetryPolicy;
 pub use metronome_api::types;
 
 /// The HTTP client underneath, at the version this crate uses (for
-/// [`ClientBuilder::http_client`] and [`Client::request`]'s `Method`).
+/// [`ClientBuilder::http_client`], [`Client::request`]'s `Method`, and
+/// [`middleware`]).
 pub use metronome_api::reqwest;
+
+/// Dates and times as the API takes and returns them, at the version this
+/// crate uses: `metronome_client::chrono::Utc::now()` needs no `chrono`
+/// line in your manifest.
+pub use chrono;
+
+/// Ids as the API takes and returns them, at the version this crate uses.
+pub use uuid;
+
+/// HTTP types (`HeaderMap`, for [`webhooks`] among others), at the version
+/// this crate uses.
+pub use http;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -257,7 +257,9 @@ impl<Q: PageQuery> Walk<Q> {
             Ok(cursor) => cursor,
             Err(end) => return end.map(Err),
         };
-        let fetched = self.query.fetch(&self.client, cursor.as_deref()).await;
+        let page = self.cursors.fetched;
+        let fetch = self.query.fetch(&self.client, cursor.as_deref());
+        let fetched = crate::exchange::on_page(page, fetch).await;
         Some(self.cursors.after(fetched))
     }
 }

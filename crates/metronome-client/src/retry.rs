@@ -12,15 +12,25 @@
 //! configured cap, so that a body cut short is retried like any other
 //! transport failure and the final status, headers and body can be
 //! recorded for the error mapping.
+//!
+//! Each call is a `metronome.request` span (operation, method, path
+//! template, page of a walk, attempts, final status) holding one
+//! `metronome.attempt` span per attempt (attempt, status, request id,
+//! duration, and the wait before the next one). Below the retries, each
+//! attempt goes through the user's [`Middleware`] stack.
 
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use metronome_api::{OperationInfo, Transport, TransportFuture};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use crate::exchange::{self, Recorded};
+use crate::middleware::{Middleware, Next};
 
 /// How failed attempts are retried.
 ///
@@ -61,6 +71,22 @@ impl RetryPolicy {
     /// No retries: every call is a single attempt.
     pub fn disabled() -> Self {
         Self::default().max_retries(0)
+    }
+
+    /// For tests against a fake server: the default number of retries and
+    /// no waiting at all (no backoff, a server's `retry-after` capped at
+    /// zero), so a test that meets a fault takes no longer for it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = metronome_client::RetryPolicy::for_tests();
+    /// assert_eq!(policy.retries(), 2);
+    /// ```
+    pub fn for_tests() -> Self {
+        Self::default()
+            .initial_backoff(Duration::ZERO)
+            .max_backoff(Duration::ZERO)
+            .max_retry_after(Duration::ZERO)
     }
 
     /// Retries after the first attempt (default 2; 0 disables retries).
@@ -250,12 +276,24 @@ impl BodyTooLarge {
 }
 
 /// The transport installed by [`crate::Client`]: retries, a per-request
-/// timeout, and a cap on response bodies.
-#[derive(Debug, Clone)]
+/// timeout, a cap on response bodies, and the middleware below them.
+#[derive(Clone)]
 pub(crate) struct RetryTransport {
     pub policy: RetryPolicy,
     pub timeout: Option<Duration>,
     pub max_response_bytes: u64,
+    pub middleware: Arc<[Arc<dyn Middleware>]>,
+}
+
+impl std::fmt::Debug for RetryTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetryTransport")
+            .field("policy", &self.policy)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("middleware", &self.middleware.len())
+            .finish()
+    }
 }
 
 /// One attempt's result: a fully read response, or a transport failure.
@@ -272,7 +310,21 @@ impl Transport for RetryTransport {
         request: reqwest::Request,
         info: &'a OperationInfo,
     ) -> TransportFuture<'a> {
-        Box::pin(self.call(client, request, info))
+        // The field values are only computed when a subscriber listens.
+        let span = tracing::info_span!(
+            "metronome.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            path = crate::requests::route(info.operation_id)
+                .map_or_else(|| request.url().path(), |(_, path)| path),
+            page = Empty,
+            attempts = Empty,
+            status = Empty,
+        );
+        if let Some(page) = exchange::page() {
+            span.record("page", page);
+        }
+        Box::pin(self.call(client, request, info).instrument(span))
     }
 }
 
@@ -297,7 +349,29 @@ impl RetryTransport {
             let spare = (attempts <= max_retries)
                 .then(|| request.try_clone())
                 .flatten();
-            let attempt = self.attempt(client, request).await;
+            let span = tracing::info_span!(
+                "metronome.attempt",
+                attempt = attempts,
+                status = Empty,
+                request_id = Empty,
+                duration_ms = Empty,
+                retry_delay_ms = Empty,
+            );
+            let started = (!span.is_disabled()).then(Instant::now);
+            let attempt = self
+                .attempt(client, request, info, attempts)
+                .instrument(span.clone())
+                .await;
+            if let Some(started) = started {
+                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                let status = attempt_status(&attempt);
+                if status != 0 {
+                    span.record("status", status);
+                }
+                if let Some(id) = attempt_headers(&attempt).and_then(crate::error::request_id) {
+                    span.record("request_id", id);
+                }
+            }
             let wait = match &attempt {
                 Attempt::Response(Recorded {
                     status, headers, ..
@@ -319,6 +393,8 @@ impl RetryTransport {
             };
             match (wait, spare) {
                 (Some(wait), Some(next)) => {
+                    span.record("retry_delay_ms", wait.as_millis() as u64);
+                    drop(span);
                     tracing::debug!(
                         operation = info.operation_id,
                         attempt = attempts,
@@ -329,13 +405,29 @@ impl RetryTransport {
                     tokio::time::sleep(wait).await;
                     request = next;
                 }
-                _ => return self.finish(attempt, info, attempts),
+                _ => {
+                    drop(span);
+                    let current = tracing::Span::current();
+                    current.record("attempts", attempts);
+                    let status = attempt_status(&attempt);
+                    if status != 0 {
+                        current.record("status", status);
+                    }
+                    return self.finish(attempt, info, attempts);
+                }
             }
         }
     }
 
-    async fn attempt(&self, client: &reqwest::Client, request: reqwest::Request) -> Attempt {
-        let mut response = match client.execute(request).await {
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        info: &OperationInfo,
+        attempt: u32,
+    ) -> Attempt {
+        let sent = Next::new(client, &self.middleware, info.operation_id, attempt).run(request);
+        let mut response = match sent.await {
             Ok(response) => response,
             Err(e) => return Attempt::Failed(e),
         };
@@ -364,6 +456,14 @@ impl RetryTransport {
             headers,
             body: body.freeze(),
         })
+    }
+}
+
+fn attempt_headers(attempt: &Attempt) -> Option<&HeaderMap> {
+    match attempt {
+        Attempt::Response(r) => Some(&r.headers),
+        Attempt::TooLarge(_, headers) => Some(headers),
+        Attempt::Failed(_) => None,
     }
 }
 
