@@ -295,12 +295,28 @@ async fn streams_are_lazy_and_dropping_them_sends_nothing_more() {
         "nothing is sent before the stream is polled"
     );
 
-    let mut stream = list_usage(&client).stream();
+    // Without look-ahead, a page is asked for only when it is wanted.
+    let mut stream = list_usage(&client).prefetch(0).stream();
     let first = stream.try_next().await.unwrap().unwrap();
     assert_eq!(first.value, Some(1.0));
     drop(stream);
     assert_eq!(mocks[0].calls_async().await, 1);
     assert_eq!(mocks[1].calls_async().await, 0, "page 2 is never requested");
+
+    // With the default look-ahead, page 2 is asked for while page 1 is
+    // read; once the stream is dropped, nothing more goes out.
+    let mut stream = list_usage(&client).stream();
+    stream.try_next().await.unwrap().unwrap();
+    drop(stream);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let sent = mocks[0].calls_async().await + mocks[1].calls_async().await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        mocks[0].calls_async().await + mocks[1].calls_async().await,
+        sent,
+        "nothing after the drop"
+    );
+    assert!(sent <= 3, "{sent}");
 }
 
 #[tokio::test]

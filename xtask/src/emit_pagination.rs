@@ -237,12 +237,19 @@ pub fn emit(file: &syn::File, paginated: &[Paginated]) -> (String, Vec<Skipped>)
                 "    impl<'a> Paginated<'a> for builder::{builder}<'a> {{\n        \
                  type Response = {response};\n        type Item = {item};\n        type ErrorBody = {error};\n        \
                  const OPERATION: &'static str = \"{method}\";\n        \
+                 const CURSOR: &'static [&'static str] = &[{cursor_path}];\n        \
                  fn with_cursor(self, cursor: &str) -> Self {{ {set} }}\n        \
                  fn split(response: Self::Response) -> (::std::vec::Vec<Self::Item>, ::std::option::Option<::std::string::String>) {{ (response.data, {next}) }}\n        \
                  fn send_page(self) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<Self::ErrorBody>>> + Send + 'a {{ self.send() }}\n    }}\n",
                 response = text(response_ty),
                 error = text(error_ty),
                 method = op.method_name,
+                cursor_path = op
+                    .receive
+                    .split('.')
+                    .map(|part| format!("{part:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             ))
         })();
         match attempt {

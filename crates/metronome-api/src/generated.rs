@@ -63613,6 +63613,7 @@ mod paginated_operations {
         type Item = types::AuditLog;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "audit_logs_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -63638,6 +63639,7 @@ mod paginated_operations {
         type Item = types::BillableMetric;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "billable_metrics_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -63663,6 +63665,7 @@ mod paginated_operations {
         type Item = types::ProductListItem;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "contracts_products_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -63688,6 +63691,7 @@ mod paginated_operations {
         type Item = types::RateSchedule;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "contracts_rate_cards_retrieve_rate_schedule";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -63713,6 +63717,7 @@ mod paginated_operations {
         type Item = types::RateSchedule;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "contracts_rate_cards_rates_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -63738,6 +63743,7 @@ mod paginated_operations {
         type Item = types::RateCard;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "contracts_rate_cards_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -63763,6 +63769,7 @@ mod paginated_operations {
         type Item = types::Balance;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "contracts_list_balances";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.body_map(|body| body.next_page(Some(cursor.to_string())))
         }
@@ -63788,6 +63795,7 @@ mod paginated_operations {
         type Item = types::Commit;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_commits_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.body_map(|body| body.next_page(Some(cursor.to_string())))
         }
@@ -63813,6 +63821,7 @@ mod paginated_operations {
         type Item = types::Credit;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_credits_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.body_map(|body| body.next_page(Some(cursor.to_string())))
         }
@@ -63838,6 +63847,7 @@ mod paginated_operations {
         type Item = types::ContractRateSchedule;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "contracts_retrieve_rate_schedule";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -63863,6 +63873,7 @@ mod paginated_operations {
         type Item = types::SubscriptionSeatsScheduleEntry;
         type ErrorBody = types::ContractsGetSubscriptionSeatsHistoryError;
         const OPERATION: &'static str = "contracts_get_subscription_seats_history";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.body_map(|body| body.cursor(Some(cursor.to_string())))
         }
@@ -63888,6 +63899,7 @@ mod paginated_operations {
         type Item = types::CustomerContractNamedSchedule;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "contracts_named_schedules_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.body_map(|body| body.next_page(Some(cursor.to_string())))
         }
@@ -63913,6 +63925,7 @@ mod paginated_operations {
         type Item = types::SeatBalance;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "contracts_list_seat_balances";
+        const CURSOR: &'static [&'static str] = &["pagination", "next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.body_map(|body| body.cursor(Some(cursor.to_string())))
         }
@@ -63944,6 +63957,7 @@ mod paginated_operations {
         type Item = types::PricingUnitsListResponseDataItem;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "pricing_units_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -63969,6 +63983,7 @@ mod paginated_operations {
         type Item = types::CustomerCreditTypeLedger;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "credit_grants_list_entries";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -63994,6 +64009,7 @@ mod paginated_operations {
         type Item = types::CreditGrant;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "credit_grants_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64019,6 +64035,7 @@ mod paginated_operations {
         type Item = types::CustomFieldsListKeysResponseDataItem;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "custom_fields_list_keys";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64044,6 +64061,7 @@ mod paginated_operations {
         type Item = types::CustomerAlert;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_alerts_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64069,6 +64087,7 @@ mod paginated_operations {
         type Item = types::CustomerDetail;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64094,6 +64113,7 @@ mod paginated_operations {
         type Item = types::BillableMetricWithDeprecatedFields;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_list_billable_metrics";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64119,6 +64139,7 @@ mod paginated_operations {
         type Item = types::CustomerCostWindow;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_list_costs";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64144,6 +64165,7 @@ mod paginated_operations {
         type Item = types::Invoice;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_invoices_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64169,6 +64191,7 @@ mod paginated_operations {
         type Item = types::BreakdownInvoice;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_invoices_list_breakdowns";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64194,6 +64217,7 @@ mod paginated_operations {
         type Item = types::SpendBreakdownInvoice;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_invoices_list_spend_breakdowns";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.body_map(|body| body.next_page(Some(cursor.to_string())))
         }
@@ -64219,6 +64243,7 @@ mod paginated_operations {
         type Item = types::CustomerPlan;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_plans_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64244,6 +64269,7 @@ mod paginated_operations {
         type Item = types::PriceAdjustment;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "customers_plans_list_price_adjustments";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64269,6 +64295,7 @@ mod paginated_operations {
         type Item = types::Package;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "packages_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64294,6 +64321,7 @@ mod paginated_operations {
         type Item = types::ContractProjectionSummary;
         type ErrorBody = types::PackagesListContractsOnPackageError;
         const OPERATION: &'static str = "packages_list_contracts_on_package";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64319,6 +64347,7 @@ mod paginated_operations {
         type Item = types::PlanCharge;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "plans_list_charges";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64344,6 +64373,7 @@ mod paginated_operations {
         type Item = types::CustomerAndPlanDetail;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "plans_list_customers";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64369,6 +64399,7 @@ mod paginated_operations {
         type Item = types::Plan;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "plans_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64394,6 +64425,7 @@ mod paginated_operations {
         type Item = types::UsageAggregate;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "usage_list";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64419,6 +64451,7 @@ mod paginated_operations {
         type Item = types::GroupedUsage;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "usage_list_with_groups";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64444,6 +64477,7 @@ mod paginated_operations {
         type Item = types::SeatsUsageAggregate;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "usage_list_seats";
+        const CURSOR: &'static [&'static str] = &["next_page"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.next_page(cursor)
         }
@@ -64469,6 +64503,7 @@ mod paginated_operations {
         type Item = types::LifecycleEventOffsetNotificationConfig;
         type ErrorBody = types::ErrorResponse;
         const OPERATION: &'static str = "v2_notifications_offset_list";
+        const CURSOR: &'static [&'static str] = &["cursor"];
         fn with_cursor(self, cursor: &str) -> Self {
             self.body_map(|body| body.cursor(Some(cursor.to_string())))
         }

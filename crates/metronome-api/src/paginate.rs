@@ -18,6 +18,10 @@ pub trait Paginated<'a>: Clone + Send + Sized + 'a {
     type ErrorBody: Send + 'a;
     /// The operation's name (`list_usage`).
     const OPERATION: &'static str;
+    /// Where the next page's cursor is in a page's JSON (`["next_page"]`,
+    /// `["pagination", "next_page"]`): a walk can read it from the bytes
+    /// and ask for the next page before this one is decoded.
+    const CURSOR: &'static [&'static str];
 
     /// The same request, for the page at `cursor` (in the query or the
     /// body, wherever the operation takes it).

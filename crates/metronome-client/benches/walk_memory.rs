@@ -1,10 +1,11 @@
 //! Peak memory of a long walk: does the stream hold pages, or the walk?
 //!
-//! `cargo bench -p metronome-client --bench walk_memory` runs itself twice,
-//! as separate processes, for a walk of 100 pages and of 10,000 pages of
-//! 100 usage aggregates (default look-ahead of the SDK), and compares their
-//! peak resident memory (`VmHWM`). `-- --pages N` runs one walk of N pages
-//! in this process and prints its figures. The server is `metronome-mock`
+//! `cargo bench -p metronome-client --bench walk_memory` runs itself as
+//! separate processes, for a walk of 100 pages and of 10,000 pages of
+//! 100 usage aggregates, with the SDK's defaults, with a look-ahead of 2
+//! pages, and split in 4 partitions by time, and compares their peak
+//! resident memory (`VmHWM`). `-- --pages N [--prefetch D] [--partitions P]`
+//! runs one walk of N pages in this process and prints its figures. The server is `metronome-mock`
 //! in the same process, rendering each page on demand and keeping no log,
 //! so its memory does not grow with the walk either.
 //!
@@ -34,7 +35,15 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn walk(pages: usize) {
+/// How a walk is run: the look-ahead depth (`None`: the default), and
+/// how many partitions by time (0: one walk).
+#[derive(Clone, Copy)]
+struct Mode {
+    prefetch: Option<usize>,
+    partitions: usize,
+}
+
+fn walk(pages: usize, mode: Mode) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -55,10 +64,17 @@ fn walk(pages: usize) {
             .base_url(mock.base_url())
             .build()
             .unwrap();
-        let stream = client
+        let mut list = client
             .usage()
-            .list("2024-01-01T00:00:00Z", "2026-09-27T00:00:00Z", "day")
-            .stream();
+            .list("2024-01-01T00:00:00Z", "2026-09-27T00:00:00Z", "day");
+        if let Some(depth) = mode.prefetch {
+            list = list.prefetch(depth);
+        }
+        let stream = if mode.partitions > 0 {
+            list.partition_by_time(mode.partitions).stream()
+        } else {
+            list.stream()
+        };
         let items = stream
             .try_fold(0usize, |n, _| async move { Ok(n + 1) })
             .await
@@ -171,12 +187,16 @@ fn main() {
         decode(args.get(i + 1).map_or("plain", String::as_str));
         return;
     }
-    if let Some(i) = args.iter().position(|a| a == "--pages") {
-        let pages = args
-            .get(i + 1)
-            .and_then(|n| n.parse().ok())
-            .expect("--pages N");
-        walk(pages);
+    let value = |flag: &str| -> Option<usize> {
+        let i = args.iter().position(|a| a == flag)?;
+        args.get(i + 1).and_then(|n| n.parse().ok())
+    };
+    if let Some(pages) = value("--pages") {
+        let mode = Mode {
+            prefetch: value("--prefetch"),
+            partitions: value("--partitions").unwrap_or(0),
+        };
+        walk(pages, mode);
         return;
     }
     let me = std::env::current_exe().expect("the bench binary");
@@ -192,9 +212,12 @@ fn main() {
             format!("failed: {}", String::from_utf8_lossy(&out.stderr).trim())
         }
     };
-    let run = |pages: usize| -> (String, u64) {
+    let run = |pages: usize, extra: &[&str]| -> (String, u64) {
+        let pages = pages.to_string();
+        let mut args = vec!["--pages", pages.as_str()];
+        args.extend_from_slice(extra);
         let out = Command::new(&me)
-            .args(["--pages", &pages.to_string()])
+            .args(&args)
             .output()
             .expect("the bench runs itself");
         let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -205,14 +228,20 @@ fn main() {
             .unwrap_or(0);
         (line, kib)
     };
-    let (small_line, small) = run(100);
-    let (large_line, large) = run(10_000);
-    println!("walk_memory: 100 pages:    {small_line}");
-    println!("walk_memory: 10,000 pages: {large_line}");
-    println!(
-        "walk_memory: ratio 10,000 / 100 pages = {:.3} (target <= 1.2)",
-        large as f64 / small.max(1) as f64
-    );
+    for (name, extra) in [
+        ("defaults", &[][..]),
+        ("look-ahead 2", &["--prefetch", "2"][..]),
+        ("4 partitions by time", &["--partitions", "4"][..]),
+    ] {
+        let (small_line, small) = run(100, extra);
+        let (large_line, large) = run(10_000, extra);
+        println!("walk_memory: {name}, 100 pages:    {small_line}");
+        println!("walk_memory: {name}, 10,000 pages: {large_line}");
+        println!(
+            "walk_memory: {name}, ratio 10,000 / 100 pages = {:.3} (target <= 1.2)",
+            large as f64 / small.max(1) as f64
+        );
+    }
     for shape in ["plain", "groups"] {
         println!(
             "walk_memory: one page at the body cap, {shape}: {}",

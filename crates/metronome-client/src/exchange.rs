@@ -21,6 +21,26 @@ tokio::task_local! {
     static EXCHANGE: RefCell<Box<Exchange>>;
     // The page (from 1) a walk is fetching, for the request's span.
     static PAGE: u64;
+    // Where a walk wants the next cursor as soon as the bytes of this page
+    // are in, before they are decoded.
+    static CURSOR_HOOK: RefCell<Option<CursorHook>>;
+}
+
+/// The receiving end of a cursor read ahead: `Some(next_page)` (`None`
+/// on the last page), sent before the page is decoded.
+pub(crate) type CursorHook = tokio::sync::oneshot::Sender<Option<String>>;
+
+/// Runs `fetch` with `hook` waiting for the next cursor.
+pub(crate) async fn with_cursor_hook<F: Future>(hook: CursorHook, fetch: F) -> F::Output {
+    CURSOR_HOOK.scope(RefCell::new(Some(hook)), fetch).await
+}
+
+/// The hook of the current fetch, if a walk set one (once).
+pub(crate) fn take_cursor_hook() -> Option<CursorHook> {
+    CURSOR_HOOK
+        .try_with(|hook| hook.borrow_mut().take())
+        .ok()
+        .flatten()
 }
 
 /// Runs `fetch` as the fetch of page `page` of a walk.
@@ -42,6 +62,8 @@ pub(crate) struct Exchange {
     pub response: Option<Recorded>,
     /// What the call overrides of the client's settings.
     pub options: CallOptions,
+    /// For a page of a walk: where its next cursor is in the JSON.
+    pub cursor_path: Option<&'static [&'static str]>,
 }
 
 /// A response as received, body included.
@@ -55,8 +77,18 @@ pub(crate) struct Recorded {
 /// Runs `call` with its `options` and returns its output with the
 /// exchange the transport recorded while it ran.
 pub(crate) async fn record<F: Future>(options: CallOptions, call: F) -> (F::Output, Exchange) {
+    record_page(options, None, call).await
+}
+
+/// [`record`] for a page whose next cursor is at `cursor_path`.
+pub(crate) async fn record_page<F: Future>(
+    options: CallOptions,
+    cursor_path: Option<&'static [&'static str]>,
+    call: F,
+) -> (F::Output, Exchange) {
     let exchange = Exchange {
         options,
+        cursor_path,
         ..Exchange::default()
     };
     EXCHANGE
@@ -73,6 +105,14 @@ pub(crate) fn options() -> CallOptions {
     EXCHANGE
         .try_with(|cell| cell.borrow().options)
         .unwrap_or_default()
+}
+
+/// Where the current call's next cursor is, when it is a page of a walk.
+pub(crate) fn cursor_path() -> Option<&'static [&'static str]> {
+    EXCHANGE
+        .try_with(|cell| cell.borrow().cursor_path)
+        .ok()
+        .flatten()
 }
 
 /// Updates the current exchange; does nothing outside [`record`] (the

@@ -26,7 +26,7 @@ pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
     // allocation (benches/request_cost.rs).
     let send: BoxFuture<'a, _> = Box::pin(request.send_page());
     Box::pin(async move {
-        let (result, exchange) = exchange::record(options, send).await;
+        let (result, exchange) = exchange::record_page(options, Some(B::CURSOR), send).await;
         match result {
             Ok(value) => {
                 let status = value.status();
@@ -41,4 +41,109 @@ pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
             )),
         }
     })
+}
+
+/// The next cursor of a page, read from its bytes without decoding the
+/// page: `Some(Some(cursor))`, `Some(None)` on the last page (the field
+/// null, empty or absent), `None` when it cannot be told (not JSON, the
+/// field twice, not a string): the walk then waits for the decoded page.
+/// Reads the JSON as serde_json reads it for the page, so the two agree.
+pub(crate) fn read_cursor(body: &[u8], path: &[&str]) -> Option<Option<String>> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct Find<'p>(&'p [&'p str]);
+
+    impl<'de> DeserializeSeed<'de> for Find<'_> {
+        type Value = Option<Option<String>>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = Option<Option<String>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        // A null where an object with the cursor was: no next page.
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(Some(None))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let Some((&wanted, rest)) = self.0.split_first() else {
+                return Ok(None);
+            };
+            let mut found: Option<Option<Option<String>>> = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key != wanted {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                if found.is_some() {
+                    // Twice: the typed decode refuses it; tell nothing.
+                    return Ok(None);
+                }
+                found = Some(if rest.is_empty() {
+                    match map.next_value::<serde_json::Value>()? {
+                        serde_json::Value::Null => Some(None),
+                        serde_json::Value::String(s) => Some(Some(s)),
+                        _ => None,
+                    }
+                } else {
+                    map.next_value_seed(Find(rest))?
+                });
+            }
+            // Absent: no next page.
+            Ok(found.unwrap_or(Some(None)))
+        }
+    }
+
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let found = Find(path).deserialize(&mut json).ok()?;
+    json.end().ok()?;
+    found.map(|next| next.filter(|cursor| !cursor.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_cursor;
+
+    /// A body, where the cursor is, and what should be read.
+    type Case<'a> = (&'a str, &'a [&'a str], Option<Option<&'a str>>);
+
+    #[test]
+    fn a_cursor_is_read_as_the_decoded_page_would_have_it() {
+        let top = ["next_page"];
+        let nested = ["pagination", "next_page"];
+        let cases: [Case; 12] = [
+            (
+                r#"{"data":[1,{"a":[2]}],"next_page":"c2"}"#,
+                &top,
+                Some(Some("c2")),
+            ),
+            (
+                r#"{"next_page":"c\u00e9","data":[]}"#,
+                &top,
+                Some(Some("cé")),
+            ),
+            (r#"{"data":[],"next_page":null}"#, &top, Some(None)),
+            (r#"{"data":[],"next_page":""}"#, &top, Some(None)),
+            (r#"{"data":[]}"#, &top, Some(None)),
+            (r#"{"data":[],"next_page":7}"#, &top, None),
+            (r#"{"next_page":"a","next_page":"b"}"#, &top, None),
+            (r#"{"data":[],"next_page":"c"} trailing"#, &top, None),
+            (r#"not json"#, &top, None),
+            (
+                r#"{"data":[],"pagination":{"next_page":"n"}}"#,
+                &nested,
+                Some(Some("n")),
+            ),
+            (r#"{"data":[],"pagination":null}"#, &nested, Some(None)),
+            (r#"{"data":[]}"#, &nested, Some(None)),
+        ];
+        for (body, path, expected) in cases {
+            let expected = expected.map(|c| c.map(str::to_string));
+            assert_eq!(read_cursor(body.as_bytes(), path), expected, "{body}");
+        }
+    }
 }

@@ -24,14 +24,12 @@
 //! - a partitioned walk runs several walks at once (each with all of the
 //!   above) and merges their pages as they come.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
-
-use tokio::sync::Semaphore;
 
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
@@ -122,10 +120,13 @@ macro_rules! list_request {
                 self
             }
 
-            /// How many pages `pages()` and `stream()` fetch ahead of the
-            /// caller (default 1; 0 fetches each page only when asked for;
-            /// at most [`MAX_PREFETCH`](crate::MAX_PREFETCH)).
-            /// Needs a tokio runtime, which runs the look-ahead as a task.
+            /// How many pages `pages()` and `stream()` fetch beyond the
+            /// one the caller waits for (default 1; 0 fetches each page
+            /// only when asked for; at most
+            /// [`MAX_PREFETCH`](crate::MAX_PREFETCH)). With look-ahead, a
+            /// page's next cursor is read from its bytes as they arrive and
+            /// the next request goes out while the page is decoded.
+            /// Needs a tokio runtime, which runs the look-ahead as tasks.
             pub fn prefetch(mut self, pages: usize) -> Self {
                 self.limits.prefetch = pages;
                 self
@@ -221,18 +222,24 @@ impl Cursors {
                 return Err(error.on_page(self.fetched));
             }
         };
-        match &page.next_page {
+        self.advance(page.next_page.as_deref());
+        Ok(page)
+    }
+
+    /// Where the walk goes after the page just fetched, given its next
+    /// cursor: on to it, or to the end (no cursor, or one seen before).
+    pub(crate) fn advance(&mut self, next: Option<&str>) {
+        match next.filter(|c| !c.is_empty()) {
             None => self.ending = Some(None),
             Some(next) if !self.seen.insert(cursor_hash(next)) => {
                 self.ending = Some(Some(Error::RepeatedCursor {
                     operation: self.operation,
                     page: self.fetched,
-                    cursor: next.clone(),
+                    cursor: next.to_string(),
                 }));
             }
-            Some(next) => self.cursor = Some(next.clone()),
+            Some(next) => self.cursor = Some(next.to_string()),
         }
-        Ok(page)
     }
 }
 
@@ -272,10 +279,10 @@ fn sequential<Q: PageQuery>(walk: Walk<Q>) -> BoxStream<'static, Result<Page<Q::
     .boxed()
 }
 
-/// Runs `walk` in a task, at most `depth` pages ahead of the consumer: the
-/// task takes a permit before each fetch, the consumer gives one back for
-/// each page it takes. The task starts on the first poll and is aborted,
-/// with its request in flight, when the stream is dropped.
+/// Runs `walk` in a task ([`produce`]), at most `depth` pages ahead of
+/// the page the consumer is waiting for. The task starts on the first
+/// poll and is aborted, with its requests in flight, when the stream is
+/// dropped.
 fn prefetching<Q: PageQuery>(
     walk: Walk<Q>,
     depth: usize,
@@ -287,34 +294,36 @@ fn prefetching<Q: PageQuery>(
         // that closes without the `None` means the task died, and the
         // consumer says so instead of ending as if the list were complete.
         let (pages, received) = tokio::sync::mpsc::unbounded_channel();
-        let permits = Arc::new(Semaphore::new(depth));
-        let producer_permits = permits.clone();
-        let producer = tokio::spawn(async move {
-            let mut walk = walk;
-            while let Ok(permit) = producer_permits.acquire().await {
-                permit.forget();
-                let next = walk.next().await;
-                let done = next.is_none();
-                if pages.send(next).is_err() || done {
-                    break;
-                }
-            }
-        });
-        let state = (received, permits, AbortOnDrop(Some(producer)));
+        let pace = Arc::new(Pace::default());
+        let producer = tokio::spawn(produce(walk, depth, pages, pace.clone()));
+        let state = (received, pace, AbortOnDrop(Some(producer)));
         stream::unfold(
             state,
-            move |(mut received, permits, mut producer)| async move {
-                match received.recv().await {
+            move |(mut received, pace, mut producer)| async move {
+                let next = match received.try_recv() {
+                    Ok(next) => Some(next),
+                    Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                        // Waiting: the page waited for no longer counts as ahead.
+                        pace.waiting.store(true, Ordering::Release);
+                        pace.changed.notify_one();
+                        let next = received.recv().await;
+                        pace.waiting.store(false, Ordering::Release);
+                        next
+                    }
+                    Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => None,
+                };
+                match next {
                     Some(Some(page)) => {
-                        permits.add_permits(1);
-                        Some((page, (received, permits, producer)))
+                        pace.taken.fetch_add(1, Ordering::AcqRel);
+                        pace.changed.notify_one();
+                        Some((page, (received, pace, producer)))
                     }
                     Some(None) => None,
                     None => {
                         let reason = producer.outcome().await;
                         let error = Error::Interrupted { operation, reason };
                         // Ends after this error: the channel is closed for good.
-                        Some((Err(error), (received, permits, producer)))
+                        Some((Err(error), (received, pace, producer)))
                     }
                 }
             },
@@ -330,37 +339,203 @@ fn prefetching<Q: PageQuery>(
     .boxed()
 }
 
+/// How far the look-ahead may run: pages the consumer took, and whether it
+/// is waiting for one now.
+#[derive(Default)]
+struct Pace {
+    taken: AtomicU64,
+    waiting: AtomicBool,
+    /// Signalled when either changes.
+    changed: tokio::sync::Notify,
+}
+
+impl Pace {
+    /// Whether a page may be started when `started` were: fewer than
+    /// `depth` pages beyond the one the consumer waits for (or, when it
+    /// is not waiting, beyond the one it holds) may be on their way.
+    fn allows(&self, started: u64, depth: usize) -> bool {
+        let taken = self.taken.load(Ordering::Acquire);
+        let waiting = u64::from(self.waiting.load(Ordering::Acquire));
+        started.saturating_sub(taken).saturating_sub(waiting) < depth as u64
+    }
+}
+
+/// A page being fetched (and decoded) by a task of its own.
+struct Fetching<T> {
+    task: AbortOnDrop<Result<Page<T>, Error>>,
+    /// Its number in the walk, from 1.
+    page: u64,
+    /// Its next cursor as read from its bytes, once read.
+    early: Option<Option<String>>,
+}
+
+/// The look-ahead: fetches pages in tasks of their own and hands them over
+/// in order. A page's next cursor is read from its bytes as they arrive
+/// (`fetch::read_cursor`, through the transport), so the request for the
+/// next page goes out while this one is decoded: decoding overlaps the
+/// network instead of adding to it. When the cursor cannot be read ahead,
+/// the decoded page gives it, as in a sequential walk.
+async fn produce<Q: PageQuery>(
+    walk: Walk<Q>,
+    depth: usize,
+    pages: tokio::sync::mpsc::UnboundedSender<Option<Result<Page<Q::Item>, Error>>>,
+    pace: Arc<Pace>,
+) {
+    let Walk {
+        client,
+        query,
+        mut cursors,
+    } = walk;
+    let query = Arc::new(query);
+    let mut queue: VecDeque<Fetching<Q::Item>> = VecDeque::new();
+    // Whether the cursor of the next page is known (the first one is).
+    let mut next_known = true;
+    // The cursor read ahead from the newest page, when it comes.
+    let mut early: Option<tokio::sync::oneshot::Receiver<Option<String>>> = None;
+    let mut started = 0u64;
+    loop {
+        if next_known && cursors.ending.is_none() && pace.allows(started, depth) {
+            // `Err` only when `max_pages` is reached (the walk then ends).
+            if let Ok(cursor) = cursors.next_cursor() {
+                let page = cursors.fetched;
+                let (hook, read_ahead) = tokio::sync::oneshot::channel();
+                let (query, client) = (query.clone(), client.clone());
+                let task = tokio::spawn(async move {
+                    let fetch = query.fetch(&client, cursor.as_deref());
+                    crate::exchange::on_page(page, crate::exchange::with_cursor_hook(hook, fetch))
+                        .await
+                });
+                queue.push_back(Fetching {
+                    task: AbortOnDrop(Some(task)),
+                    page,
+                    early: None,
+                });
+                early = Some(read_ahead);
+                next_known = false;
+                started += 1;
+                continue;
+            }
+        }
+        if queue.is_empty() && cursors.ending.is_some() {
+            // An error still to yield (a repeated cursor), then the end.
+            if let Some(Some(error)) = cursors.ending.take() {
+                let _ = pages.send(Some(Err(error)));
+            }
+            let _ = pages.send(None);
+            return;
+        }
+        tokio::select! {
+            biased;
+            read = async {
+                match early.as_mut() {
+                    Some(read_ahead) => read_ahead.await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                early = None;
+                // `Err`: it could not be read ahead; the decoded page says.
+                if let Ok(next) = read {
+                    if let Some(newest) = queue.back_mut() {
+                        newest.early = Some(next.clone());
+                    }
+                    cursors.advance(next.as_deref());
+                    next_known = true;
+                }
+            }
+            done = async {
+                match queue.front_mut() {
+                    Some(head) => head.task.join().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                let Some(head) = queue.pop_front() else { continue };
+                let page = match done {
+                    Ok(Ok(page)) => page,
+                    Ok(Err(error)) => {
+                        let _ = pages.send(Some(Err(error.on_page(head.page))));
+                        let _ = pages.send(None);
+                        return;
+                    }
+                    Err(reason) => {
+                        let operation = Q::OPERATION;
+                        let _ = pages.send(Some(Err(Error::Interrupted { operation, reason })));
+                        let _ = pages.send(None);
+                        return;
+                    }
+                };
+                match head.early {
+                    // Read ahead: the decoded page must agree.
+                    Some(read) if read != page.next_page => {
+                        let reason = format!(
+                            "page {}: the cursor read ahead differs from the decoded page's",
+                            head.page
+                        );
+                        let operation = Q::OPERATION;
+                        let _ = pages.send(Some(Err(Error::Interrupted { operation, reason })));
+                        let _ = pages.send(None);
+                        return;
+                    }
+                    Some(_) => {}
+                    // Not read ahead (this was the newest page): the
+                    // decoded page gives the way on.
+                    None => {
+                        early = None;
+                        cursors.advance(page.next_page.as_deref());
+                        next_known = true;
+                    }
+                }
+                if pages.send(Some(Ok(page))).is_err() {
+                    return;
+                }
+            }
+            () = pace.changed.notified() => {}
+        }
+    }
+}
+
 /// The most pages a walk fetches ahead of its caller; a larger
 /// `prefetch` is taken as this.
 pub const MAX_PREFETCH: usize = 64;
 
 /// Aborts a task when dropped.
-struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+struct AbortOnDrop<T>(Option<tokio::task::JoinHandle<T>>);
 
-impl AbortOnDrop {
-    /// Why the task ended without its end marker: its panic, or its
+impl<T> AbortOnDrop<T> {
+    /// The task's output, or why there is none: its panic, or its
     /// cancellation.
+    async fn join(&mut self) -> Result<T, String> {
+        let Some(handle) = self.0.as_mut() else {
+            return Err("the look-ahead task is gone".to_string());
+        };
+        let joined = handle.await;
+        self.0 = None;
+        joined.map_err(|e| {
+            if e.is_panic() {
+                let payload = e.into_panic();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".to_string());
+                format!("the look-ahead task panicked: {message}")
+            } else {
+                "the look-ahead task was cancelled".to_string()
+            }
+        })
+    }
+}
+
+impl AbortOnDrop<()> {
+    /// Why the producer ended without its end marker.
     async fn outcome(&mut self) -> String {
-        match self.0.take() {
-            None => "the look-ahead task is gone".to_string(),
-            Some(handle) => match handle.await {
-                Ok(()) => "the look-ahead task stopped before the last page".to_string(),
-                Err(e) if e.is_panic() => {
-                    let payload = e.into_panic();
-                    let message = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a panic".to_string());
-                    format!("the look-ahead task panicked: {message}")
-                }
-                Err(_) => "the look-ahead task was cancelled".to_string(),
-            },
+        match self.join().await {
+            Ok(()) => "the look-ahead task stopped before the last page".to_string(),
+            Err(reason) => reason,
         }
     }
 }
 
-impl Drop for AbortOnDrop {
+impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         if let Some(handle) = &self.0 {
             handle.abort();

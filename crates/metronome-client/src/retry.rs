@@ -407,6 +407,7 @@ impl RetryTransport {
                 }
                 _ => {
                     drop(span);
+                    self.read_cursor_ahead(&attempt).await;
                     let current = tracing::Span::current();
                     current.record("attempts", attempts);
                     let status = attempt_status(&attempt);
@@ -416,6 +417,30 @@ impl RetryTransport {
                     return self.finish(attempt, info, attempts);
                 }
             }
+        }
+    }
+
+    /// For a page of a walk that asked for it: reads the next cursor from
+    /// the bytes and hands it over before the page is decoded, then lets
+    /// the walk start the next request (on a current-thread runtime, the
+    /// decode then runs while that request is on the wire).
+    async fn read_cursor_ahead(&self, attempt: &Attempt) {
+        let Attempt::Response(recorded) = attempt else {
+            return;
+        };
+        if !recorded.status.is_success() {
+            return;
+        }
+        let Some(path) = exchange::cursor_path() else {
+            return;
+        };
+        let Some(hook) = exchange::take_cursor_hook() else {
+            return;
+        };
+        if let Some(next) = crate::fetch::read_cursor(&recorded.body, path)
+            && hook.send(next).is_ok()
+        {
+            tokio::task::yield_now().await;
         }
     }
 
