@@ -188,3 +188,29 @@ pub struct WorkspaceReadme;
 #[cfg(doctest)]
 #[doc = include_str!("../crates/metronome-mock/README.md")]
 pub struct MockReadme;
+
+/// Runs `body` with the `tracing` events at `level` and above written
+/// as text (no colours) into a buffer; returns its output and the text.
+pub fn capture_logs<T>(level: tracing::Level, body: impl FnOnce() -> T) -> (T, String) {
+    #[derive(Clone, Default)]
+    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let lines = Lines::default();
+    let writer = lines.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let output = tracing::subscriber::with_default(subscriber, body);
+    let text = String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned();
+    (output, text)
+}

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use metronome_client::requests::UsageIngest;
 use metronome_client::types::UsageEvent;
 use metronome_client::{ApiErrorKind, Client, Error, Event, IngestSendError, RetryPolicy};
+use metronome_integration_tests::capture_logs;
 use metronome_mock::{Fault, MockMetronome};
 
 fn client(mock: &MockMetronome) -> Client {
@@ -349,30 +350,12 @@ async fn shutdown_with_requests_in_flight_loses_nothing_and_closes_every_clone()
 
 #[test]
 fn dropping_without_shutdown_warns_and_the_task_still_delivers() {
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let stored = tracing::subscriber::with_default(subscriber, || {
+    let (stored, log) = capture_logs(tracing::Level::WARN, || {
         runtime.block_on(async {
             let mock = MockMetronome::builder()
                 .latency(Duration::from_millis(50))
@@ -390,7 +373,6 @@ fn dropping_without_shutdown_warns_and_the_task_still_delivers() {
             stored_ids(&mock).len()
         })
     });
-    let log = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("dropped without shutdown()"), "{log}");
     assert!(log.contains("pending=120"), "{log}");
     assert_eq!(stored, 120, "the task sent what it held");

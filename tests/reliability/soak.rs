@@ -57,32 +57,13 @@ fn report(
 /// Runs `walk` on its own runtime and counts the retries the client
 /// itself logged (its `metronome: retrying` events).
 fn counting_retries<T>(walk: impl std::future::Future<Output = T>) -> (T, usize) {
-    #[derive(Clone, Default)]
-    struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let output = tracing::subscriber::with_default(subscriber, || {
+    let (output, text) = metronome_integration_tests::capture_logs(tracing::Level::DEBUG, || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap()
             .block_on(walk)
     });
-    let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
     (
         output,
         text.lines()

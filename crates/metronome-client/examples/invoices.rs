@@ -12,16 +12,7 @@ use futures::TryStreamExt;
 #[tokio::main]
 async fn main() -> Result<(), metronome_client::Error> {
     let (client, _mock) = common::connect().await?;
-    let Some(customer) = client
-        .customers()
-        .list()
-        .send()
-        .await?
-        .data
-        .into_iter()
-        .next()
-    else {
-        println!("no customers");
+    let Some(customer) = common::first_customer(&client).await? else {
         return Ok(());
     };
     println!("invoices of {} ({})", customer.name, customer.id);

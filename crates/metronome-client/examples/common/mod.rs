@@ -23,3 +23,22 @@ pub async fn connect() -> Result<(Client, Option<MockMetronome>), metronome_clie
         .build()?;
     Ok((client, Some(mock)))
 }
+
+/// The first customer the account lists, if any (said on stdout when none).
+#[allow(dead_code)] // not every example needs one
+pub async fn first_customer(
+    client: &Client,
+) -> Result<Option<metronome_client::types::CustomerDetail>, metronome_client::Error> {
+    let first = client
+        .customers()
+        .list()
+        .send()
+        .await?
+        .data
+        .into_iter()
+        .next();
+    if first.is_none() {
+        println!("no customers");
+    }
+    Ok(first)
+}
