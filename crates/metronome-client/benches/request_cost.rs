@@ -1,8 +1,10 @@
 //! CPU cost per request, SDK against the raw loop, counted in instructions
 //! so that the figure does not depend on what else the machine is doing.
 //!
-//! `valgrind --tool=callgrind <this binary> --loop sdk|baseline --endpoint usage|costs --pages N`
-//! walks N one-item pages on a single-threaded runtime (server included).
+//! `valgrind --tool=callgrind <this binary> --loop sdk|sdk_lookahead|baseline --endpoint usage|costs --pages N`
+//! walks N one-item pages on a single-threaded runtime (server included):
+//! `sdk` with look-ahead off, `sdk_lookahead` with the default look-ahead
+//! (a task per page, the cursor read ahead).
 //! Running it with two values of N and dividing the difference in
 //! instructions by the difference in pages gives the cost of one request,
 //! start-up excluded. `cargo bench -p metronome-client --bench request_cost`
@@ -23,7 +25,7 @@ fn arg(args: &[String], name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
-async fn sdk(mock: &MockMetronome, endpoint: &str, end: &str) -> usize {
+async fn sdk(mock: &MockMetronome, endpoint: &str, end: &str, prefetch: usize) -> usize {
     let client = Client::builder()
         .bearer_token(mock.token())
         .base_url(mock.base_url())
@@ -31,7 +33,7 @@ async fn sdk(mock: &MockMetronome, endpoint: &str, end: &str) -> usize {
         .unwrap();
     match endpoint {
         "usage" => {
-            let walk = client.usage().list(START, end, "day").prefetch(0);
+            let walk = client.usage().list(START, end, "day").prefetch(prefetch);
             walk.stream()
                 .try_fold(0, |n, _| async move { Ok(n + 1) })
                 .await
@@ -43,7 +45,7 @@ async fn sdk(mock: &MockMetronome, endpoint: &str, end: &str) -> usize {
                 .customers()
                 .list_costs(customer, START, end)
                 .limit(1)
-                .prefetch(0);
+                .prefetch(prefetch);
             walk.stream()
                 .try_fold(0, |n, _| async move { Ok(n + 1) })
                 .await
@@ -130,7 +132,8 @@ fn walk(mode: &str, endpoint: &str, pages: usize) {
             + chrono::Duration::days(pages as i64))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let items = match mode {
-            "sdk" => sdk(&mock, endpoint, &end).await,
+            "sdk" => sdk(&mock, endpoint, &end, 0).await,
+            "sdk_lookahead" => sdk(&mock, endpoint, &end, 1).await,
             _ => baseline(&mock, endpoint, &end).await,
         };
         assert_eq!(items, pages);
@@ -174,7 +177,7 @@ fn main() {
     );
     for endpoint in ["usage", "costs"] {
         let mut per = Vec::new();
-        for mode in ["baseline", "sdk"] {
+        for mode in ["baseline", "sdk", "sdk_lookahead"] {
             match (
                 instructions(&me, mode, endpoint, small),
                 instructions(&me, mode, endpoint, large),
@@ -187,10 +190,12 @@ fn main() {
             }
         }
         println!(
-            "request_cost: {endpoint}: baseline {:.0}, sdk {:.0}, sdk/baseline {:.3}",
+            "request_cost: {endpoint}: baseline {:.0}, sdk {:.0} ({:.3}), sdk with look-ahead {:.0} ({:.3})",
             per[0],
             per[1],
-            per[1] / per[0]
+            per[1] / per[0],
+            per[2],
+            per[2] / per[0]
         );
     }
 }
