@@ -247,4 +247,112 @@ mod tests {
         let twice = br#"{"next_page":"a","next_page":"b"}"#;
         assert_eq!(super::read_cursor_in_full(twice, &top), None);
     }
+
+    mod hostile {
+        use super::super::read_cursor;
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        /// Text with what trips a hand-written reader: quotes, escapes,
+        /// braces, the key itself, non-ASCII.
+        fn tricky_text() -> impl Strategy<Value = String> {
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("\"".to_string()),
+                    Just("\\".to_string()),
+                    Just("}".to_string()),
+                    Just("\"next_page\":".to_string()),
+                    Just("next_page".to_string()),
+                    Just("\n".to_string()),
+                    Just("é☕".to_string()),
+                    "[a-z0-9 =/+]{0,6}",
+                ],
+                0..6,
+            )
+            .prop_map(|parts| parts.concat())
+        }
+
+        fn value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i32>().prop_map(Value::from),
+                tricky_text().prop_map(Value::String),
+            ];
+            leaf.prop_recursive(3, 24, 4, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    proptest::collection::vec((tricky_text(), inner), 0..4)
+                        .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// The cursor member: absent, null, or a string.
+        fn cursor() -> impl Strategy<Value = Option<Value>> {
+            prop_oneof![
+                Just(None),
+                Just(Some(Value::Null)),
+                tricky_text().prop_map(|t| Some(Value::String(t))),
+            ]
+        }
+
+        proptest! {
+            // No failure file: it would land in the published crate's
+            // folder (the failing input is in the panic message).
+            #![proptest_config(ProptestConfig {
+                failure_persistence: None,
+                ..ProptestConfig::with_cases(512)
+            })]
+
+            /// Whatever the page holds and wherever the cursor is, the
+            /// cursor read ahead is the decoded page's, or nothing.
+            #[test]
+            fn a_cursor_read_ahead_is_the_decoded_pages_or_nothing(
+                data in proptest::collection::vec(value(), 0..4),
+                extra in proptest::collection::vec((tricky_text(), value()), 0..3),
+                next in cursor(),
+                position in 0usize..4,
+                spaces in proptest::collection::vec(prop_oneof![Just(""), Just(" "), Just("\n  ")], 8),
+            ) {
+                let mut members: Vec<(String, Value)> = vec![("data".into(), Value::Array(data))];
+                for (key, value) in extra {
+                    if key != "next_page" && key != "data" {
+                        members.push((key, value));
+                    }
+                }
+                members.dedup_by(|a, b| a.0 == b.0);
+                if let Some(next) = next {
+                    let at = position.min(members.len());
+                    members.insert(at, ("next_page".into(), next));
+                }
+                let mut body = String::from("{");
+                body.push_str(spaces[0]);
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        body.push(',');
+                        body.push_str(spaces[(i + 1) % spaces.len()]);
+                    }
+                    body.push_str(&serde_json::to_string(key).unwrap());
+                    body.push_str(spaces[(i + 2) % spaces.len()]);
+                    body.push(':');
+                    body.push_str(&serde_json::to_string(value).unwrap());
+                }
+                body.push_str(spaces[1]);
+                body.push('}');
+                body.push_str(spaces[2]);
+
+                #[derive(serde::Deserialize)]
+                struct Decoded {
+                    next_page: Option<String>,
+                }
+                let decoded: Option<String> = serde_json::from_str::<Decoded>(&body)
+                    .map(|d| d.next_page.filter(|c| !c.is_empty()))
+                    .unwrap_or_else(|e| panic!("{e}: {body}"));
+                if let Some(read) = read_cursor(body.as_bytes(), &["next_page"]) {
+                    prop_assert_eq!(read, decoded, "{}", body);
+                }
+            }
+        }
+    }
 }
