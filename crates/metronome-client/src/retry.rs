@@ -207,11 +207,11 @@ fn should_retry_error(error: &reqwest::Error) -> bool {
 pub(crate) fn is_tls_refusal(error: &reqwest::Error) -> bool {
     // Without a TLS backend there is no handshake to refuse.
     #[cfg_attr(
-        not(any(feature = "rustls", feature = "native-tls")),
+        not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")),
         allow(unused_variables)
     )]
     causes(error).any(|cause| {
-        #[cfg(feature = "rustls")]
+        #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
         if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
             return matches!(
                 tls,
