@@ -365,7 +365,8 @@ fn features(manifest: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                     .filter(|f| !f.is_empty())
                     .collect();
             }
-            "default" | "rustls" | "rustls-ring" | "rustls-no-provider" | "native-tls" | "webhooks" => {}
+            "default" | "rustls" | "rustls-ring" | "rustls-no-provider" | "native-tls"
+            | "webhooks" => {}
             other => {
                 declared.insert(other.to_string());
             }
