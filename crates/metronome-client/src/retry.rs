@@ -451,8 +451,15 @@ impl RetryTransport {
         info: &OperationInfo,
         attempt: u32,
     ) -> Attempt {
-        let sent = Next::new(client, &self.middleware, info.operation_id, attempt).run(request);
-        let mut response = match sent.await {
+        let sent = if self.middleware.is_empty() {
+            // No layer to go through: no boxed future per attempt.
+            client.execute(request).await
+        } else {
+            Next::new(client, &self.middleware, info.operation_id, attempt)
+                .run(request)
+                .await
+        };
+        let mut response = match sent {
             Ok(response) => response,
             Err(e) => return Attempt::Failed(e),
         };
