@@ -214,3 +214,24 @@ pub fn capture_logs<T>(level: tracing::Level, body: impl FnOnce() -> T) -> (T, S
     let text = String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned();
     (output, text)
 }
+
+/// Runs `send` with a client (configured by `configure`, on top of
+/// [`sdk_with`]'s) against a server that answers every request with an
+/// empty page, and returns what the server received, as [`Recorder`]
+/// describes it.
+pub async fn recorded_requests(
+    configure: impl FnOnce(metronome_client::ClientBuilder) -> metronome_client::ClientBuilder,
+    send: impl AsyncFnOnce(metronome_client::Client),
+) -> Vec<serde_json::Value> {
+    let server = httpmock::MockServer::start_async().await;
+    let recorder = Recorder::default();
+    server
+        .mock_async(|when, then| {
+            when.is_true(recorder.matcher());
+            then.status(200)
+                .json_body(serde_json::json!({"data": [], "next_page": null}));
+        })
+        .await;
+    send(sdk_with(&server.base_url(), configure)).await;
+    recorder.requests()
+}

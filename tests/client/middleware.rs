@@ -8,7 +8,7 @@ use httpmock::prelude::*;
 use metronome_client::middleware::{Middleware, Next};
 use metronome_client::reqwest::{Request, Response, Result as HttpResult};
 use metronome_client::{Client, Error, RetryPolicy};
-use metronome_integration_tests::{Recorder, TOKEN, sdk_with};
+use metronome_integration_tests::{Recorder, TOKEN, recorded_requests, sdk_with};
 use serde_json::json;
 
 /// Records the order layers run in, per attempt.
@@ -104,23 +104,20 @@ async fn middleware_runs_in_order_on_every_attempt_below_the_retries() {
 
 #[tokio::test]
 async fn default_headers_go_on_every_request_and_never_replace_the_token() {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::default();
-    server
-        .mock_async(|when, then| {
-            when.is_true(recorder.matcher());
-            then.status(200)
-                .json_body(json!({"data": [], "next_page": null}));
-        })
-        .await;
-    let client = sdk_with(&server.base_url(), |b| {
-        b.default_header("x-team", "billing")
-            .default_header("User-Agent", "my-app/1.0")
-            .default_header("x-api-key", "shh")
-    });
-    client.customers().list().send().await.unwrap();
-    client.billable_metrics().list().send().await.unwrap();
-    for request in recorder.requests() {
+    let requests = recorded_requests(
+        |b| {
+            b.default_header("x-team", "billing")
+                .default_header("User-Agent", "my-app/1.0")
+                .default_header("x-api-key", "shh")
+        },
+        async |client| {
+            client.customers().list().send().await.unwrap();
+            client.billable_metrics().list().send().await.unwrap();
+        },
+    )
+    .await;
+    assert_eq!(requests.len(), 2);
+    for request in requests {
         assert_eq!(request["headers"]["x-team"], "billing", "{request}");
         assert_eq!(request["headers"]["user-agent"], "my-app/1.0");
         assert_eq!(request["headers"]["authorization"], "Bearer [token]");

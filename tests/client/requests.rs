@@ -3,21 +3,11 @@
 
 use httpmock::prelude::*;
 use metronome_client::MetricFilter;
-use metronome_integration_tests::{CUSTOMER, METRIC, Recorder, sdk};
+use metronome_integration_tests::{CUSTOMER, METRIC, Recorder, recorded_requests, sdk};
 use serde_json::json;
 
 async fn recorded(send: impl AsyncFnOnce(metronome_client::Client)) -> Vec<serde_json::Value> {
-    let server = MockServer::start_async().await;
-    let recorder = Recorder::default();
-    server
-        .mock_async(|when, then| {
-            when.is_true(recorder.matcher());
-            then.status(200)
-                .json_body(json!({"data": [], "next_page": null}));
-        })
-        .await;
-    send(sdk(&server.base_url())).await;
-    recorder.requests()
+    recorded_requests(|builder| builder, send).await
 }
 
 #[tokio::test]

@@ -18,6 +18,9 @@
 //! prints each one's peak resident memory (`VmHWM`): bounded memory means
 //! the last two are alike.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,15 +30,6 @@ use metronome_mock::MockMetronome;
 
 const PRODUCERS: usize = 8;
 const ROUNDS: usize = 3;
-
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -210,7 +204,7 @@ fn rss_run(events: usize, base_url: &str, token: &str) {
             pipeline(&client, &format!("rss-{events}"), events).await;
         }
     });
-    println!("{}", peak_rss_kib());
+    println!("{}", support::peak_rss_kib());
 }
 
 fn memory() {

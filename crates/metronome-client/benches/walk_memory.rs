@@ -17,6 +17,9 @@
 //! this process. The figure is the peak memory the request added, per
 //! byte of body: the body buffer plus the decoded page.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::process::Command;
 
 use futures::TryStreamExt;
@@ -25,15 +28,6 @@ use metronome_mock::MockMetronome;
 
 const ROWS_PER_PAGE: usize = 100;
 const DAYS: u32 = 1000;
-
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 /// How a walk is run: the look-ahead depth (`None`: the default), and
 /// how many partitions by time (0: one walk).
@@ -83,7 +77,7 @@ fn walk(pages: usize, mode: Mode) {
     });
     println!(
         "pages={requests} items={items} peak_rss_kib={}",
-        peak_rss_kib()
+        support::peak_rss_kib()
     );
 }
 
@@ -156,7 +150,7 @@ fn decode(shape: &str) {
     // Building the body took temporaries: the peak starts again from here
     // (writing 5 to clear_refs resets VmHWM to the current RSS).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let before = peak_rss_kib();
+    let before = support::peak_rss_kib();
     let (items, groups) = rt.block_on(async {
         let url = serve_once(body.clone()).await;
         let client = Client::builder()
@@ -173,7 +167,7 @@ fn decode(shape: &str) {
         let groups: usize = page.data.iter().map(|a| a.groups.len()).sum();
         (page.data.len(), groups)
     });
-    let added = peak_rss_kib().saturating_sub(before);
+    let added = support::peak_rss_kib().saturating_sub(before);
     println!(
         "body_bytes={} items={items} groups={groups} added_kib={added} ratio={:.1}",
         body.len(),
