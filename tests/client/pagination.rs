@@ -413,3 +413,64 @@ async fn balances_keep_the_body_and_carry_the_cursor_in_it() {
         assert_eq!(mock.calls_async().await, 1);
     }
 }
+
+/// Billing providers take their cursor as a uuid in the body: whatever
+/// case the server writes it in, the next request carries it, and a start
+/// cursor that is not a uuid is refused before anything is sent.
+#[tokio::test]
+async fn a_cursor_typed_as_a_uuid_is_followed_and_a_bad_one_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let provider = json!({
+        "billing_provider": "aws_marketplace",
+        "delivery_method": "direct_to_billing_provider",
+        "delivery_method_configuration": {},
+        "delivery_method_id": "00000000-0000-4000-8000-000000000001"
+    });
+    let path = "/v1/listConfiguredBillingProviders";
+    let first = server
+        .mock_async(|when, then| {
+            when.method(POST).path(path).body_excludes("next_page");
+            then.status(200).json_body(json!({
+                "data": [provider],
+                "next_page": "0E5B8609-D901-4992-B394-C3C2E3F37B1C"
+            }));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(path)
+                .json_body(json!({"next_page": "0e5b8609-d901-4992-b394-c3c2e3f37b1c"}));
+            then.status(200)
+                .json_body(json!({"data": [provider, provider], "next_page": null}));
+        })
+        .await;
+    let client = sdk(&server.base_url());
+
+    let items: Vec<_> = client
+        .settings()
+        .billing_providers()
+        .list()
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 3);
+    first.assert_async().await;
+    second.assert_async().await;
+
+    let refused = client
+        .settings()
+        .billing_providers()
+        .list()
+        .next_page("page-2")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::InvalidRequest(m) if m.contains("\"page-2\" is not a uuid")),
+        "{refused}"
+    );
+    assert_eq!(first.calls_async().await, 1, "nothing more sent");
+    assert_eq!(second.calls_async().await, 1, "nothing more sent");
+}

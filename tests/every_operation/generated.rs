@@ -7513,6 +7513,69 @@ async fn customers_plans_list_price_adjustments_walks_three_pages() {
     }
 }
 #[tokio::test]
+async fn settings_billing_providers_list_walks_three_pages() {
+    let server = MockServer::start_async().await;
+    let mut pages = Vec::new();
+    pages
+        .push(
+            server
+                .mock_async(|when, then| {
+                    when.method("POST")
+                        .path("/v1/listConfiguredBillingProviders")
+                        .body_excludes("\"next_page\"");
+                    then.status(200)
+                        .header("content-type", "application/json")
+                        .body(
+                            r##"{"data":[{"billing_provider":"aws_marketplace","delivery_method":"direct_to_billing_provider","delivery_method_configuration":{},"delivery_method_id":"00000000-0000-4000-8000-000000000001"}],"next_page":"00000000-0000-4000-8000-00000000c001"}"##,
+                        );
+                })
+                .await,
+        );
+    pages
+        .push(
+            server
+                .mock_async(|when, then| {
+                    when.method("POST")
+                        .path("/v1/listConfiguredBillingProviders")
+                        .json_body_includes(
+                            "{\"next_page\":\"00000000-0000-4000-8000-00000000c001\"}",
+                        );
+                    then.status(200)
+                        .header("content-type", "application/json")
+                        .body(
+                            r##"{"data":[{"billing_provider":"aws_marketplace","delivery_method":"direct_to_billing_provider","delivery_method_configuration":{},"delivery_method_id":"00000000-0000-4000-8000-000000000001"}],"next_page":"00000000-0000-4000-8000-00000000c002"}"##,
+                        );
+                })
+                .await,
+        );
+    pages
+        .push(
+            server
+                .mock_async(|when, then| {
+                    when.method("POST")
+                        .path("/v1/listConfiguredBillingProviders")
+                        .json_body_includes(
+                            "{\"next_page\":\"00000000-0000-4000-8000-00000000c002\"}",
+                        );
+                    then.status(200)
+                        .header("content-type", "application/json")
+                        .body(
+                            r##"{"data":[{"billing_provider":"aws_marketplace","delivery_method":"direct_to_billing_provider","delivery_method_configuration":{},"delivery_method_id":"00000000-0000-4000-8000-000000000001"}],"next_page":null}"##,
+                        );
+                })
+                .await,
+        );
+    let items: Vec<_> = futures::TryStreamExt::try_collect(
+            sdk(&server.base_url()).settings().billing_providers().list().stream(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 3, "one item on each of three pages");
+    for page in &pages {
+        page.assert_async().await;
+    }
+}
+#[tokio::test]
 async fn packages_list_walks_three_pages() {
     let server = MockServer::start_async().await;
     let mut pages = Vec::new();

@@ -1360,8 +1360,26 @@ pub fn render_operations_table(spec_name: &str, tree: &Value, file: &syn::File) 
 /// and every page's items arrive once.
 fn walk_test(tree: &Value, op: &Op, send: &Send, receive: &str) -> String {
     let path = example_path(tree, op);
+    // Cursors typed as uuids get uuid-shaped ones (the example of the
+    // cursor field is made from its schema, so it tells the format).
+    let example = crate::examples::example(tree, &op.response_schema, "response");
+    let at_cursor = match receive.split_once('.') {
+        Some((outer, inner)) => example.get(outer).and_then(|o| o.get(inner)),
+        None => example.get(receive),
+    };
+    let uuid_cursors = at_cursor
+        .and_then(Value::as_str)
+        .is_some_and(|text| text.len() == 36 && text.matches('-').count() == 4);
+    let (cursor_1, cursor_2) = if uuid_cursors {
+        (
+            "00000000-0000-4000-8000-00000000c001",
+            "00000000-0000-4000-8000-00000000c002",
+        )
+    } else {
+        ("cursor-1", "cursor-2")
+    };
     let page = |next: Option<&str>| {
-        let mut example = crate::examples::example(tree, &op.response_schema, "response");
+        let mut example = example.clone();
         let next = next.map_or(Value::Null, |c| Value::String(c.to_string()));
         match receive.split_once('.') {
             Some((outer, inner)) => {
@@ -1403,9 +1421,9 @@ fn walk_test(tree: &Value, op: &Op, send: &Send, receive: &str) -> String {
         .collect();
     let mut mocks = String::new();
     for (matcher, next) in [
-        (first.clone(), Some("cursor-1")),
-        (then_matcher(name, "cursor-1"), Some("cursor-2")),
-        (then_matcher(name, "cursor-2"), None),
+        (first.clone(), Some(cursor_1)),
+        (then_matcher(name, cursor_1), Some(cursor_2)),
+        (then_matcher(name, cursor_2), None),
     ] {
         let _ = writeln!(
             mocks,

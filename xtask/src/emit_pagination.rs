@@ -142,27 +142,49 @@ fn field<'s>(structure: &'s syn::ItemStruct, name: &str) -> Option<&'s Type> {
         .map(|f| &f.ty)
 }
 
-/// `Option<String>` or `String`; anything else cannot carry a cursor here.
-fn string_cursor(ty: &Type) -> Option<bool> {
+/// How a cursor field is typed: text or a uuid, optional or not.
+#[derive(Clone, Copy)]
+struct CursorType {
+    optional: bool,
+    uuid: bool,
+}
+
+/// `Option<String>`, `String`, `Option<Uuid>` or `Uuid`; anything else
+/// cannot carry a cursor here.
+fn cursor_type(ty: &Type) -> Option<CursorType> {
     let written = text(ty).replace(' ', "");
-    match written.as_str() {
-        "::std::option::Option<::std::string::String>" => Some(true),
-        "::std::string::String" => Some(false),
-        _ => None,
+    let (optional, uuid) = match written.as_str() {
+        "::std::option::Option<::std::string::String>" => (true, false),
+        "::std::string::String" => (false, false),
+        "::std::option::Option<::uuid::Uuid>" => (true, true),
+        "::uuid::Uuid" => (false, true),
+        _ => return None,
+    };
+    Some(CursorType { optional, uuid })
+}
+
+/// `value` (an expression of a cursor field of type `ty`) as an
+/// `Option<String>` expression.
+fn cursor_text(value: &str, ty: CursorType) -> String {
+    match (ty.optional, ty.uuid) {
+        (true, false) => value.to_string(),
+        (false, false) => format!("Some({value})"),
+        (true, true) => format!("{value}.map(|id| id.to_string())"),
+        (false, true) => format!("Some({value}.to_string())"),
     }
 }
 
-/// The expression that takes the next cursor out of `response`.
+/// The expression that takes the next cursor out of `response`, and
+/// whether the cursor is typed as a uuid.
 fn next_cursor(
     structs: &HashMap<String, syn::ItemStruct>,
     response: &syn::ItemStruct,
     receive: &str,
-) -> Result<String, String> {
+) -> Result<(String, bool), String> {
     match receive.split_once('.') {
-        None => match field(response, receive).and_then(string_cursor) {
-            Some(true) => Ok(format!("response.{receive}")),
-            Some(false) => Ok(format!("Some(response.{receive})")),
-            None => Err(format!("its `{receive}` is not a string")),
+        None => match field(response, receive).and_then(cursor_type) {
+            Some(ty) => Ok((cursor_text(&format!("response.{receive}"), ty), ty.uuid)),
+            None => Err(format!("its `{receive}` is neither a string nor a uuid")),
         },
         Some((outer, inner)) => {
             let outer_ty = field(response, outer).ok_or(format!("no `{outer}` field"))?;
@@ -173,24 +195,34 @@ fn next_cursor(
             let nested = nested
                 .and_then(|n| structs.get(&n))
                 .ok_or(format!("`{outer}` is not a generated struct"))?;
-            let tail = match field(nested, inner).and_then(string_cursor) {
-                Some(true) => format!("p.{inner}"),
-                Some(false) => format!("Some(p.{inner})"),
-                None => return Err(format!("its `{outer}.{inner}` is not a string")),
+            let (tail, uuid) = match field(nested, inner).and_then(cursor_type) {
+                Some(ty) => (cursor_text(&format!("p.{inner}"), ty), ty.uuid),
+                None => {
+                    return Err(format!(
+                        "its `{outer}.{inner}` is neither a string nor a uuid"
+                    ));
+                }
             };
-            Ok(if optional {
+            let expression = if optional {
                 format!("response.{outer}.and_then(|p| {tail})")
             } else {
                 format!("{{ let p = response.{outer}; {tail} }}")
-            })
+            };
+            Ok((expression, uuid))
         }
     }
 }
 
-/// The statement that puts `cursor` into the request.
-fn set_cursor(send: &Send) -> Result<String, String> {
+/// The statement that puts `cursor` into the request; `uuid` when the
+/// field is typed as one (a cursor that is not a uuid then fails the
+/// request before it is sent, as the builder's conversion errors do).
+fn set_cursor(send: &Send, uuid: bool) -> Result<String, String> {
     match send {
+        Send::Query(name) if uuid => Ok(format!("self.{name}(crate::UuidCursor(cursor))")),
         Send::Query(name) => Ok(format!("self.{name}(cursor)")),
+        Send::Body(name) if uuid => Ok(format!(
+            "self.body_map(|body| body.{name}(crate::UuidCursor(cursor)))"
+        )),
         Send::Body(name) => Ok(format!(
             "self.body_map(|body| body.{name}(Some(cursor.to_string())))"
         )),
@@ -222,17 +254,23 @@ pub fn emit(file: &syn::File, paginated: &[Paginated]) -> (String, Vec<Skipped>)
                 .first()
                 .map(|t| from_types(t))
                 .ok_or("`data` is not a Vec")?;
-            let next = next_cursor(&structs, response, &op.receive)?;
-            let set = set_cursor(&op.send)?;
-            if let Send::Body(name) = &op.send {
-                let body = bodies
-                    .get(&builder)
-                    .and_then(|b| structs.get(b))
-                    .ok_or("no typed JSON body")?;
-                if field(body, name).and_then(string_cursor).is_none() {
-                    return Err(format!("the body's `{name}` is not a string"));
+            let (next, uuid) = next_cursor(&structs, response, &op.receive)?;
+            let sent_as_uuid = match &op.send {
+                Send::Body(name) => {
+                    let body = bodies
+                        .get(&builder)
+                        .and_then(|b| structs.get(b))
+                        .ok_or("no typed JSON body")?;
+                    field(body, name)
+                        .and_then(cursor_type)
+                        .ok_or(format!(
+                            "the body's `{name}` is neither a string nor a uuid"
+                        ))?
+                        .uuid
                 }
-            }
+                _ => uuid,
+            };
+            let set = set_cursor(&op.send, sent_as_uuid)?;
             Ok(format!(
                 "    impl<'a> Paginated<'a> for builder::{builder}<'a> {{\n        \
                  type Response = {response};\n        type Item = {item};\n        type ErrorBody = {error};\n        \
@@ -244,12 +282,17 @@ pub fn emit(file: &syn::File, paginated: &[Paginated]) -> (String, Vec<Skipped>)
                 response = text(response_ty),
                 error = text(error_ty),
                 method = op.method_name,
-                cursor_path = op
-                    .receive
-                    .split('.')
-                    .map(|part| format!("{part:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                // A uuid's text may be written differently from its
+                // decoded form: such a cursor is not read ahead.
+                cursor_path = if uuid {
+                    String::new()
+                } else {
+                    op.receive
+                        .split('.')
+                        .map(|part| format!("{part:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
             ))
         })();
         match attempt {

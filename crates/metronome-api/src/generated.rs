@@ -64289,6 +64289,32 @@ mod paginated_operations {
             self.send()
         }
     }
+    #[cfg(feature = "settings")]
+    impl<'a> Paginated<'a> for builder::SettingsBillingProvidersList<'a> {
+        type Response = types::SettingsBillingProvidersListResponse;
+        type Item = types::BillingProviderDeliveryMethod;
+        type ErrorBody = types::ErrorResponse;
+        const OPERATION: &'static str = "settings_billing_providers_list";
+        const CURSOR: &'static [&'static str] = &[];
+        fn with_cursor(self, cursor: &str) -> Self {
+            self.body_map(|body| body.next_page(crate::UuidCursor(cursor)))
+        }
+        fn split(
+            response: Self::Response,
+        ) -> (
+            ::std::vec::Vec<Self::Item>,
+            ::std::option::Option<::std::string::String>,
+        ) {
+            (response.data, response.next_page.map(|id| id.to_string()))
+        }
+        fn send_page(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<Self::Response>, Error<Self::ErrorBody>>,
+        > + Send + 'a {
+            self.send()
+        }
+    }
     #[cfg(feature = "packages")]
     impl<'a> Paginated<'a> for builder::PackagesList<'a> {
         type Response = types::PackagesListResponse;

@@ -47,7 +47,7 @@ mod state;
 mod generated;
 
 pub use generated::*;
-pub use paginate::Paginated;
+pub use paginate::{Paginated, UuidCursor};
 pub use state::{ClientState, InvalidToken, Transport, TransportFuture};
 
 /// The HTTP client the generated code is written against (reqwest 0.13),

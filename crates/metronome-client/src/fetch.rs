@@ -49,6 +49,10 @@ pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
 /// field twice, not a string): the walk then waits for the decoded page.
 /// Reads the JSON as serde_json reads it for the page, so the two agree.
 pub(crate) fn read_cursor(body: &[u8], path: &[&str]) -> Option<Option<String>> {
+    if path.is_empty() {
+        // The operation's cursor is not read from the bytes (a uuid).
+        return None;
+    }
     // Most pages end with their cursor: read it from the end, in time
     // that does not grow with the page.
     if let [key] = path

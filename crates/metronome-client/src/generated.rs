@@ -17943,6 +17943,7 @@ pub struct SettingsBillingProvidersList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) body_next_page: Option<::uuid::Uuid>,
+    pub(crate) limits: WalkLimits,
 }
 #[cfg(feature = "settings")]
 crate::options::call_options!(SettingsBillingProvidersList);
@@ -17954,13 +17955,8 @@ impl SettingsBillingProvidersList {
             problems: Problems::default(),
             options: CallOptions::default(),
             body_next_page: None,
+            limits: WalkLimits::default(),
         }
-    }
-    /// Sets `next_page`.
-    pub fn next_page(mut self, value: impl IntoId) -> Self {
-        let converted = value.into_id();
-        self.body_next_page = self.problems.keep("next_page", converted);
-        self
     }
     /// The low-level request, as checked arguments make it.
     #[allow(unused_mut)]
@@ -17977,19 +17973,27 @@ impl SettingsBillingProvidersList {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
-    pub async fn send(
-        self,
-    ) -> Result<types::SettingsBillingProvidersListResponse, Error> {
+    /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
+    pub(crate) fn query(&self) -> Result<Self, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "settings_billing_providers_list",
-                self.options,
-                Box::pin(request.send()),
-            )
-            .await
+        Ok(self.clone())
+    }
+}
+#[cfg(feature = "settings")]
+crate::pagination::list_request!(
+    SettingsBillingProvidersList, types::BillingProviderDeliveryMethod
+);
+#[cfg(feature = "settings")]
+impl PageQuery for SettingsBillingProvidersList {
+    type Item = types::BillingProviderDeliveryMethod;
+    const OPERATION: &'static str = "settings_billing_providers_list";
+    #[inline]
+    fn fetch<'a>(
+        &'a self,
+        client: &'a Client,
+        cursor: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Page<types::BillingProviderDeliveryMethod>, Error>> {
+        crate::fetch::fetch_page(self.request(client), cursor, self.options)
     }
 }
 /// A request to `POST /v1/packages/archive` (packagesArchive): Archive a package to stop new contracts using it.
