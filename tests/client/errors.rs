@@ -394,3 +394,91 @@ async fn new_operations_check_their_arguments_before_sending() {
             .join("\n")
     );
 }
+
+/// Every value of a real invoice page (the fake's), made wrong one at a
+/// time: the path a decode error names is the one a path-tracking decode of
+/// the same body names (`serde_path_to_error`, which the client no longer
+/// compiles into every application: it reads the path off the bytes).
+#[tokio::test]
+async fn decode_paths_agree_with_a_path_tracking_decode_for_every_value_of_a_page() {
+    use metronome_client::types::CustomersInvoicesListResponse;
+
+    let mock = metronome_mock::MockMetronome::start().await;
+    let page = metronome_integration_tests::mock_client(&mock)
+        .request(
+            metronome_client::http::Method::GET,
+            format!("/v1/customers/{CUSTOMER}/invoices"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let page: serde_json::Value = page.json().unwrap();
+
+    fn leaves(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, item) in map {
+                    leaves(item, format!("{at}/{key}"), out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (n, item) in items.iter().enumerate() {
+                    leaves(item, format!("{at}/{n}"), out);
+                }
+            }
+            _ => out.push(at),
+        }
+    }
+    let mut pointers = Vec::new();
+    leaves(&page, String::new(), &mut pointers);
+    // The other invoices have the same shape as the first.
+    pointers.retain(|p| !p.starts_with("/data/") || p.starts_with("/data/0/"));
+    assert!(
+        pointers.len() > 50,
+        "a page with many values: {}",
+        pointers.len()
+    );
+
+    let server = MockServer::start_async().await;
+    let client = sdk(&server.base_url());
+    let mut compared = 0;
+    for pointer in &pointers {
+        let mut bad = page.clone();
+        let slot = bad.pointer_mut(pointer).unwrap();
+        *slot = match slot {
+            serde_json::Value::String(_) => json!(12345),
+            serde_json::Value::Null => json!([[]]),
+            _ => json!({"not": "this"}),
+        };
+        let body = serde_json::to_string_pretty(&bad).unwrap();
+        let Err(expected) = serde_path_to_error::deserialize::<_, CustomersInvoicesListResponse>(
+            &mut serde_json::Deserializer::from_str(&body),
+        ) else {
+            continue; // Still a valid page (a free-form value).
+        };
+        let served = server
+            .mock_async(|when, then| {
+                when.method(GET);
+                then.status(200).body(&body);
+            })
+            .await;
+        let err = client
+            .customers()
+            .invoices()
+            .list(CUSTOMER)
+            .send()
+            .await
+            .unwrap_err();
+        served.delete_async().await;
+        let Error::Decode(decode) = &err else {
+            panic!("{pointer}: {err:?}")
+        };
+        assert_eq!(decode.path, expected.path().to_string(), "{pointer}");
+        compared += 1;
+    }
+    assert!(
+        compared > 50,
+        "{compared} of {} values compared",
+        pointers.len()
+    );
+}

@@ -7,7 +7,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use serde::de::DeserializeOwned;
 
 use crate::exchange::Exchange;
 
@@ -413,7 +412,7 @@ impl Error {
     /// Maps what the generated client returned, together with what the
     /// transport recorded, to an [`Error`]. `T` is the success type, used to
     /// find the path of a decode failure.
-    pub(crate) fn from_generated<T: DeserializeOwned, E>(
+    pub(crate) fn from_generated<E>(
         error: progenitor_client::Error<E>,
         exchange: Exchange,
         operation: &'static str,
@@ -451,12 +450,7 @@ impl Error {
                     // An error status whose body is not `{message}`: still an API error.
                     return api(context, status, headers, body, None);
                 }
-                let path = serde_path_to_error::deserialize::<_, T>(
-                    &mut serde_json::Deserializer::from_slice(&body),
-                )
-                .err()
-                .map(|e| e.path().to_string())
-                .unwrap_or_else(|| ".".to_string());
+                let path = crate::json_path::path_of(&body, &source);
                 Error::Decode(Box::new(DecodeError {
                     context,
                     status: Some(status),
@@ -524,8 +518,8 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 Error::Decode(Box::new(DecodeError {
                     context,
                     status: None,
+                    path: crate::json_path::path_of(&body, &source),
                     body,
-                    path: ".".to_string(),
                     source,
                 }))
             }

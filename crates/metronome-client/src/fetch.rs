@@ -34,11 +34,7 @@ pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
                 let (data, next_page) = B::split(value.into_inner());
                 Ok(Page::new(data, next_page, status, headers))
             }
-            Err(error) => Err(Error::from_generated::<B::Response, _>(
-                error,
-                exchange,
-                B::OPERATION,
-            )),
+            Err(error) => Err(Error::from_generated(error, exchange, B::OPERATION)),
         }
     })
 }

@@ -61,6 +61,7 @@ mod error;
 mod exchange;
 pub mod extras;
 mod fetch;
+mod json_path;
 pub mod middleware;
 mod operation;
 mod options;

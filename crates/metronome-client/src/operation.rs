@@ -182,7 +182,7 @@ where
     let (result, exchange) = exchange::record(options, call).await;
     match result {
         Ok(value) => Ok(value.into_inner()),
-        Err(error) => Err(Error::from_generated::<R, _>(error, exchange, operation)),
+        Err(error) => Err(Error::from_generated(error, exchange, operation)),
     }
 }
 
@@ -198,9 +198,7 @@ pub(crate) async fn send_bytes<E>(
     let (result, exchange) = exchange::record(options, call).await;
     match result {
         Ok(_) => Ok(exchange.response.map(|r| r.body).unwrap_or_default()),
-        Err(error) => Err(Error::from_generated::<serde_json::Value, _>(
-            error, exchange, operation,
-        )),
+        Err(error) => Err(Error::from_generated(error, exchange, operation)),
     }
 }
 

@@ -153,15 +153,14 @@ impl CustomResponse {
     /// Decodes the body as JSON into `T`; a mismatch is [`Error::Decode`]
     /// naming the path that failed.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&self.body))
-            .map_err(|e| {
-                Error::Decode(Box::new(crate::DecodeError {
-                    context: self.context.clone(),
-                    status: Some(self.status),
-                    body: self.body.clone(),
-                    path: e.path().to_string(),
-                    source: e.into_inner(),
-                }))
-            })
+        serde_json::from_slice(&self.body).map_err(|source| {
+            Error::Decode(Box::new(crate::DecodeError {
+                context: self.context.clone(),
+                status: Some(self.status),
+                body: self.body.clone(),
+                path: crate::json_path::path_of(&self.body, &source),
+                source,
+            }))
+        })
     }
 }
