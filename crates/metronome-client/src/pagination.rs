@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 
 use crate::{Client, Error, Page};
@@ -50,6 +50,61 @@ pub(crate) trait PageQuery: Send + Sync + 'static {
         client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<Self::Item>, Error>>;
+}
+
+/// A page whose items the walk does not look at: it needs only the
+/// cursor. The walk below is written against this, not against each
+/// operation's item type, so it is compiled once, in this crate, rather
+/// than once per operation in each application that walks one (the
+/// operations are `#[inline]`; see BENCHMARKS.md, "Build cost").
+pub(crate) struct AnyPage {
+    next_page: Option<String>,
+    /// A `Page<T>` of the operation's item type.
+    page: Box<dyn std::any::Any + Send>,
+}
+
+impl AnyPage {
+    fn new<T: Send + 'static>(page: Page<T>) -> Self {
+        Self {
+            next_page: page.next_page.clone(),
+            page: Box::new(page),
+        }
+    }
+
+    /// The page, as the operation's walk made it.
+    fn into_page<T: 'static>(self, operation: &'static str) -> Result<Page<T>, Error> {
+        self.page
+            .downcast::<Page<T>>()
+            .map(|page| *page)
+            .map_err(|_| Error::Interrupted {
+                operation,
+                reason: "a page of another type came back from the walk".to_string(),
+            })
+    }
+}
+
+/// A [`PageQuery`] with its item type hidden: what the walk holds.
+trait AnyQuery: Send + Sync {
+    fn operation(&self) -> &'static str;
+    fn fetch_any<'a>(
+        &'a self,
+        client: &'a Client,
+        cursor: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<AnyPage, Error>>;
+}
+
+impl<Q: PageQuery> AnyQuery for Q {
+    fn operation(&self) -> &'static str {
+        Q::OPERATION
+    }
+
+    fn fetch_any<'a>(
+        &'a self,
+        client: &'a Client,
+        cursor: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<AnyPage, Error>> {
+        futures::TryFutureExt::map_ok(self.fetch(client, cursor), AnyPage::new).boxed()
+    }
 }
 
 /// The prefetch depth of walks that do not set one: one page ahead, which
@@ -214,7 +269,7 @@ impl Cursors {
     }
 
     /// After a fetch: what to yield, and where the walk goes next.
-    pub(crate) fn after<T>(&mut self, fetched: Result<Page<T>, Error>) -> Result<Page<T>, Error> {
+    fn after(&mut self, fetched: Result<AnyPage, Error>) -> Result<AnyPage, Error> {
         let page = match fetched {
             Ok(page) => page,
             Err(error) => {
@@ -244,34 +299,46 @@ impl Cursors {
 }
 
 /// The state of one walk between pages.
-struct Walk<Q> {
+struct Walk {
     client: Client,
-    query: Q,
+    query: Arc<dyn AnyQuery>,
     cursors: Cursors,
 }
 
-impl<Q: PageQuery> Walk<Q> {
-    fn new(client: Client, query: Q, limits: WalkLimits) -> Self {
-        Self {
-            client,
-            query,
-            cursors: Cursors::new(Q::OPERATION, &limits),
-        }
+/// The pages of one walk, as [`PageStream::new`] describes; not generic,
+/// so compiled once.
+fn walk(
+    client: Client,
+    query: Arc<dyn AnyQuery>,
+    limits: WalkLimits,
+) -> BoxStream<'static, Result<AnyPage, Error>> {
+    let depth = limits.prefetch;
+    let walk = Walk {
+        cursors: Cursors::new(query.operation(), &limits),
+        client,
+        query,
+    };
+    if depth == 0 {
+        sequential(walk)
+    } else {
+        prefetching(walk, depth)
     }
+}
 
-    async fn next(&mut self) -> Option<Result<Page<Q::Item>, Error>> {
+impl Walk {
+    async fn next(&mut self) -> Option<Result<AnyPage, Error>> {
         let cursor = match self.cursors.next_cursor() {
             Ok(cursor) => cursor,
             Err(end) => return end.map(Err),
         };
         let page = self.cursors.fetched;
-        let fetch = self.query.fetch(&self.client, cursor.as_deref());
+        let fetch = self.query.fetch_any(&self.client, cursor.as_deref());
         let fetched = crate::exchange::on_page(page, fetch).await;
         Some(self.cursors.after(fetched))
     }
 }
 
-fn sequential<Q: PageQuery>(walk: Walk<Q>) -> BoxStream<'static, Result<Page<Q::Item>, Error>> {
+fn sequential(walk: Walk) -> BoxStream<'static, Result<AnyPage, Error>> {
     stream::unfold(walk, |mut walk| async move {
         let next = walk.next().await?;
         Some((next, walk))
@@ -283,12 +350,9 @@ fn sequential<Q: PageQuery>(walk: Walk<Q>) -> BoxStream<'static, Result<Page<Q::
 /// the page the consumer is waiting for. The task starts on the first
 /// poll and is aborted, with its requests in flight, when the stream is
 /// dropped.
-fn prefetching<Q: PageQuery>(
-    walk: Walk<Q>,
-    depth: usize,
-) -> BoxStream<'static, Result<Page<Q::Item>, Error>> {
+fn prefetching(walk: Walk, depth: usize) -> BoxStream<'static, Result<AnyPage, Error>> {
     let depth = depth.min(MAX_PREFETCH);
-    let operation = Q::OPERATION;
+    let operation = walk.query.operation();
     stream::once(async move {
         // `Some(page)` for each page, then `None`: the walk ended. A channel
         // that closes without the `None` means the task died, and the
@@ -361,8 +425,8 @@ impl Pace {
 }
 
 /// A page being fetched (and decoded) by a task of its own.
-struct Fetching<T> {
-    task: AbortOnDrop<Result<Page<T>, Error>>,
+struct Fetching {
+    task: AbortOnDrop<Result<AnyPage, Error>>,
     /// Its number in the walk, from 1.
     page: u64,
     /// Its next cursor as read from its bytes, once read.
@@ -375,10 +439,10 @@ struct Fetching<T> {
 /// next page goes out while this one is decoded: decoding overlaps the
 /// network instead of adding to it. When the cursor cannot be read ahead,
 /// the decoded page gives it, as in a sequential walk.
-async fn produce<Q: PageQuery>(
-    walk: Walk<Q>,
+async fn produce(
+    walk: Walk,
     depth: usize,
-    pages: tokio::sync::mpsc::UnboundedSender<Option<Result<Page<Q::Item>, Error>>>,
+    pages: tokio::sync::mpsc::UnboundedSender<Option<Result<AnyPage, Error>>>,
     pace: Arc<Pace>,
 ) {
     let Walk {
@@ -386,8 +450,8 @@ async fn produce<Q: PageQuery>(
         query,
         mut cursors,
     } = walk;
-    let query = Arc::new(query);
-    let mut queue: VecDeque<Fetching<Q::Item>> = VecDeque::new();
+    let operation = query.operation();
+    let mut queue: VecDeque<Fetching> = VecDeque::new();
     // Whether the cursor of the next page is known (the first one is).
     let mut next_known = true;
     // The cursor read ahead from the newest page, when it comes.
@@ -401,7 +465,7 @@ async fn produce<Q: PageQuery>(
                 let (hook, read_ahead) = tokio::sync::oneshot::channel();
                 let (query, client) = (query.clone(), client.clone());
                 let task = tokio::spawn(async move {
-                    let fetch = query.fetch(&client, cursor.as_deref());
+                    let fetch = query.fetch_any(&client, cursor.as_deref());
                     crate::exchange::on_page(page, crate::exchange::with_cursor_hook(hook, fetch))
                         .await
                 });
@@ -457,7 +521,6 @@ async fn produce<Q: PageQuery>(
                         return;
                     }
                     Err(reason) => {
-                        let operation = Q::OPERATION;
                         let _ = pages.send(Some(Err(Error::Interrupted { operation, reason })));
                         let _ = pages.send(None);
                         return;
@@ -470,7 +533,6 @@ async fn produce<Q: PageQuery>(
                             "page {}: the cursor read ahead differs from the decoded page's",
                             head.page
                         );
-                        let operation = Q::OPERATION;
                         let _ = pages.send(Some(Err(Error::Interrupted { operation, reason })));
                         let _ = pages.send(None);
                         return;
@@ -562,10 +624,10 @@ impl<T: Send + 'static> PageStream<T> {
         query: Result<Q, Error>,
         limits: WalkLimits,
     ) -> Self {
-        let depth = limits.prefetch;
         let inner = match query {
-            Ok(query) if depth == 0 => sequential(Walk::new(client, query, limits)),
-            Ok(query) => prefetching(Walk::new(client, query, limits), depth),
+            Ok(query) => walk(client, Arc::new(query), limits)
+                .map(|page| page.and_then(|page| page.into_page(Q::OPERATION)))
+                .boxed(),
             Err(error) => stream::once(async move { Err(error) }).boxed(),
         };
         Self { inner }
