@@ -50,6 +50,55 @@ async fn low_level_responses_keep_their_headers() {
     assert_eq!(name_of(&client).await.unwrap(), "Acme");
 }
 
+/// The resources keep them too: `send_with_response()` returns the body
+/// with status and headers, for a JSON answer and for a document.
+#[tokio::test]
+async fn resource_responses_keep_their_headers_with_send_with_response() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("/v1/customers/{CUSTOMER}"));
+            then.status(200)
+                .header("content-type", "application/json")
+                .header("x-request-id", "req_8")
+                .json_body(json!({"data": customer()}));
+        })
+        .await;
+    let invoice = "9b0f3a6e-3d57-4c0e-9d38-6c1f5a1f2b11";
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/customers/{CUSTOMER}/invoices/{invoice}/pdf"));
+            then.status(200)
+                .header("content-type", "application/pdf")
+                .header("x-request-id", "req_9")
+                .body("%PDF-1.7 ...");
+        })
+        .await;
+    let client = sdk(&server.base_url());
+
+    let response = client
+        .customers()
+        .retrieve(CUSTOMER)
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-request-id"], "req_8");
+    assert_eq!(response.body.name, "Acme");
+
+    let pdf = client
+        .customers()
+        .invoices()
+        .retrieve_pdf(CUSTOMER, invoice)
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["x-request-id"], "req_9");
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert_eq!(pdf.into_body(), "%PDF-1.7 ...".as_bytes());
+}
+
 #[tokio::test]
 async fn low_level_errors_become_the_sdks_error_with_status_code_and_message() {
     let server = MockServer::start_async().await;

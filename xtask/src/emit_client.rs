@@ -752,7 +752,7 @@ pub fn render(spec_name: &str, tree: &Value, file: &syn::File) -> Result<String>
          use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};\n\
          use crate::options::CallOptions;\n\
          use crate::pagination::{WalkLimits, PageQuery};\n\
-         use crate::{Client, Error, IntoId, IntoTimestamp, Page};\n\
+         use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};\n\
          use futures::future::BoxFuture;\n\
          use metronome_api::types;\n",
     );
@@ -1100,7 +1100,7 @@ fn builder(op: &Op) -> String {
                 Output::Page(_) => unreachable!(),
             };
             let map = if matches!(output, Output::Data(_)) {
-                ".map(|body| body.data)"
+                ".map(|response| response.map(|body| body.data))"
             } else {
                 ""
             };
@@ -1111,7 +1111,7 @@ fn builder(op: &Op) -> String {
             };
             let _ = writeln!(
                 out,
-                "/// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.\n#[inline]\npub async fn send(self) -> Result<{ret}, Error> {{\n self.problems.check()?;{period}\n let request = self.request(&self.client);\n {tail}({:?}, self.options, Box::pin(request.send())).await{map}\n}}\n}}",
+                "/// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.\n#[inline]\npub async fn send(self) -> Result<{ret}, Error> {{\n self.send_with_response().await.map(Response::into_body)\n}}\n/// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.\n#[inline]\npub async fn send_with_response(self) -> Result<Response<{ret}>, Error> {{\n self.problems.check()?;{period}\n let request = self.request(&self.client);\n {tail}({:?}, self.options, Box::pin(request.send())).await{map}\n}}\n}}",
                 op.method
             );
         }

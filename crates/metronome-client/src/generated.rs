@@ -7,7 +7,7 @@
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
 use crate::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
-use crate::{Client, Error, IntoId, IntoTimestamp, Page};
+use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
 impl Client {
@@ -3694,9 +3694,14 @@ impl AlertsArchive {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -3705,7 +3710,7 @@ impl AlertsArchive {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/alerts/create` (alertsCreate): Create a spend, balance or usage threshold alert.
@@ -3982,9 +3987,14 @@ impl AlertsCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -3993,7 +4003,7 @@ impl AlertsCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/approval_requests/submit` (approvalRequestsSubmit): Request human approval for a blocked write.
@@ -4108,9 +4118,16 @@ impl ApprovalRequestsSubmit {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::ApprovalRequestsSubmitResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::ApprovalRequestsSubmitResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -4119,7 +4136,7 @@ impl ApprovalRequestsSubmit {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/archiveCustomerBillingProviderConfigurations` (customersArchiveBillingConfigurations): Retire a customer's billing provider configurations.
@@ -4188,11 +4205,18 @@ impl CustomersArchiveBillingConfigurations {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomerBillingProviderArchivePayload, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CustomerBillingProviderArchivePayload>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -4201,7 +4225,7 @@ impl CustomersArchiveBillingConfigurations {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/archiveCustomerRevenueSystemConfigurations` (customersArchiveRevenueSystemConfigurations): Retire a customer's revenue system configurations.
@@ -4270,11 +4294,18 @@ impl CustomersArchiveRevenueSystemConfigurations {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomerRevenueSystemArchivePayload, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CustomerRevenueSystemArchivePayload>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -4283,7 +4314,7 @@ impl CustomersArchiveRevenueSystemConfigurations {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `GET /v1/auditLogs` (auditLogsList): List audit log entries for your account.
@@ -4634,9 +4665,14 @@ impl BillableMetricsCreateLegacy {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -4645,7 +4681,7 @@ impl BillableMetricsCreateLegacy {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/billable-metrics/archive` (billableMetricsArchive): Retire an unused billable metric.
@@ -4691,9 +4727,14 @@ impl BillableMetricsArchive {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -4702,7 +4743,7 @@ impl BillableMetricsArchive {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/billable-metrics/create` (billableMetricsCreate): Define a new billable metric.
@@ -4837,9 +4878,14 @@ impl BillableMetricsCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -4848,7 +4894,7 @@ impl BillableMetricsCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `GET /v1/billable-metrics/{billable_metric_id}` (billableMetricsRetrieve): Fetch one billable metric's configuration.
@@ -4892,9 +4938,16 @@ impl BillableMetricsRetrieve {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::BillableMetric, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::BillableMetric>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -4903,7 +4956,7 @@ impl BillableMetricsRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `PUT /v1/billable-metrics/{billable_metric_id}` (billableMetricsUpdate): Rename a billable metric.
@@ -4960,9 +5013,14 @@ impl BillableMetricsUpdate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -4971,7 +5029,7 @@ impl BillableMetricsUpdate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/client/billing-config/stripe` (settingsBillingConfigStripeCreate): Configure Stripe billing for your account.
@@ -5028,9 +5086,14 @@ impl SettingsBillingConfigStripeCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -5071,9 +5134,14 @@ impl SettingsBillingConfigStripeDelete {
         let mut request = client.api().settings_billing_config_stripe_delete();
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -5138,9 +5206,14 @@ impl SettingsBillingConfigStripeUpdate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -5210,9 +5283,14 @@ impl SettingsBillingConfigSetApiKey {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -5266,9 +5344,14 @@ impl SettingsSetWebhookSecret {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -5339,9 +5422,16 @@ impl CustomersCreateWithContract {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::CustomerAndContract, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CustomerAndContract>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -5350,7 +5440,7 @@ impl CustomersCreateWithContract {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/products/archive` (contractsProductsArchive): Retire a product so new rates can't use it.
@@ -5396,9 +5486,14 @@ impl ContractsProductsArchive {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -5407,7 +5502,7 @@ impl ContractsProductsArchive {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/products/create` (contractsProductsCreate): Define a new product for contracts.
@@ -5708,9 +5803,14 @@ impl ContractsProductsCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -5719,7 +5819,7 @@ impl ContractsProductsCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/products/get` (contractsProductsRetrieve): Fetch one product by its ID.
@@ -5765,9 +5865,16 @@ impl ContractsProductsRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::ProductListItem, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::ProductListItem>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -5776,7 +5883,7 @@ impl ContractsProductsRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/products/list` (contractsProductsList): List the products in your catalog.
@@ -6148,9 +6255,14 @@ impl ContractsProductsUpdate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -6159,7 +6271,7 @@ impl ContractsProductsUpdate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/addRate` (contractsRateCardsRatesAdd): Add one price entry to a rate card.
@@ -6403,9 +6515,16 @@ impl ContractsRateCardsRatesAdd {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::RateWithCommitRate, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::RateWithCommitRate>, Error> {
         self.problems.check()?;
         check::period(
             "starting_at",
@@ -6420,7 +6539,7 @@ impl ContractsRateCardsRatesAdd {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/addRates` (contractsRateCardsRatesAddMany): Add several rates to a rate card in one call.
@@ -6485,9 +6604,14 @@ impl ContractsRateCardsRatesAddMany {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -6496,7 +6620,7 @@ impl ContractsRateCardsRatesAddMany {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/archive` (contractsRateCardsArchive): Retire a rate card from future contracts.
@@ -6542,9 +6666,14 @@ impl ContractsRateCardsArchive {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -6553,7 +6682,7 @@ impl ContractsRateCardsArchive {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/create` (contractsRateCardsCreate): Set up a new rate card.
@@ -6676,9 +6805,14 @@ impl ContractsRateCardsCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -6687,7 +6821,7 @@ impl ContractsRateCardsCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/get` (contractsRateCardsRetrieve): Fetch a rate card's details by ID.
@@ -6733,9 +6867,14 @@ impl ContractsRateCardsRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::RateCard, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::RateCard>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -6744,7 +6883,7 @@ impl ContractsRateCardsRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/getNamedSchedule` (contractsRateCardsNamedSchedulesRetrieve): Read a named schedule attached to a rate card.
@@ -6812,11 +6951,18 @@ impl ContractsRateCardsNamedSchedulesRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::NamedScheduleDataItem>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::NamedScheduleDataItem>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -6825,7 +6971,7 @@ impl ContractsRateCardsNamedSchedulesRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/getRateSchedule` (contractsRateCardsRetrieveRateSchedule): Read a rate card's prices over a time window.
@@ -7227,9 +7373,14 @@ impl ContractsRateCardsProductOrdersUpdate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -7238,7 +7389,7 @@ impl ContractsRateCardsProductOrdersUpdate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/setRateCardProductsOrder` (contractsRateCardsProductOrdersSet): Replace the product ordering on a rate card.
@@ -7303,9 +7454,14 @@ impl ContractsRateCardsProductOrdersSet {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -7314,7 +7470,7 @@ impl ContractsRateCardsProductOrdersSet {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/update` (contractsRateCardsUpdate): Edit a rate card's name, aliases or conversions.
@@ -7424,9 +7580,14 @@ impl ContractsRateCardsUpdate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -7435,7 +7596,7 @@ impl ContractsRateCardsUpdate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contract-pricing/rate-cards/updateNamedSchedule` (contractsRateCardsNamedSchedulesUpdate): Set a rate card named schedule for a time range.
@@ -7525,9 +7686,14 @@ impl ContractsRateCardsNamedSchedulesUpdate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         check::period(
             "starting_at",
@@ -7669,9 +7835,14 @@ impl ContractsAddManualBalanceEntry {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -7942,9 +8113,14 @@ impl ContractsAmend {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -7953,7 +8129,7 @@ impl ContractsAmend {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/archive` (contractsArchive): Permanently end and archive a contract.
@@ -8021,9 +8197,14 @@ impl ContractsArchive {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -8032,7 +8213,7 @@ impl ContractsArchive {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/commits/disableTrueup` (contractsDisableCommitTrueup): Turn off the true-up invoice for a commit.
@@ -8111,9 +8292,14 @@ impl ContractsDisableCommitTrueup {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -8122,7 +8308,7 @@ impl ContractsDisableCommitTrueup {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/commits/threshold-billing/release` (contractsReleaseThresholdCommit): Settle a threshold commit paid outside Metronome.
@@ -8184,9 +8370,14 @@ impl ContractsReleaseThresholdCommit {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -8790,9 +8981,16 @@ impl ContractsCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::CreateContractResponse, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CreateContractResponse>, Error> {
         self.problems.check()?;
         check::period(
             "starting_at",
@@ -8807,7 +9005,7 @@ impl ContractsCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/createHistoricalInvoices` (contractsCreateHistoricalInvoices): Backfill usage invoices for past periods.
@@ -8876,9 +9074,16 @@ impl ContractsCreateHistoricalInvoices {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::Invoice>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -8887,7 +9092,7 @@ impl ContractsCreateHistoricalInvoices {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/customerBalances/getNetBalance` (contractsGetNetBalance): Compute a customer's combined available balance.
@@ -8981,9 +9186,16 @@ impl ContractsGetNetBalance {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::ContractsGetNetBalanceResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::ContractsGetNetBalanceResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -8992,7 +9204,7 @@ impl ContractsGetNetBalance {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/customerBalances/list` (contractsListBalances): List a customer's balances.
@@ -9516,9 +9728,14 @@ impl CustomersCommitsCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -9527,7 +9744,7 @@ impl CustomersCommitsCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/customerCommits/list` (customersCommitsList): List commits available to a customer.
@@ -9805,9 +10022,14 @@ impl CustomersCommitsUpdateEndDate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -9816,7 +10038,7 @@ impl CustomersCommitsUpdateEndDate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/customerCredits/create` (customersCreditsCreate): Create a customer-level credit.
@@ -10082,9 +10304,14 @@ impl CustomersCreditsCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -10093,7 +10320,7 @@ impl CustomersCreditsCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/customerCredits/list` (customersCreditsList): List credits available to a customer.
@@ -10342,9 +10569,14 @@ impl CustomersCreditsUpdateEndDate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -10353,7 +10585,7 @@ impl CustomersCreditsUpdateEndDate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/get` (contractsRetrieve): Fetch one contract for a customer (v1).
@@ -10432,9 +10664,14 @@ impl ContractsRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Contract, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Contract>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -10443,7 +10680,7 @@ impl ContractsRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/getContractRateSchedule` (contractsRetrieveRateSchedule): Show the effective rates on a customer's contract.
@@ -10674,11 +10911,18 @@ impl ContractsNamedSchedulesRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::NamedScheduleDataItem>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::NamedScheduleDataItem>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -10687,7 +10931,7 @@ impl ContractsNamedSchedulesRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/getSubscriptionQuantityHistory` (contractsRetrieveSubscriptionQuantityHistory): Show past quantity changes for a subscription.
@@ -10757,9 +11001,16 @@ impl ContractsRetrieveSubscriptionQuantityHistory {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::SubscriptionQuantityHistory, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::SubscriptionQuantityHistory>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -10768,7 +11019,7 @@ impl ContractsRetrieveSubscriptionQuantityHistory {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/getSubscriptionSeatsHistory` (contractsGetSubscriptionSeatsHistory): Show seat assignment history for a subscription.
@@ -11014,9 +11265,16 @@ impl ContractsList {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Contract>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::Contract>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -11025,7 +11283,7 @@ impl ContractsList {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/listNamedSchedules` (contractsNamedSchedulesList): List a customer's contract-level named schedules.
@@ -11279,9 +11537,16 @@ impl ContractsScheduleProServicesInvoice {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::Invoice>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -11290,7 +11555,7 @@ impl ContractsScheduleProServicesInvoice {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/seatBalances/list` (contractsListSeatBalances): List per-seat balances on a contract's subscriptions.
@@ -11593,9 +11858,14 @@ impl ContractsSetUsageFilter {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -11684,9 +11954,14 @@ impl ContractsUpdateEndDate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -11695,7 +11970,7 @@ impl ContractsUpdateEndDate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/updateInvoiceIssueDate` (contractsUpdateInvoiceIssueDate): Move the issue date of a draft invoice.
@@ -11752,9 +12027,14 @@ impl ContractsUpdateInvoiceIssueDate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -11763,7 +12043,7 @@ impl ContractsUpdateInvoiceIssueDate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/contracts/updateNamedSchedule` (contractsNamedSchedulesUpdate): Set a contract named schedule for a time range.
@@ -11882,9 +12162,14 @@ impl ContractsNamedSchedulesUpdate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         check::period(
             "starting_at",
@@ -12183,9 +12468,14 @@ impl CreditGrantsCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -12194,7 +12484,7 @@ impl CreditGrantsCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/credits/createPrepaidGrant` (creditGrantsCreatePrepaid): Create a prepaid credit grant paid through Stripe.
@@ -12379,11 +12669,18 @@ impl CreditGrantsCreatePrepaid {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsCreatePrepaidResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CreditGrantsCreatePrepaidResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -12392,7 +12689,7 @@ impl CreditGrantsCreatePrepaid {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/credits/editGrant` (creditGrantsEdit): Edit a credit grant's name, expiry or type.
@@ -12471,9 +12768,14 @@ impl CreditGrantsEdit {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -12482,7 +12784,7 @@ impl CreditGrantsEdit {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/credits/listEntries` (creditGrantsListEntries): List credit ledger entries per customer.
@@ -12937,11 +13239,18 @@ impl CreditGrantsMigrateToContracts {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsMigrateToContractsResponse, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CreditGrantsMigrateToContractsResponse>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -13021,9 +13330,14 @@ impl CreditGrantsVoid {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -13032,7 +13346,7 @@ impl CreditGrantsVoid {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `GET /v1/credits/{customer_id}/rechargeSettings` (creditGrantsRechargeSettingsList): Get a customer's recharge settings.
@@ -13076,11 +13390,18 @@ impl CreditGrantsRechargeSettingsList {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::GetRechargeSettingsPayload>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::GetRechargeSettingsPayload>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -13089,7 +13410,7 @@ impl CreditGrantsRechargeSettingsList {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/credits/{customer_id}/rechargeSettings` (creditGrantsRechargeSettingsCreate): Set up automatic recharge for a customer.
@@ -13281,11 +13602,18 @@ impl CreditGrantsRechargeSettingsCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsRechargeSettingsCreateResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CreditGrantsRechargeSettingsCreateResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -13294,7 +13622,7 @@ impl CreditGrantsRechargeSettingsCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/credits/{customer_id}/rechargeSettings/{recharge_settings_id}` (creditGrantsRechargeSettingsUpdate): Update a customer's recharge setting.
@@ -13499,11 +13827,18 @@ impl CreditGrantsRechargeSettingsUpdate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsRechargeSettingsUpdateResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CreditGrantsRechargeSettingsUpdateResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -13512,7 +13847,7 @@ impl CreditGrantsRechargeSettingsUpdate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customFields/addKey` (customFieldsAddKey): Register a custom field key for an entity type.
@@ -13585,9 +13920,14 @@ impl CustomFieldsAddKey {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -13673,9 +14013,14 @@ impl CustomFieldsDeleteValues {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -13830,9 +14175,14 @@ impl CustomFieldsRemoveKey {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -13911,9 +14261,14 @@ impl CustomFieldsSetValues {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -14086,9 +14441,16 @@ impl CustomersAlertsRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::CustomerAlert, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CustomerAlert>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -14097,7 +14459,7 @@ impl CustomersAlertsRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customer-alerts/list` (customersAlertsList): List a customer's threshold notifications.
@@ -14248,9 +14610,14 @@ impl CustomersAlertsReset {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -14568,9 +14935,14 @@ impl CustomersCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Customer, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Customer>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -14579,7 +14951,7 @@ impl CustomersCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customers/archive` (customersArchive): Archive a customer and its contracts.
@@ -14625,9 +14997,14 @@ impl CustomersArchive {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -14636,7 +15013,7 @@ impl CustomersArchive {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customers/getNamedSchedule` (customersNamedSchedulesRetrieve): Read a customer's named schedule.
@@ -14704,11 +15081,18 @@ impl CustomersNamedSchedulesRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::NamedScheduleDataItem>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::NamedScheduleDataItem>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -14717,7 +15101,7 @@ impl CustomersNamedSchedulesRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customers/setBillableStatus` (customersSetBillableStatus): Mark a customer as billable or unbillable.
@@ -14788,11 +15172,18 @@ impl CustomersSetBillableStatus {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomersSetBillableStatusResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CustomersSetBillableStatusResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -14801,7 +15192,7 @@ impl CustomersSetBillableStatus {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customers/updateNamedSchedule` (customersNamedSchedulesUpdate): Set a value on a customer's named schedule.
@@ -14891,9 +15282,14 @@ impl CustomersNamedSchedulesUpdate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         check::period(
             "starting_at",
@@ -14951,9 +15347,16 @@ impl CustomersRetrieve {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::CustomerDetail, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CustomerDetail>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -14962,7 +15365,7 @@ impl CustomersRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/addCharge` (customersInvoicesAddCharge): Add a one-time charge to a plan invoice.
@@ -15078,11 +15481,21 @@ impl CustomersInvoicesAddCharge {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        Error,
+    > {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -15259,11 +15672,18 @@ impl CustomersBillingConfigRetrieve {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomersBillingConfigRetrieveResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::CustomersBillingConfigRetrieveResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -15272,7 +15692,7 @@ impl CustomersBillingConfigRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/billing-config/{billing_provider_type}` (customersBillingConfigCreate): Link a customer to a billing provider account.
@@ -15412,9 +15832,14 @@ impl CustomersBillingConfigCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -15482,9 +15907,14 @@ impl CustomersBillingConfigDelete {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -16052,9 +16482,14 @@ impl CustomersInvoicesChargeSeats {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Invoice, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Invoice>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -16357,9 +16792,14 @@ impl CustomersInvoicesRetrieve {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Invoice, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Invoice>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -16368,7 +16808,7 @@ impl CustomersInvoicesRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/invoices/{invoice_id}/pdf` (customersInvoicesRetrievePdf): Download an invoice as a PDF.
@@ -16423,9 +16863,14 @@ impl CustomersInvoicesRetrievePdf {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<bytes::Bytes, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<bytes::Bytes>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_bytes(
@@ -16674,9 +17119,14 @@ impl CustomersPlansAdd {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         check::period(
             "starting_on",
@@ -16691,7 +17141,7 @@ impl CustomersPlansAdd {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/plans/{customer_plan_id}/end` (customersPlansEnd): Change or clear the end date of a customer's plan.
@@ -16783,11 +17233,21 @@ impl CustomersPlansEnd {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        Error,
+    > {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -16985,9 +17445,16 @@ impl CustomersPreviewEvents {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::Invoice>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -16996,7 +17463,7 @@ impl CustomersPreviewEvents {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `GET /v1/customers/{customer_id}/purchasedSeats` (customersListPurchasedSeats): Get a customer's purchased seat counts.
@@ -17040,12 +17507,22 @@ impl CustomersListPurchasedSeats {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<
         ::std::vec::Vec<types::CustomersListPurchasedSeatsResponseDataItem>,
+        Error,
+    > {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::std::vec::Vec<types::CustomersListPurchasedSeatsResponseDataItem>>,
         Error,
     > {
         self.problems.check()?;
@@ -17056,7 +17533,7 @@ impl CustomersListPurchasedSeats {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/setIngestAliases` (customersSetIngestAliases): Replace a customer's ingest aliases.
@@ -17129,9 +17606,14 @@ impl CustomersSetIngestAliases {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17196,9 +17678,14 @@ impl CustomersSetName {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Customer, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Customer>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17207,7 +17694,7 @@ impl CustomersSetName {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/customers/{customer_id}/updateConfig` (customersUpdateConfig): Update a customer's integration settings.
@@ -17279,9 +17766,14 @@ impl CustomersUpdateConfig {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17422,11 +17914,18 @@ impl DashboardsGetEmbeddableUrl {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::DashboardsGetEmbeddableUrlResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::DashboardsGetEmbeddableUrlResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17435,7 +17934,7 @@ impl DashboardsGetEmbeddableUrl {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/events/search` (usageSearch): Look up ingested events by transaction id.
@@ -17491,11 +17990,18 @@ impl UsageSearch {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::UsageSearchResponseItem>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::UsageSearchResponseItem>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17560,11 +18066,21 @@ impl CustomersRetrieveBillingConfigurations {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::CustomerBillingProviderConfiguration>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::std::vec::Vec<types::CustomerBillingProviderConfiguration>>,
+        Error,
+    > {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17573,7 +18089,7 @@ impl CustomersRetrieveBillingConfigurations {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/getCustomerRevenueSystemConfigurations` (customersRetrieveRevenueSystemConfigurations): List a customer's revenue system configurations.
@@ -17646,11 +18162,21 @@ impl CustomersRetrieveRevenueSystemConfigurations {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::CustomerRevenueSystemConfiguration>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::std::vec::Vec<types::CustomerRevenueSystemConfiguration>>,
+        Error,
+    > {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17659,7 +18185,7 @@ impl CustomersRetrieveRevenueSystemConfigurations {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/ingest` (usageIngest): Send usage events.
@@ -17713,9 +18239,14 @@ impl UsageIngest {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17803,9 +18334,14 @@ impl IntegrationsLog {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17859,11 +18395,21 @@ impl InvoicesRegenerate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::option::Option<types::InvoicesRegenerateResponseData>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::std::option::Option<types::InvoicesRegenerateResponseData>>,
+        Error,
+    > {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17872,7 +18418,7 @@ impl InvoicesRegenerate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/invoices/void` (invoicesVoid): Void an issued invoice.
@@ -17918,11 +18464,21 @@ impl InvoicesVoid {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::option::Option<types::InvoicesVoidResponseData>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::std::option::Option<types::InvoicesVoidResponseData>>,
+        Error,
+    > {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -17931,7 +18487,7 @@ impl InvoicesVoid {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/listConfiguredBillingProviders` (settingsBillingProvidersList): List configured billing providers and delivery methods.
@@ -18039,9 +18595,14 @@ impl PackagesArchive {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -18050,7 +18611,7 @@ impl PackagesArchive {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/packages/create` (packagesCreate): Create a reusable contract package.
@@ -18476,9 +19037,14 @@ impl PackagesCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -18487,7 +19053,7 @@ impl PackagesCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/packages/get` (packagesRetrieve): Fetch one package by ID.
@@ -18533,9 +19099,14 @@ impl PackagesRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Package, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Package>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -18544,7 +19115,7 @@ impl PackagesRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/packages/list` (packagesList): List contract packages.
@@ -18800,9 +19371,14 @@ impl PlansGetDetails {
         }
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::PlanDetail, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::PlanDetail>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -18811,7 +19387,7 @@ impl PlansGetDetails {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `GET /v1/planDetails/{plan_id}/charges` (plansListCharges): List the charges defined on a plan.
@@ -19115,11 +19691,18 @@ impl SettingsRotateDeltaStreamSecret {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsRotateDeltaStreamSecretResponse, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::SettingsRotateDeltaStreamSecretResponse>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -19160,9 +19743,16 @@ impl ServicesList {
         let mut request = client.api().services_list();
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::ServicesListResponse, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::ServicesListResponse>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -19228,12 +19818,22 @@ impl CustomersSetBillingConfigurations {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<
         ::std::vec::Vec<types::CustomerBillingProviderConfigurationOutput>,
+        Error,
+    > {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::std::vec::Vec<types::CustomerBillingProviderConfigurationOutput>>,
         Error,
     > {
         self.problems.check()?;
@@ -19244,7 +19844,7 @@ impl CustomersSetBillingConfigurations {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/setCustomerRevenueSystemConfigurations` (customersSetRevenueSystemConfigurations): Add revenue system configurations to customers.
@@ -19302,11 +19902,21 @@ impl CustomersSetRevenueSystemConfigurations {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::CustomerRevenueSystemConfiguration>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::std::vec::Vec<types::CustomerRevenueSystemConfiguration>>,
+        Error,
+    > {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -19315,7 +19925,7 @@ impl CustomersSetRevenueSystemConfigurations {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/setUpBillingProvider` (settingsBillingProvidersCreate): Configure a marketplace billing provider.
@@ -19396,11 +20006,18 @@ impl SettingsBillingProvidersCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsBillingProvidersCreateResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::SettingsBillingProvidersCreateResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -19409,7 +20026,7 @@ impl SettingsBillingProvidersCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/threshold-billing/update-active-recharge-config` (thresholdBillingUpdateActiveRechargeConfig): Update a customer's prepaid balance recharge settings.
@@ -19494,9 +20111,14 @@ impl ThresholdBillingUpdateActiveRechargeConfig {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<(), Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -19571,11 +20193,18 @@ impl SettingsUpsertAnrokApiToken {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsUpsertAnrokApiTokenResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::SettingsUpsertAnrokApiTokenResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -19584,7 +20213,7 @@ impl SettingsUpsertAnrokApiToken {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v1/upsertAvalaraCredentials` (settingsUpsertAvalaraCredentials): Attach Avalara credentials to delivery methods.
@@ -19695,11 +20324,21 @@ impl SettingsUpsertAvalaraCredentials {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<
+        Response<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        Error,
+    > {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -20251,9 +20890,14 @@ impl V2ContractsArchiveCommit {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -20262,7 +20906,7 @@ impl V2ContractsArchiveCommit {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/contracts/commits/edit` (v2ContractsEditCommit): Change the details of a commit.
@@ -20516,9 +21160,14 @@ impl V2ContractsEditCommit {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -20527,7 +21176,7 @@ impl V2ContractsEditCommit {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/contracts/commits/retire` (v2ContractsRetireCommits): Move depleted commits to cold storage.
@@ -20611,9 +21260,16 @@ impl V2ContractsRetireCommits {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::RetireCommitsResponse, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::RetireCommitsResponse>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -20622,7 +21278,7 @@ impl V2ContractsRetireCommits {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/contracts/credits/archive` (v2ContractsArchiveCredit): Archive a credit on a contract or customer.
@@ -20679,9 +21335,14 @@ impl V2ContractsArchiveCredit {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -20690,7 +21351,7 @@ impl V2ContractsArchiveCredit {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/contracts/credits/edit` (v2ContractsEditCredit): Change the details of a credit.
@@ -20917,9 +21578,14 @@ impl V2ContractsEditCredit {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -20928,7 +21594,7 @@ impl V2ContractsEditCredit {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/contracts/edit` (v2ContractsEdit): Apply changes to an existing contract.
@@ -21652,9 +22318,16 @@ impl V2ContractsEdit {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::V2ContractsEditResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::V2ContractsEditResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -21663,7 +22336,7 @@ impl V2ContractsEdit {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/contracts/get` (v2ContractsRetrieve): Fetch a contract by ID (v2).
@@ -21766,9 +22439,14 @@ impl V2ContractsRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::ContractV2, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(self) -> Result<Response<types::ContractV2>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -21777,7 +22455,7 @@ impl V2ContractsRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/contracts/getEditHistory` (v2ContractsGetEditHistory): List every edit made to a contract.
@@ -21834,9 +22512,16 @@ impl V2ContractsGetEditHistory {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::ContractEdit>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::ContractEdit>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -21845,7 +22530,7 @@ impl V2ContractsGetEditHistory {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/contracts/list` (v2ContractsList): List a customer's contracts (v2).
@@ -21946,9 +22631,16 @@ impl V2ContractsList {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::ContractV2>, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<::std::vec::Vec<types::ContractV2>>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -21957,7 +22649,7 @@ impl V2ContractsList {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/notifications/archive` (v2NotificationsOffsetArchive): Archive an offset notification configuration.
@@ -22003,11 +22695,18 @@ impl V2NotificationsOffsetArchive {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::LifecycleEventOffsetNotificationConfig, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::LifecycleEventOffsetNotificationConfig>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -22016,7 +22715,7 @@ impl V2NotificationsOffsetArchive {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/notifications/create` (v2NotificationsOffsetCreate): Create an offset notification configuration.
@@ -22093,11 +22792,18 @@ impl V2NotificationsOffsetCreate {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::LifecycleEventOffsetNotificationConfig, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::LifecycleEventOffsetNotificationConfig>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -22106,7 +22812,7 @@ impl V2NotificationsOffsetCreate {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/notifications/edit` (v2NotificationsOffsetEdit): Update an offset notification configuration.
@@ -22177,11 +22883,18 @@ impl V2NotificationsOffsetEdit {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::V2NotificationsOffsetEditResponseData, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::V2NotificationsOffsetEditResponseData>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -22190,7 +22903,7 @@ impl V2NotificationsOffsetEdit {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/notifications/get` (v2NotificationsOffsetRetrieve): Fetch an offset notification configuration.
@@ -22236,11 +22949,18 @@ impl V2NotificationsOffsetRetrieve {
         request = request.body(body);
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(
         self,
     ) -> Result<types::LifecycleEventOffsetNotificationConfig, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::LifecycleEventOffsetNotificationConfig>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(
@@ -22249,7 +22969,7 @@ impl V2NotificationsOffsetRetrieve {
                 Box::pin(request.send()),
             )
             .await
-            .map(|body| body.data)
+            .map(|response| response.map(|body| body.data))
     }
 }
 /// A request to `POST /v2/notifications/offset/list` (v2NotificationsOffsetList): List offset notification configurations.
@@ -22374,9 +23094,16 @@ impl V2NotificationsSystemList {
         let mut request = client.api().v2_notifications_system_list();
         request
     }
-    /// Sends the request. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+    /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     #[inline]
     pub async fn send(self) -> Result<types::V2NotificationsSystemListResponse, Error> {
+        self.send_with_response().await.map(Response::into_body)
+    }
+    /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+    #[inline]
+    pub async fn send_with_response(
+        self,
+    ) -> Result<Response<types::V2NotificationsSystemListResponse>, Error> {
         self.problems.check()?;
         let request = self.request(&self.client);
         crate::operation::send_body(

@@ -93,7 +93,7 @@ pub use extras::ingester::{
 #[cfg(feature = "usage")]
 pub use extras::metric_filter::MetricFilter;
 pub use operation::{IntoEnum, IntoValue, RequestEnum};
-pub use page::Page;
+pub use page::{Page, Response};
 pub use pagination::{
     DEFAULT_PARTITION_CONCURRENCY, DEFAULT_PREFETCH, ItemStream, MAX_PREFETCH, PageStream,
     Partitioned,

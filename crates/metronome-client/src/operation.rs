@@ -10,7 +10,7 @@ use metronome_api::ResponseValue;
 use serde::de::DeserializeOwned;
 
 use crate::options::CallOptions;
-use crate::{Error, exchange};
+use crate::{Error, Response, exchange};
 
 /// The problems found in a request's arguments, reported together when it
 /// is sent (as [`Error::InvalidRequest`]), before anything goes out.
@@ -165,7 +165,8 @@ pub mod check {
 }
 
 /// Sends one generated request that is not a page, and returns its decoded
-/// body or an [`Error`] with everything the transport recorded.
+/// body with the response's status and headers, or an [`Error`] with
+/// everything the transport recorded.
 ///
 /// Callers box the generated future where they create it
 /// (`Box::pin(call.send())`): it is several kilobytes, and moving it by
@@ -175,13 +176,17 @@ pub(crate) async fn send_body<R, E>(
     operation: &'static str,
     options: CallOptions,
     call: impl Future<Output = Result<ResponseValue<R>, progenitor_client::Error<E>>>,
-) -> Result<R, Error>
+) -> Result<Response<R>, Error>
 where
     R: DeserializeOwned,
 {
     let (result, exchange) = exchange::record(options, call).await;
     match result {
-        Ok(value) => Ok(value.into_inner()),
+        Ok(value) => {
+            let status = value.status();
+            let headers = exchange.response.map(|r| r.headers).unwrap_or_default();
+            Ok(Response::new(value.into_inner(), status, headers))
+        }
         Err(error) => Err(Error::from_generated(error, exchange, operation)),
     }
 }
@@ -194,10 +199,17 @@ pub(crate) async fn send_bytes<E>(
     call: impl Future<
         Output = Result<ResponseValue<progenitor_client::ByteStream>, progenitor_client::Error<E>>,
     >,
-) -> Result<Bytes, Error> {
+) -> Result<Response<Bytes>, Error> {
     let (result, exchange) = exchange::record(options, call).await;
     match result {
-        Ok(_) => Ok(exchange.response.map(|r| r.body).unwrap_or_default()),
+        Ok(value) => {
+            let status = value.status();
+            let (headers, body) = exchange
+                .response
+                .map(|r| (r.headers, r.body))
+                .unwrap_or_default();
+            Ok(Response::new(body, status, headers))
+        }
         Err(error) => Err(Error::from_generated(error, exchange, operation)),
     }
 }

@@ -674,7 +674,9 @@ impl Worker {
         let options = self.options;
         let task = self.in_flight.spawn(async move {
             let request = client.api().usage_ingest().body(body);
-            crate::operation::send_body::<(), _>(OPERATION, options, Box::pin(request.send())).await
+            crate::operation::send_body::<(), _>(OPERATION, options, Box::pin(request.send()))
+                .await
+                .map(crate::Response::into_body)
         });
         self.batches.insert(task.id(), batch);
         self.shared.sent.fetch_add(events, Ordering::Relaxed);
