@@ -25,18 +25,23 @@ async fn name_of(client: &metronome_client::Client) -> Result<String, Error> {
     Ok(response.into_inner().data.name)
 }
 
-#[tokio::test]
-async fn low_level_responses_keep_their_headers() {
-    let server = MockServer::start_async().await;
+/// Serves the customer, with `request_id` in `x-request-id`.
+async fn serve_customer(server: &MockServer, request_id: &str) {
     server
         .mock_async(|when, then| {
             when.method(GET).path(format!("/v1/customers/{CUSTOMER}"));
             then.status(200)
                 .header("content-type", "application/json")
-                .header("x-request-id", "req_7")
+                .header("x-request-id", request_id)
                 .json_body(json!({"data": customer()}));
         })
         .await;
+}
+
+#[tokio::test]
+async fn low_level_responses_keep_their_headers() {
+    let server = MockServer::start_async().await;
+    serve_customer(&server, "req_7").await;
     let client = sdk(&server.base_url());
     let response = client
         .api()
@@ -55,15 +60,7 @@ async fn low_level_responses_keep_their_headers() {
 #[tokio::test]
 async fn resource_responses_keep_their_headers_with_send_with_response() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path(format!("/v1/customers/{CUSTOMER}"));
-            then.status(200)
-                .header("content-type", "application/json")
-                .header("x-request-id", "req_8")
-                .json_body(json!({"data": customer()}));
-        })
-        .await;
+    serve_customer(&server, "req_8").await;
     let invoice = "9b0f3a6e-3d57-4c0e-9d38-6c1f5a1f2b11";
     server
         .mock_async(|when, then| {

@@ -60,7 +60,7 @@ mod state;
 mod generated;
 
 pub use generated::*;
-pub use paginate::Paginated;
+pub use paginate::{Paginated, UuidCursor};
 pub use progenitor_client::OperationInfo;
 pub use reqwest;
 pub use state::{ClientState, InvalidToken, Transport, TransportFuture};
