@@ -299,4 +299,31 @@ mod tests {
             "data[0].id"
         );
     }
+
+    mod hostile {
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// Whatever a server sends and wherever an error is placed,
+            /// finding the path returns.
+            #[test]
+            fn any_bytes_at_any_position(
+                body in proptest::collection::vec(
+                    prop_oneof![
+                        Just(b'"'), Just(b'\\'), Just(b'{'), Just(b'}'), Just(b'['),
+                        Just(b']'), Just(b','), Just(b':'), Just(b'\n'), any::<u8>(),
+                    ],
+                    0..48,
+                ),
+                end in 0usize..64,
+                line in 0usize..4,
+                column in 0usize..64,
+            ) {
+                let _ = super::super::path_at(&body, end);
+                let _ = super::super::offset(&body, line.max(1), column);
+            }
+        }
+    }
 }
