@@ -59,27 +59,30 @@ pub(crate) trait PageQuery: Send + Sync + 'static {
 /// operations are `#[inline]`; see BENCHMARKS.md, "Build cost").
 pub(crate) struct AnyPage {
     next_page: Option<String>,
-    /// A `Page<T>` of the operation's item type.
+    /// A `Page<T>` of the operation's item type, its `next_page` moved
+    /// out into the field above while it crosses the walk.
     page: Box<dyn std::any::Any + Send>,
 }
 
 impl AnyPage {
-    fn new<T: Send + 'static>(page: Page<T>) -> Self {
+    fn new<T: Send + 'static>(mut page: Page<T>) -> Self {
         Self {
-            next_page: page.next_page.clone(),
+            next_page: page.next_page.take(),
             page: Box::new(page),
         }
     }
 
     /// The page, as the operation's walk made it.
     fn into_page<T: 'static>(self, operation: &'static str) -> Result<Page<T>, Error> {
-        self.page
+        let mut page = self
+            .page
             .downcast::<Page<T>>()
-            .map(|page| *page)
             .map_err(|_| Error::Interrupted {
                 operation,
                 reason: "a page of another type came back from the walk".to_string(),
-            })
+            })?;
+        page.next_page = self.next_page;
+        Ok(*page)
     }
 }
 
