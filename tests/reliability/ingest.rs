@@ -6,24 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use metronome_client::{Client, Event, RetryPolicy};
-use metronome_mock::{Fault, MockMetronome};
+use metronome_mock::MockMetronome;
+
+use crate::soak::fault_mix;
 
 const PRODUCERS: usize = 8;
 const EVENTS_PER_PRODUCER: usize = 12_500;
-
-/// Rate limits, server errors, dropped connections and answers slower than
-/// the client's timeout, in equal shares.
-fn fault_mix() -> Vec<Fault> {
-    vec![
-        Fault::status(429),
-        Fault::status(429).with_header("retry-after", "0"),
-        Fault::status(500),
-        Fault::status(502),
-        Fault::status(503),
-        Fault::DropConnection,
-        Fault::Delay(Duration::from_millis(400)),
-    ]
-}
 
 #[test]
 fn a_hundred_thousand_events_from_8_producers_under_20_percent_faults_arrive_once_each() {

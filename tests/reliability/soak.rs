@@ -7,8 +7,9 @@ use futures::{StreamExt, TryStreamExt};
 use metronome_client::{Client, Error, RetryPolicy};
 use metronome_mock::{Fault, MockMetronome};
 
-/// Every kind of transient failure, in equal shares.
-fn fault_mix() -> Vec<Fault> {
+/// Every kind of transient failure, in equal shares (the walk and ingest
+/// soaks both draw from it).
+pub(crate) fn fault_mix() -> Vec<Fault> {
     vec![
         Fault::status(429),
         Fault::status(429).with_header("retry-after", "0"),
