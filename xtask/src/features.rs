@@ -4,7 +4,7 @@
 //! the generated operations (not the data types, which resources share)
 //! are compiled only with their feature.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::Value;
@@ -21,18 +21,6 @@ pub fn by_operation(tree: &Value) -> BTreeMap<String, String> {
             Some((id.to_string(), tag.to_string()))
         })
         .collect()
-}
-
-/// `#[cfg(feature = "x")]`, or `#[cfg(any(...))]` for several.
-pub fn cfg(features: &BTreeSet<String>) -> String {
-    let list: Vec<String> = features
-        .iter()
-        .map(|f| format!("feature = {f:?}"))
-        .collect();
-    match list.as_slice() {
-        [one] => format!("#[cfg({one})]"),
-        _ => format!("#[cfg(any({}))]", list.join(", ")),
-    }
 }
 
 fn attribute(feature: &str) -> syn::Attribute {

@@ -9,13 +9,12 @@
 //! description as one file, for tools that do not follow `x-include`.
 
 mod diff;
-mod emit_client;
-mod emit_mock;
-mod emit_pagination;
+mod emit;
 mod examples;
 mod features;
 mod generate;
 mod load;
+mod model;
 mod names;
 mod normalize;
 mod output;
@@ -148,17 +147,20 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
             listed.join("\n")
         );
     }
-    let (fresh, syntax) =
-        generate::render_with_syntax(&name, &spec.bytes, &spec.tree, args.client_out.is_some())?;
+    let generated = generate::generate(&spec.tree, args.client_out.is_some())?;
+    let fresh = generate::render_single(&name, &spec.bytes, &generated.file);
     let mut outputs = vec![(args.out.clone(), fresh.clone())];
     if let Some((client_out, tests_out, table_out, mock_out)) = &args.client_out {
-        let client = emit_client::render(&name, &spec.tree, &syntax)?;
+        let model = &generated.model;
+        let client = emit::client::render_single(&name, model, &spec.tree)?;
         outputs.push((client_out.clone(), client));
-        let tests = emit_client::render_tests(&name, &spec.tree, &syntax)?;
+        let tests = emit::client_tests::render_single(&name, model, &spec.tree)?;
         outputs.push((tests_out.clone(), tests));
-        let table = emit_client::render_operations_table(&name, &spec.tree, &syntax)?;
-        outputs.push((table_out.clone(), table));
-        outputs.push((mock_out.clone(), emit_mock::render(&as_written)?));
+        outputs.push((
+            table_out.clone(),
+            emit::operations_table::render(&name, model),
+        ));
+        outputs.push((mock_out.clone(), emit::mock::render(&as_written)?));
     }
     if args.check {
         let mut drifted = false;

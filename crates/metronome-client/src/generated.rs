@@ -280,7 +280,11 @@ impl V2Notifications<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.alerts().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .alerts()
+///     .archive("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -333,7 +337,20 @@ impl Alerts<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.approval_requests().submit("example", "example", "POST", "/example", serde_json::from_str::<::serde_json::Map<::std::string::String, ::serde_json::Value>>(r##"{"field_1":"example"}"##).unwrap()).send().await?;
+/// let answer = client
+///     .approval_requests()
+///     .submit(
+///         "example",
+///         "example",
+///         "POST",
+///         "/example",
+///         serde_json::from_str::<
+///             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+///         >(r##"{"field_1":"example"}"##)
+///             .unwrap(),
+///     )
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -514,7 +531,17 @@ impl BillableMetrics<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.contracts().add_manual_balance_entry("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", 1.0_f64, "example").send().await?;
+/// let answer = client
+///     .contracts()
+///     .add_manual_balance_entry(
+///         "00000000-0000-4000-8000-000000000001",
+///         "00000000-0000-4000-8000-000000000001",
+///         "00000000-0000-4000-8000-000000000001",
+///         1.0_f64,
+///         "example",
+///     )
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -903,7 +930,16 @@ impl Contracts<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.contracts().named_schedules().retrieve("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", "example").send().await?;
+/// let answer = client
+///     .contracts()
+///     .named_schedules()
+///     .retrieve(
+///         "00000000-0000-4000-8000-000000000001",
+///         "00000000-0000-4000-8000-000000000001",
+///         "example",
+///     )
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -977,7 +1013,12 @@ impl ContractsNamedSchedules<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.contracts().products().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .contracts()
+///     .products()
+///     .archive("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -1066,7 +1107,12 @@ impl ContractsProducts<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.contracts().rate_cards().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .contracts()
+///     .rate_cards()
+///     .archive("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -1162,7 +1208,13 @@ impl ContractsRateCards<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.contracts().rate_cards().named_schedules().retrieve("00000000-0000-4000-8000-000000000001", "example").send().await?;
+/// let answer = client
+///     .contracts()
+///     .rate_cards()
+///     .named_schedules()
+///     .retrieve("00000000-0000-4000-8000-000000000001", "example")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -1218,7 +1270,23 @@ impl ContractsRateCardsNamedSchedules<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.contracts().rate_cards().product_orders().update("00000000-0000-4000-8000-000000000001", [serde_json::from_str::<metronome_client::types::MoveRateCardProductsPayloadProductMovesItem>(r##"{"position":1.0,"product_id":"00000000-0000-4000-8000-000000000001"}"##).unwrap()]).send().await?;
+/// let answer = client
+///     .contracts()
+///     .rate_cards()
+///     .product_orders()
+///     .update(
+///         "00000000-0000-4000-8000-000000000001",
+///         [
+///             serde_json::from_str::<
+///                 metronome_client::types::MoveRateCardProductsPayloadProductMovesItem,
+///             >(
+///                     r##"{"position":1.0,"product_id":"00000000-0000-4000-8000-000000000001"}"##,
+///                 )
+///                 .unwrap(),
+///         ],
+///     )
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -1271,7 +1339,19 @@ impl ContractsRateCardsProductOrders<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.contracts().rate_cards().rates().add("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", "2024-01-01T00:00:00Z", true, "FLAT").send().await?;
+/// let answer = client
+///     .contracts()
+///     .rate_cards()
+///     .rates()
+///     .add(
+///         "00000000-0000-4000-8000-000000000001",
+///         "00000000-0000-4000-8000-000000000001",
+///         "2024-01-01T00:00:00Z",
+///         true,
+///         "FLAT",
+///     )
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -1349,7 +1429,11 @@ impl ContractsRateCardsRates<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.credit_grants().edit("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .credit_grants()
+///     .edit("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -1505,7 +1589,12 @@ impl CreditGrants<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.credit_grants().recharge_settings().list("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .credit_grants()
+///     .recharge_settings()
+///     .list("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2030,7 +2119,15 @@ impl Customers<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.customers().alerts().retrieve("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .customers()
+///     .alerts()
+///     .retrieve(
+///         "00000000-0000-4000-8000-000000000001",
+///         "00000000-0000-4000-8000-000000000001",
+///     )
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2099,7 +2196,12 @@ impl CustomersAlerts<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.customers().billing_config().retrieve("00000000-0000-4000-8000-000000000001", "aws_marketplace").send().await?;
+/// let answer = client
+///     .customers()
+///     .billing_config()
+///     .retrieve("00000000-0000-4000-8000-000000000001", "aws_marketplace")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2174,7 +2276,12 @@ impl CustomersBillingConfig<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.customers().commits().list("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .customers()
+///     .commits()
+///     .list("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2252,7 +2359,12 @@ impl CustomersCommits<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.customers().credits().list("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .customers()
+///     .credits()
+///     .list("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2327,7 +2439,20 @@ impl CustomersCredits<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.customers().invoices().add_charge("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", 1.0_f64, 1.0_f64, "2024-01-01T00:00:00Z", "00000000-0000-4000-8000-000000000001", "example").send().await?;
+/// let answer = client
+///     .customers()
+///     .invoices()
+///     .add_charge(
+///         "00000000-0000-4000-8000-000000000001",
+///         "00000000-0000-4000-8000-000000000001",
+///         1.0_f64,
+///         1.0_f64,
+///         "2024-01-01T00:00:00Z",
+///         "00000000-0000-4000-8000-000000000001",
+///         "example",
+///     )
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2491,7 +2616,12 @@ impl CustomersInvoices<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.customers().named_schedules().retrieve("00000000-0000-4000-8000-000000000001", "example").send().await?;
+/// let answer = client
+///     .customers()
+///     .named_schedules()
+///     .retrieve("00000000-0000-4000-8000-000000000001", "example")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2546,7 +2676,12 @@ impl CustomersNamedSchedules<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.customers().plans().list("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .customers()
+///     .plans()
+///     .list("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2635,7 +2770,11 @@ impl CustomersPlans<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.dashboards().get_embeddable_url("00000000-0000-4000-8000-000000000001", "invoices").send().await?;
+/// let answer = client
+///     .dashboards()
+///     .get_embeddable_url("00000000-0000-4000-8000-000000000001", "invoices")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2670,7 +2809,20 @@ impl Dashboards<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.integrations().log("example", "example", [serde_json::from_str::<metronome_client::types::IntegrationCloudwatchLogPayloadDimensionsItem>(r##"{"name":"example","value":"example"}"##).unwrap()]).send().await?;
+/// let answer = client
+///     .integrations()
+///     .log(
+///         "example",
+///         "example",
+///         [
+///             serde_json::from_str::<
+///                 metronome_client::types::IntegrationCloudwatchLogPayloadDimensionsItem,
+///             >(r##"{"name":"example","value":"example"}"##)
+///                 .unwrap(),
+///         ],
+///     )
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2708,7 +2860,11 @@ impl Integrations<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.invoices().regenerate("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .invoices()
+///     .regenerate("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2750,7 +2906,11 @@ impl Invoices<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.packages().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .packages()
+///     .archive("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -2835,7 +2995,11 @@ impl Packages<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.plans().get_details("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .plans()
+///     .get_details("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -3045,7 +3209,12 @@ impl Settings<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.settings().billing_config().set_api_key("stripe", "example").send().await?;
+/// let answer = client
+///     .settings()
+///     .billing_config()
+///     .set_api_key("stripe", "example")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -3081,7 +3250,13 @@ impl SettingsBillingConfig<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.settings().billing_config().stripe().create("example").send().await?;
+/// let answer = client
+///     .settings()
+///     .billing_config()
+///     .stripe()
+///     .create("example")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -3187,7 +3362,11 @@ impl SettingsBillingProviders<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.threshold_billing().update_active_recharge_config("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .threshold_billing()
+///     .update_active_recharge_config("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -3221,7 +3400,11 @@ impl ThresholdBilling<'_> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.usage().list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "HOUR").send().await?;
+/// let answer = client
+///     .usage()
+///     .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "HOUR")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -3338,7 +3521,15 @@ pub struct V2<'a> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.v2().contracts().archive_commit("00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .v2()
+///     .contracts()
+///     .archive_commit(
+///         "00000000-0000-4000-8000-000000000001",
+///         "00000000-0000-4000-8000-000000000001",
+///     )
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }
@@ -3535,7 +3726,13 @@ pub struct V2Notifications<'a> {
 ///
 /// ```no_run
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
-/// let answer = client.v2().notifications().offset().archive("00000000-0000-4000-8000-000000000001").send().await?;
+/// let answer = client
+///     .v2()
+///     .notifications()
+///     .offset()
+///     .archive("00000000-0000-4000-8000-000000000001")
+///     .send()
+///     .await?;
 /// # let _ = answer;
 /// # Ok(())
 /// # }

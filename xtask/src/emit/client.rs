@@ -1,0 +1,598 @@
+//! The per-operation layer of `metronome-client`: for every operation a
+//! request builder with its required arguments positional, a setter per
+//! optional argument (with the client's conversions and the description's
+//! constraints), `send()`, and for lists the walk (`pages()`, `stream()`);
+//! and the resource handles that reach them the way Metronome's SDKs
+//! group the API (`x-resource`, `x-method`):
+//! `client.contracts().rate_cards().rates().list(..)`.
+//!
+//! The code written here calls the hand-written framework of the client
+//! crate (`operation.rs`, `pagination.rs`, `fetch.rs`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{cfg, doc, float, ident};
+use crate::model::{Arg, Body, Kind, Limits, Model, Op, Output, handle_name};
+
+/// The resource tree: each handle (a resource path, `["v1", "customers"]`)
+/// with the handles under it, its operations and the features that
+/// compile it.
+pub struct Handles<'m> {
+    /// Parent → children (the client itself is the empty path; v1
+    /// resources hang off it).
+    pub children: BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+    pub methods: BTreeMap<Vec<String>, Vec<&'m Op>>,
+    pub features: BTreeMap<Vec<String>, BTreeSet<String>>,
+}
+
+impl<'m> Handles<'m> {
+    pub fn of(model: &'m Model) -> Handles<'m> {
+        let mut handles = Handles {
+            children: BTreeMap::new(),
+            methods: BTreeMap::new(),
+            features: BTreeMap::new(),
+        };
+        for op in &model.ops {
+            for depth in 1..=op.resource.len() {
+                let node = op.resource[..depth].to_vec();
+                handles
+                    .features
+                    .entry(node.clone())
+                    .or_default()
+                    .insert(op.feature.clone());
+                if node == ["v1"] {
+                    continue;
+                }
+                let parent = op.resource[..depth - 1].to_vec();
+                let parent = if parent == ["v1"] { Vec::new() } else { parent };
+                handles.children.entry(parent).or_default().insert(node);
+            }
+            handles
+                .methods
+                .entry(op.resource.clone())
+                .or_default()
+                .push(op);
+        }
+        handles
+    }
+
+    /// Every handle, in order.
+    pub fn nodes(&self) -> BTreeSet<Vec<String>> {
+        let mut nodes: BTreeSet<Vec<String>> = self.children.values().flatten().cloned().collect();
+        nodes.extend(self.methods.keys().cloned());
+        nodes
+    }
+
+    fn gate(&self, node: &[String]) -> TokenStream {
+        cfg(&self.features[node])
+    }
+
+    /// `impl <parent> { pub fn <child>(&self) -> Child<'_> }` for each child.
+    pub fn accessors(&self, parent: &[String], gated: bool) -> TokenStream {
+        let Some(nodes) = self.children.get(parent) else {
+            return TokenStream::new();
+        };
+        let (owner, receiver) = if parent.is_empty() {
+            (quote!(Client), quote!(self))
+        } else {
+            let h = ident(&handle_name(parent));
+            (quote!(#h<'_>), quote!(self.client))
+        };
+        let outer = if parent.is_empty() || !gated {
+            TokenStream::new()
+        } else {
+            self.gate(parent)
+        };
+        let methods = nodes.iter().map(|node| {
+            let name = ident(node.last().map(String::as_str).unwrap_or_default());
+            let handle = ident(&handle_name(node));
+            let what = format!(" The `{}` operations.", node.join("."));
+            let gate = if gated {
+                self.gate(node)
+            } else {
+                TokenStream::new()
+            };
+            quote! {
+                #[doc = #what]
+                #gate
+                pub fn #name(&self) -> #handle<'_> { #handle { client: #receiver } }
+            }
+        });
+        quote! { #outer impl #owner { #(#methods)* } }
+    }
+
+    /// A handle's struct and its operations' entry methods.
+    pub fn handle(
+        &self,
+        model: &Model,
+        tree: &serde_json::Value,
+        node: &[String],
+        gated: bool,
+    ) -> Result<TokenStream> {
+        let _ = model;
+        let handle = ident(&handle_name(node));
+        let what = format!(
+            " The `{}` operations: a handle borrowed from the client.",
+            node.join(".")
+        );
+        let ops = self.methods.get(node);
+        let example = match ops.and_then(|ops| example_op(ops)) {
+            Some(op) => doc(&handle_example(tree, op)?),
+            None => TokenStream::new(),
+        };
+        let gate = if gated {
+            self.gate(node)
+        } else {
+            TokenStream::new()
+        };
+        let methods = match ops {
+            Some(ops) => {
+                let entries = ops
+                    .iter()
+                    .map(|op| entry_method(op, gated))
+                    .collect::<Vec<_>>();
+                quote! { #gate impl #handle<'_> { #(#entries)* } }
+            }
+            None => TokenStream::new(),
+        };
+        Ok(quote! {
+            #[doc = #what]
+            #example
+            #gate
+            #[derive(Debug, Clone, Copy)]
+            pub struct #handle<'a> { pub(crate) client: &'a Client }
+            #methods
+        })
+    }
+}
+
+/// The operation a handle's example shows: the first whose required
+/// arguments are all plain values (ids, text, instants, names), else the
+/// first.
+fn example_op<'o>(ops: &[&'o Op]) -> Option<&'o Op> {
+    let plain = |op: &&&Op| {
+        op.positional()
+            .iter()
+            .all(|a| !matches!(a.kind, Kind::Other(_) | Kind::List(_)))
+    };
+    ops.iter().find(plain).or(ops.first()).copied()
+}
+
+/// A doc example calling `op` with example arguments (compiled, not run):
+/// Markdown around a call that prettyplease prints.
+fn handle_example(tree: &serde_json::Value, op: &Op) -> Result<String> {
+    let call = super::client_tests::call(tree, op, quote!(client), None)?;
+    let printed = super::unparse(
+        quote! {
+            fn example() {
+                let answer = #call.send().await?;
+            }
+        },
+        "a handle's doc example",
+    )?;
+    let lines: Vec<&str> = printed
+        .lines()
+        .filter(|line| line.starts_with("    "))
+        .map(|line| &line[4..])
+        .collect();
+    Ok(format!(
+        "\n```no_run\n\
+         # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {{\n\
+         {}\n\
+         # let _ = answer;\n\
+         # Ok(())\n\
+         # }}\n\
+         ```",
+        lines.join("\n")
+    ))
+}
+
+/// The parameter type a caller passes, and the expression that turns
+/// `value` into a `Result<T, String>` of the type the layer holds.
+fn conversion(kind: &Kind, ty: &syn::Type) -> (TokenStream, TokenStream) {
+    match kind {
+        Kind::Id => (quote!(impl IntoId), quote!(value.into_id())),
+        Kind::Timestamp => (quote!(impl IntoTimestamp), quote!(value.into_timestamp())),
+        Kind::Text => (
+            quote!(impl Into<String>),
+            quote!(Ok::<_, String>(value.into())),
+        ),
+        Kind::Bool => (quote!(bool), quote!(Ok::<_, String>(value))),
+        Kind::Number(n) => (quote!(#n), quote!(Ok::<_, String>(value))),
+        Kind::NonZero => (
+            quote!(u64),
+            quote!(
+                ::std::num::NonZeroU64::new(value)
+                    .ok_or_else(|| "must be at least 1, got 0".to_string())
+            ),
+        ),
+        Kind::Enum(name) => (
+            quote!(impl IntoEnum<types::#name>),
+            quote!(value.into_enum()),
+        ),
+        Kind::NewText(t) => (
+            quote!(impl Into<String>),
+            quote!(value.into().parse::<#t>().map_err(|e| e.to_string())),
+        ),
+        Kind::List(item) => {
+            let item_ty = crate::model::syntax::generic_args(ty)
+                .first()
+                .copied()
+                .cloned()
+                .unwrap_or_else(|| syn::parse_quote!(_));
+            let (param, expr) = conversion(item, &item_ty);
+            (
+                quote!(impl IntoIterator<Item = #param>),
+                quote! {
+                    value.into_iter().enumerate()
+                        .map(|(i, value)| (#expr).map_err(|e| format!("[{i}]: {e}")))
+                        .collect::<Result<::std::vec::Vec<_>, String>>()
+                },
+            )
+        }
+        Kind::Other(t) => (quote!(impl IntoValue<#t>), quote!(value.into_value())),
+    }
+}
+
+/// The checks of the description's constraints, chained on a converted
+/// `Result` (a `NonZeroU64` is checked as the `u64` given, before it
+/// becomes one).
+fn checks(kind: &Kind, limits: &Limits) -> Result<Option<TokenStream>> {
+    fn bound<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
+        match value {
+            Some(v) => quote!(Some(#v)),
+            None => quote!(None),
+        }
+    }
+    let count = |v: Option<u64>| bound(v.map(proc_macro2::Literal::u64_unsuffixed));
+    Ok(match kind {
+        Kind::Number(_) | Kind::NonZero if limits.minimum.is_some() || limits.maximum.is_some() => {
+            let min = bound(limits.minimum.map(float).transpose()?);
+            let max = bound(limits.maximum.map(float).transpose()?);
+            Some(quote!(.and_then(|v| check::range(v as f64, #min, #max).map(|()| v))))
+        }
+        Kind::List(_) if limits.min_items.is_some() || limits.max_items.is_some() => {
+            let (min, max) = (count(limits.min_items), count(limits.max_items));
+            Some(quote!(.and_then(|v| check::items(v.len(), #min, #max).map(|()| v))))
+        }
+        Kind::Text | Kind::NewText(_)
+            if limits.min_length.is_some() || limits.max_length.is_some() =>
+        {
+            let (min, max) = (count(limits.min_length), count(limits.max_length));
+            Some(quote!(.and_then(|v| check::length(v.chars().count(), #min, #max).map(|()| v))))
+        }
+        _ => None,
+    })
+}
+
+/// One setter: converts, checks, records a problem or keeps the value.
+fn setter(arg: &Arg) -> Result<TokenStream> {
+    let (param, expr) = conversion(&arg.kind, &arg.ty);
+    let docs = match &arg.doc {
+        Some(d) => doc(d),
+        None => {
+            let text = format!(" Sets `{}`.", arg.wire);
+            quote!(#[doc = #text])
+        }
+    };
+    let converted = match (&arg.kind, checks(&arg.kind, &arg.limits)?) {
+        // The range is checked on the number given, then it becomes a `NonZeroU64`.
+        (Kind::NonZero, Some(checks)) => quote! {
+            Ok::<u64, String>(value) #checks
+                .and_then(|v| ::std::num::NonZeroU64::new(v).ok_or_else(|| "must be at least 1, got 0".to_string()))
+        },
+        (_, None) => expr,
+        (_, Some(checks)) => quote!((#expr) #checks),
+    };
+    let name = ident(&arg.setter);
+    let field = ident(&arg.field());
+    let wire = &arg.wire;
+    Ok(quote! {
+        #docs
+        pub fn #name(mut self, value: #param) -> Self {
+            let converted = #converted;
+            self.#field = self.problems.keep(#wire, converted);
+            self
+        }
+    })
+}
+
+/// The operation's method on its handle: required arguments positional.
+fn entry_method(op: &Op, gated: bool) -> TokenStream {
+    let docs = doc(&format!("{}\n\n{}", op.summary, op.description));
+    let route = format!(" `{}`", op.route);
+    let deprecated = if op.deprecated {
+        quote!(#[deprecated(note = "Metronome marks this operation deprecated")])
+    } else {
+        TokenStream::new()
+    };
+    let feature = &op.feature;
+    let gate = if gated {
+        quote!(#[cfg(feature = #feature)])
+    } else {
+        TokenStream::new()
+    };
+    let args = op.positional();
+    let names: Vec<_> = args.iter().map(|a| ident(&a.setter)).collect();
+    let types: Vec<_> = args.iter().map(|a| conversion(&a.kind, &a.ty).0).collect();
+    let name = ident(&op.name);
+    let builder = ident(&op.builder);
+    quote! {
+        #docs
+        #[doc = ""]
+        #[doc = #route]
+        #deprecated
+        #gate
+        pub fn #name(&self, #( #names: #types ),*) -> #builder {
+            #builder::new(self.client.clone()) #( .#names(#names) )*
+        }
+    }
+}
+
+/// An operation's request builder: its fields, setters, the low-level
+/// request it makes, and `send()` (or the walk, for lists).
+pub fn builder(op: &Op, gated: bool) -> Result<TokenStream> {
+    let b = ident(&op.builder);
+    let docs = doc(&format!(
+        "A request to `{}` ({}): {}.",
+        op.route,
+        op.id,
+        op.summary.trim_end_matches('.')
+    ));
+    let walk = matches!(op.output, Output::Page(_));
+    let feature = &op.feature;
+    let gate = if gated {
+        quote!(#[cfg(feature = #feature)])
+    } else {
+        TokenStream::new()
+    };
+    let args = op.args();
+    let fields: Vec<_> = args.iter().map(|a| ident(&a.field())).collect();
+    let field_types: Vec<_> = args.iter().map(|a| &a.ty).collect();
+    let (limits_field, limits_init) = if walk {
+        (
+            quote!(pub(crate) limits: WalkLimits,),
+            quote!(limits: WalkLimits::default(),),
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
+    // A list body's size limit, for callers that cut their own batches.
+    let max_items = match &op.body {
+        Body::List(a) => match a.limits.max_items {
+            Some(max) => {
+                let max = proc_macro2::Literal::u64_unsuffixed(max);
+                quote! {
+                    /// The most items one request may carry (the description's `maxItems`).
+                    pub const MAX_ITEMS: usize = #max;
+                }
+            }
+            None => TokenStream::new(),
+        },
+        _ => TokenStream::new(),
+    };
+    let setters = op
+        .settable()
+        .into_iter()
+        .map(setter)
+        .collect::<Result<Vec<_>>>()?;
+    let request = low_level_request(op);
+    let period = match op.period() {
+        Some((start, end)) => {
+            let (start_field, end_field) = (ident(&start.field()), ident(&end.field()));
+            let (start_wire, end_wire) = (&start.wire, &end.wire);
+            quote! { check::period(#start_wire, self.#start_field.as_ref(), #end_wire, self.#end_field.as_ref())?; }
+        }
+        None => TokenStream::new(),
+    };
+    let method = &op.method;
+    let (finish, after) = match &op.output {
+        Output::Page(item) => (
+            quote! {
+                /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
+                pub(crate) fn query(&self) -> Result<Self, Error> {
+                    self.problems.check()?;
+                    #period
+                    Ok(self.clone())
+                }
+            },
+            quote! {
+            #gate
+            crate::pagination::list_request!(#b, #item);
+            #gate
+            impl PageQuery for #b {
+                type Item = #item;
+                const OPERATION: &'static str = #method;
+                #[inline]
+                fn fetch<'a>(&'a self, client: &'a Client, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<#item>, Error>> {
+                    crate::fetch::fetch_page(self.request(client), cursor, self.options)
+                }
+            }
+            },
+        ),
+        output => {
+            let ret = match output {
+                Output::Unit => quote!(()),
+                Output::Bytes => quote!(bytes::Bytes),
+                Output::Data(t) | Output::Body(t) => quote!(#t),
+                Output::Page(_) => unreachable!("lists are handled above"),
+            };
+            let send = if matches!(output, Output::Bytes) {
+                quote!(crate::operation::send_bytes)
+            } else {
+                quote!(crate::operation::send_body)
+            };
+            let map = if matches!(output, Output::Data(_)) {
+                quote!(.map(|response| response.map(|body| body.data)))
+            } else {
+                TokenStream::new()
+            };
+            let finish = quote! {
+                /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
+                #[inline]
+                pub async fn send(self) -> Result<#ret, Error> {
+                    self.send_with_response().await.map(Response::into_body)
+                }
+                /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
+                #[inline]
+                pub async fn send_with_response(self) -> Result<Response<#ret>, Error> {
+                    self.problems.check()?;
+                    #period
+                    let request = self.request(&self.client);
+                    #send(#method, self.options, Box::pin(request.send())).await #map
+                }
+            };
+            (finish, TokenStream::new())
+        }
+    };
+    Ok(quote! {
+        #docs
+        #gate
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is sent"]
+        pub struct #b {
+            pub(crate) client: Client,
+            pub(crate) problems: Problems,
+            pub(crate) options: CallOptions,
+            #( pub(crate) #fields: Option<#field_types>, )*
+            #limits_field
+        }
+        #gate
+        crate::options::call_options!(#b);
+        #gate
+        impl #b {
+            #max_items
+            pub(crate) fn new(client: Client) -> Self {
+                Self {
+                    client,
+                    problems: Problems::default(),
+                    options: CallOptions::default(),
+                    #( #fields: None, )*
+                    #limits_init
+                }
+            }
+            #(#setters)*
+            #request
+            #finish
+        }
+        #after
+    })
+}
+
+/// `request()`: the low-level request, as the checked arguments make it.
+fn low_level_request(op: &Op) -> TokenStream {
+    let b = ident(&op.builder);
+    let method = ident(&op.method);
+    let params = op.params.iter().map(|p| {
+        let n = ident(&p.name);
+        quote! { if let Some(value) = &self.#n { request = request.#n(value.clone()); } }
+    });
+    let body = match &op.body {
+        Body::Object { ty, fields, .. } => {
+            let names: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
+            let held: Vec<_> = fields.iter().map(|f| ident(&f.field())).collect();
+            quote! {
+                let mut body = types::builder::#ty::default();
+                #( if let Some(value) = &self.#held { body = body.#names(value.clone()); } )*
+                request = request.body(body);
+            }
+        }
+        Body::List(_) => quote! {
+            if let Some(value) = &self.body { request = request.body(value.clone()); }
+        },
+        Body::None => TokenStream::new(),
+    };
+    quote! {
+        /// The low-level request, as checked arguments make it.
+        #[allow(unused_mut)]
+        #[inline]
+        pub(crate) fn request<'c>(&self, client: &'c Client) -> metronome_api::builder::#b<'c> {
+            let mut request = client.api().#method();
+            #(#params)*
+            #body
+            request
+        }
+    }
+}
+
+/// `impl RequestEnum` for every enum a request takes (a caller may name
+/// its values in any case).
+pub fn request_enums(model: &Model) -> TokenStream {
+    let mut enums = BTreeSet::new();
+    for op in &model.ops {
+        for a in op.args() {
+            let mut k = &a.kind;
+            while let Kind::List(inner) = k {
+                k = inner;
+            }
+            if let Kind::Enum(name) = k {
+                enums.insert(name.to_string());
+            }
+        }
+    }
+    let impls = enums.iter().map(|name| {
+        let values = &model.enums[name];
+        let name = ident(name);
+        quote! {
+            impl RequestEnum for types::#name { const VALUES: &'static [&'static str] = &[#(#values),*]; }
+        }
+    });
+    quote!(#(#impls)*)
+}
+
+/// Each operation's method and path template, for the request spans.
+pub fn routes(model: &Model) -> TokenStream {
+    let mut ops: Vec<&Op> = model.ops.iter().collect();
+    ops.sort_by(|a, b| a.method.cmp(&b.method));
+    let arms = ops.iter().map(|op| {
+        let (method, http, path) = (&op.method, &op.http_method, &op.path);
+        quote!(#method => (#http, #path),)
+    });
+    quote! {
+        /// The method and path template of an operation, by its low-level name
+        /// (`OperationInfo::operation_id`): what a request span shows.
+        pub(crate) fn route(operation: &str) -> Option<(&'static str, &'static str)> {
+            Some(match operation {
+                #(#arms)*
+                _ => return None,
+            })
+        }
+    }
+}
+
+/// The client layer as one file (every item gated by its feature).
+pub fn render_single(spec_name: &str, model: &Model, tree: &serde_json::Value) -> Result<String> {
+    let handles = Handles::of(model);
+    let mut items = vec![quote! {
+        //! Every operation of the API as a request builder, and the resource
+        //! handles that reach them (`client.contracts().rate_cards().list()`).
+        //! Generated from the description; the behaviour (conversions, checks,
+        //! sending, the walk) is the hand-written framework's (`operation.rs`).
+        #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
+        use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+        use crate::options::CallOptions;
+        use crate::pagination::{WalkLimits, PageQuery};
+        use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
+        use futures::future::BoxFuture;
+        use metronome_api::types;
+    }];
+    for parent in handles.children.keys() {
+        items.push(handles.accessors(parent, true));
+    }
+    for node in handles.nodes() {
+        items.push(handles.handle(model, tree, &node, true)?);
+    }
+    for op in &model.ops {
+        items.push(builder(op, true)?);
+    }
+    items.push(request_enums(model));
+    items.push(routes(model));
+    let body = super::unparse(quote!(#(#items)*), "the generated client layer")?;
+    Ok(format!(
+        "// @generated by `cargo xtask gen` from {spec_name}. DO NOT EDIT.\n{body}"
+    ))
+}
