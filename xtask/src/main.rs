@@ -1,10 +1,12 @@
 //! `cargo xtask gen [--check] [--spec PATH] [--out PATH]`,
 //! `cargo xtask diff OTHER`, `cargo xtask bundle [--out PATH]`
 //!
-//! `gen` regenerates the low-level client (`crates/metronome-api/src/generated.rs`)
-//! from the API description (`openapi.yaml` and the files it includes). With
-//! `--check`, generates in memory, prints a unified diff against the file on
-//! disk and exits 1 if they differ. `diff` compares the description with
+//! `gen` regenerates every generated file of the workspace from the API
+//! description (`openapi.yaml` and the files it includes): the low-level
+//! client, the client layer (one file per resource), its per-operation
+//! tests, OPERATIONS.md and the mock's description. With `--check`,
+//! generates in memory, prints a unified diff against the files on disk
+//! and exits 1 if they differ. `diff` compares the description with
 //! another one (Metronome's newly published one, say). `bundle` writes the
 //! description as one file, for tools that do not follow `x-include`.
 
@@ -20,6 +22,7 @@ mod normalize;
 mod output;
 mod pagination;
 mod slim;
+mod split;
 mod standalone;
 
 use std::collections::BTreeMap;
@@ -29,17 +32,22 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 const USAGE: &str = "\
-usage: cargo xtask gen [--check] [--report] [--spec PATH] [--out PATH]
+usage: cargo xtask gen [--check] [--report] [--spec PATH] [--out PATH | --root DIR]
        cargo xtask diff OTHER [--spec PATH] [--deliberate PATH]
        cargo xtask bundle [--spec PATH] [--out PATH]
 
-  --check       regenerate in memory; print a diff and exit 1 if the file on disk differs
+  --check       regenerate in memory; print a diff and exit 1 if a file on disk differs
+                (or a file in a generated folder is no longer generated)
   --report      print what the normalisation passes changed, every JSON pointer
   --spec PATH   the API description to read (default: openapi.yaml at the workspace root)
-  --out PATH    the file to write (default: crates/metronome-api/src/generated.rs, and beside
-                it the client layer crates/metronome-client/src/generated.rs, its tests,
-                OPERATIONS.md and the mock's crates/metronome-mock/src/generated/description.json);
-                a path not ending in .rs is a folder: a crate of its own is written there
+  --out PATH    write only the low-level client: one file if PATH ends in .rs, else a crate
+                of its own in the folder PATH. Without --out, the workspace's generated
+                files: crates/metronome-api/src/generated/ (low-level client),
+                crates/metronome-client/src/generated/ (one file per resource),
+                tests/every_operation/generated/, OPERATIONS.md and
+                crates/metronome-mock/src/generated/description.json
+  --root DIR    write the workspace's generated files under DIR instead of this workspace
+                (the description is then DIR/openapi.yaml unless --spec says otherwise)
 
 diff compares the description with OTHER (JSON or YAML) and exits 1 when a
 difference is not listed in the deliberate differences
@@ -53,9 +61,12 @@ struct GenArgs {
     report: bool,
     spec: PathBuf,
     out: PathBuf,
-    /// Where the client layer and its per-operation tests go: only with
-    /// the default `--out`.
-    client_out: Option<(PathBuf, PathBuf, PathBuf, PathBuf)>,
+    /// Whether the whole workspace is generated (the client layer, its
+    /// tests, OPERATIONS.md and the mock's description besides the
+    /// low-level client): only without `--out`.
+    workspace: bool,
+    /// The workspace the generated files go into (default: this one).
+    root: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -82,19 +93,15 @@ fn run(args: Vec<String>) -> Result<ExitCode> {
 }
 
 fn parse_gen(args: &[String]) -> Result<GenArgs> {
-    let root = workspace_root();
     let mut parsed = GenArgs {
         check: false,
         report: false,
-        spec: root.join("openapi.yaml"),
-        out: root.join("crates/metronome-api/src/generated.rs"),
-        client_out: Some((
-            root.join("crates/metronome-client/src/generated.rs"),
-            root.join("tests/every_operation/generated.rs"),
-            root.join("OPERATIONS.md"),
-            root.join("crates/metronome-mock/src/generated/description.json"),
-        )),
+        spec: PathBuf::new(),
+        out: PathBuf::new(),
+        workspace: true,
+        root: workspace_root(),
     };
+    let (mut spec, mut out) = (None, None);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -110,14 +117,15 @@ fn parse_gen(args: &[String]) -> Result<GenArgs> {
         match flag {
             "--check" if inline.is_none() => parsed.check = true,
             "--report" if inline.is_none() => parsed.report = true,
-            "--spec" => parsed.spec = value("--spec")?,
-            "--out" => {
-                parsed.out = value("--out")?;
-                parsed.client_out = None;
-            }
+            "--spec" => spec = Some(value("--spec")?),
+            "--root" => parsed.root = value("--root")?,
+            "--out" => out = Some(value("--out")?),
             _ => bail!("unknown argument `{arg}`\n\n{USAGE}"),
         }
     }
+    parsed.workspace = out.is_none();
+    parsed.spec = spec.unwrap_or_else(|| parsed.root.join("openapi.yaml"));
+    parsed.out = out.unwrap_or_else(|| parsed.root.join("crates/metronome-api/src/generated"));
     Ok(parsed)
 }
 
@@ -147,62 +155,111 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
             listed.join("\n")
         );
     }
-    let generated = generate::generate(&spec.tree, args.client_out.is_some())?;
-    let fresh = generate::render_single(&name, &spec.bytes, &generated.file);
-    let mut outputs = vec![(args.out.clone(), fresh.clone())];
-    if let Some((client_out, tests_out, table_out, mock_out)) = &args.client_out {
-        let model = &generated.model;
-        let client = emit::client::render_single(&name, model, &spec.tree)?;
-        outputs.push((client_out.clone(), client));
-        let tests = emit::client_tests::render_single(&name, model, &spec.tree)?;
-        outputs.push((tests_out.clone(), tests));
-        outputs.push((
-            table_out.clone(),
-            emit::operations_table::render(&name, model),
-        ));
-        outputs.push((mock_out.clone(), emit::mock::render(&as_written)?));
+    let generated = generate::generate(&spec.tree, args.workspace)?;
+    if !args.workspace && args.out.extension().is_some_and(|e| e == "rs") {
+        // One file: the low-level client alone (another description, say).
+        let fresh = generate::render_single(&name, &spec.bytes, &generated.file);
+        let mut outputs = output::Outputs::default();
+        outputs.files.push((args.out.clone(), fresh));
+        return finish(&outputs, args.check, &name);
     }
-    if args.check {
-        let mut drifted = false;
-        for (path, text) in &outputs {
-            match output::check(path, text)? {
-                output::Drift::None => {
-                    eprintln!("{} is up to date with {name}", path.display());
-                }
-                output::Drift::Diff(diff) => {
-                    print!("{diff}");
-                    eprintln!(
-                        "{} is out of date with {name}: run `cargo xtask gen` and commit the result",
-                        path.display()
-                    );
-                    drifted = true;
-                }
-            }
+    let low_level = low_level_files(&name, &spec.bytes, &generated.file);
+    if !args.workspace {
+        if args.check {
+            bail!("--check compares the workspace's files; it does not combine with --out DIR");
         }
-        return Ok(if drifted {
-            ExitCode::FAILURE
-        } else {
-            ExitCode::SUCCESS
-        });
-    }
-    if args.out.extension().is_none_or(|e| e != "rs") {
-        let changed = standalone::write(&args.out, &fresh)?;
+        let changed = standalone::write(&args.out, &low_level)?;
         eprintln!(
             "wrote a crate in {} ({changed} file(s) changed, {} lines generated)",
             args.out.display(),
-            fresh.lines().count()
+            low_level
+                .iter()
+                .map(|(_, text)| text.lines().count())
+                .sum::<usize>()
         );
         return Ok(ExitCode::SUCCESS);
     }
-    for (path, text) in &outputs {
-        let changed = output::write(path, text)?;
+    let root = &args.root;
+    let model = &generated.model;
+    let mut outputs = output::Outputs::default();
+    outputs.folder(&args.out, low_level);
+    outputs.folder(
+        &root.join("crates/metronome-client/src/generated"),
+        emit::client::render_files(&name, model, &spec.tree)?,
+    );
+    outputs.folder(
+        &root.join("tests/every_operation/generated"),
+        emit::client_tests::render_files(&name, model, &spec.tree)?,
+    );
+    outputs.files.push((
+        root.join("OPERATIONS.md"),
+        emit::operations_table::render(&name, &spec.bytes, model),
+    ));
+    outputs.files.push((
+        root.join("crates/metronome-mock/src/generated/description.json"),
+        emit::mock::render(&name, &spec.bytes, &as_written)?,
+    ));
+    finish(&outputs, args.check, &name)
+}
+
+/// The low-level client's files, each with the header.
+fn low_level_files(name: &str, bytes: &[u8], file: &syn::File) -> Vec<(String, String)> {
+    let header = generate::header(name, &generate::sha256(bytes));
+    split::low_level(file)
+        .into_iter()
+        .map(|part| {
+            let text = format!("{header}\n{}", prettyplease::unparse(&part.file));
+            (part.path, text)
+        })
+        .collect()
+}
+
+/// Writes the outputs, or with `check` compares them with the files on
+/// disk (a diff and exit 1 on any difference or stale file).
+fn finish(outputs: &output::Outputs, check: bool, name: &str) -> Result<ExitCode> {
+    let stale = outputs.stale()?;
+    if check {
+        let mut drifted = 0;
+        for (path, text) in &outputs.files {
+            if let output::Drift::Diff(diff) = output::check(path, text)? {
+                print!("{diff}");
+                eprintln!("{} is out of date with {name}", path.display());
+                drifted += 1;
+            }
+        }
+        for path in &stale {
+            eprintln!("{} is no longer generated from {name}", path.display());
+            drifted += 1;
+        }
+        if drifted > 0 {
+            eprintln!(
+                "{drifted} generated file(s) out of date with {name}: run `cargo xtask gen` and commit the result"
+            );
+            return Ok(ExitCode::FAILURE);
+        }
         eprintln!(
-            "{} {} ({} lines)",
-            if changed { "wrote" } else { "unchanged:" },
-            path.display(),
-            text.lines().count()
+            "{} generated files are up to date with {name}",
+            outputs.files.len()
         );
+        return Ok(ExitCode::SUCCESS);
     }
+    let mut changed = 0;
+    for (path, text) in &outputs.files {
+        if output::write(path, text)? {
+            eprintln!("wrote {} ({} lines)", path.display(), text.lines().count());
+            changed += 1;
+        }
+    }
+    for path in &stale {
+        std::fs::remove_file(path)
+            .map_err(|e| anyhow::anyhow!("cannot remove {}: {e}", path.display()))?;
+        eprintln!("removed {} (no longer generated)", path.display());
+    }
+    eprintln!(
+        "{} generated files, {changed} changed, {} removed",
+        outputs.files.len(),
+        stale.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -47,3 +47,50 @@ pub fn write(path: &Path, fresh: &str) -> Result<bool> {
     std::fs::write(path, fresh).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(true)
 }
+
+/// Everything one generation writes: files, and the folders it owns (a
+/// file in them that generation no longer writes is stale: `--check`
+/// reports it, `gen` removes it).
+#[derive(Default)]
+pub struct Outputs {
+    pub files: Vec<(std::path::PathBuf, String)>,
+    pub folders: Vec<std::path::PathBuf>,
+}
+
+impl Outputs {
+    /// Adds a folder's files (paths relative to it) and takes the folder.
+    pub fn folder(&mut self, dir: &Path, files: Vec<(String, String)>) {
+        self.folders.push(dir.to_path_buf());
+        self.files
+            .extend(files.into_iter().map(|(path, text)| (dir.join(path), text)));
+    }
+
+    /// Files in the owned folders that are not written any more.
+    pub fn stale(&self) -> Result<Vec<std::path::PathBuf>> {
+        let written: std::collections::BTreeSet<&Path> =
+            self.files.iter().map(|(p, _)| p.as_path()).collect();
+        let mut stale = Vec::new();
+        for dir in &self.folders {
+            let mut stack = vec![dir.clone()];
+            while let Some(dir) = stack.pop() {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(entries) => entries,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot read {}", dir.display()));
+                    }
+                };
+                for entry in entries {
+                    let path = entry?.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if !written.contains(path.as_path()) {
+                        stale.push(path);
+                    }
+                }
+            }
+        }
+        stale.sort();
+        Ok(stale)
+    }
+}

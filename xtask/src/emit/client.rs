@@ -71,49 +71,27 @@ impl<'m> Handles<'m> {
         cfg(&self.features[node])
     }
 
-    /// `impl <parent> { pub fn <child>(&self) -> Child<'_> }` for each child.
-    pub fn accessors(&self, parent: &[String], gated: bool) -> TokenStream {
-        let Some(nodes) = self.children.get(parent) else {
-            return TokenStream::new();
-        };
+    /// `impl <parent> { pub fn <child>(&self) -> Child<'_> }` for one child.
+    pub fn accessor(&self, parent: &[String], node: &[String]) -> TokenStream {
         let (owner, receiver) = if parent.is_empty() {
             (quote!(Client), quote!(self))
         } else {
             let h = ident(&handle_name(parent));
             (quote!(#h<'_>), quote!(self.client))
         };
-        let outer = if parent.is_empty() || !gated {
-            TokenStream::new()
-        } else {
-            self.gate(parent)
-        };
-        let methods = nodes.iter().map(|node| {
-            let name = ident(node.last().map(String::as_str).unwrap_or_default());
-            let handle = ident(&handle_name(node));
-            let what = format!(" The `{}` operations.", node.join("."));
-            let gate = if gated {
-                self.gate(node)
-            } else {
-                TokenStream::new()
-            };
-            quote! {
+        let name = ident(node.last().map(String::as_str).unwrap_or_default());
+        let handle = ident(&handle_name(node));
+        let what = format!(" The `{}` operations.", node.join("."));
+        quote! {
+            impl #owner {
                 #[doc = #what]
-                #gate
                 pub fn #name(&self) -> #handle<'_> { #handle { client: #receiver } }
             }
-        });
-        quote! { #outer impl #owner { #(#methods)* } }
+        }
     }
 
     /// A handle's struct and its operations' entry methods.
-    pub fn handle(
-        &self,
-        model: &Model,
-        tree: &serde_json::Value,
-        node: &[String],
-        gated: bool,
-    ) -> Result<TokenStream> {
-        let _ = model;
+    pub fn handle(&self, tree: &serde_json::Value, node: &[String]) -> Result<TokenStream> {
         let handle = ident(&handle_name(node));
         let what = format!(
             " The `{}` operations: a handle borrowed from the client.",
@@ -124,25 +102,16 @@ impl<'m> Handles<'m> {
             Some(op) => doc(&handle_example(tree, op)?),
             None => TokenStream::new(),
         };
-        let gate = if gated {
-            self.gate(node)
-        } else {
-            TokenStream::new()
-        };
         let methods = match ops {
             Some(ops) => {
-                let entries = ops
-                    .iter()
-                    .map(|op| entry_method(op, gated))
-                    .collect::<Vec<_>>();
-                quote! { #gate impl #handle<'_> { #(#entries)* } }
+                let entries = ops.iter().map(|op| entry_method(op)).collect::<Vec<_>>();
+                quote! { impl #handle<'_> { #(#entries)* } }
             }
             None => TokenStream::new(),
         };
         Ok(quote! {
             #[doc = #what]
             #example
-            #gate
             #[derive(Debug, Clone, Copy)]
             pub struct #handle<'a> { pub(crate) client: &'a Client }
             #methods
@@ -302,17 +271,11 @@ fn setter(arg: &Arg) -> Result<TokenStream> {
 }
 
 /// The operation's method on its handle: required arguments positional.
-fn entry_method(op: &Op, gated: bool) -> TokenStream {
+fn entry_method(op: &Op) -> TokenStream {
     let docs = doc(&format!("{}\n\n{}", op.summary, op.description));
     let route = format!(" `{}`", op.route);
     let deprecated = if op.deprecated {
         quote!(#[deprecated(note = "Metronome marks this operation deprecated")])
-    } else {
-        TokenStream::new()
-    };
-    let feature = &op.feature;
-    let gate = if gated {
-        quote!(#[cfg(feature = #feature)])
     } else {
         TokenStream::new()
     };
@@ -326,7 +289,6 @@ fn entry_method(op: &Op, gated: bool) -> TokenStream {
         #[doc = ""]
         #[doc = #route]
         #deprecated
-        #gate
         pub fn #name(&self, #( #names: #types ),*) -> #builder {
             #builder::new(self.client.clone()) #( .#names(#names) )*
         }
@@ -335,7 +297,7 @@ fn entry_method(op: &Op, gated: bool) -> TokenStream {
 
 /// An operation's request builder: its fields, setters, the low-level
 /// request it makes, and `send()` (or the walk, for lists).
-pub fn builder(op: &Op, gated: bool) -> Result<TokenStream> {
+pub fn builder(op: &Op) -> Result<TokenStream> {
     let b = ident(&op.builder);
     let docs = doc(&format!(
         "A request to `{}` ({}): {}.",
@@ -344,12 +306,6 @@ pub fn builder(op: &Op, gated: bool) -> Result<TokenStream> {
         op.summary.trim_end_matches('.')
     ));
     let walk = matches!(op.output, Output::Page(_));
-    let feature = &op.feature;
-    let gate = if gated {
-        quote!(#[cfg(feature = #feature)])
-    } else {
-        TokenStream::new()
-    };
     let args = op.args();
     let fields: Vec<_> = args.iter().map(|a| ident(&a.field())).collect();
     let field_types: Vec<_> = args.iter().map(|a| &a.ty).collect();
@@ -401,10 +357,8 @@ pub fn builder(op: &Op, gated: bool) -> Result<TokenStream> {
                 }
             },
             quote! {
-            #gate
-            crate::pagination::list_request!(#b, #item);
-            #gate
-            impl PageQuery for #b {
+                        crate::pagination::list_request!(#b, #item);
+                        impl PageQuery for #b {
                 type Item = #item;
                 const OPERATION: &'static str = #method;
                 #[inline]
@@ -451,8 +405,7 @@ pub fn builder(op: &Op, gated: bool) -> Result<TokenStream> {
     };
     Ok(quote! {
         #docs
-        #gate
-        #[derive(Debug, Clone)]
+                #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is sent"]
         pub struct #b {
             pub(crate) client: Client,
@@ -461,10 +414,8 @@ pub fn builder(op: &Op, gated: bool) -> Result<TokenStream> {
             #( pub(crate) #fields: Option<#field_types>, )*
             #limits_field
         }
-        #gate
-        crate::options::call_options!(#b);
-        #gate
-        impl #b {
+                crate::options::call_options!(#b);
+                impl #b {
             #max_items
             pub(crate) fn new(client: Client) -> Self {
                 Self {
@@ -519,9 +470,8 @@ fn low_level_request(op: &Op) -> TokenStream {
     }
 }
 
-/// `impl RequestEnum` for every enum a request takes (a caller may name
-/// its values in any case).
-pub fn request_enums(model: &Model) -> TokenStream {
+/// The enums a request takes.
+fn enum_names(model: &Model) -> BTreeSet<String> {
     let mut enums = BTreeSet::new();
     for op in &model.ops {
         for a in op.args() {
@@ -534,6 +484,13 @@ pub fn request_enums(model: &Model) -> TokenStream {
             }
         }
     }
+    enums
+}
+
+/// `impl RequestEnum` for every enum a request takes (a caller may name
+/// its values in any case).
+pub fn request_enums(model: &Model) -> TokenStream {
+    let enums = enum_names(model);
     let impls = enums.iter().map(|name| {
         let values = &model.enums[name];
         let name = ident(name);
@@ -564,35 +521,175 @@ pub fn routes(model: &Model) -> TokenStream {
     }
 }
 
-/// The client layer as one file (every item gated by its feature).
-pub fn render_single(spec_name: &str, model: &Model, tree: &serde_json::Value) -> Result<String> {
-    let handles = Handles::of(model);
-    let mut items = vec![quote! {
-        //! Every operation of the API as a request builder, and the resource
-        //! handles that reach them (`client.contracts().rate_cards().list()`).
-        //! Generated from the description; the behaviour (conversions, checks,
-        //! sending, the walk) is the hand-written framework's (`operation.rs`).
-        #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
+/// What every file of the client layer imports.
+fn imports() -> TokenStream {
+    quote! {
         use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
         use crate::options::CallOptions;
         use crate::pagination::{WalkLimits, PageQuery};
         use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
         use futures::future::BoxFuture;
         use metronome_api::types;
-    }];
-    for parent in handles.children.keys() {
-        items.push(handles.accessors(parent, true));
     }
+}
+
+/// The client layer as files, relative to its folder: `mod.rs` (the
+/// modules, each behind its resource's feature; the request enums; the
+/// route table) and one file per resource handle.
+pub fn render_files(
+    spec_name: &str,
+    model: &Model,
+    tree: &serde_json::Value,
+) -> Result<Vec<(String, String)>> {
+    let handles = Handles::of(model);
+    let mut files = Vec::new();
+    let mut modules = Vec::new();
+    let mut facts = Vec::new();
     for node in handles.nodes() {
-        items.push(handles.handle(model, tree, &node, true)?);
+        let (module, path) = crate::model::handle_module(&node);
+        let m = ident(&module);
+        let gate = handles.gate(&node);
+        modules.push(quote! {
+            #gate
+            #[path = #path]
+            mod #m;
+            #gate
+            pub use #m::*;
+        });
+        let ops: Vec<&Op> = handles.methods.get(&node).cloned().unwrap_or_default();
+        let chain: String = node
+            .iter()
+            .filter(|s| *s != "v1")
+            .map(|s| format!(".{s}()"))
+            .collect();
+        let parent = &node[..node.len() - 1];
+        let parent = if parent == ["v1"] { &[][..] } else { parent };
+        let parent_import = if parent.is_empty() {
+            TokenStream::new()
+        } else {
+            let p = ident(&handle_name(parent));
+            quote!(use super::#p;)
+        };
+        let accessor = handles.accessor(parent, &node);
+        let handle = handles.handle(tree, &node)?;
+        // Each operation's builder in a file of its own, in a folder named
+        // after the handle's file: `v1/customers.rs`, `v1/customers/list.rs`.
+        let folder = path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&path)
+            .trim_end_matches(".rs")
+            .to_string();
+        let mut op_modules = Vec::new();
+        for op in &ops {
+            let file = format!("{folder}/{}.rs", op.name);
+            let m = ident(&op.name);
+            op_modules.push(quote! {
+                #[path = #file]
+                mod #m;
+                pub use #m::*;
+            });
+            let what = format!(
+                " `{}`: the request builder of `client{chain}.{}(..)`.",
+                op.route, op.name
+            );
+            let imports = imports();
+            let builder = builder(op)?;
+            let body = super::unparse(
+                quote! {
+                    #![doc = #what]
+                    #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
+                    #imports
+                    #builder
+                },
+                "an operation's client file",
+            )?;
+            let header = crate::generate::part_header(
+                spec_name,
+                &format!("the operation `{}.{}`", node.join("."), op.name),
+                &crate::model::input_hash(tree, &[op]),
+                "emit/client.rs",
+            );
+            let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let relative = if dir.is_empty() {
+                file
+            } else {
+                format!("{dir}/{file}")
+            };
+            files.push((relative, format!("{header}{body}")));
+        }
+        let what = format!(
+            " The `{}` operations: the handle `{}` (`client{chain}`){}.",
+            node.join("."),
+            handle_name(&node),
+            if ops.is_empty() {
+                ""
+            } else {
+                ", its methods, and a module per operation with its request builder"
+            }
+        );
+        let imports = imports();
+        let body = super::unparse(
+            quote! {
+                #![doc = #what]
+                #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
+                #imports
+                #parent_import
+                #(#op_modules)*
+                #accessor
+                #handle
+            },
+            "a resource's client file",
+        )?;
+        let features: Vec<&String> = handles.features[&node].iter().collect();
+        facts.push(serde_json::json!([node, features]));
+        let header = crate::generate::part_header(
+            spec_name,
+            &format!("the operations of `{}`", node.join(".")),
+            &crate::model::input_hash(tree, &ops),
+            "emit/client.rs",
+        );
+        files.push((path, format!("{header}{body}")));
     }
-    for op in &model.ops {
-        items.push(builder(op, true)?);
-    }
-    items.push(request_enums(model));
-    items.push(routes(model));
-    let body = super::unparse(quote!(#(#items)*), "the generated client layer")?;
-    Ok(format!(
-        "// @generated by `cargo xtask gen` from {spec_name}. DO NOT EDIT.\n{body}"
-    ))
+    let enums = request_enums(model);
+    let routes = routes(model);
+    let body = super::unparse(
+        quote! {
+            //! Every operation of the API as a request builder, and the resource
+            //! handles that reach them (`client.contracts().rate_cards().list()`):
+            //! one module per handle, compiled with its resource's feature.
+            //! Generated from the description; the behaviour (conversions, checks,
+            //! sending, the walk) is the hand-written framework's (`operation.rs`).
+            use crate::operation::RequestEnum;
+            use metronome_api::types;
+            #(#modules)*
+            #enums
+            #routes
+        },
+        "the client layer's mod.rs",
+    )?;
+    // What mod.rs is made from: the handles and their features, each
+    // operation's route, the enums requests take.
+    let routes: Vec<_> = model
+        .ops
+        .iter()
+        .map(|op| serde_json::json!([op.method, op.route]))
+        .collect();
+    let mut enum_facts: Vec<(String, Vec<String>)> = enum_names(model)
+        .into_iter()
+        .map(|name| {
+            let values = model.enums[&name].clone();
+            (name, values)
+        })
+        .collect();
+    enum_facts.sort();
+    let facts = serde_json::json!({"handles": facts, "routes": routes, "enums": enum_facts});
+    let header = crate::generate::part_header(
+        spec_name,
+        "its resources, routes and request enums",
+        &crate::generate::sha256(facts.to_string().as_bytes()),
+        "emit/client.rs",
+    );
+    files.insert(0, ("mod.rs".to_string(), format!("{header}{body}")));
+    Ok(files)
 }

@@ -19,8 +19,18 @@ const PROSE: &[&str] = &[
     "externalDocs",
 ];
 
-pub fn render(tree: &Value) -> Result<String> {
+/// The description as JSON, pretty-printed with its keys sorted, under an
+/// `x-generated` key naming the input, its hash and the generator.
+pub fn render(spec_name: &str, spec_bytes: &[u8], tree: &Value) -> Result<String> {
     let mut out = Map::new();
+    out.insert(
+        "x-generated".into(),
+        json!({
+            "by": "cargo xtask gen (xtask/src/emit/mock.rs). DO NOT EDIT.",
+            "from": spec_name,
+            "sha256": crate::generate::sha256(spec_bytes),
+        }),
+    );
     for key in ["openapi", "paths", "components"] {
         if let Some(value) = tree.get(key) {
             out.insert(key.to_string(), without_prose(value, false));
@@ -51,7 +61,21 @@ pub fn render(tree: &Value) -> Result<String> {
             op.insert("x-mock-page".into(), shape);
         }
     }
-    Ok(format!("{}\n", serde_json::to_string(&out)?))
+    Ok(format!("{}\n", serde_json::to_string_pretty(&sorted(out))?))
+}
+
+/// `value` with every object's keys in order (whatever order the JSON map
+/// keeps), so the file reads and diffs the same from run to run.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let ordered: std::collections::BTreeMap<String, Value> =
+                map.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+            Value::Object(ordered.into_iter().collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// `value` without prose keywords. `names` is true for a map whose keys are
@@ -96,7 +120,9 @@ mod tests {
             "responses": {"200": {"description": "gone", "content": {"application/json": {"schema": {
                 "type": "object", "description": "gone", "example": {},
                 "properties": {"description": {"type": "string", "description": "gone"}}}}}}}}}}});
-        let out: Value = serde_json::from_str(&render(&tree).unwrap()).unwrap();
+        let mut out: Value = serde_json::from_str(&render("t.yaml", b"", &tree).unwrap()).unwrap();
+        let generated = out.as_object_mut().unwrap().remove("x-generated").unwrap();
+        assert_eq!(generated["from"], "t.yaml");
         assert_eq!(
             out,
             json!({"openapi": "3.0.0", "paths": {"/a": {"get": {"responses": {"200": {"content": {

@@ -214,6 +214,8 @@ pub struct Op {
     pub walk: Option<(Send, String)>,
     /// The cargo feature the operation is compiled with.
     pub feature: String,
+    /// Where the operation is in the description (a JSON pointer).
+    pub pointer: String,
 }
 
 impl Op {
@@ -282,6 +284,55 @@ impl Op {
             .map(String::as_str)
             .filter(|s| *s != "v1")
             .collect()
+    }
+}
+
+/// A handle's module in the generated code (`["v1", "customers",
+/// "invoices"]` → `v1_customers_invoices`) and its file, named after the
+/// resource (`v1/customers.invoices.rs`, `v2.rs`).
+pub fn handle_module(resource: &[String]) -> (String, String) {
+    let module = resource.join("_");
+    let file = match resource {
+        [version] => format!("{version}.rs"),
+        [version, rest @ ..] => format!("{version}/{}.rs", rest.join(".")),
+        [] => "mod.rs".to_string(),
+    };
+    (module, file)
+}
+
+/// The sha256 of what a file is generated from: the given operations of
+/// the description and every component they reach through `$ref`s. A
+/// change elsewhere in the description leaves it as it is.
+pub fn input_hash(tree: &Value, ops: &[&Op]) -> String {
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<String> = ops.iter().map(|op| op.pointer.clone()).collect();
+    let mut slice = BTreeMap::new();
+    while let Some(pointer) = todo.pop() {
+        if !seen.insert(pointer.clone()) {
+            continue;
+        }
+        let Some(node) = tree.pointer(&pointer) else {
+            continue;
+        };
+        collect_refs(node, &mut todo);
+        slice.insert(pointer, node.clone());
+    }
+    let text = serde_json::to_string(&slice).unwrap_or_default();
+    crate::generate::sha256(text.as_bytes())
+}
+
+fn collect_refs(node: &Value, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(Value::as_str)
+                && let Some(pointer) = r.strip_prefix('#')
+            {
+                out.push(pointer.to_string());
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
     }
 }
 
@@ -682,6 +733,7 @@ fn operations(
             cursor,
             walk: page.map(|p| (p.send.clone(), p.receive.clone())),
             feature: op["tags"][0].as_str().unwrap_or_default().to_string(),
+            pointer: format!("/paths/{}/{method}", load::pointer_escape(path)),
         });
     }
     Ok(ops)
