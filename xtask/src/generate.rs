@@ -63,6 +63,9 @@ pub fn generate(tree: &Value, client: bool) -> Result<Generated> {
     let impls: syn::File = syn::parse2(crate::emit::pagination::emit(&model))
         .context("the emitted pagination impls do not parse")?;
     file.items.extend(impls.items);
+    let routes: syn::File = syn::parse2(crate::emit::pagination::routes(&model))
+        .context("the emitted route table does not parse")?;
+    file.items.extend(routes.items);
     if client {
         crate::features::gate_low_level(&mut file, tree);
     }

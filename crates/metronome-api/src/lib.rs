@@ -44,6 +44,12 @@ mod state;
 
 #[allow(missing_docs, unused_imports, clippy::all)]
 #[rustfmt::skip]
+// With `--cfg metronome_fixture`, the code generated from the emitters'
+// fixture instead (`scripts/fixture-check.sh`).
+#[cfg_attr(
+    metronome_fixture,
+    path = "../../../xtask/tests/fixture/crates/metronome-api/src/generated/mod.rs"
+)]
 mod generated;
 
 pub use generated::*;

@@ -346,6 +346,8 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
         None => TokenStream::new(),
     };
     let method = &op.method;
+    let wires: Vec<&String> = args.iter().map(|a| &a.wire).collect();
+    let held = &fields;
     let (finish, after) = match &op.output {
         Output::Page(item) => (
             quote! {
@@ -357,13 +359,21 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
                 }
             },
             quote! {
-                        crate::pagination::list_request!(#b, #item);
+            impl crate::operation::Arguments for #b {
+                fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+                    match name {
+                        #( #wires => self.#held.as_ref().map(|v| v as &dyn ::std::any::Any), )*
+                        _ => None,
+                    }
+                }
+            }
+            crate::pagination::list_request!(#b, #item);
                         impl PageQuery for #b {
                 type Item = #item;
                 const OPERATION: &'static str = #method;
                 #[inline]
-                fn fetch<'a>(&'a self, client: &'a Client, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<#item>, Error>> {
-                    crate::fetch::fetch_page(self.request(client), cursor, self.options)
+                fn fetch<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<#item>, Error>> {
+                    crate::pagination::fetch::fetch_page(self.request(&self.client), cursor, self.options)
                 }
             }
             },
@@ -414,7 +424,7 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
             #( pub(crate) #fields: Option<#field_types>, )*
             #limits_field
         }
-                crate::options::call_options!(#b);
+                crate::transport::options::call_options!(#b);
                 impl #b {
             #max_items
             pub(crate) fn new(client: Client) -> Self {
@@ -501,31 +511,11 @@ pub fn request_enums(model: &Model) -> TokenStream {
     quote!(#(#impls)*)
 }
 
-/// Each operation's method and path template, for the request spans.
-pub fn routes(model: &Model) -> TokenStream {
-    let mut ops: Vec<&Op> = model.ops.iter().collect();
-    ops.sort_by(|a, b| a.method.cmp(&b.method));
-    let arms = ops.iter().map(|op| {
-        let (method, http, path) = (&op.method, &op.http_method, &op.path);
-        quote!(#method => (#http, #path),)
-    });
-    quote! {
-        /// The method and path template of an operation, by its low-level name
-        /// (`OperationInfo::operation_id`): what a request span shows.
-        pub(crate) fn route(operation: &str) -> Option<(&'static str, &'static str)> {
-            Some(match operation {
-                #(#arms)*
-                _ => return None,
-            })
-        }
-    }
-}
-
 /// What every file of the client layer imports.
 fn imports() -> TokenStream {
     quote! {
         use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-        use crate::options::CallOptions;
+        use crate::transport::options::CallOptions;
         use crate::pagination::{WalkLimits, PageQuery};
         use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
         use futures::future::BoxFuture;
@@ -534,8 +524,8 @@ fn imports() -> TokenStream {
 }
 
 /// The client layer as files, relative to its folder: `mod.rs` (the
-/// modules, each behind its resource's feature; the request enums; the
-/// route table) and one file per resource handle.
+/// modules, each behind its resource's feature; the request enums), one
+/// file per resource handle and one per operation.
 pub fn render_files(
     spec_name: &str,
     model: &Model,
@@ -652,7 +642,6 @@ pub fn render_files(
         files.push((path, format!("{header}{body}")));
     }
     let enums = request_enums(model);
-    let routes = routes(model);
     let body = super::unparse(
         quote! {
             //! Every operation of the API as a request builder, and the resource
@@ -664,17 +653,11 @@ pub fn render_files(
             use metronome_api::types;
             #(#modules)*
             #enums
-            #routes
         },
         "the client layer's mod.rs",
     )?;
-    // What mod.rs is made from: the handles and their features, each
-    // operation's route, the enums requests take.
-    let routes: Vec<_> = model
-        .ops
-        .iter()
-        .map(|op| serde_json::json!([op.method, op.route]))
-        .collect();
+    // What mod.rs is made from: the handles and their features, the enums
+    // requests take.
     let mut enum_facts: Vec<(String, Vec<String>)> = enum_names(model)
         .into_iter()
         .map(|name| {
@@ -683,10 +666,10 @@ pub fn render_files(
         })
         .collect();
     enum_facts.sort();
-    let facts = serde_json::json!({"handles": facts, "routes": routes, "enums": enum_facts});
+    let facts = serde_json::json!({"handles": facts, "enums": enum_facts});
     let header = crate::generate::part_header(
         spec_name,
-        "its resources, routes and request enums",
+        "its resources and request enums",
         &crate::generate::sha256(facts.to_string().as_bytes()),
         "emit/client.rs",
     );

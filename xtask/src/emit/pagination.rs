@@ -1,6 +1,8 @@
-//! Implements `Paginated` (the low-level crate's trait, `paginate.rs`) for
-//! the builder of every walkable operation, so that generic code can walk
-//! any of them. The model read every type from the generated code.
+//! What the xtask adds to progenitor's low-level client: `Paginated` (the
+//! low-level crate's trait, `paginate.rs`) for the builder of every
+//! walkable operation, so that generic code can walk any of them (the
+//! model read every type from the generated code); and the route table,
+//! each operation's method and path template by its name.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -103,6 +105,27 @@ pub fn emit(model: &Model) -> TokenStream {
             use super::{builder, types, Error, ResponseValue};
             use crate::Paginated;
             #(#impls)*
+        }
+    }
+}
+
+/// `operation_route`: each operation's method and path template, by the
+/// name `OperationInfo::operation_id` gives it (what a request's span
+/// shows), beside the operations it describes.
+pub fn routes(model: &Model) -> TokenStream {
+    let arms = model
+        .routes
+        .iter()
+        .map(|(method, http, path)| quote!(#method => (#http, #path),));
+    quote! {
+        /// The HTTP method and path template of an operation, by the name
+        /// [`OperationInfo::operation_id`](progenitor_client::OperationInfo)
+        /// gives it (`customers_list` → `("GET", "/v1/customers")`).
+        pub fn operation_route(operation_id: &str) -> Option<(&'static str, &'static str)> {
+            Some(match operation_id {
+                #(#arms)*
+                _ => return None,
+            })
         }
     }
 }

@@ -361,6 +361,9 @@ pub struct Model {
     pub not_walkable: Vec<NotWalkable>,
     /// The string enums of the types module: name → wire values.
     pub enums: HashMap<String, Vec<String>>,
+    /// Every operation's low-level name, HTTP method and path template,
+    /// sorted by name.
+    pub routes: Vec<(String, String, String)>,
 }
 
 impl Model {
@@ -378,11 +381,19 @@ impl Model {
         } else {
             Vec::new()
         };
+        let mut routes: Vec<(String, String, String)> = load::operations(tree)
+            .map(|(path, method, op)| {
+                let id = op["operationId"].as_str().unwrap_or_default();
+                (id.to_snake_case(), method.to_uppercase(), path.to_string())
+            })
+            .collect();
+        routes.sort();
         Ok(Model {
             ops,
             low_level_walks,
             not_walkable,
             enums: types.enums,
+            routes,
         })
     }
 }
@@ -814,4 +825,72 @@ fn required_names(tree: &Value, schema: &Value) -> Vec<String> {
         .filter_map(Value::as_str)
         .map(str::to_string)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The emitters' fixture (`xtask/tests/fixture/openapi.yaml`) holds
+    /// one operation of each shape the emitters know: if a shape is
+    /// dropped from it, its golden files stop covering that shape.
+    #[test]
+    fn the_fixture_has_every_shape() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixture/openapi.yaml");
+        let mut tree = crate::load::read(std::path::Path::new(path)).unwrap().tree;
+        crate::normalize::run(&mut tree);
+        let model = crate::generate::generate(&tree, true).unwrap().model;
+        let ops = &model.ops;
+        let any = |shape: &dyn Fn(&Op) -> bool| ops.iter().any(shape);
+        let walks = |send: &dyn Fn(&Send) -> bool, receive: &str| {
+            any(&|op| {
+                op.walk
+                    .as_ref()
+                    .is_some_and(|(s, r)| send(s) && r == receive)
+            })
+        };
+        assert!(
+            walks(&|s| matches!(s, Send::Query(_)), "next_page"),
+            "query cursor"
+        );
+        assert!(
+            walks(&|s| matches!(s, Send::Body(_)), "next_page"),
+            "body cursor"
+        );
+        assert!(walks(&|_| true, "pagination.next_page"), "nested cursor");
+        assert!(
+            model
+                .low_level_walks
+                .iter()
+                .any(|(_, w)| w.next.cursor().uuid),
+            "uuid cursor"
+        );
+        assert!(
+            any(&|op| matches!(&op.body, Body::List(a) if a.limits.max_items.is_some())),
+            "a list body with maxItems"
+        );
+        assert!(
+            any(&|op| op.params.iter().any(|p| matches!(p.kind, Kind::Enum(_)))),
+            "an enum parameter"
+        );
+        assert!(any(&|op| op.deprecated), "a deprecated operation");
+        assert!(
+            any(&|op| matches!(op.output, Output::Bytes)),
+            "a binary answer"
+        );
+        assert!(any(&|op| op.period().is_some()), "a period");
+        assert!(
+            any(&|op| matches!(op.output, Output::Unit)),
+            "an empty answer"
+        );
+        assert!(
+            any(&|op| matches!(op.output, Output::Data(_))),
+            "a {{data}} envelope"
+        );
+        assert!(
+            any(&|op| op.resource.first().is_some_and(|v| v == "v2")),
+            "a v2 resource"
+        );
+        assert!(any(&|op| op.resource.len() > 2), "a nested handle");
+    }
 }

@@ -3530,3 +3530,335 @@ let response = client.v2_notifications_system_list()
         builder::V2NotificationsSystemList::new(self)
     }
 }
+/// The HTTP method and path template of an operation, by the name
+/// [`OperationInfo::operation_id`](progenitor_client::OperationInfo)
+/// gives it (`customers_list` → `("GET", "/v1/customers")`).
+pub fn operation_route(operation_id: &str) -> Option<(&'static str, &'static str)> {
+    Some(
+        match operation_id {
+            "alerts_archive" => ("POST", "/v1/alerts/archive"),
+            "alerts_create" => ("POST", "/v1/alerts/create"),
+            "approval_requests_submit" => ("POST", "/v1/approval_requests/submit"),
+            "audit_logs_list" => ("GET", "/v1/auditLogs"),
+            "billable_metrics_archive" => ("POST", "/v1/billable-metrics/archive"),
+            "billable_metrics_create" => ("POST", "/v1/billable-metrics/create"),
+            "billable_metrics_create_legacy" => ("POST", "/v1/billable-metrics"),
+            "billable_metrics_list" => ("GET", "/v1/billable-metrics"),
+            "billable_metrics_retrieve" => {
+                ("GET", "/v1/billable-metrics/{billable_metric_id}")
+            }
+            "billable_metrics_update" => {
+                ("PUT", "/v1/billable-metrics/{billable_metric_id}")
+            }
+            "contracts_add_manual_balance_entry" => {
+                ("POST", "/v1/contracts/addManualBalanceLedgerEntry")
+            }
+            "contracts_amend" => ("POST", "/v1/contracts/amend"),
+            "contracts_archive" => ("POST", "/v1/contracts/archive"),
+            "contracts_create" => ("POST", "/v1/contracts/create"),
+            "contracts_create_historical_invoices" => {
+                ("POST", "/v1/contracts/createHistoricalInvoices")
+            }
+            "contracts_disable_commit_trueup" => {
+                ("POST", "/v1/contracts/commits/disableTrueup")
+            }
+            "contracts_get_net_balance" => {
+                ("POST", "/v1/contracts/customerBalances/getNetBalance")
+            }
+            "contracts_get_subscription_seats_history" => {
+                ("POST", "/v1/contracts/getSubscriptionSeatsHistory")
+            }
+            "contracts_list" => ("POST", "/v1/contracts/list"),
+            "contracts_list_balances" => ("POST", "/v1/contracts/customerBalances/list"),
+            "contracts_list_seat_balances" => ("POST", "/v1/contracts/seatBalances/list"),
+            "contracts_named_schedules_list" => {
+                ("POST", "/v1/contracts/listNamedSchedules")
+            }
+            "contracts_named_schedules_retrieve" => {
+                ("POST", "/v1/contracts/getNamedSchedule")
+            }
+            "contracts_named_schedules_update" => {
+                ("POST", "/v1/contracts/updateNamedSchedule")
+            }
+            "contracts_products_archive" => {
+                ("POST", "/v1/contract-pricing/products/archive")
+            }
+            "contracts_products_create" => {
+                ("POST", "/v1/contract-pricing/products/create")
+            }
+            "contracts_products_list" => ("POST", "/v1/contract-pricing/products/list"),
+            "contracts_products_retrieve" => {
+                ("POST", "/v1/contract-pricing/products/get")
+            }
+            "contracts_products_update" => {
+                ("POST", "/v1/contract-pricing/products/update")
+            }
+            "contracts_rate_cards_archive" => {
+                ("POST", "/v1/contract-pricing/rate-cards/archive")
+            }
+            "contracts_rate_cards_create" => {
+                ("POST", "/v1/contract-pricing/rate-cards/create")
+            }
+            "contracts_rate_cards_list" => {
+                ("POST", "/v1/contract-pricing/rate-cards/list")
+            }
+            "contracts_rate_cards_named_schedules_retrieve" => {
+                ("POST", "/v1/contract-pricing/rate-cards/getNamedSchedule")
+            }
+            "contracts_rate_cards_named_schedules_update" => {
+                ("POST", "/v1/contract-pricing/rate-cards/updateNamedSchedule")
+            }
+            "contracts_rate_cards_product_orders_set" => {
+                ("POST", "/v1/contract-pricing/rate-cards/setRateCardProductsOrder")
+            }
+            "contracts_rate_cards_product_orders_update" => {
+                ("POST", "/v1/contract-pricing/rate-cards/moveRateCardProducts")
+            }
+            "contracts_rate_cards_rates_add" => {
+                ("POST", "/v1/contract-pricing/rate-cards/addRate")
+            }
+            "contracts_rate_cards_rates_add_many" => {
+                ("POST", "/v1/contract-pricing/rate-cards/addRates")
+            }
+            "contracts_rate_cards_rates_list" => {
+                ("POST", "/v1/contract-pricing/rate-cards/getRates")
+            }
+            "contracts_rate_cards_retrieve" => {
+                ("POST", "/v1/contract-pricing/rate-cards/get")
+            }
+            "contracts_rate_cards_retrieve_rate_schedule" => {
+                ("POST", "/v1/contract-pricing/rate-cards/getRateSchedule")
+            }
+            "contracts_rate_cards_update" => {
+                ("POST", "/v1/contract-pricing/rate-cards/update")
+            }
+            "contracts_release_threshold_commit" => {
+                ("POST", "/v1/contracts/commits/threshold-billing/release")
+            }
+            "contracts_retrieve" => ("POST", "/v1/contracts/get"),
+            "contracts_retrieve_rate_schedule" => {
+                ("POST", "/v1/contracts/getContractRateSchedule")
+            }
+            "contracts_retrieve_subscription_quantity_history" => {
+                ("POST", "/v1/contracts/getSubscriptionQuantityHistory")
+            }
+            "contracts_schedule_pro_services_invoice" => {
+                ("POST", "/v1/contracts/scheduleProServicesInvoice")
+            }
+            "contracts_set_usage_filter" => ("POST", "/v1/contracts/setUsageFilter"),
+            "contracts_update_end_date" => ("POST", "/v1/contracts/updateEndDate"),
+            "contracts_update_invoice_issue_date" => {
+                ("POST", "/v1/contracts/updateInvoiceIssueDate")
+            }
+            "credit_grants_create" => ("POST", "/v1/credits/createGrant"),
+            "credit_grants_create_prepaid" => ("POST", "/v1/credits/createPrepaidGrant"),
+            "credit_grants_edit" => ("POST", "/v1/credits/editGrant"),
+            "credit_grants_list" => ("POST", "/v1/credits/listGrants"),
+            "credit_grants_list_entries" => ("POST", "/v1/credits/listEntries"),
+            "credit_grants_migrate_to_contracts" => {
+                ("POST", "/v1/credits/migrateToContracts")
+            }
+            "credit_grants_recharge_settings_create" => {
+                ("POST", "/v1/credits/{customer_id}/rechargeSettings")
+            }
+            "credit_grants_recharge_settings_list" => {
+                ("GET", "/v1/credits/{customer_id}/rechargeSettings")
+            }
+            "credit_grants_recharge_settings_update" => {
+                (
+                    "POST",
+                    "/v1/credits/{customer_id}/rechargeSettings/{recharge_settings_id}",
+                )
+            }
+            "credit_grants_void" => ("POST", "/v1/credits/voidGrant"),
+            "custom_fields_add_key" => ("POST", "/v1/customFields/addKey"),
+            "custom_fields_delete_values" => ("POST", "/v1/customFields/deleteValues"),
+            "custom_fields_list_keys" => ("POST", "/v1/customFields/listKeys"),
+            "custom_fields_remove_key" => ("POST", "/v1/customFields/removeKey"),
+            "custom_fields_set_values" => ("POST", "/v1/customFields/setValues"),
+            "customers_alerts_list" => ("POST", "/v1/customer-alerts/list"),
+            "customers_alerts_reset" => ("POST", "/v1/customer-alerts/reset"),
+            "customers_alerts_retrieve" => ("POST", "/v1/customer-alerts/get"),
+            "customers_archive" => ("POST", "/v1/customers/archive"),
+            "customers_archive_billing_configurations" => {
+                ("POST", "/v1/archiveCustomerBillingProviderConfigurations")
+            }
+            "customers_archive_revenue_system_configurations" => {
+                ("POST", "/v1/archiveCustomerRevenueSystemConfigurations")
+            }
+            "customers_billing_config_create" => {
+                (
+                    "POST",
+                    "/v1/customers/{customer_id}/billing-config/{billing_provider_type}",
+                )
+            }
+            "customers_billing_config_delete" => {
+                (
+                    "DELETE",
+                    "/v1/customers/{customer_id}/billing-config/{billing_provider_type}",
+                )
+            }
+            "customers_billing_config_retrieve" => {
+                (
+                    "GET",
+                    "/v1/customers/{customer_id}/billing-config/{billing_provider_type}",
+                )
+            }
+            "customers_commits_create" => {
+                ("POST", "/v1/contracts/customerCommits/create")
+            }
+            "customers_commits_list" => ("POST", "/v1/contracts/customerCommits/list"),
+            "customers_commits_update_end_date" => {
+                ("POST", "/v1/contracts/customerCommits/updateEndDate")
+            }
+            "customers_create" => ("POST", "/v1/customers"),
+            "customers_create_with_contract" => {
+                ("POST", "/v1/composite/createCustomerWithContract")
+            }
+            "customers_credits_create" => {
+                ("POST", "/v1/contracts/customerCredits/create")
+            }
+            "customers_credits_list" => ("POST", "/v1/contracts/customerCredits/list"),
+            "customers_credits_update_end_date" => {
+                ("POST", "/v1/contracts/customerCredits/updateEndDate")
+            }
+            "customers_invoices_add_charge" => {
+                ("POST", "/v1/customers/{customer_id}/addCharge")
+            }
+            "customers_invoices_charge_seats" => {
+                ("POST", "/v1/customers/{customer_id}/invoices/invoice_seats")
+            }
+            "customers_invoices_list" => ("GET", "/v1/customers/{customer_id}/invoices"),
+            "customers_invoices_list_breakdowns" => {
+                ("GET", "/v1/customers/{customer_id}/invoices/breakdowns")
+            }
+            "customers_invoices_list_spend_breakdowns" => {
+                ("POST", "/v1/customers/{customer_id}/invoices/spend-breakdowns")
+            }
+            "customers_invoices_retrieve" => {
+                ("GET", "/v1/customers/{customer_id}/invoices/{invoice_id}")
+            }
+            "customers_invoices_retrieve_pdf" => {
+                ("GET", "/v1/customers/{customer_id}/invoices/{invoice_id}/pdf")
+            }
+            "customers_list" => ("GET", "/v1/customers"),
+            "customers_list_billable_metrics" => {
+                ("GET", "/v1/customers/{customer_id}/billable-metrics")
+            }
+            "customers_list_costs" => ("GET", "/v1/customers/{customer_id}/costs"),
+            "customers_list_purchased_seats" => {
+                ("GET", "/v1/customers/{customer_id}/purchasedSeats")
+            }
+            "customers_named_schedules_retrieve" => {
+                ("POST", "/v1/customers/getNamedSchedule")
+            }
+            "customers_named_schedules_update" => {
+                ("POST", "/v1/customers/updateNamedSchedule")
+            }
+            "customers_plans_add" => ("POST", "/v1/customers/{customer_id}/plans/add"),
+            "customers_plans_end" => {
+                ("POST", "/v1/customers/{customer_id}/plans/{customer_plan_id}/end")
+            }
+            "customers_plans_list" => ("GET", "/v1/customers/{customer_id}/plans"),
+            "customers_plans_list_price_adjustments" => {
+                (
+                    "GET",
+                    "/v1/customers/{customer_id}/plans/{customer_plan_id}/priceAdjustments",
+                )
+            }
+            "customers_preview_events" => {
+                ("POST", "/v1/customers/{customer_id}/previewEvents")
+            }
+            "customers_retrieve" => ("GET", "/v1/customers/{customer_id}"),
+            "customers_retrieve_billing_configurations" => {
+                ("POST", "/v1/getCustomerBillingProviderConfigurations")
+            }
+            "customers_retrieve_revenue_system_configurations" => {
+                ("POST", "/v1/getCustomerRevenueSystemConfigurations")
+            }
+            "customers_set_billable_status" => {
+                ("POST", "/v1/customers/setBillableStatus")
+            }
+            "customers_set_billing_configurations" => {
+                ("POST", "/v1/setCustomerBillingProviderConfigurations")
+            }
+            "customers_set_ingest_aliases" => {
+                ("POST", "/v1/customers/{customer_id}/setIngestAliases")
+            }
+            "customers_set_name" => ("POST", "/v1/customers/{customer_id}/setName"),
+            "customers_set_revenue_system_configurations" => {
+                ("POST", "/v1/setCustomerRevenueSystemConfigurations")
+            }
+            "customers_update_config" => {
+                ("POST", "/v1/customers/{customer_id}/updateConfig")
+            }
+            "dashboards_get_embeddable_url" => {
+                ("POST", "/v1/dashboards/getEmbeddableUrl")
+            }
+            "integrations_log" => ("POST", "/v1/integrations/log"),
+            "invoices_regenerate" => ("POST", "/v1/invoices/regenerate"),
+            "invoices_void" => ("POST", "/v1/invoices/void"),
+            "packages_archive" => ("POST", "/v1/packages/archive"),
+            "packages_create" => ("POST", "/v1/packages/create"),
+            "packages_list" => ("POST", "/v1/packages/list"),
+            "packages_list_contracts_on_package" => {
+                ("POST", "/v1/packages/listContractsOnPackage")
+            }
+            "packages_retrieve" => ("POST", "/v1/packages/get"),
+            "plans_get_details" => ("GET", "/v1/planDetails/{plan_id}"),
+            "plans_list" => ("GET", "/v1/plans"),
+            "plans_list_charges" => ("GET", "/v1/planDetails/{plan_id}/charges"),
+            "plans_list_customers" => ("GET", "/v1/planDetails/{plan_id}/customers"),
+            "pricing_units_list" => ("GET", "/v1/credit-types/list"),
+            "services_list" => ("GET", "/v1/services"),
+            "settings_billing_config_set_api_key" => {
+                ("POST", "/v1/client/billing-config/{billing_provider_type}/apiKey")
+            }
+            "settings_billing_config_stripe_create" => {
+                ("POST", "/v1/client/billing-config/stripe")
+            }
+            "settings_billing_config_stripe_delete" => {
+                ("DELETE", "/v1/client/billing-config/stripe")
+            }
+            "settings_billing_config_stripe_update" => {
+                ("PATCH", "/v1/client/billing-config/stripe")
+            }
+            "settings_billing_providers_create" => ("POST", "/v1/setUpBillingProvider"),
+            "settings_billing_providers_list" => {
+                ("POST", "/v1/listConfiguredBillingProviders")
+            }
+            "settings_rotate_delta_stream_secret" => {
+                ("POST", "/v1/rotateDeltaStreamSecret")
+            }
+            "settings_set_webhook_secret" => ("POST", "/v1/client/config/webhook_secret"),
+            "settings_upsert_anrok_api_token" => ("POST", "/v1/upsertAnrokApiToken"),
+            "settings_upsert_avalara_credentials" => {
+                ("POST", "/v1/upsertAvalaraCredentials")
+            }
+            "threshold_billing_update_active_recharge_config" => {
+                ("POST", "/v1/threshold-billing/update-active-recharge-config")
+            }
+            "usage_ingest" => ("POST", "/v1/ingest"),
+            "usage_list" => ("POST", "/v1/usage"),
+            "usage_list_seats" => ("POST", "/v1/usage/seats"),
+            "usage_list_with_groups" => ("POST", "/v1/usage/groups"),
+            "usage_search" => ("POST", "/v1/events/search"),
+            "v2_contracts_archive_commit" => ("POST", "/v2/contracts/commits/archive"),
+            "v2_contracts_archive_credit" => ("POST", "/v2/contracts/credits/archive"),
+            "v2_contracts_edit" => ("POST", "/v2/contracts/edit"),
+            "v2_contracts_edit_commit" => ("POST", "/v2/contracts/commits/edit"),
+            "v2_contracts_edit_credit" => ("POST", "/v2/contracts/credits/edit"),
+            "v2_contracts_get_edit_history" => ("POST", "/v2/contracts/getEditHistory"),
+            "v2_contracts_list" => ("POST", "/v2/contracts/list"),
+            "v2_contracts_retire_commits" => ("POST", "/v2/contracts/commits/retire"),
+            "v2_contracts_retrieve" => ("POST", "/v2/contracts/get"),
+            "v2_notifications_offset_archive" => ("POST", "/v2/notifications/archive"),
+            "v2_notifications_offset_create" => ("POST", "/v2/notifications/create"),
+            "v2_notifications_offset_edit" => ("POST", "/v2/notifications/edit"),
+            "v2_notifications_offset_list" => ("POST", "/v2/notifications/offset/list"),
+            "v2_notifications_offset_retrieve" => ("POST", "/v2/notifications/get"),
+            "v2_notifications_system_list" => ("POST", "/v2/notifications/system/list"),
+            _ => return None,
+        },
+    )
+}

@@ -22,8 +22,8 @@ use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::Instant;
 
 use crate::operation::IntoValue;
-use crate::options::CallOptions;
 use crate::requests::{Usage, UsageIngest};
+use crate::transport::options::CallOptions;
 use crate::{Client, Error};
 
 /// Events the buffer holds by default before `send` waits.

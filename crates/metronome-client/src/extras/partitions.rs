@@ -3,8 +3,10 @@
 //! runs of whole days). Every aggregate arrives exactly once, in no
 //! particular order across partitions.
 
+use chrono::{DateTime, Utc};
 use metronome_api::types::{UsageAggregate, WindowSize};
 
+use crate::operation::Arguments;
 use crate::requests::UsageList;
 use crate::{Error, Partitioned};
 
@@ -34,7 +36,7 @@ impl UsageList {
         let split = || -> Result<Vec<UsageList>, Error> {
             let query = self.query()?;
             no_start_cursor(&query)?;
-            let ids = match &query.body_customer_ids {
+            let ids = match argument::<Vec<uuid::Uuid>>(&query, "customer_ids") {
                 // Each customer once: a repeated id would be walked by two
                 // partitions and its rows delivered twice.
                 Some(ids) if !ids.is_empty() => {
@@ -54,10 +56,10 @@ impl UsageList {
             let limits = query.limits.for_partitions();
             Ok(ids
                 .chunks(size)
-                .map(|chunk| UsageList {
-                    body_customer_ids: Some(chunk.to_vec()),
-                    limits: limits(),
-                    ..query.clone()
+                .map(|chunk| {
+                    let mut part = query.clone().customer_ids(chunk.iter().copied());
+                    part.limits = limits();
+                    part
                 })
                 .collect())
         };
@@ -75,13 +77,15 @@ impl UsageList {
         let split = || -> Result<Vec<UsageList>, Error> {
             let query = self.query()?;
             no_start_cursor(&query)?;
-            if query.body_window_size == Some(WindowSize::None) {
+            if argument::<WindowSize>(&query, "window_size") == Some(&WindowSize::None) {
                 return Err(Error::InvalidRequest(
                     "a window_size of none is one window for the whole period: it cannot be split by time".into(),
                 ));
             }
-            let (Some(start), Some(end)) = (query.body_starting_on, query.body_ending_before)
-            else {
+            let (Some(start), Some(end)) = (
+                argument::<DateTime<Utc>>(&query, "starting_on").copied(),
+                argument::<DateTime<Utc>>(&query, "ending_before").copied(),
+            ) else {
                 return Err(Error::InvalidRequest(
                     "partition_by_time needs starting_on and ending_before".into(),
                 ));
@@ -97,12 +101,9 @@ impl UsageList {
                 // Near the largest instant a step would overflow: the last
                 // partition then runs to the end.
                 let to = from.checked_add_signed(step).map_or(end, |t| t.min(end));
-                parts.push(UsageList {
-                    body_starting_on: Some(from),
-                    body_ending_before: Some(to),
-                    limits: limits(),
-                    ..query.clone()
-                });
+                let mut part = query.clone().starting_on(from).ending_before(to);
+                part.limits = limits();
+                parts.push(part);
                 from = to;
             }
             Ok(parts)
@@ -113,6 +114,12 @@ impl UsageList {
 
 /// A start cursor belongs to one walk: given to every partition, each would
 /// start mid-list (and skip rows). Refused before anything is sent.
+/// An argument of the request by its name in the description, as the
+/// type the builder holds it.
+fn argument<'q, T: 'static>(query: &'q UsageList, name: &str) -> Option<&'q T> {
+    query.argument(name)?.downcast_ref::<T>()
+}
+
 fn no_start_cursor(query: &UsageList) -> Result<(), Error> {
     if query.limits.start.is_some() {
         return Err(Error::InvalidRequest(

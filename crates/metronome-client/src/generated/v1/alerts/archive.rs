@@ -4,7 +4,7 @@
 //! `POST /v1/alerts/archive`: the request builder of `client.alerts().archive(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct AlertsArchive {
     pub(crate) body_id: Option<::uuid::Uuid>,
     pub(crate) body_release_uniqueness_key: Option<bool>,
 }
-crate::options::call_options!(AlertsArchive);
+crate::transport::options::call_options!(AlertsArchive);
 impl AlertsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {

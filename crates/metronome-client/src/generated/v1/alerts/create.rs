@@ -4,7 +4,7 @@
 //! `POST /v1/alerts/create`: the request builder of `client.alerts().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -37,7 +37,7 @@ pub struct AlertsCreate {
     pub(crate) body_threshold: Option<f64>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKey>,
 }
-crate::options::call_options!(AlertsCreate);
+crate::transport::options::call_options!(AlertsCreate);
 impl AlertsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/approval_requests/submit`: the request builder of `client.approval_requests().submit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -24,7 +24,7 @@ pub struct ApprovalRequestsSubmit {
     >,
     pub(crate) body_request_type: Option<types::ApprovalRequestsSubmitBodyRequestType>,
 }
-crate::options::call_options!(ApprovalRequestsSubmit);
+crate::transport::options::call_options!(ApprovalRequestsSubmit);
 impl ApprovalRequestsSubmit {
     pub(crate) fn new(client: Client) -> Self {
         Self {

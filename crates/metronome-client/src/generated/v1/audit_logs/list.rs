@@ -4,7 +4,7 @@
 //! `GET /v1/auditLogs`: the request builder of `client.audit_logs().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -25,7 +25,7 @@ pub struct AuditLogsList {
     pub(crate) resource_type: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(AuditLogsList);
+crate::transport::options::call_options!(AuditLogsList);
 impl AuditLogsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -126,6 +126,24 @@ impl AuditLogsList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for AuditLogsList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "starting_on" => self.starting_on.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "ending_before" => {
+                self.ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "sort" => self.sort.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "resource_id" => self.resource_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "resource_type" => {
+                self.resource_type.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(AuditLogsList, types::AuditLog);
 impl PageQuery for AuditLogsList {
     type Item = types::AuditLog;
@@ -133,9 +151,12 @@ impl PageQuery for AuditLogsList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::AuditLog>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

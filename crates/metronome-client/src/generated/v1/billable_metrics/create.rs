@@ -4,7 +4,7 @@
 //! `POST /v1/billable-metrics/create`: the request builder of `client.billable_metrics().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -25,7 +25,7 @@ pub struct BillableMetricsCreate {
     pub(crate) body_property_filters: Option<types::PropertyFiltersArray>,
     pub(crate) body_sql: Option<::std::string::String>,
 }
-crate::options::call_options!(BillableMetricsCreate);
+crate::transport::options::call_options!(BillableMetricsCreate);
 impl BillableMetricsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/billable-metrics`: the request builder of `client.billable_metrics().create_legacy(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -25,7 +25,7 @@ pub struct BillableMetricsCreateLegacy {
     pub(crate) body_group_values: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) body_name: Option<::std::string::String>,
 }
-crate::options::call_options!(BillableMetricsCreateLegacy);
+crate::transport::options::call_options!(BillableMetricsCreateLegacy);
 impl BillableMetricsCreateLegacy {
     pub(crate) fn new(client: Client) -> Self {
         Self {

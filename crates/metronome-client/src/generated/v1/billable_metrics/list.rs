@@ -4,7 +4,7 @@
 //! `GET /v1/billable-metrics`: the request builder of `client.billable_metrics().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct BillableMetricsList {
     pub(crate) include_archived: Option<bool>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(BillableMetricsList);
+crate::transport::options::call_options!(BillableMetricsList);
 impl BillableMetricsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -76,6 +76,18 @@ impl BillableMetricsList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for BillableMetricsList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "include_archived" => {
+                self.include_archived.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(BillableMetricsList, types::BillableMetric);
 impl PageQuery for BillableMetricsList {
     type Item = types::BillableMetric;
@@ -83,9 +95,12 @@ impl PageQuery for BillableMetricsList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BillableMetric>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `GET /v1/billable-metrics/{billable_metric_id}`: the request builder of `client.billable_metrics().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct BillableMetricsRetrieve {
     pub(crate) options: CallOptions,
     pub(crate) billable_metric_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(BillableMetricsRetrieve);
+crate::transport::options::call_options!(BillableMetricsRetrieve);
 impl BillableMetricsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {

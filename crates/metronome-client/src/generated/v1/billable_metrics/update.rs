@@ -4,7 +4,7 @@
 //! `PUT /v1/billable-metrics/{billable_metric_id}`: the request builder of `client.billable_metrics().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct BillableMetricsUpdate {
     pub(crate) billable_metric_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
-crate::options::call_options!(BillableMetricsUpdate);
+crate::transport::options::call_options!(BillableMetricsUpdate);
 impl BillableMetricsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

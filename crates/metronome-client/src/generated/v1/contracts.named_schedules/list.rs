@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/listNamedSchedules`: the request builder of `client.contracts().named_schedules().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -27,7 +27,7 @@ pub struct ContractsNamedSchedulesList {
     pub(crate) body_schedule_name: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(ContractsNamedSchedulesList);
+crate::transport::options::call_options!(ContractsNamedSchedulesList);
 impl ContractsNamedSchedulesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -124,6 +124,32 @@ impl ContractsNamedSchedulesList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for ContractsNamedSchedulesList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "contract_id" => {
+                self.body_contract_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "covering_date" => {
+                self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => {
+                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "properties" => {
+                self.body_properties.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "schedule_name" => {
+                self.body_schedule_name.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     ContractsNamedSchedulesList, types::CustomerContractNamedSchedule
 );
@@ -133,9 +159,12 @@ impl PageQuery for ContractsNamedSchedulesList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerContractNamedSchedule>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/getNamedSchedule`: the request builder of `client.contracts().named_schedules().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -24,7 +24,7 @@ pub struct ContractsNamedSchedulesRetrieve {
     >,
     pub(crate) body_schedule_name: Option<::std::string::String>,
 }
-crate::options::call_options!(ContractsNamedSchedulesRetrieve);
+crate::transport::options::call_options!(ContractsNamedSchedulesRetrieve);
 impl ContractsNamedSchedulesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {

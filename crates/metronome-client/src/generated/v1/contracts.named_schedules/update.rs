@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/updateNamedSchedule`: the request builder of `client.contracts().named_schedules().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -26,7 +26,7 @@ pub struct ContractsNamedSchedulesUpdate {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_value: Option<::serde_json::Value>,
 }
-crate::options::call_options!(ContractsNamedSchedulesUpdate);
+crate::transport::options::call_options!(ContractsNamedSchedulesUpdate);
 impl ContractsNamedSchedulesUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/products/archive`: the request builder of `client.contracts().products().archive(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct ContractsProductsArchive {
     pub(crate) options: CallOptions,
     pub(crate) body_product_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(ContractsProductsArchive);
+crate::transport::options::call_options!(ContractsProductsArchive);
 impl ContractsProductsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/products/create`: the request builder of `client.contracts().products().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -39,7 +39,7 @@ pub struct ContractsProductsCreate {
     pub(crate) body_tags: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) body_type_: Option<types::CreateProductListItemPayloadType>,
 }
-crate::options::call_options!(ContractsProductsCreate);
+crate::transport::options::call_options!(ContractsProductsCreate);
 impl ContractsProductsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

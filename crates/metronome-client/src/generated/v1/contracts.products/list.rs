@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/products/list`: the request builder of `client.contracts().products().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct ContractsProductsList {
     pub(crate) body_archive_filter: Option<types::ListProductsPayloadArchiveFilter>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(ContractsProductsList);
+crate::transport::options::call_options!(ContractsProductsList);
 impl ContractsProductsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -81,6 +81,18 @@ impl ContractsProductsList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for ContractsProductsList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "archive_filter" => {
+                self.body_archive_filter.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(ContractsProductsList, types::ProductListItem);
 impl PageQuery for ContractsProductsList {
     type Item = types::ProductListItem;
@@ -88,9 +100,12 @@ impl PageQuery for ContractsProductsList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::ProductListItem>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

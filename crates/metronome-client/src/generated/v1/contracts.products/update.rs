@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/products/update`: the request builder of `client.contracts().products().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -36,7 +36,7 @@ pub struct ContractsProductsUpdate {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_tags: Option<::std::vec::Vec<::std::string::String>>,
 }
-crate::options::call_options!(ContractsProductsUpdate);
+crate::transport::options::call_options!(ContractsProductsUpdate);
 impl ContractsProductsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/getNamedSchedule`: the request builder of `client.contracts().rate_cards().named_schedules().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct ContractsRateCardsNamedSchedulesRetrieve {
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
     pub(crate) body_schedule_name: Option<::std::string::String>,
 }
-crate::options::call_options!(ContractsRateCardsNamedSchedulesRetrieve);
+crate::transport::options::call_options!(ContractsRateCardsNamedSchedulesRetrieve);
 impl ContractsRateCardsNamedSchedulesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/updateNamedSchedule`: the request builder of `client.contracts().rate_cards().named_schedules().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -22,7 +22,7 @@ pub struct ContractsRateCardsNamedSchedulesUpdate {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_value: Option<::serde_json::Value>,
 }
-crate::options::call_options!(ContractsRateCardsNamedSchedulesUpdate);
+crate::transport::options::call_options!(ContractsRateCardsNamedSchedulesUpdate);
 impl ContractsRateCardsNamedSchedulesUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

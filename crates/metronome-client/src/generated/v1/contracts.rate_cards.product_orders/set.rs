@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/setRateCardProductsOrder`: the request builder of `client.contracts().rate_cards().product_orders().set(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct ContractsRateCardsProductOrdersSet {
     pub(crate) body_product_order: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(ContractsRateCardsProductOrdersSet);
+crate::transport::options::call_options!(ContractsRateCardsProductOrdersSet);
 impl ContractsRateCardsProductOrdersSet {
     pub(crate) fn new(client: Client) -> Self {
         Self {

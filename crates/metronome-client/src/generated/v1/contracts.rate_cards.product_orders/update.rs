@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/moveRateCardProducts`: the request builder of `client.contracts().rate_cards().product_orders().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct ContractsRateCardsProductOrdersUpdate {
     >,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(ContractsRateCardsProductOrdersUpdate);
+crate::transport::options::call_options!(ContractsRateCardsProductOrdersUpdate);
 impl ContractsRateCardsProductOrdersUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/addRate`: the request builder of `client.contracts().rate_cards().rates().add(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -37,7 +37,7 @@ pub struct ContractsRateCardsRatesAdd {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_tiers: Option<::std::vec::Vec<types::Tier>>,
 }
-crate::options::call_options!(ContractsRateCardsRatesAdd);
+crate::transport::options::call_options!(ContractsRateCardsRatesAdd);
 impl ContractsRateCardsRatesAdd {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/addRates`: the request builder of `client.contracts().rate_cards().rates().add_many(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct ContractsRateCardsRatesAddMany {
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
     pub(crate) body_rates: Option<::std::vec::Vec<types::RatePayload>>,
 }
-crate::options::call_options!(ContractsRateCardsRatesAddMany);
+crate::transport::options::call_options!(ContractsRateCardsRatesAddMany);
 impl ContractsRateCardsRatesAddMany {
     pub(crate) fn new(client: Client) -> Self {
         Self {

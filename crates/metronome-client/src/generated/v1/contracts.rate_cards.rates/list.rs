@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/getRates`: the request builder of `client.contracts().rate_cards().rates().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -25,7 +25,7 @@ pub struct ContractsRateCardsRatesList {
     >,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(ContractsRateCardsRatesList);
+crate::transport::options::call_options!(ContractsRateCardsRatesList);
 impl ContractsRateCardsRatesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -112,6 +112,22 @@ impl ContractsRateCardsRatesList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for ContractsRateCardsRatesList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "at" => self.body_at.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "rate_card_id" => {
+                self.body_rate_card_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "selectors" => {
+                self.body_selectors.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(ContractsRateCardsRatesList, types::RateSchedule);
 impl PageQuery for ContractsRateCardsRatesList {
     type Item = types::RateSchedule;
@@ -119,9 +135,12 @@ impl PageQuery for ContractsRateCardsRatesList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::RateSchedule>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

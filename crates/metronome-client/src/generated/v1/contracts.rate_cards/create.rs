@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/create`: the request builder of `client.contracts().rate_cards().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -25,7 +25,7 @@ pub struct ContractsRateCardsCreate {
     pub(crate) body_fiat_credit_type_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
-crate::options::call_options!(ContractsRateCardsCreate);
+crate::transport::options::call_options!(ContractsRateCardsCreate);
 impl ContractsRateCardsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/list`: the request builder of `client.contracts().rate_cards().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct ContractsRateCardsList {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(ContractsRateCardsList);
+crate::transport::options::call_options!(ContractsRateCardsList);
 impl ContractsRateCardsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -67,6 +67,15 @@ impl ContractsRateCardsList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for ContractsRateCardsList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(ContractsRateCardsList, types::RateCard);
 impl PageQuery for ContractsRateCardsList {
     type Item = types::RateCard;
@@ -74,9 +83,12 @@ impl PageQuery for ContractsRateCardsList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::RateCard>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/getRateSchedule`: the request builder of `client.contracts().rate_cards().retrieve_rate_schedule(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -24,7 +24,7 @@ pub struct ContractsRateCardsRetrieveRateSchedule {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(ContractsRateCardsRetrieveRateSchedule);
+crate::transport::options::call_options!(ContractsRateCardsRetrieveRateSchedule);
 impl ContractsRateCardsRetrieveRateSchedule {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -125,6 +125,27 @@ impl ContractsRateCardsRetrieveRateSchedule {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for ContractsRateCardsRetrieveRateSchedule {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "ending_before" => {
+                self.body_ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "rate_card_id" => {
+                self.body_rate_card_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "selectors" => {
+                self.body_selectors.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_at" => {
+                self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     ContractsRateCardsRetrieveRateSchedule, types::RateSchedule
 );
@@ -134,9 +155,12 @@ impl PageQuery for ContractsRateCardsRetrieveRateSchedule {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::RateSchedule>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/contract-pricing/rate-cards/update`: the request builder of `client.contracts().rate_cards().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -24,7 +24,7 @@ pub struct ContractsRateCardsUpdate {
     pub(crate) body_name: Option<::std::string::String>,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(ContractsRateCardsUpdate);
+crate::transport::options::call_options!(ContractsRateCardsUpdate);
 impl ContractsRateCardsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/addManualBalanceLedgerEntry`: the request builder of `client.contracts().add_manual_balance_entry(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -27,7 +27,7 @@ pub struct ContractsAddManualBalanceEntry {
     pub(crate) body_segment_id: Option<::uuid::Uuid>,
     pub(crate) body_timestamp: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-crate::options::call_options!(ContractsAddManualBalanceEntry);
+crate::transport::options::call_options!(ContractsAddManualBalanceEntry);
 impl ContractsAddManualBalanceEntry {
     pub(crate) fn new(client: Client) -> Self {
         Self {

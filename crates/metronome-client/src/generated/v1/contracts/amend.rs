@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/amend`: the request builder of `client.contracts().amend(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -37,7 +37,7 @@ pub struct ContractsAmend {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_total_contract_value: Option<f64>,
 }
-crate::options::call_options!(ContractsAmend);
+crate::transport::options::call_options!(ContractsAmend);
 impl ContractsAmend {
     pub(crate) fn new(client: Client) -> Self {
         Self {

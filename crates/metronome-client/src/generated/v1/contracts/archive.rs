@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/archive`: the request builder of `client.contracts().archive(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct ContractsArchive {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_void_invoices: Option<bool>,
 }
-crate::options::call_options!(ContractsArchive);
+crate::transport::options::call_options!(ContractsArchive);
 impl ContractsArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {

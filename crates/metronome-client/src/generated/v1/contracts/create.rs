@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/create`: the request builder of `client.contracts().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -76,7 +76,7 @@ pub struct ContractsCreate {
     pub(crate) body_usage_filter: Option<types::BaseUsageFilter>,
     pub(crate) body_usage_statement_schedule: Option<types::UsageStatementScheduleInput>,
 }
-crate::options::call_options!(ContractsCreate);
+crate::transport::options::call_options!(ContractsCreate);
 impl ContractsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/createHistoricalInvoices`: the request builder of `client.contracts().create_historical_invoices(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct ContractsCreateHistoricalInvoices {
     >,
     pub(crate) body_preview: Option<bool>,
 }
-crate::options::call_options!(ContractsCreateHistoricalInvoices);
+crate::transport::options::call_options!(ContractsCreateHistoricalInvoices);
 impl ContractsCreateHistoricalInvoices {
     pub(crate) fn new(client: Client) -> Self {
         Self {

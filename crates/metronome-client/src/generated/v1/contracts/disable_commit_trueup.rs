@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/commits/disableTrueup`: the request builder of `client.contracts().disable_commit_trueup(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct ContractsDisableCommitTrueup {
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(ContractsDisableCommitTrueup);
+crate::transport::options::call_options!(ContractsDisableCommitTrueup);
 impl ContractsDisableCommitTrueup {
     pub(crate) fn new(client: Client) -> Self {
         Self {

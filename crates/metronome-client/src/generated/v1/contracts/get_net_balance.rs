@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/customerBalances/getNetBalance`: the request builder of `client.contracts().get_net_balance(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -23,7 +23,7 @@ pub struct ContractsGetNetBalance {
         types::ContractsGetNetBalanceBodyInvoiceInclusionMode,
     >,
 }
-crate::options::call_options!(ContractsGetNetBalance);
+crate::transport::options::call_options!(ContractsGetNetBalance);
 impl ContractsGetNetBalance {
     pub(crate) fn new(client: Client) -> Self {
         Self {

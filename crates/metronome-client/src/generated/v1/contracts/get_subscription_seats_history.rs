@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/getSubscriptionSeatsHistory`: the request builder of `client.contracts().get_subscription_seats_history(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -26,7 +26,7 @@ pub struct ContractsGetSubscriptionSeatsHistory {
     pub(crate) body_subscription_id: Option<::uuid::Uuid>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(ContractsGetSubscriptionSeatsHistory);
+crate::transport::options::call_options!(ContractsGetSubscriptionSeatsHistory);
 impl ContractsGetSubscriptionSeatsHistory {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -134,6 +134,33 @@ impl ContractsGetSubscriptionSeatsHistory {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for ContractsGetSubscriptionSeatsHistory {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "contract_id" => {
+                self.body_contract_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "covering_date" => {
+                self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "cursor" => self.body_cursor.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "ending_before" => {
+                self.body_ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "starting_at" => {
+                self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "subscription_id" => {
+                self.body_subscription_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     ContractsGetSubscriptionSeatsHistory, types::SubscriptionSeatsScheduleEntry
 );
@@ -143,9 +170,12 @@ impl PageQuery for ContractsGetSubscriptionSeatsHistory {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SubscriptionSeatsScheduleEntry>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

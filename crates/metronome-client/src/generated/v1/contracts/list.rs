@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/list`: the request builder of `client.contracts().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -23,7 +23,7 @@ pub struct ContractsList {
     pub(crate) body_include_ledgers: Option<bool>,
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-crate::options::call_options!(ContractsList);
+crate::transport::options::call_options!(ContractsList);
 impl ContractsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {

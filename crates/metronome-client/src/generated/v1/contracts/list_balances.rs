@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/customerBalances/list`: the request builder of `client.contracts().list_balances(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -32,7 +32,7 @@ pub struct ContractsListBalances {
     pub(crate) body_webhook_notification_id: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(ContractsListBalances);
+crate::transport::options::call_options!(ContractsListBalances);
 impl ContractsListBalances {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -208,6 +208,57 @@ impl ContractsListBalances {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for ContractsListBalances {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "access_type" => {
+                self.body_access_type.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "covering_date" => {
+                self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "effective_before" => {
+                self.body_effective_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "exclude_zero_balances" => {
+                self.body_exclude_zero_balances
+                    .as_ref()
+                    .map(|v| v as &dyn ::std::any::Any)
+            }
+            "id" => self.body_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "include_archived" => {
+                self.body_include_archived.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_balance" => {
+                self.body_include_balance.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_contract_balances" => {
+                self.body_include_contract_balances
+                    .as_ref()
+                    .map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_ledgers" => {
+                self.body_include_ledgers.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => {
+                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_at" => {
+                self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "webhook_notification_id" => {
+                self.body_webhook_notification_id
+                    .as_ref()
+                    .map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(ContractsListBalances, types::Balance);
 impl PageQuery for ContractsListBalances {
     type Item = types::Balance;
@@ -215,9 +266,12 @@ impl PageQuery for ContractsListBalances {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Balance>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/seatBalances/list`: the request builder of `client.contracts().list_seat_balances(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -30,7 +30,7 @@ pub struct ContractsListSeatBalances {
     pub(crate) body_subscription_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(ContractsListSeatBalances);
+crate::transport::options::call_options!(ContractsListSeatBalances);
 impl ContractsListSeatBalances {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -194,6 +194,47 @@ impl ContractsListSeatBalances {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for ContractsListSeatBalances {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "contract_id" => {
+                self.body_contract_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "covering_date" => {
+                self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "cursor" => self.body_cursor.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "effective_before" => {
+                self.body_effective_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_credits_and_commits" => {
+                self.body_include_credits_and_commits
+                    .as_ref()
+                    .map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_ledgers" => {
+                self.body_include_ledgers.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "seat_ids" => self.body_seat_ids.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "skip_missing_seat_ids" => {
+                self.body_skip_missing_seat_ids
+                    .as_ref()
+                    .map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_at" => {
+                self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "subscription_ids" => {
+                self.body_subscription_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(ContractsListSeatBalances, types::SeatBalance);
 impl PageQuery for ContractsListSeatBalances {
     type Item = types::SeatBalance;
@@ -201,9 +242,12 @@ impl PageQuery for ContractsListSeatBalances {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SeatBalance>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/commits/threshold-billing/release`: the request builder of `client.contracts().release_threshold_commit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct ContractsReleaseThresholdCommit {
     >,
     pub(crate) body_workflow_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(ContractsReleaseThresholdCommit);
+crate::transport::options::call_options!(ContractsReleaseThresholdCommit);
 impl ContractsReleaseThresholdCommit {
     pub(crate) fn new(client: Client) -> Self {
         Self {

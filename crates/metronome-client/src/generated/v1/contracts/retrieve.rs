@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/get`: the request builder of `client.contracts().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct ContractsRetrieve {
     pub(crate) body_include_balance: Option<bool>,
     pub(crate) body_include_ledgers: Option<bool>,
 }
-crate::options::call_options!(ContractsRetrieve);
+crate::transport::options::call_options!(ContractsRetrieve);
 impl ContractsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/getContractRateSchedule`: the request builder of `client.contracts().retrieve_rate_schedule(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -26,7 +26,7 @@ pub struct ContractsRetrieveRateSchedule {
     >,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(ContractsRetrieveRateSchedule);
+crate::transport::options::call_options!(ContractsRetrieveRateSchedule);
 impl ContractsRetrieveRateSchedule {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -123,6 +123,25 @@ impl ContractsRetrieveRateSchedule {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for ContractsRetrieveRateSchedule {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "at" => self.body_at.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "contract_id" => {
+                self.body_contract_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "selectors" => {
+                self.body_selectors.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     ContractsRetrieveRateSchedule, types::ContractRateSchedule
 );
@@ -132,9 +151,12 @@ impl PageQuery for ContractsRetrieveRateSchedule {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::ContractRateSchedule>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/getSubscriptionQuantityHistory`: the request builder of `client.contracts().retrieve_subscription_quantity_history(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct ContractsRetrieveSubscriptionQuantityHistory {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_subscription_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(ContractsRetrieveSubscriptionQuantityHistory);
+crate::transport::options::call_options!(ContractsRetrieveSubscriptionQuantityHistory);
 impl ContractsRetrieveSubscriptionQuantityHistory {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/scheduleProServicesInvoice`: the request builder of `client.contracts().schedule_pro_services_invoice(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -29,7 +29,7 @@ pub struct ContractsScheduleProServicesInvoice {
         ::chrono::DateTime<::chrono::offset::Utc>,
     >,
 }
-crate::options::call_options!(ContractsScheduleProServicesInvoice);
+crate::transport::options::call_options!(ContractsScheduleProServicesInvoice);
 impl ContractsScheduleProServicesInvoice {
     pub(crate) fn new(client: Client) -> Self {
         Self {

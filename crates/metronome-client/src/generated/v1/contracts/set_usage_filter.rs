@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/setUsageFilter`: the request builder of `client.contracts().set_usage_filter(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -22,7 +22,7 @@ pub struct ContractsSetUsageFilter {
     pub(crate) body_group_values: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-crate::options::call_options!(ContractsSetUsageFilter);
+crate::transport::options::call_options!(ContractsSetUsageFilter);
 impl ContractsSetUsageFilter {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/updateEndDate`: the request builder of `client.contracts().update_end_date(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct ContractsUpdateEndDate {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-crate::options::call_options!(ContractsUpdateEndDate);
+crate::transport::options::call_options!(ContractsUpdateEndDate);
 impl ContractsUpdateEndDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

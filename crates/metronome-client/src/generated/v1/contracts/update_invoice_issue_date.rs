@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/updateInvoiceIssueDate`: the request builder of `client.contracts().update_invoice_issue_date(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct ContractsUpdateInvoiceIssueDate {
     pub(crate) body_invoice_id: Option<::uuid::Uuid>,
     pub(crate) body_issue_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-crate::options::call_options!(ContractsUpdateInvoiceIssueDate);
+crate::transport::options::call_options!(ContractsUpdateInvoiceIssueDate);
 impl ContractsUpdateInvoiceIssueDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

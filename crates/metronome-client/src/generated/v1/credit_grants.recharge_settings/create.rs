@@ -4,7 +4,7 @@
 //! `POST /v1/credits/{customer_id}/rechargeSettings`: the request builder of `client.credit_grants().recharge_settings().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -30,7 +30,7 @@ pub struct CreditGrantsRechargeSettingsCreate {
     pub(crate) body_recharge_threshold: Option<f64>,
     pub(crate) body_recharge_to_amount: Option<f64>,
 }
-crate::options::call_options!(CreditGrantsRechargeSettingsCreate);
+crate::transport::options::call_options!(CreditGrantsRechargeSettingsCreate);
 impl CreditGrantsRechargeSettingsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `GET /v1/credits/{customer_id}/rechargeSettings`: the request builder of `client.credit_grants().recharge_settings().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct CreditGrantsRechargeSettingsList {
     pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(CreditGrantsRechargeSettingsList);
+crate::transport::options::call_options!(CreditGrantsRechargeSettingsList);
 impl CreditGrantsRechargeSettingsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/credits/{customer_id}/rechargeSettings/{recharge_settings_id}`: the request builder of `client.credit_grants().recharge_settings().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -31,7 +31,7 @@ pub struct CreditGrantsRechargeSettingsUpdate {
     pub(crate) body_recharge_threshold: Option<f64>,
     pub(crate) body_recharge_to_amount: Option<f64>,
 }
-crate::options::call_options!(CreditGrantsRechargeSettingsUpdate);
+crate::transport::options::call_options!(CreditGrantsRechargeSettingsUpdate);
 impl CreditGrantsRechargeSettingsUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

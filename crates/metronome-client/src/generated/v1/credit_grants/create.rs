@@ -4,7 +4,7 @@
 //! `POST /v1/credits/createGrant`: the request builder of `client.credit_grants().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -31,7 +31,7 @@ pub struct CreditGrantsCreate {
     pub(crate) body_rollover_settings: Option<types::CreditGrantRolloverSettings>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKey>,
 }
-crate::options::call_options!(CreditGrantsCreate);
+crate::transport::options::call_options!(CreditGrantsCreate);
 impl CreditGrantsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

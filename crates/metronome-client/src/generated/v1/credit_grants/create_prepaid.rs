@@ -4,7 +4,7 @@
 //! `POST /v1/credits/createPrepaidGrant`: the request builder of `client.credit_grants().create_prepaid(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -33,7 +33,7 @@ pub struct CreditGrantsCreatePrepaid {
     pub(crate) body_product_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_reason: Option<::std::string::String>,
 }
-crate::options::call_options!(CreditGrantsCreatePrepaid);
+crate::transport::options::call_options!(CreditGrantsCreatePrepaid);
 impl CreditGrantsCreatePrepaid {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/credits/editGrant`: the request builder of `client.credit_grants().edit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct CreditGrantsEdit {
     pub(crate) body_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
-crate::options::call_options!(CreditGrantsEdit);
+crate::transport::options::call_options!(CreditGrantsEdit);
 impl CreditGrantsEdit {
     pub(crate) fn new(client: Client) -> Self {
         Self {

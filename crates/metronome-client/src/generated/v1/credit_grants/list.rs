@@ -4,7 +4,7 @@
 //! `POST /v1/credits/listGrants`: the request builder of `client.credit_grants().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -27,7 +27,7 @@ pub struct CreditGrantsList {
     >,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CreditGrantsList);
+crate::transport::options::call_options!(CreditGrantsList);
 impl CreditGrantsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -147,6 +147,30 @@ impl CreditGrantsList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CreditGrantsList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "credit_grant_ids" => {
+                self.body_credit_grant_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "credit_type_ids" => {
+                self.body_credit_type_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_ids" => {
+                self.body_customer_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "effective_before" => {
+                self.body_effective_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "not_expiring_before" => {
+                self.body_not_expiring_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(CreditGrantsList, types::CreditGrant);
 impl PageQuery for CreditGrantsList {
     type Item = types::CreditGrant;
@@ -154,9 +178,12 @@ impl PageQuery for CreditGrantsList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CreditGrant>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/credits/listEntries`: the request builder of `client.credit_grants().list_entries(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -24,7 +24,7 @@ pub struct CreditGrantsListEntries {
     pub(crate) body_starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CreditGrantsListEntries);
+crate::transport::options::call_options!(CreditGrantsListEntries);
 impl CreditGrantsListEntries {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -128,6 +128,27 @@ impl CreditGrantsListEntries {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CreditGrantsListEntries {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "sort" => self.sort.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "credit_type_ids" => {
+                self.body_credit_type_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_ids" => {
+                self.body_customer_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "ending_before" => {
+                self.body_ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_on" => {
+                self.body_starting_on.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     CreditGrantsListEntries, types::CustomerCreditTypeLedger
 );
@@ -137,9 +158,12 @@ impl PageQuery for CreditGrantsListEntries {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerCreditTypeLedger>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

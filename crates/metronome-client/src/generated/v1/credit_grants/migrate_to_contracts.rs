@@ -4,7 +4,7 @@
 //! `POST /v1/credits/migrateToContracts`: the request builder of `client.credit_grants().migrate_to_contracts(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -30,7 +30,7 @@ pub struct CreditGrantsMigrateToContracts {
         >,
     >,
 }
-crate::options::call_options!(CreditGrantsMigrateToContracts);
+crate::transport::options::call_options!(CreditGrantsMigrateToContracts);
 impl CreditGrantsMigrateToContracts {
     pub(crate) fn new(client: Client) -> Self {
         Self {

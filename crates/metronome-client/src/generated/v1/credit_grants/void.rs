@@ -4,7 +4,7 @@
 //! `POST /v1/credits/voidGrant`: the request builder of `client.credit_grants().void(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CreditGrantsVoid {
     pub(crate) body_release_uniqueness_key: Option<bool>,
     pub(crate) body_void_credit_purchase_invoice: Option<bool>,
 }
-crate::options::call_options!(CreditGrantsVoid);
+crate::transport::options::call_options!(CreditGrantsVoid);
 impl CreditGrantsVoid {
     pub(crate) fn new(client: Client) -> Self {
         Self {

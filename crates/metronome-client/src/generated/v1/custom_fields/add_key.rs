@@ -4,7 +4,7 @@
 //! `POST /v1/customFields/addKey`: the request builder of `client.custom_fields().add_key(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomFieldsAddKey {
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_key: Option<::std::string::String>,
 }
-crate::options::call_options!(CustomFieldsAddKey);
+crate::transport::options::call_options!(CustomFieldsAddKey);
 impl CustomFieldsAddKey {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/customFields/deleteValues`: the request builder of `client.custom_fields().delete_values(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomFieldsDeleteValues {
     pub(crate) body_entity_id: Option<::uuid::Uuid>,
     pub(crate) body_keys: Option<::std::vec::Vec<::std::string::String>>,
 }
-crate::options::call_options!(CustomFieldsDeleteValues);
+crate::transport::options::call_options!(CustomFieldsDeleteValues);
 impl CustomFieldsDeleteValues {
     pub(crate) fn new(client: Client) -> Self {
         Self {

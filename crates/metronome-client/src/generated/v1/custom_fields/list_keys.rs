@@ -4,7 +4,7 @@
 //! `POST /v1/customFields/listKeys`: the request builder of `client.custom_fields().list_keys(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomFieldsListKeys {
     pub(crate) body_entities: Option<::std::vec::Vec<types::ManagedEntity>>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomFieldsListKeys);
+crate::transport::options::call_options!(CustomFieldsListKeys);
 impl CustomFieldsListKeys {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -73,6 +73,15 @@ impl CustomFieldsListKeys {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomFieldsListKeys {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "entities" => self.body_entities.as_ref().map(|v| v as &dyn ::std::any::Any),
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     CustomFieldsListKeys, types::CustomFieldsListKeysResponseDataItem
 );
@@ -82,12 +91,15 @@ impl PageQuery for CustomFieldsListKeys {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<
         'a,
         Result<Page<types::CustomFieldsListKeysResponseDataItem>, Error>,
     > {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/customFields/removeKey`: the request builder of `client.custom_fields().remove_key(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct CustomFieldsRemoveKey {
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_key: Option<::std::string::String>,
 }
-crate::options::call_options!(CustomFieldsRemoveKey);
+crate::transport::options::call_options!(CustomFieldsRemoveKey);
 impl CustomFieldsRemoveKey {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/customFields/setValues`: the request builder of `client.custom_fields().set_values(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomFieldsSetValues {
     pub(crate) body_entity: Option<types::ManagedEntity>,
     pub(crate) body_entity_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(CustomFieldsSetValues);
+crate::transport::options::call_options!(CustomFieldsSetValues);
 impl CustomFieldsSetValues {
     pub(crate) fn new(client: Client) -> Self {
         Self {

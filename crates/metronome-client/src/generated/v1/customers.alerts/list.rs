@@ -4,7 +4,7 @@
 //! `POST /v1/customer-alerts/list`: the request builder of `client.customers().alerts().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -23,7 +23,7 @@ pub struct CustomersAlertsList {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersAlertsList);
+crate::transport::options::call_options!(CustomersAlertsList);
 impl CustomersAlertsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -85,6 +85,20 @@ impl CustomersAlertsList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersAlertsList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "alert_statuses" => {
+                self.body_alert_statuses.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(CustomersAlertsList, types::CustomerAlert);
 impl PageQuery for CustomersAlertsList {
     type Item = types::CustomerAlert;
@@ -92,9 +106,12 @@ impl PageQuery for CustomersAlertsList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerAlert>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

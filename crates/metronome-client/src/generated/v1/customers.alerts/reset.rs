@@ -4,7 +4,7 @@
 //! `POST /v1/customer-alerts/reset`: the request builder of `client.customers().alerts().reset(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct CustomersAlertsReset {
     pub(crate) body_alert_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(CustomersAlertsReset);
+crate::transport::options::call_options!(CustomersAlertsReset);
 impl CustomersAlertsReset {
     pub(crate) fn new(client: Client) -> Self {
         Self {

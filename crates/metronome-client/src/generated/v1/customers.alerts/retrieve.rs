@@ -4,7 +4,7 @@
 //! `POST /v1/customer-alerts/get`: the request builder of `client.customers().alerts().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -31,7 +31,7 @@ pub struct CustomersAlertsRetrieve {
     pub(crate) body_seat_filter: Option<types::GetCustomerAlertPayloadSeatFilter>,
     pub(crate) body_webhook_notification_id: Option<::std::string::String>,
 }
-crate::options::call_options!(CustomersAlertsRetrieve);
+crate::transport::options::call_options!(CustomersAlertsRetrieve);
 impl CustomersAlertsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {

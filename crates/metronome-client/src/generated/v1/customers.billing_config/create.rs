@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/billing-config/{billing_provider_type}`: the request builder of `client.customers().billing_config().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -25,7 +25,7 @@ pub struct CustomersBillingConfigCreate {
     pub(crate) body_billing_provider_customer_id: Option<::std::string::String>,
     pub(crate) body_stripe_collection_method: Option<types::StripeCollectionMethod>,
 }
-crate::options::call_options!(CustomersBillingConfigCreate);
+crate::transport::options::call_options!(CustomersBillingConfigCreate);
 impl CustomersBillingConfigCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

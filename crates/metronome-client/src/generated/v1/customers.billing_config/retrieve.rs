@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/billing-config/{billing_provider_type}`: the request builder of `client.customers().billing_config().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct CustomersBillingConfigRetrieve {
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) billing_provider_type: Option<types::BillingProviderType>,
 }
-crate::options::call_options!(CustomersBillingConfigRetrieve);
+crate::transport::options::call_options!(CustomersBillingConfigRetrieve);
 impl CustomersBillingConfigRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/customerCommits/create`: the request builder of `client.customers().commits().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -39,7 +39,7 @@ pub struct CustomersCommitsCreate {
     pub(crate) body_type_: Option<types::CreateCustomerCommitPayloadType>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKeyForCommitsAndCredits>,
 }
-crate::options::call_options!(CustomersCommitsCreate);
+crate::transport::options::call_options!(CustomersCommitsCreate);
 impl CustomersCommitsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

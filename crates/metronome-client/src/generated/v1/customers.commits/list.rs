@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/customerCommits/list`: the request builder of `client.customers().commits().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -30,7 +30,7 @@ pub struct CustomersCommitsList {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersCommitsList);
+crate::transport::options::call_options!(CustomersCommitsList);
 impl CustomersCommitsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -182,6 +182,49 @@ impl CustomersCommitsList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersCommitsList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "access_type" => {
+                self.body_access_type.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "commit_id" => {
+                self.body_commit_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "covering_date" => {
+                self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "effective_before" => {
+                self.body_effective_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_archived" => {
+                self.body_include_archived.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_balance" => {
+                self.body_include_balance.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_contract_commits" => {
+                self.body_include_contract_commits
+                    .as_ref()
+                    .map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_ledgers" => {
+                self.body_include_ledgers.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => {
+                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_at" => {
+                self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(CustomersCommitsList, types::Commit);
 impl PageQuery for CustomersCommitsList {
     type Item = types::Commit;
@@ -189,9 +232,12 @@ impl PageQuery for CustomersCommitsList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Commit>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

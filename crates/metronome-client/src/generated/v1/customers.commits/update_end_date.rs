@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/customerCommits/updateEndDate`: the request builder of `client.customers().commits().update_end_date(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -25,7 +25,7 @@ pub struct CustomersCommitsUpdateEndDate {
         ::chrono::DateTime<::chrono::offset::Utc>,
     >,
 }
-crate::options::call_options!(CustomersCommitsUpdateEndDate);
+crate::transport::options::call_options!(CustomersCommitsUpdateEndDate);
 impl CustomersCommitsUpdateEndDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/customerCredits/create`: the request builder of `client.customers().credits().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -36,7 +36,7 @@ pub struct CustomersCreditsCreate {
     pub(crate) body_specifiers: Option<::std::vec::Vec<types::CommitSpecifierInput>>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKeyForCommitsAndCredits>,
 }
-crate::options::call_options!(CustomersCreditsCreate);
+crate::transport::options::call_options!(CustomersCreditsCreate);
 impl CustomersCreditsCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

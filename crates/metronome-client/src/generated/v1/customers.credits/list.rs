@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/customerCredits/list`: the request builder of `client.customers().credits().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -29,7 +29,7 @@ pub struct CustomersCreditsList {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersCreditsList);
+crate::transport::options::call_options!(CustomersCreditsList);
 impl CustomersCreditsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -168,6 +168,46 @@ impl CustomersCreditsList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersCreditsList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "covering_date" => {
+                self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "credit_id" => {
+                self.body_credit_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "effective_before" => {
+                self.body_effective_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_archived" => {
+                self.body_include_archived.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_balance" => {
+                self.body_include_balance.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_contract_credits" => {
+                self.body_include_contract_credits
+                    .as_ref()
+                    .map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_ledgers" => {
+                self.body_include_ledgers.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => {
+                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_at" => {
+                self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(CustomersCreditsList, types::Credit);
 impl PageQuery for CustomersCreditsList {
     type Item = types::Credit;
@@ -175,9 +215,12 @@ impl PageQuery for CustomersCreditsList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Credit>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/contracts/customerCredits/updateEndDate`: the request builder of `client.customers().credits().update_end_date(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -22,7 +22,7 @@ pub struct CustomersCreditsUpdateEndDate {
     pub(crate) body_credit_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(CustomersCreditsUpdateEndDate);
+crate::transport::options::call_options!(CustomersCreditsUpdateEndDate);
 impl CustomersCreditsUpdateEndDate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/addCharge`: the request builder of `client.customers().invoices().add_charge(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -26,7 +26,7 @@ pub struct CustomersInvoicesAddCharge {
     pub(crate) body_price: Option<f64>,
     pub(crate) body_quantity: Option<f64>,
 }
-crate::options::call_options!(CustomersInvoicesAddCharge);
+crate::transport::options::call_options!(CustomersInvoicesAddCharge);
 impl CustomersInvoicesAddCharge {
     pub(crate) fn new(client: Client) -> Self {
         Self {

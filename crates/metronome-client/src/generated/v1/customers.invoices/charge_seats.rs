@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/invoices/invoice_seats`: the request builder of `client.customers().invoices().charge_seats(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct CustomersInvoicesChargeSeats {
         ::std::vec::Vec<types::CustomersInvoicesChargeSeatsBodySeatChargesItem>,
     >,
 }
-crate::options::call_options!(CustomersInvoicesChargeSeats);
+crate::transport::options::call_options!(CustomersInvoicesChargeSeats);
 impl CustomersInvoicesChargeSeats {
     pub(crate) fn new(client: Client) -> Self {
         Self {

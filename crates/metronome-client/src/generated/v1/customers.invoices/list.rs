@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/invoices`: the request builder of `client.customers().invoices().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -30,7 +30,7 @@ pub struct CustomersInvoicesList {
     pub(crate) webhook_notification_id: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersInvoicesList);
+crate::transport::options::call_options!(CustomersInvoicesList);
 impl CustomersInvoicesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -191,6 +191,33 @@ impl CustomersInvoicesList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersInvoicesList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "status" => self.status.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "type" => self.type_.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "skip_zero_qty_line_items" => {
+                self.skip_zero_qty_line_items.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "sort" => self.sort.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "credit_type_id" => {
+                self.credit_type_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "contract_id" => self.contract_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "starting_on" => self.starting_on.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "ending_before" => {
+                self.ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "webhook_notification_id" => {
+                self.webhook_notification_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(CustomersInvoicesList, types::Invoice);
 impl PageQuery for CustomersInvoicesList {
     type Item = types::Invoice;
@@ -198,9 +225,12 @@ impl PageQuery for CustomersInvoicesList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::Invoice>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/invoices/breakdowns`: the request builder of `client.customers().invoices().list_breakdowns(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -28,7 +28,7 @@ pub struct CustomersInvoicesListBreakdowns {
     pub(crate) ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersInvoicesListBreakdowns);
+crate::transport::options::call_options!(CustomersInvoicesListBreakdowns);
 impl CustomersInvoicesListBreakdowns {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -167,6 +167,29 @@ impl CustomersInvoicesListBreakdowns {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersInvoicesListBreakdowns {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "status" => self.status.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "skip_zero_qty_line_items" => {
+                self.skip_zero_qty_line_items.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "window_size" => self.window_size.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "sort" => self.sort.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "credit_type_id" => {
+                self.credit_type_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_on" => self.starting_on.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "ending_before" => {
+                self.ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     CustomersInvoicesListBreakdowns, types::BreakdownInvoice
 );
@@ -176,9 +199,12 @@ impl PageQuery for CustomersInvoicesListBreakdowns {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BreakdownInvoice>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

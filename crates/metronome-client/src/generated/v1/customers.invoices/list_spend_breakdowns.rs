@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/invoices/spend-breakdowns`: the request builder of `client.customers().invoices().list_spend_breakdowns(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -37,7 +37,7 @@ pub struct CustomersInvoicesListSpendBreakdowns {
     >,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersInvoicesListSpendBreakdowns);
+crate::transport::options::call_options!(CustomersInvoicesListSpendBreakdowns);
 impl CustomersInvoicesListSpendBreakdowns {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -216,6 +216,45 @@ impl CustomersInvoicesListSpendBreakdowns {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersInvoicesListSpendBreakdowns {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "include_list_prices" => {
+                self.include_list_prices.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "credit_type_id" => {
+                self.body_credit_type_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "ending_before" => {
+                self.body_ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "group_filters" => {
+                self.body_group_filters.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "group_keys" => {
+                self.body_group_keys.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => {
+                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "skip_zero_qty_line_items" => {
+                self.body_skip_zero_qty_line_items
+                    .as_ref()
+                    .map(|v| v as &dyn ::std::any::Any)
+            }
+            "sort" => self.body_sort.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "starting_on" => {
+                self.body_starting_on.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "window_size" => {
+                self.body_window_size.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     CustomersInvoicesListSpendBreakdowns, types::SpendBreakdownInvoice
 );
@@ -225,9 +264,12 @@ impl PageQuery for CustomersInvoicesListSpendBreakdowns {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SpendBreakdownInvoice>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/invoices/{invoice_id}`: the request builder of `client.customers().invoices().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomersInvoicesRetrieve {
     pub(crate) invoice_id: Option<::uuid::Uuid>,
     pub(crate) skip_zero_qty_line_items: Option<bool>,
 }
-crate::options::call_options!(CustomersInvoicesRetrieve);
+crate::transport::options::call_options!(CustomersInvoicesRetrieve);
 impl CustomersInvoicesRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/invoices/{invoice_id}/pdf`: the request builder of `client.customers().invoices().retrieve_pdf(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct CustomersInvoicesRetrievePdf {
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) invoice_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(CustomersInvoicesRetrievePdf);
+crate::transport::options::call_options!(CustomersInvoicesRetrievePdf);
 impl CustomersInvoicesRetrievePdf {
     pub(crate) fn new(client: Client) -> Self {
         Self {

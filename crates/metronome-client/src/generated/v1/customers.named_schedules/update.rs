@@ -4,7 +4,7 @@
 //! `POST /v1/customers/updateNamedSchedule`: the request builder of `client.customers().named_schedules().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -22,7 +22,7 @@ pub struct CustomersNamedSchedulesUpdate {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_value: Option<::serde_json::Value>,
 }
-crate::options::call_options!(CustomersNamedSchedulesUpdate);
+crate::transport::options::call_options!(CustomersNamedSchedulesUpdate);
 impl CustomersNamedSchedulesUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/plans/add`: the request builder of `client.customers().plans().add(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -29,7 +29,7 @@ pub struct CustomersPlansAdd {
     pub(crate) body_starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_trial_spec: Option<types::AddPlanToCustomerPayloadTrialSpec>,
 }
-crate::options::call_options!(CustomersPlansAdd);
+crate::transport::options::call_options!(CustomersPlansAdd);
 impl CustomersPlansAdd {
     pub(crate) fn new(client: Client) -> Self {
         Self {

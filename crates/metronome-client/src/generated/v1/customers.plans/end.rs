@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/plans/{customer_plan_id}/end`: the request builder of `client.customers().plans().end(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -22,7 +22,7 @@ pub struct CustomersPlansEnd {
     pub(crate) body_void_invoices: Option<bool>,
     pub(crate) body_void_stripe_invoices: Option<bool>,
 }
-crate::options::call_options!(CustomersPlansEnd);
+crate::transport::options::call_options!(CustomersPlansEnd);
 impl CustomersPlansEnd {
     pub(crate) fn new(client: Client) -> Self {
         Self {

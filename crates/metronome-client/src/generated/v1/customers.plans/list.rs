@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/plans`: the request builder of `client.customers().plans().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct CustomersPlansList {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersPlansList);
+crate::transport::options::call_options!(CustomersPlansList);
 impl CustomersPlansList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -76,6 +76,16 @@ impl CustomersPlansList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersPlansList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(CustomersPlansList, types::CustomerPlan);
 impl PageQuery for CustomersPlansList {
     type Item = types::CustomerPlan;
@@ -83,9 +93,12 @@ impl PageQuery for CustomersPlansList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerPlan>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/plans/{customer_plan_id}/priceAdjustments`: the request builder of `client.customers().plans().list_price_adjustments(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -22,7 +22,7 @@ pub struct CustomersPlansListPriceAdjustments {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersPlansListPriceAdjustments);
+crate::transport::options::call_options!(CustomersPlansListPriceAdjustments);
 impl CustomersPlansListPriceAdjustments {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -87,6 +87,19 @@ impl CustomersPlansListPriceAdjustments {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersPlansListPriceAdjustments {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "customer_plan_id" => {
+                self.customer_plan_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     CustomersPlansListPriceAdjustments, types::PriceAdjustment
 );
@@ -96,9 +109,12 @@ impl PageQuery for CustomersPlansListPriceAdjustments {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::PriceAdjustment>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

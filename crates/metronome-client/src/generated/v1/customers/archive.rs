@@ -4,7 +4,7 @@
 //! `POST /v1/customers/archive`: the request builder of `client.customers().archive(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct CustomersArchive {
     pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(CustomersArchive);
+crate::transport::options::call_options!(CustomersArchive);
 impl CustomersArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/archiveCustomerRevenueSystemConfigurations`: the request builder of `client.customers().archive_revenue_system_configurations(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct CustomersArchiveRevenueSystemConfigurations {
         ::std::vec::Vec<::uuid::Uuid>,
     >,
 }
-crate::options::call_options!(CustomersArchiveRevenueSystemConfigurations);
+crate::transport::options::call_options!(CustomersArchiveRevenueSystemConfigurations);
 impl CustomersArchiveRevenueSystemConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {

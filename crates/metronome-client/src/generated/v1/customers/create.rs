@@ -4,7 +4,7 @@
 //! `POST /v1/customers`: the request builder of `client.customers().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -32,7 +32,7 @@ pub struct CustomersCreate {
     >,
     pub(crate) body_name: Option<::std::string::String>,
 }
-crate::options::call_options!(CustomersCreate);
+crate::transport::options::call_options!(CustomersCreate);
 impl CustomersCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/composite/createCustomerWithContract`: the request builder of `client.customers().create_with_contract(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct CustomersCreateWithContract {
     pub(crate) body_contract: Option<types::CreateCustomerWithContractPayloadContract>,
     pub(crate) body_customer: Option<types::CreateCustomerPayload>,
 }
-crate::options::call_options!(CustomersCreateWithContract);
+crate::transport::options::call_options!(CustomersCreateWithContract);
 impl CustomersCreateWithContract {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `GET /v1/customers`: the request builder of `client.customers().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -24,7 +24,7 @@ pub struct CustomersList {
     pub(crate) salesforce_account_ids: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersList);
+crate::transport::options::call_options!(CustomersList);
 impl CustomersList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -130,6 +130,27 @@ impl CustomersList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "ingest_alias" => {
+                self.ingest_alias.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_ids" => {
+                self.customer_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "only_archived" => {
+                self.only_archived.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "salesforce_account_ids" => {
+                self.salesforce_account_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(CustomersList, types::CustomerDetail);
 impl PageQuery for CustomersList {
     type Item = types::CustomerDetail;
@@ -137,9 +158,12 @@ impl PageQuery for CustomersList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerDetail>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/billable-metrics`: the request builder of `client.customers().list_billable_metrics(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -23,7 +23,7 @@ pub struct CustomersListBillableMetrics {
     pub(crate) include_archived: Option<bool>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersListBillableMetrics);
+crate::transport::options::call_options!(CustomersListBillableMetrics);
 impl CustomersListBillableMetrics {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -98,6 +98,22 @@ impl CustomersListBillableMetrics {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersListBillableMetrics {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "on_current_plan" => {
+                self.on_current_plan.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_archived" => {
+                self.include_archived.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     CustomersListBillableMetrics, types::BillableMetricWithDeprecatedFields
 );
@@ -107,9 +123,12 @@ impl PageQuery for CustomersListBillableMetrics {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BillableMetricWithDeprecatedFields>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/costs`: the request builder of `client.customers().list_costs(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -23,7 +23,7 @@ pub struct CustomersListCosts {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(CustomersListCosts);
+crate::transport::options::call_options!(CustomersListCosts);
 impl CustomersListCosts {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -104,6 +104,20 @@ impl CustomersListCosts {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for CustomersListCosts {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "starting_on" => self.starting_on.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "ending_before" => {
+                self.ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(CustomersListCosts, types::CustomerCostWindow);
 impl PageQuery for CustomersListCosts {
     type Item = types::CustomerCostWindow;
@@ -111,9 +125,12 @@ impl PageQuery for CustomersListCosts {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerCostWindow>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}/purchasedSeats`: the request builder of `client.customers().list_purchased_seats(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct CustomersListPurchasedSeats {
     pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(CustomersListPurchasedSeats);
+crate::transport::options::call_options!(CustomersListPurchasedSeats);
 impl CustomersListPurchasedSeats {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/previewEvents`: the request builder of `client.customers().preview_events(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct CustomersPreviewEvents {
     pub(crate) body_mode: Option<types::PreviewEventsPayloadMode>,
     pub(crate) body_skip_zero_qty_line_items: Option<bool>,
 }
-crate::options::call_options!(CustomersPreviewEvents);
+crate::transport::options::call_options!(CustomersPreviewEvents);
 impl CustomersPreviewEvents {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `GET /v1/customers/{customer_id}`: the request builder of `client.customers().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct CustomersRetrieve {
     pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(CustomersRetrieve);
+crate::transport::options::call_options!(CustomersRetrieve);
 impl CustomersRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {

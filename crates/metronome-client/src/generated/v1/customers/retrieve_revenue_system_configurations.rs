@@ -4,7 +4,7 @@
 //! `POST /v1/getCustomerRevenueSystemConfigurations`: the request builder of `client.customers().retrieve_revenue_system_configurations(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomersRetrieveRevenueSystemConfigurations {
     pub(crate) body_include_archived: Option<bool>,
     pub(crate) body_provider: Option<types::RevenueSystemProviderType>,
 }
-crate::options::call_options!(CustomersRetrieveRevenueSystemConfigurations);
+crate::transport::options::call_options!(CustomersRetrieveRevenueSystemConfigurations);
 impl CustomersRetrieveRevenueSystemConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/customers/setBillableStatus`: the request builder of `client.customers().set_billable_status(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomersSetBillableStatus {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_effective_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-crate::options::call_options!(CustomersSetBillableStatus);
+crate::transport::options::call_options!(CustomersSetBillableStatus);
 impl CustomersSetBillableStatus {
     pub(crate) fn new(client: Client) -> Self {
         Self {

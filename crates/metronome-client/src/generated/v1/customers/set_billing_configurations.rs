@@ -4,7 +4,7 @@
 //! `POST /v1/setCustomerBillingProviderConfigurations`: the request builder of `client.customers().set_billing_configurations(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomersSetBillingConfigurations {
         ::std::vec::Vec<types::CustomerBillingProviderConfigurationInput>,
     >,
 }
-crate::options::call_options!(CustomersSetBillingConfigurations);
+crate::transport::options::call_options!(CustomersSetBillingConfigurations);
 impl CustomersSetBillingConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {

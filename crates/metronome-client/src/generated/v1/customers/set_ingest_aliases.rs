@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/setIngestAliases`: the request builder of `client.customers().set_ingest_aliases(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct CustomersSetIngestAliases {
         ::std::vec::Vec<types::SetIngestAliasesPayloadIngestAliasesItem>,
     >,
 }
-crate::options::call_options!(CustomersSetIngestAliases);
+crate::transport::options::call_options!(CustomersSetIngestAliases);
 impl CustomersSetIngestAliases {
     pub(crate) fn new(client: Client) -> Self {
         Self {

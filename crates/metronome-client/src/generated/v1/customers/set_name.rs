@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/setName`: the request builder of `client.customers().set_name(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct CustomersSetName {
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) body_name: Option<::std::string::String>,
 }
-crate::options::call_options!(CustomersSetName);
+crate::transport::options::call_options!(CustomersSetName);
 impl CustomersSetName {
     pub(crate) fn new(client: Client) -> Self {
         Self {

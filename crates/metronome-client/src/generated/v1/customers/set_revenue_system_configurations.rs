@@ -4,7 +4,7 @@
 //! `POST /v1/setCustomerRevenueSystemConfigurations`: the request builder of `client.customers().set_revenue_system_configurations(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomersSetRevenueSystemConfigurations {
         ::std::vec::Vec<types::CustomerRevenueSystemConfigurationInput>,
     >,
 }
-crate::options::call_options!(CustomersSetRevenueSystemConfigurations);
+crate::transport::options::call_options!(CustomersSetRevenueSystemConfigurations);
 impl CustomersSetRevenueSystemConfigurations {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/customers/{customer_id}/updateConfig`: the request builder of `client.customers().update_config(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct CustomersUpdateConfig {
     pub(crate) body_leave_stripe_invoices_in_draft: Option<bool>,
     pub(crate) body_salesforce_account_id: Option<::std::string::String>,
 }
-crate::options::call_options!(CustomersUpdateConfig);
+crate::transport::options::call_options!(CustomersUpdateConfig);
 impl CustomersUpdateConfig {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/dashboards/getEmbeddableUrl`: the request builder of `client.dashboards().get_embeddable_url(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -28,7 +28,7 @@ pub struct DashboardsGetEmbeddableUrl {
         ::std::vec::Vec<types::EmbeddableDashboardPayloadDashboardOptionsItem>,
     >,
 }
-crate::options::call_options!(DashboardsGetEmbeddableUrl);
+crate::transport::options::call_options!(DashboardsGetEmbeddableUrl);
 impl DashboardsGetEmbeddableUrl {
     pub(crate) fn new(client: Client) -> Self {
         Self {

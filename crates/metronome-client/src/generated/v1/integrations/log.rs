@@ -4,7 +4,7 @@
 //! `POST /v1/integrations/log`: the request builder of `client.integrations().log(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -22,7 +22,7 @@ pub struct IntegrationsLog {
     pub(crate) body_metric_name: Option<::std::string::String>,
     pub(crate) body_service_name: Option<::std::string::String>,
 }
-crate::options::call_options!(IntegrationsLog);
+crate::transport::options::call_options!(IntegrationsLog);
 impl IntegrationsLog {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/invoices/regenerate`: the request builder of `client.invoices().regenerate(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct InvoicesRegenerate {
     pub(crate) options: CallOptions,
     pub(crate) body_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(InvoicesRegenerate);
+crate::transport::options::call_options!(InvoicesRegenerate);
 impl InvoicesRegenerate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

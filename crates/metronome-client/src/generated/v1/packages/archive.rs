@@ -4,7 +4,7 @@
 //! `POST /v1/packages/archive`: the request builder of `client.packages().archive(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct PackagesArchive {
     pub(crate) options: CallOptions,
     pub(crate) body_package_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(PackagesArchive);
+crate::transport::options::call_options!(PackagesArchive);
 impl PackagesArchive {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/packages/create`: the request builder of `client.packages().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -58,7 +58,7 @@ pub struct PackagesCreate {
         types::UsageStatementScheduleTemplateInput,
     >,
 }
-crate::options::call_options!(PackagesCreate);
+crate::transport::options::call_options!(PackagesCreate);
 impl PackagesCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/packages/listContractsOnPackage`: the request builder of `client.packages().list_contracts_on_package(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -24,7 +24,7 @@ pub struct PackagesListContractsOnPackage {
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(PackagesListContractsOnPackage);
+crate::transport::options::call_options!(PackagesListContractsOnPackage);
 impl PackagesListContractsOnPackage {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -111,6 +111,27 @@ impl PackagesListContractsOnPackage {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for PackagesListContractsOnPackage {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "covering_date" => {
+                self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "include_archived" => {
+                self.body_include_archived.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "package_id" => {
+                self.body_package_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_at" => {
+                self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     PackagesListContractsOnPackage, types::ContractProjectionSummary
 );
@@ -120,9 +141,12 @@ impl PageQuery for PackagesListContractsOnPackage {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::ContractProjectionSummary>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `GET /v1/planDetails/{plan_id}/charges`: the request builder of `client.plans().list_charges(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct PlansListCharges {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(PlansListCharges);
+crate::transport::options::call_options!(PlansListCharges);
 impl PlansListCharges {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -76,6 +76,16 @@ impl PlansListCharges {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for PlansListCharges {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "plan_id" => self.plan_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(PlansListCharges, types::PlanCharge);
 impl PageQuery for PlansListCharges {
     type Item = types::PlanCharge;
@@ -83,9 +93,12 @@ impl PageQuery for PlansListCharges {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::PlanCharge>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

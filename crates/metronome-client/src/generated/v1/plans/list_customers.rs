@@ -4,7 +4,7 @@
 //! `GET /v1/planDetails/{plan_id}/customers`: the request builder of `client.plans().list_customers(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -22,7 +22,7 @@ pub struct PlansListCustomers {
     pub(crate) status: Option<types::PlansListCustomersStatus>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(PlansListCustomers);
+crate::transport::options::call_options!(PlansListCustomers);
 impl PlansListCustomers {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -90,6 +90,17 @@ impl PlansListCustomers {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for PlansListCustomers {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "plan_id" => self.plan_id.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "status" => self.status.as_ref().map(|v| v as &dyn ::std::any::Any),
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(PlansListCustomers, types::CustomerAndPlanDetail);
 impl PageQuery for PlansListCustomers {
     type Item = types::CustomerAndPlanDetail;
@@ -97,9 +108,12 @@ impl PageQuery for PlansListCustomers {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::CustomerAndPlanDetail>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

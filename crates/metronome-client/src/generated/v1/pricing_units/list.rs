@@ -4,7 +4,7 @@
 //! `GET /v1/credit-types/list`: the request builder of `client.pricing_units().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct PricingUnitsList {
     pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(PricingUnitsList);
+crate::transport::options::call_options!(PricingUnitsList);
 impl PricingUnitsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -65,6 +65,15 @@ impl PricingUnitsList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for PricingUnitsList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     PricingUnitsList, types::PricingUnitsListResponseDataItem
 );
@@ -74,9 +83,12 @@ impl PageQuery for PricingUnitsList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::PricingUnitsListResponseDataItem>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

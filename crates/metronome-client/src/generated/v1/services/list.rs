@@ -4,7 +4,7 @@
 //! `GET /v1/services`: the request builder of `client.services().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -17,7 +17,7 @@ pub struct ServicesList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
 }
-crate::options::call_options!(ServicesList);
+crate::transport::options::call_options!(ServicesList);
 impl ServicesList {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `DELETE /v1/client/billing-config/stripe`: the request builder of `client.settings().billing_config().stripe().delete(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -17,7 +17,7 @@ pub struct SettingsBillingConfigStripeDelete {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
 }
-crate::options::call_options!(SettingsBillingConfigStripeDelete);
+crate::transport::options::call_options!(SettingsBillingConfigStripeDelete);
 impl SettingsBillingConfigStripeDelete {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `PATCH /v1/client/billing-config/stripe`: the request builder of `client.settings().billing_config().stripe().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct SettingsBillingConfigStripeUpdate {
     pub(crate) body_anrok_api_key: Option<::std::string::String>,
     pub(crate) body_stripe_api_key: Option<::std::string::String>,
 }
-crate::options::call_options!(SettingsBillingConfigStripeUpdate);
+crate::transport::options::call_options!(SettingsBillingConfigStripeUpdate);
 impl SettingsBillingConfigStripeUpdate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/client/billing-config/{billing_provider_type}/apiKey`: the request builder of `client.settings().billing_config().set_api_key(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct SettingsBillingConfigSetApiKey {
     pub(crate) billing_provider_type: Option<types::BillingProviderSettingsType>,
     pub(crate) body_api_key: Option<::std::string::String>,
 }
-crate::options::call_options!(SettingsBillingConfigSetApiKey);
+crate::transport::options::call_options!(SettingsBillingConfigSetApiKey);
 impl SettingsBillingConfigSetApiKey {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/setUpBillingProvider`: the request builder of `client.settings().billing_providers().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -22,7 +22,7 @@ pub struct SettingsBillingProvidersCreate {
     >,
     pub(crate) body_delivery_method: Option<types::GaBillingProviderDeliveryMethodType>,
 }
-crate::options::call_options!(SettingsBillingProvidersCreate);
+crate::transport::options::call_options!(SettingsBillingProvidersCreate);
 impl SettingsBillingProvidersCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/listConfiguredBillingProviders`: the request builder of `client.settings().billing_providers().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct SettingsBillingProvidersList {
     pub(crate) body_next_page: Option<::uuid::Uuid>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(SettingsBillingProvidersList);
+crate::transport::options::call_options!(SettingsBillingProvidersList);
 impl SettingsBillingProvidersList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -51,6 +51,16 @@ impl SettingsBillingProvidersList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for SettingsBillingProvidersList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "next_page" => {
+                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     SettingsBillingProvidersList, types::BillingProviderDeliveryMethod
 );
@@ -60,9 +70,12 @@ impl PageQuery for SettingsBillingProvidersList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::BillingProviderDeliveryMethod>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

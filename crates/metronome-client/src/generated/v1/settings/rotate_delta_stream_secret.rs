@@ -4,7 +4,7 @@
 //! `POST /v1/rotateDeltaStreamSecret`: the request builder of `client.settings().rotate_delta_stream_secret(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct SettingsRotateDeltaStreamSecret {
     pub(crate) options: CallOptions,
     pub(crate) body_starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-crate::options::call_options!(SettingsRotateDeltaStreamSecret);
+crate::transport::options::call_options!(SettingsRotateDeltaStreamSecret);
 impl SettingsRotateDeltaStreamSecret {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/client/config/webhook_secret`: the request builder of `client.settings().set_webhook_secret(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct SettingsSetWebhookSecret {
     pub(crate) options: CallOptions,
     pub(crate) body_webhook_secret: Option<::std::string::String>,
 }
-crate::options::call_options!(SettingsSetWebhookSecret);
+crate::transport::options::call_options!(SettingsSetWebhookSecret);
 impl SettingsSetWebhookSecret {
     pub(crate) fn new(client: Client) -> Self {
         Self {

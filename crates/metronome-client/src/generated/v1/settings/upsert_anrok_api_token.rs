@@ -4,7 +4,7 @@
 //! `POST /v1/upsertAnrokApiToken`: the request builder of `client.settings().upsert_anrok_api_token(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct SettingsUpsertAnrokApiToken {
     pub(crate) body_anrok_api_token: Option<::std::string::String>,
     pub(crate) body_delivery_method_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
 }
-crate::options::call_options!(SettingsUpsertAnrokApiToken);
+crate::transport::options::call_options!(SettingsUpsertAnrokApiToken);
 impl SettingsUpsertAnrokApiToken {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/upsertAvalaraCredentials`: the request builder of `client.settings().upsert_avalara_credentials(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -24,7 +24,7 @@ pub struct SettingsUpsertAvalaraCredentials {
     pub(crate) body_commit_transactions: Option<bool>,
     pub(crate) body_delivery_method_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
 }
-crate::options::call_options!(SettingsUpsertAvalaraCredentials);
+crate::transport::options::call_options!(SettingsUpsertAvalaraCredentials);
 impl SettingsUpsertAvalaraCredentials {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v1/threshold-billing/update-active-recharge-config`: the request builder of `client.threshold_billing().update_active_recharge_config(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct ThresholdBillingUpdateActiveRechargeConfig {
     pub(crate) body_recharge_threshold: Option<f64>,
     pub(crate) body_recharge_to_amount: Option<f64>,
 }
-crate::options::call_options!(ThresholdBillingUpdateActiveRechargeConfig);
+crate::transport::options::call_options!(ThresholdBillingUpdateActiveRechargeConfig);
 impl ThresholdBillingUpdateActiveRechargeConfig {
     pub(crate) fn new(client: Client) -> Self {
         Self {

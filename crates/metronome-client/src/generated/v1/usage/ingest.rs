@@ -4,7 +4,7 @@
 //! `POST /v1/ingest`: the request builder of `client.usage().ingest(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct UsageIngest {
     pub(crate) options: CallOptions,
     pub(crate) body: Option<::std::vec::Vec<types::UsageEvent>>,
 }
-crate::options::call_options!(UsageIngest);
+crate::transport::options::call_options!(UsageIngest);
 impl UsageIngest {
     /// The most items one request may carry (the description's `maxItems`).
     pub const MAX_ITEMS: usize = 100;

@@ -4,7 +4,7 @@
 //! `POST /v1/usage`: the request builder of `client.usage().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -26,7 +26,7 @@ pub struct UsageList {
     pub(crate) body_window_size: Option<types::WindowSize>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(UsageList);
+crate::transport::options::call_options!(UsageList);
 impl UsageList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -127,6 +127,29 @@ impl UsageList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for UsageList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "billable_metrics" => {
+                self.body_billable_metrics.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_ids" => {
+                self.body_customer_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "ending_before" => {
+                self.body_ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_on" => {
+                self.body_starting_on.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "window_size" => {
+                self.body_window_size.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(UsageList, types::UsageAggregate);
 impl PageQuery for UsageList {
     type Item = types::UsageAggregate;
@@ -134,9 +157,12 @@ impl PageQuery for UsageList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::UsageAggregate>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/usage/seats`: the request builder of `client.usage().list_seats(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -27,7 +27,7 @@ pub struct UsageListSeats {
     pub(crate) body_window_size: Option<types::SeatsUsageQueryPayloadWindowSize>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(UsageListSeats);
+crate::transport::options::call_options!(UsageListSeats);
 impl UsageListSeats {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -156,6 +156,36 @@ impl UsageListSeats {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for UsageListSeats {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "current_period" => {
+                self.body_current_period.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "ending_before" => {
+                self.body_ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "seat_metric_id" => {
+                self.body_seat_metric_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_on" => {
+                self.body_starting_on.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "usage_type" => {
+                self.body_usage_type.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "window_size" => {
+                self.body_window_size.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(UsageListSeats, types::SeatsUsageAggregate);
 impl PageQuery for UsageListSeats {
     type Item = types::SeatsUsageAggregate;
@@ -163,9 +193,12 @@ impl PageQuery for UsageListSeats {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::SeatsUsageAggregate>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v1/usage/groups`: the request builder of `client.usage().list_with_groups(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -29,7 +29,7 @@ pub struct UsageListWithGroups {
     pub(crate) body_window_size: Option<types::WindowSize>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(UsageListWithGroups);
+crate::transport::options::call_options!(UsageListWithGroups);
 impl UsageListWithGroups {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -177,6 +177,40 @@ impl UsageListWithGroups {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for UsageListWithGroups {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "billable_metric_id" => {
+                self.body_billable_metric_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "current_period" => {
+                self.body_current_period.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "customer_id" => {
+                self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "ending_before" => {
+                self.body_ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "group_by" => self.body_group_by.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "group_filters" => {
+                self.body_group_filters.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "group_key" => {
+                self.body_group_key.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "starting_on" => {
+                self.body_starting_on.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "window_size" => {
+                self.body_window_size.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(UsageListWithGroups, types::GroupedUsage);
 impl PageQuery for UsageListWithGroups {
     type Item = types::GroupedUsage;
@@ -184,9 +218,12 @@ impl PageQuery for UsageListWithGroups {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<types::GroupedUsage>, Error>> {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

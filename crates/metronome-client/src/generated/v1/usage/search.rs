@@ -4,7 +4,7 @@
 //! `POST /v1/events/search`: the request builder of `client.usage().search(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -18,7 +18,7 @@ pub struct UsageSearch {
     pub(crate) options: CallOptions,
     pub(crate) body_transaction_ids: Option<::std::vec::Vec<::std::string::String>>,
 }
-crate::options::call_options!(UsageSearch);
+crate::transport::options::call_options!(UsageSearch);
 impl UsageSearch {
     pub(crate) fn new(client: Client) -> Self {
         Self {

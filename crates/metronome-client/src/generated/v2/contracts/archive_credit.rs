@@ -4,7 +4,7 @@
 //! `POST /v2/contracts/credits/archive`: the request builder of `client.v2().contracts().archive_credit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -19,7 +19,7 @@ pub struct V2ContractsArchiveCredit {
     pub(crate) body_credit_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
 }
-crate::options::call_options!(V2ContractsArchiveCredit);
+crate::transport::options::call_options!(V2ContractsArchiveCredit);
 impl V2ContractsArchiveCredit {
     pub(crate) fn new(client: Client) -> Self {
         Self {

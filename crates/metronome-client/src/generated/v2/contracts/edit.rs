@@ -4,7 +4,7 @@
 //! `POST /v2/contracts/edit`: the request builder of `client.v2().contracts().edit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -96,7 +96,7 @@ pub struct V2ContractsEdit {
         ::std::vec::Vec<types::UpdateSubscriptionInput>,
     >,
 }
-crate::options::call_options!(V2ContractsEdit);
+crate::transport::options::call_options!(V2ContractsEdit);
 impl V2ContractsEdit {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v2/contracts/credits/edit`: the request builder of `client.v2().contracts().edit_credit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -32,7 +32,7 @@ pub struct V2ContractsEditCredit {
     pub(crate) body_rate_type: Option<types::EditCreditPayloadRateType>,
     pub(crate) body_specifiers: Option<::std::vec::Vec<types::CommitSpecifierInput>>,
 }
-crate::options::call_options!(V2ContractsEditCredit);
+crate::transport::options::call_options!(V2ContractsEditCredit);
 impl V2ContractsEditCredit {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v2/contracts/list`: the request builder of `client.v2().contracts().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -23,7 +23,7 @@ pub struct V2ContractsList {
     pub(crate) body_include_ledgers: Option<bool>,
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
-crate::options::call_options!(V2ContractsList);
+crate::transport::options::call_options!(V2ContractsList);
 impl V2ContractsList {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v2/contracts/commits/retire`: the request builder of `client.v2().contracts().retire_commits(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -21,7 +21,7 @@ pub struct V2ContractsRetireCommits {
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_dry_run: Option<bool>,
 }
-crate::options::call_options!(V2ContractsRetireCommits);
+crate::transport::options::call_options!(V2ContractsRetireCommits);
 impl V2ContractsRetireCommits {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v2/contracts/get`: the request builder of `client.v2().contracts().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -23,7 +23,7 @@ pub struct V2ContractsRetrieve {
     pub(crate) body_include_ledgers: Option<bool>,
     pub(crate) body_webhook_notification_id: Option<::std::string::String>,
 }
-crate::options::call_options!(V2ContractsRetrieve);
+crate::transport::options::call_options!(V2ContractsRetrieve);
 impl V2ContractsRetrieve {
     pub(crate) fn new(client: Client) -> Self {
         Self {

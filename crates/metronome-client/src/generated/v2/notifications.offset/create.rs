@@ -4,7 +4,7 @@
 //! `POST /v2/notifications/create`: the request builder of `client.v2().notifications().offset().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct V2NotificationsOffsetCreate {
     pub(crate) body_policy: Option<types::LifecycleEventOffsetPolicy>,
     pub(crate) body_uniqueness_key: Option<types::UniquenessKey>,
 }
-crate::options::call_options!(V2NotificationsOffsetCreate);
+crate::transport::options::call_options!(V2NotificationsOffsetCreate);
 impl V2NotificationsOffsetCreate {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! `POST /v2/notifications/edit`: the request builder of `client.v2().notifications().offset().edit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -20,7 +20,7 @@ pub struct V2NotificationsOffsetEdit {
     pub(crate) body_is_enabled: Option<bool>,
     pub(crate) body_policy: Option<types::EditNotificationConfigPayloadPolicy>,
 }
-crate::options::call_options!(V2NotificationsOffsetEdit);
+crate::transport::options::call_options!(V2NotificationsOffsetEdit);
 impl V2NotificationsOffsetEdit {
     pub(crate) fn new(client: Client) -> Self {
         Self {

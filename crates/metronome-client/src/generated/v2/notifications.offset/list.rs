@@ -4,7 +4,7 @@
 //! `POST /v2/notifications/offset/list`: the request builder of `client.v2().notifications().offset().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -23,7 +23,7 @@ pub struct V2NotificationsOffsetList {
     pub(crate) body_limit: Option<f64>,
     pub(crate) limits: WalkLimits,
 }
-crate::options::call_options!(V2NotificationsOffsetList);
+crate::transport::options::call_options!(V2NotificationsOffsetList);
 impl V2NotificationsOffsetList {
     pub(crate) fn new(client: Client) -> Self {
         Self {
@@ -78,6 +78,18 @@ impl V2NotificationsOffsetList {
         Ok(self.clone())
     }
 }
+impl crate::operation::Arguments for V2NotificationsOffsetList {
+    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+        match name {
+            "archive_filter" => {
+                self.body_archive_filter.as_ref().map(|v| v as &dyn ::std::any::Any)
+            }
+            "cursor" => self.body_cursor.as_ref().map(|v| v as &dyn ::std::any::Any),
+            "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
+            _ => None,
+        }
+    }
+}
 crate::pagination::list_request!(
     V2NotificationsOffsetList, types::LifecycleEventOffsetNotificationConfig
 );
@@ -87,12 +99,15 @@ impl PageQuery for V2NotificationsOffsetList {
     #[inline]
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<
         'a,
         Result<Page<types::LifecycleEventOffsetNotificationConfig>, Error>,
     > {
-        crate::fetch::fetch_page(self.request(client), cursor, self.options)
+        crate::pagination::fetch::fetch_page(
+            self.request(&self.client),
+            cursor,
+            self.options,
+        )
     }
 }

@@ -4,7 +4,7 @@
 //! `POST /v2/notifications/system/list`: the request builder of `client.v2().notifications().system().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
@@ -17,7 +17,7 @@ pub struct V2NotificationsSystemList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
 }
-crate::options::call_options!(V2NotificationsSystemList);
+crate::transport::options::call_options!(V2NotificationsSystemList);
 impl V2NotificationsSystemList {
     pub(crate) fn new(client: Client) -> Self {
         Self {

@@ -1,6 +1,8 @@
 //! The one error type of the crate, and how the generated client's errors
 //! (plus what the transport recorded) become it.
 
+pub(crate) mod json_path;
+
 use std::fmt;
 use std::time::Duration;
 
@@ -8,19 +10,8 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::exchange::Exchange;
-
-/// Headers that may carry the server's id for a request, in the order they
-/// are looked for.
-const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-metronome-request-id"];
-
-/// The server's id for a request, from the first of
-/// [`REQUEST_ID_HEADERS`] present.
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
-    REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|name| headers.get(*name)?.to_str().ok())
-}
+use crate::classify::{self, request_id};
+use crate::transport::exchange::Exchange;
 
 /// How much of a body an error message quotes.
 const BODY_EXCERPT: usize = 200;
@@ -368,7 +359,7 @@ impl Error {
     /// These are the failures the client already retries itself.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api(e) => crate::retry::should_retry_response(e.status, &e.headers),
+            Error::Api(e) => classify::should_retry_response(e.status, &e.headers),
             Error::Timeout { .. } | Error::Connection { .. } => true,
             _ => false,
         }
@@ -450,7 +441,7 @@ impl Error {
                     // An error status whose body is not `{message}`: still an API error.
                     return api(context, status, headers, body, None);
                 }
-                let path = crate::json_path::path_of(&body, &source);
+                let path = json_path::path_of(&body, &source);
                 Error::Decode(Box::new(DecodeError {
                     context,
                     status: Some(status),
@@ -518,7 +509,7 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                 Error::Decode(Box::new(DecodeError {
                     context,
                     status: None,
-                    path: crate::json_path::path_of(&body, &source),
+                    path: json_path::path_of(&body, &source),
                     body,
                     source,
                 }))
@@ -528,14 +519,14 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
 }
 
 pub(crate) fn transport(context: RequestContext, source: reqwest::Error) -> Error {
-    if let Some(refused) = crate::retry::BodyTooLarge::find(&source) {
+    if let Some(refused) = classify::BodyTooLarge::find(&source) {
         return Error::ResponseTooLarge {
             context,
             status: refused.status,
             limit: refused.limit,
         };
     }
-    if crate::retry::is_tls_refusal(&source) {
+    if classify::is_tls_refusal(&source) {
         Error::Tls { context, source }
     } else if source.is_timeout() {
         Error::Timeout { context, source }
@@ -555,7 +546,7 @@ pub(crate) fn api(
     let code = parsed.as_ref().and_then(|b| b.code.clone());
     let message = message.or_else(|| parsed.and_then(|b| b.message));
     let request_id = request_id(&headers).map(str::to_owned);
-    let retry_after = crate::retry::retry_after(&headers, std::time::SystemTime::now());
+    let retry_after = classify::retry_after(&headers, std::time::SystemTime::now());
     Error::Api(Box::new(ApiError {
         context,
         status,

@@ -1,7 +1,10 @@
-//! What every generated request builder (`generated.rs`) is made of: the
+//! What every generated request builder (`generated/`) is made of: the
 //! argument conversions it calls, the checks of the description's
 //! constraints, the list of problems found before sending, and the ways a
 //! request is sent. Written once, here; nothing per operation.
+
+pub(crate) mod args;
+pub(crate) mod response;
 
 use std::future::Future;
 
@@ -9,8 +12,18 @@ use bytes::Bytes;
 use metronome_api::ResponseValue;
 use serde::de::DeserializeOwned;
 
-use crate::options::CallOptions;
-use crate::{Error, Response, exchange};
+use crate::Error;
+use crate::transport::exchange;
+use crate::transport::options::CallOptions;
+use response::Response;
+
+/// A request's arguments read by their names in the API description: how
+/// hand-written extensions (`extras/`) read a generated list builder
+/// without knowing how it stores them. The value is the type the builder
+/// holds (`Vec<Uuid>` for `customer_ids`), `None` when not set.
+pub(crate) trait Arguments {
+    fn argument(&self, name: &str) -> Option<&dyn std::any::Any>;
+}
 
 /// The problems found in a request's arguments, reported together when it
 /// is sent (as [`Error::InvalidRequest`]), before anything goes out.
@@ -90,7 +103,7 @@ impl<E: RequestEnum> IntoEnum<E> for &str {
                     E::VALUES.iter().map(|v| v.to_ascii_lowercase()).collect();
                 format!(
                     "{:?} is not one of {}",
-                    crate::args::truncate(self),
+                    args::truncate(self),
                     values.join(", ")
                 )
             })

@@ -10,8 +10,9 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::error::RequestContext;
-use crate::options::CallOptions;
-use crate::{Client, Error, exchange};
+use crate::transport::exchange;
+use crate::transport::options::CallOptions;
+use crate::{Client, Error};
 
 /// The operation name errors of these requests carry.
 pub const CUSTOM_OPERATION: &str = "custom request";
@@ -28,7 +29,7 @@ pub struct CustomRequest {
     options: CallOptions,
 }
 
-crate::options::call_options!(CustomRequest);
+crate::transport::options::call_options!(CustomRequest);
 
 impl Client {
     /// A request to `path` (from the API's root, such as
@@ -158,7 +159,7 @@ impl CustomResponse {
                 context: self.context.clone(),
                 status: Some(self.status),
                 body: self.body.clone(),
-                path: crate::json_path::path_of(&self.body, &source),
+                path: crate::error::json_path::path_of(&self.body, &source),
                 source,
             }))
         })

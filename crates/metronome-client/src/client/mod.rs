@@ -8,9 +8,11 @@ use std::time::Duration;
 use metronome_api::ClientState;
 use reqwest::header::HeaderValue;
 
+pub(crate) mod custom;
+
 use crate::Error;
-use crate::middleware::Middleware;
-use crate::retry::{RetryPolicy, RetryTransport};
+use crate::transport::middleware::Middleware;
+use crate::transport::retry::{RetryPolicy, RetryTransport};
 
 /// Metronome's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.metronome.com";

@@ -3,7 +3,7 @@
 //!
 //! The generated `send()` keeps only what it decoded: a failed decode loses
 //! the status, and nothing tells how many attempts were made. The retry
-//! transport ([`crate::retry`]) writes those facts into a task-local
+//! transport ([`crate::transport::retry`]) writes those facts into a task-local
 //! [`Exchange`] that [`record`] sets up around each call, and the error
 //! mapping ([`crate::error`]) reads them back.
 
@@ -14,7 +14,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::options::CallOptions;
+use crate::transport::options::CallOptions;
 
 tokio::task_local! {
     // Boxed: tokio swaps the value in and out on every poll of the call.

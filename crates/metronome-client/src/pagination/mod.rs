@@ -24,6 +24,9 @@
 //! - a partitioned walk runs several walks at once (each with all of the
 //!   above) and merges their pages as they come.
 
+pub(crate) mod fetch;
+pub(crate) mod page;
+
 use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::pin::Pin;
@@ -34,7 +37,8 @@ use std::task::{Context, Poll};
 use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 
-use crate::{Client, Error, Page};
+use crate::Error;
+use page::Page;
 
 /// How to fetch one page of a paginated operation.
 pub(crate) trait PageQuery: Send + Sync + 'static {
@@ -44,10 +48,10 @@ pub(crate) trait PageQuery: Send + Sync + 'static {
     /// The operation's name, for errors.
     const OPERATION: &'static str;
 
-    /// Fetches the page at `cursor` (the first page for `None`).
+    /// Fetches the page at `cursor` (the first page for `None`). The query
+    /// holds what it sends with (a request builder holds its client).
     fn fetch<'a>(
         &'a self,
-        client: &'a Client,
         cursor: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Page<Self::Item>, Error>>;
 }
@@ -89,11 +93,7 @@ impl AnyPage {
 /// A [`PageQuery`] with its item type hidden: what the walk holds.
 trait AnyQuery: Send + Sync {
     fn operation(&self) -> &'static str;
-    fn fetch_any<'a>(
-        &'a self,
-        client: &'a Client,
-        cursor: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<AnyPage, Error>>;
+    fn fetch_any<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<AnyPage, Error>>;
 }
 
 impl<Q: PageQuery> AnyQuery for Q {
@@ -101,12 +101,8 @@ impl<Q: PageQuery> AnyQuery for Q {
         Q::OPERATION
     }
 
-    fn fetch_any<'a>(
-        &'a self,
-        client: &'a Client,
-        cursor: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<AnyPage, Error>> {
-        futures::TryFutureExt::map_ok(self.fetch(client, cursor), AnyPage::new).boxed()
+    fn fetch_any<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<AnyPage, Error>> {
+        futures::TryFutureExt::map_ok(self.fetch(cursor), AnyPage::new).boxed()
     }
 }
 
@@ -195,19 +191,14 @@ macro_rules! list_request {
             #[inline]
             pub async fn send(self) -> Result<$crate::Page<$item>, $crate::Error> {
                 let query = self.query()?;
-                $crate::pagination::PageQuery::fetch(
-                    &query,
-                    &self.client,
-                    self.limits.start.as_deref(),
-                )
-                .await
+                $crate::pagination::PageQuery::fetch(&query, self.limits.start.as_deref()).await
             }
 
             /// Every page, fetched lazily as the stream is polled.
             #[inline]
             pub fn pages(self) -> $crate::PageStream<$item> {
                 let query = self.query();
-                $crate::PageStream::new(self.client, query, self.limits)
+                $crate::PageStream::new(query, self.limits)
             }
 
             /// Every item across pages, fetched lazily.
@@ -303,7 +294,6 @@ impl Cursors {
 
 /// The state of one walk between pages.
 struct Walk {
-    client: Client,
     query: Arc<dyn AnyQuery>,
     cursors: Cursors,
 }
@@ -311,14 +301,12 @@ struct Walk {
 /// The pages of one walk, as [`PageStream::new`] describes; not generic,
 /// so compiled once.
 fn walk(
-    client: Client,
     query: Arc<dyn AnyQuery>,
     limits: WalkLimits,
 ) -> BoxStream<'static, Result<AnyPage, Error>> {
     let depth = limits.prefetch;
     let walk = Walk {
         cursors: Cursors::new(query.operation(), &limits),
-        client,
         query,
     };
     if depth == 0 {
@@ -335,8 +323,8 @@ impl Walk {
             Err(end) => return end.map(Err),
         };
         let page = self.cursors.fetched;
-        let fetch = self.query.fetch_any(&self.client, cursor.as_deref());
-        let fetched = crate::exchange::on_page(page, fetch).await;
+        let fetch = self.query.fetch_any(cursor.as_deref());
+        let fetched = crate::transport::exchange::on_page(page, fetch).await;
         Some(self.cursors.after(fetched))
     }
 }
@@ -448,11 +436,7 @@ async fn produce(
     pages: tokio::sync::mpsc::UnboundedSender<Option<Result<AnyPage, Error>>>,
     pace: Arc<Pace>,
 ) {
-    let Walk {
-        client,
-        query,
-        mut cursors,
-    } = walk;
+    let Walk { query, mut cursors } = walk;
     let operation = query.operation();
     let mut queue: VecDeque<Fetching> = VecDeque::new();
     // Whether the cursor of the next page is known (the first one is).
@@ -466,11 +450,14 @@ async fn produce(
             if let Ok(cursor) = cursors.next_cursor() {
                 let page = cursors.fetched;
                 let (hook, read_ahead) = tokio::sync::oneshot::channel();
-                let (query, client) = (query.clone(), client.clone());
+                let query = query.clone();
                 let task = tokio::spawn(async move {
-                    let fetch = query.fetch_any(&client, cursor.as_deref());
-                    crate::exchange::on_page(page, crate::exchange::with_cursor_hook(hook, fetch))
-                        .await
+                    let fetch = query.fetch_any(cursor.as_deref());
+                    crate::transport::exchange::on_page(
+                        page,
+                        crate::transport::exchange::with_cursor_hook(hook, fetch),
+                    )
+                    .await
                 });
                 queue.push_back(Fetching {
                     task: AbortOnDrop(Some(task)),
@@ -622,13 +609,9 @@ pub struct PageStream<T> {
 }
 
 impl<T: Send + 'static> PageStream<T> {
-    pub(crate) fn new<Q: PageQuery<Item = T>>(
-        client: Client,
-        query: Result<Q, Error>,
-        limits: WalkLimits,
-    ) -> Self {
+    pub(crate) fn new<Q: PageQuery<Item = T>>(query: Result<Q, Error>, limits: WalkLimits) -> Self {
         let inner = match query {
-            Ok(query) => walk(client, Arc::new(query), limits)
+            Ok(query) => walk(Arc::new(query), limits)
                 .map(|page| page.and_then(|page| page.into_page(Q::OPERATION)))
                 .boxed(),
             Err(error) => stream::once(async move { Err(error) }).boxed(),
@@ -784,11 +767,7 @@ mod tests {
         type Item = u64;
         const OPERATION: &'static str = "test_pages";
 
-        fn fetch<'a>(
-            &'a self,
-            _client: &'a Client,
-            cursor: Option<&'a str>,
-        ) -> BoxFuture<'a, Result<Page<u64>, Error>> {
+        fn fetch<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<u64>, Error>> {
             Box::pin(async move {
                 let n: u64 = cursor.map_or(1, |c| c.parse().unwrap());
                 if Some(n) == self.panic_on {
@@ -805,20 +784,12 @@ mod tests {
         }
     }
 
-    fn client() -> Client {
-        Client::builder()
-            .bearer_token("t")
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap()
-    }
-
     fn walk(query: Pages, prefetch: usize) -> PageStream<u64> {
         let limits = WalkLimits {
             prefetch,
             ..WalkLimits::default()
         };
-        PageStream::new(client(), Ok(query), limits)
+        PageStream::new(Ok(query), limits)
     }
 
     #[tokio::test]
