@@ -183,6 +183,50 @@ async fn unknown_paths_wrong_methods_and_broken_constraints_are_refused_like_met
     assert_eq!(status, 200);
 }
 
+#[tokio::test]
+async fn a_period_that_does_not_move_forward_is_refused_where_the_description_says() {
+    let mock = MockMetronome::start().await;
+    // In the query (a described operation with no behaviour of its own).
+    let backwards = "starting_on=2024-02-01T00:00:00Z&ending_before=2024-01-01T00:00:00Z";
+    let (status, answer) = send(&mock, "GET", &format!("/v1/auditLogs?{backwards}"), None).await;
+    assert_eq!(
+        (status, answer["message"].as_str()),
+        (400, Some("starting_on must be before ending_before"))
+    );
+    let forwards = "starting_on=2024-01-01T00:00:00Z&ending_before=2024-02-01T00:00:00Z";
+    let (status, _) = send(&mock, "GET", &format!("/v1/auditLogs?{forwards}"), None).await;
+    assert_eq!(status, 200);
+    // In the body.
+    let (status, answer) = send(
+        &mock,
+        "POST",
+        "/v1/credits/listEntries",
+        Some(
+            json!({"starting_on": "2024-01-01T00:00:00Z", "ending_before": "2024-01-01T00:00:00Z"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["message"].as_str()),
+        (400, Some("starting_on must be before ending_before"))
+    );
+    // Every operation the description gives a period has both instants.
+    let tree: Value = serde_json::from_str(DESCRIPTION).unwrap();
+    let mut periods = 0;
+    for item in tree["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(period) = op.get("x-period") {
+                assert!(
+                    period["start"].is_string() && period["end"].is_string(),
+                    "{period}"
+                );
+                periods += 1;
+            }
+        }
+    }
+    assert_eq!(periods, 17);
+}
+
 /// Walks a described list to its end with a page size of 4; `cursor` says
 /// where the cursor goes (`query:next_page`, `body:cursor`), `next` is the
 /// JSON pointer of the next cursor in a page. Returns the items.

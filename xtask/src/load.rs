@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// HTTP methods an OpenAPI 3.0 path item may hold operations under.
 pub const METHODS: [&str; 8] = [
@@ -231,68 +231,6 @@ pub fn pointer_escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// Follows `$ref`s (local ones, `#/...`) until a node without one.
-pub fn resolve<'t>(tree: &'t Value, mut node: &'t Value) -> &'t Value {
-    for _ in 0..32 {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix('#').and_then(|p| tree.pointer(p)) {
-                Some(target) => node = target,
-                None => return node,
-            },
-            None => return node,
-        }
-    }
-    node
-}
-
-/// A schema with its `$ref` followed and its `allOf` merged into one
-/// mapping (properties and `required` united; other keywords: the first
-/// one wins, the schema's own keywords first). Keywords beside a `$ref`
-/// (`nullable`, say) are kept, as the descriptions mean them.
-pub fn flatten_schema(tree: &Value, node: &Value) -> Map<String, Value> {
-    flatten_at(tree, node, 0)
-}
-
-fn flatten_at(tree: &Value, node: &Value, depth: usize) -> Map<String, Value> {
-    let Some(map) = node.as_object() else {
-        return Map::new();
-    };
-    let mut out: Map<String, Value> = map
-        .iter()
-        .filter(|(k, _)| k.as_str() != "allOf" && k.as_str() != "$ref")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if depth > 16 {
-        return out;
-    }
-    let target = map.contains_key("$ref").then(|| resolve(tree, node));
-    let parts = target.into_iter().chain(
-        map.get("allOf")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten(),
-    );
-    for part in parts {
-        for (k, v) in flatten_at(tree, part, depth + 1) {
-            match (k.as_str(), out.get_mut(&k), v) {
-                ("properties", Some(Value::Object(mine)), Value::Object(more)) => {
-                    for (name, schema) in more {
-                        mine.entry(name).or_insert(schema);
-                    }
-                }
-                ("required", Some(Value::Array(mine)), Value::Array(more)) => {
-                    for name in more {
-                        if !mine.contains(&name) {
-                            mine.push(name);
-                        }
-                    }
-                }
-                (_, Some(_), _) => {}
-                (_, None, v) => {
-                    out.insert(k, v);
-                }
-            }
-        }
-    }
-    out
-}
+// `$ref`s and `allOf`s are read as the mock reads them: one toolkit,
+// compiled into both (`crates/metronome-mock/src/openapi/schema.rs`).
+pub use crate::schema::{flatten as flatten_schema, resolve};

@@ -21,6 +21,10 @@ mod names;
 mod normalize;
 mod output;
 mod pagination;
+// The schema toolkit shared with the mock (one `$ref` follower, one
+// `allOf` merge): the mock's file, compiled here too.
+#[path = "../../crates/metronome-mock/src/openapi/schema.rs"]
+mod schema;
 mod slim;
 mod split;
 mod standalone;

@@ -217,6 +217,8 @@ fn checked(
     let invalid = |e: validate::Invalid| Reply::error(400, &e.to_string());
     let params = openapi::params::read(api, op, path, query).map_err(invalid)?;
     let Some(schema) = &op.body else {
+        op.check_period(&params)
+            .map_err(|message| Reply::error(400, &message))?;
         return Ok((params, serde_json::Value::Null));
     };
     let value = if body.iter().all(u8::is_ascii_whitespace) {
@@ -226,6 +228,14 @@ fn checked(
             .map_err(|e| Reply::error(400, &format!("the body is not JSON: {e}")))?
     };
     validate::check(api, schema, &value, "", Mode::Request).map_err(invalid)?;
+    let mut known = params.clone();
+    if let serde_json::Value::Object(fields) = &value {
+        for (name, field) in fields {
+            known.entry(name.clone()).or_insert_with(|| field.clone());
+        }
+    }
+    op.check_period(&known)
+        .map_err(|message| Reply::error(400, &message))?;
     Ok((params, value))
 }
 

@@ -216,6 +216,8 @@ pub struct Op {
     pub feature: String,
     /// Where the operation is in the description (a JSON pointer).
     pub pointer: String,
+    /// `x-period`: the wire names of a period's start and end.
+    pub period: Option<(String, String)>,
 }
 
 impl Op {
@@ -261,20 +263,14 @@ impl Op {
             .collect()
     }
 
-    /// The arguments holding a period's start and end (`starting_on` or
-    /// `starting_at`, and `ending_before`), both timestamps, if the
-    /// operation takes one.
+    /// The arguments holding a period's start and end, which must come in
+    /// that order: what the description's `x-period` names (checked to be
+    /// two timestamps when the model is built).
     pub fn period(&self) -> Option<(&Arg, &Arg)> {
+        let (start, end) = self.period.as_ref()?;
         let args = self.args();
-        let find = |names: &[&str]| {
-            args.iter()
-                .copied()
-                .find(|a| names.contains(&a.wire.as_str()) && matches!(a.kind, Kind::Timestamp))
-        };
-        Some((
-            find(&["starting_on", "starting_at"])?,
-            find(&["ending_before"])?,
-        ))
+        let find = |wire: &str| args.iter().copied().find(|a| a.wire == wire);
+        Some((find(start)?, find(end)?))
     }
 
     /// The handle's path without `v1`: `["contracts", "rate_cards"]`.
@@ -711,6 +707,18 @@ fn operations(
             Body::List(a) => rename(a),
             Body::None => {}
         }
+        let period = match op.get("x-period") {
+            None => None,
+            Some(p) => {
+                let name = |key: &str| p.get(key).and_then(Value::as_str).map(str::to_string);
+                match (name("start"), name("end")) {
+                    (Some(start), Some(end)) => Some((start, end)),
+                    _ => {
+                        bail!("{at}: x-period needs `start` and `end`, the names of two arguments")
+                    }
+                }
+            }
+        };
         if let Some(p) = params.iter().find(|p| {
             matches!(
                 p.name.as_str(),
@@ -745,9 +753,28 @@ fn operations(
             walk: page.map(|p| (p.send.clone(), p.receive.clone())),
             feature: op["tags"][0].as_str().unwrap_or_default().to_string(),
             pointer: format!("/paths/{}/{method}", load::pointer_escape(path)),
+            period,
         });
+        if let Some(op) = ops.last() {
+            check_period(op, &at)?;
+        }
     }
     Ok(ops)
+}
+
+/// An `x-period` names two timestamp arguments of its operation.
+fn check_period(op: &Op, at: &str) -> Result<()> {
+    let Some((start, end)) = &op.period else {
+        return Ok(());
+    };
+    for wire in [start, end] {
+        match op.args().into_iter().find(|a| &a.wire == wire) {
+            Some(a) if matches!(a.kind, Kind::Timestamp) => {}
+            Some(_) => bail!("{at}: x-period names `{wire}`, which is not a date-time"),
+            None => bail!("{at}: x-period names `{wire}`, which is no argument of the operation"),
+        }
+    }
+    Ok(())
 }
 
 /// The item type of a page: the `data` field's `Vec<T>`.

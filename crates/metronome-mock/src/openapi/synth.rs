@@ -116,7 +116,7 @@ impl<'a> Synth<'a> {
             }
         }
         if let Some(all) = s.get("allOf").and_then(Value::as_array) {
-            let merged = merge(api, s, all);
+            let merged = super::schema::flatten(&api.tree, node);
             if merged.contains_key("properties") || merged.get("type") == Some(&json!("object")) {
                 return self.object(&merged, depth);
             }
@@ -283,44 +283,6 @@ fn period(known: &Map<String, Value>) -> (DateTime<Utc>, DateTime<Utc>) {
         (Some(a), None) => (a, a + TimeDelta::days(31)),
         _ => (d0, d1),
     }
-}
-
-/// The properties and required fields of an `allOf`, merged.
-fn merge(api: &Api, s: &Map<String, Value>, all: &[Value]) -> Map<String, Value> {
-    let mut properties = Map::new();
-    let mut required = Vec::new();
-    let mut other = Map::new();
-    let mut absorb = |part: &Map<String, Value>| {
-        if let Some(p) = part.get("properties").and_then(Value::as_object) {
-            properties.extend(p.clone());
-        }
-        if let Some(r) = part.get("required").and_then(Value::as_array) {
-            required.extend(r.iter().cloned());
-        }
-        for key in ["type", "additionalProperties", "minProperties"] {
-            if let Some(v) = part.get(key) {
-                other.insert(key.to_string(), v.clone());
-            }
-        }
-    };
-    for part in all {
-        if let Some(part) = api.resolve(part).as_object() {
-            if let Some(inner) = part.get("allOf").and_then(Value::as_array) {
-                absorb(&merge(api, part, inner));
-            } else {
-                absorb(part);
-            }
-        }
-    }
-    absorb(s);
-    let mut merged = other;
-    if !properties.is_empty() {
-        merged.insert("properties".into(), Value::Object(properties));
-    }
-    if !required.is_empty() {
-        merged.insert("required".into(), Value::Array(required));
-    }
-    merged
 }
 
 /// `minimum`/`maximum`, or the defaults around what is given.
