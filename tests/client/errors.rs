@@ -482,3 +482,93 @@ async fn decode_paths_agree_with_a_path_tracking_decode_for_every_value_of_a_pag
         pointers.len()
     );
 }
+
+/// A broken constraint is worded the same way by the SDK, before sending,
+/// and by `metronome-mock`, which words it from the description (the mock's
+/// table, `openapi/schema.rs`): a message seen in a test against the mock
+/// reads as the one a real call would give.
+#[tokio::test]
+async fn checks_before_sending_word_a_problem_as_the_mock_does() {
+    let mock = metronome_mock::MockMetronome::start().await;
+    let client = metronome_integration_tests::mock_client(&mock);
+    let refused = |error: Error| match error {
+        Error::InvalidRequest(text) => text,
+        other => panic!("not refused before sending: {other:?}"),
+    };
+    let mock_says = |method: &str, path: &str, body: Option<serde_json::Value>| {
+        let mock = &mock;
+        let (method, path) = (method.to_string(), path.to_string());
+        async move {
+            let mut request = reqwest::Client::new()
+                .request(
+                    method.parse().unwrap(),
+                    format!("{}{path}", mock.base_url()),
+                )
+                .bearer_auth(mock.token());
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 400, "{path}");
+            let answer: serde_json::Value = response.json().await.unwrap();
+            answer["message"].as_str().unwrap().to_string()
+        }
+    };
+
+    // A number out of its range.
+    let sdk = refused(client.customers().list().limit(0).send().await.unwrap_err());
+    let fake = mock_says("GET", "/v1/customers?limit=0", None).await;
+    assert_eq!(sdk, fake);
+    assert_eq!(sdk, "limit: must be between 1 and 100, got 0");
+
+    // Text too long.
+    let name = "n".repeat(129);
+    let payload = serde_json::Map::from_iter([("a".to_string(), json!(1))]);
+    let sdk = refused(
+        client
+            .approval_requests()
+            .submit(name.as_str(), "why", "POST", "/v1/x", payload.clone())
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    let body = json!({"name": name, "description": "why", "method": "POST",
+                      "request_type": "/v1/x", "request_payload": payload});
+    let fake = mock_says("POST", "/v1/approval_requests/submit", Some(body)).await;
+    assert_eq!(sdk, fake);
+    assert_eq!(sdk, "name: takes at most 128 character(s), got 129");
+
+    // Too many items (the list is the whole body: the mock names no field).
+    let event = metronome_client::Event::new("t", "c", "e", "2024-01-01T00:00:00Z");
+    let sdk = refused(
+        client
+            .usage()
+            .ingest(vec![event; 101])
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    let raw = json!({"transaction_id": "t", "customer_id": "c", "event_type": "e",
+                     "timestamp": "2024-01-01T00:00:00Z"});
+    let fake = mock_says("POST", "/v1/ingest", Some(json!(vec![raw; 101]))).await;
+    assert!(sdk.ends_with(&fake), "{sdk} / {fake}");
+    assert_eq!(fake, "takes at most 100 item(s), got 101");
+
+    // A period that does not move forward.
+    let sdk = refused(
+        client
+            .usage()
+            .list("2024-02-01T00:00:00Z", "2024-01-01T00:00:00Z", "day")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    let fake = mock_says(
+        "POST",
+        "/v1/usage",
+        Some(json!({"starting_on": "2024-02-01T00:00:00Z",
+                    "ending_before": "2024-01-01T00:00:00Z", "window_size": "DAY"})),
+    )
+    .await;
+    assert_eq!(sdk, fake);
+}

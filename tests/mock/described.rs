@@ -148,7 +148,7 @@ async fn unknown_paths_wrong_methods_and_broken_constraints_are_refused_like_met
 
     let (status, answer) = send(&mock, "GET", "/v1/customers?limit=0", None).await;
     assert_eq!(status, 400);
-    assert_eq!(answer["message"], "limit: must be at least 1, got 0");
+    assert_eq!(answer["message"], "limit: must be between 1 and 100, got 0");
 
     let event = json!({"transaction_id": "t", "customer_id": "c", "event_type": "e", "timestamp": "2024-01-01T00:00:00Z"});
     let events: Vec<Value> = (0..101).map(|_| event.clone()).collect();
@@ -191,7 +191,12 @@ async fn a_period_that_does_not_move_forward_is_refused_where_the_description_sa
     let (status, answer) = send(&mock, "GET", &format!("/v1/auditLogs?{backwards}"), None).await;
     assert_eq!(
         (status, answer["message"].as_str()),
-        (400, Some("starting_on must be before ending_before"))
+        (
+            400,
+            Some(
+                "starting_on (2024-02-01T00:00:00Z) must be before ending_before (2024-01-01T00:00:00Z)"
+            )
+        )
     );
     let forwards = "starting_on=2024-01-01T00:00:00Z&ending_before=2024-02-01T00:00:00Z";
     let (status, _) = send(&mock, "GET", &format!("/v1/auditLogs?{forwards}"), None).await;
@@ -208,7 +213,12 @@ async fn a_period_that_does_not_move_forward_is_refused_where_the_description_sa
     .await;
     assert_eq!(
         (status, answer["message"].as_str()),
-        (400, Some("starting_on must be before ending_before"))
+        (
+            400,
+            Some(
+                "starting_on (2024-01-01T00:00:00Z) must be before ending_before (2024-01-01T00:00:00Z)"
+            )
+        )
     );
     // Every operation the description gives a period has both instants.
     let tree: Value = serde_json::from_str(DESCRIPTION).unwrap();

@@ -163,6 +163,7 @@ fn handle_example(tree: &serde_json::Value, op: &Op) -> Result<String> {
 /// The parameter type a caller passes, and the expression that turns
 /// `value` into a `Result<T, String>` of the type the layer holds.
 fn conversion(kind: &Kind, ty: &syn::Type) -> (TokenStream, TokenStream) {
+    let zero = crate::schema::messages::at_least(1, 0);
     match kind {
         Kind::Id => (quote!(impl IntoId), quote!(value.into_id())),
         Kind::Timestamp => (quote!(impl IntoTimestamp), quote!(value.into_timestamp())),
@@ -176,7 +177,7 @@ fn conversion(kind: &Kind, ty: &syn::Type) -> (TokenStream, TokenStream) {
             quote!(u64),
             quote!(
                 ::std::num::NonZeroU64::new(value)
-                    .ok_or_else(|| "must be at least 1, got 0".to_string())
+                    .ok_or_else(|| #zero.to_string())
             ),
         ),
         Kind::Enum(name) => (
@@ -248,11 +249,18 @@ fn setter(arg: &Arg) -> Result<TokenStream> {
             quote!(#[doc = #text])
         }
     };
+    let zero = crate::schema::messages::at_least(1, 0);
     let converted = match (&arg.kind, checks(&arg.kind, &arg.limits)?) {
         // The range is checked on the number given, then it becomes a `NonZeroU64`.
         (Kind::NonZero, Some(checks)) => quote! {
             Ok::<u64, String>(value) #checks
-                .and_then(|v| ::std::num::NonZeroU64::new(v).ok_or_else(|| "must be at least 1, got 0".to_string()))
+                .and_then(|v| ::std::num::NonZeroU64::new(v).ok_or_else(|| #zero.to_string()))
+        },
+        // The length is checked on the text given, in the SDK's words,
+        // before the type's own parse (which would word it otherwise).
+        (Kind::NewText(t), Some(checks)) => quote! {
+            Ok::<String, String>(value.into()) #checks
+                .and_then(|v| v.parse::<#t>().map_err(|e| e.to_string()))
         },
         (_, None) => expr,
         (_, Some(checks)) => quote!((#expr) #checks),

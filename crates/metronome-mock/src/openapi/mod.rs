@@ -185,9 +185,15 @@ impl Operation {
                 .get(name)
                 .and_then(Value::as_str)
                 .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+                .map(|t| t.with_timezone(&chrono::Utc))
+        };
+        let text = |t: chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
         };
         match (instant(start), instant(end)) {
-            (Some(from), Some(to)) if from >= to => Err(format!("{start} must be before {end}")),
+            (Some(from), Some(to)) if from >= to => {
+                Err(schema::messages::period(start, text(from), end, text(to)))
+            }
             _ => Ok(()),
         }
     }

@@ -191,12 +191,12 @@ impl Checker<'_> {
         if let Some(min) = s.get("minLength").and_then(Value::as_u64)
             && len < min
         {
-            return Err(format!("needs at least {min} character(s), got {len}"));
+            return Err(messages::min_length(min, len));
         }
         if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
             && len > max
         {
-            return Err(format!("takes at most {max} character(s), got {len}"));
+            return Err(messages::max_length(max, len));
         }
         if let Some(pattern) = s.get("pattern").and_then(Value::as_str)
             && let Some(prefix) = anchored_prefix(pattern)
@@ -230,15 +230,23 @@ impl Checker<'_> {
     }
 
     fn number(&self, s: &Map<String, Value>, n: f64) -> Result<(), String> {
+        // Worded as the SDK words it before sending: both bounds when there are two.
+        if let (Some(min), Some(max)) = (
+            s.get("minimum").and_then(Value::as_f64),
+            s.get("maximum").and_then(Value::as_f64),
+        ) && !(min..=max).contains(&n)
+        {
+            return Err(messages::between(min, max, n));
+        }
         if let Some(min) = s.get("minimum").and_then(Value::as_f64)
             && n < min
         {
-            return Err(format!("must be at least {min}, got {n}"));
+            return Err(messages::at_least(min, n));
         }
         if let Some(max) = s.get("maximum").and_then(Value::as_f64)
             && n > max
         {
-            return Err(format!("must be at most {max}, got {n}"));
+            return Err(messages::at_most(max, n));
         }
         Ok(())
     }
@@ -260,12 +268,12 @@ impl Checker<'_> {
         if let Some(min) = s.get("minItems").and_then(Value::as_u64)
             && len < min
         {
-            return fail(format!("needs at least {min} item(s), got {len}"));
+            return fail(messages::min_items(min, len));
         }
         if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
             && len > max
         {
-            return fail(format!("takes at most {max} item(s), got {len}"));
+            return fail(messages::max_items(max, len));
         }
         if let Some(item) = s.get("items") {
             for (i, value) in items.iter().enumerate() {
@@ -360,14 +368,8 @@ fn nullable(api: &Api, s: &Map<String, Value>) -> bool {
         })
 }
 
-/// The literal a `^prefix` pattern asks for, when the pattern is only that.
-pub(crate) fn anchored_prefix(pattern: &str) -> Option<&str> {
-    let prefix = pattern.strip_prefix('^')?;
-    prefix
-        .chars()
-        .all(|c| !"\\.^$|?*+()[]{}".contains(c))
-        .then_some(prefix)
-}
+pub(crate) use super::schema::anchored_prefix;
+use super::schema::messages;
 
 fn article(kind: &str) -> String {
     match kind {

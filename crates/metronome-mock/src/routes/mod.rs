@@ -241,7 +241,13 @@ pub(crate) fn timestamp(name: &str, value: Option<&str>) -> Result<DateTime<Utc>
 /// Checks a period moves forward.
 pub(crate) fn period(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<(), Invalid> {
     if start >= end {
-        return Err("starting_on must be before ending_before".into());
+        let text = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        return Err(crate::openapi::schema::messages::period(
+            "starting_on",
+            text(start),
+            "ending_before",
+            text(end),
+        ));
     }
     Ok(())
 }

@@ -40,12 +40,14 @@ impl ApprovalRequestsSubmit {
     }
     /// Sets `description`.
     pub fn description(mut self, value: impl Into<String>) -> Self {
-        let converted = (value
-            .into()
-            .parse::<types::ApprovalRequestsSubmitBodyDescription>()
-            .map_err(|e| e.to_string()))
+        let converted = Ok::<String, String>(value.into())
             .and_then(|v| {
                 check::length(v.chars().count(), Some(1), Some(512)).map(|()| v)
+            })
+            .and_then(|v| {
+                v
+                    .parse::<types::ApprovalRequestsSubmitBodyDescription>()
+                    .map_err(|e| e.to_string())
             });
         self.body_description = self.problems.keep("description", converted);
         self
@@ -61,12 +63,14 @@ impl ApprovalRequestsSubmit {
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
-        let converted = (value
-            .into()
-            .parse::<types::ApprovalRequestsSubmitBodyName>()
-            .map_err(|e| e.to_string()))
+        let converted = Ok::<String, String>(value.into())
             .and_then(|v| {
                 check::length(v.chars().count(), Some(1), Some(128)).map(|()| v)
+            })
+            .and_then(|v| {
+                v
+                    .parse::<types::ApprovalRequestsSubmitBodyName>()
+                    .map_err(|e| e.to_string())
             });
         self.body_name = self.problems.keep("name", converted);
         self

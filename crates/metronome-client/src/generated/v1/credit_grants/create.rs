@@ -148,13 +148,11 @@ impl CreditGrantsCreate {
     }
     /// Sets `uniqueness_key`.
     pub fn uniqueness_key(mut self, value: impl Into<String>) -> Self {
-        let converted = (value
-            .into()
-            .parse::<types::UniquenessKey>()
-            .map_err(|e| e.to_string()))
+        let converted = Ok::<String, String>(value.into())
             .and_then(|v| {
                 check::length(v.chars().count(), Some(1), Some(128)).map(|()| v)
-            });
+            })
+            .and_then(|v| v.parse::<types::UniquenessKey>().map_err(|e| e.to_string()));
         self.body_uniqueness_key = self.problems.keep("uniqueness_key", converted);
         self
     }

@@ -141,11 +141,13 @@ impl CustomersCreditsCreate {
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
-        let converted = (value
-            .into()
-            .parse::<types::CreateCustomerCreditPayloadName>()
-            .map_err(|e| e.to_string()))
-            .and_then(|v| check::length(v.chars().count(), Some(1), None).map(|()| v));
+        let converted = Ok::<String, String>(value.into())
+            .and_then(|v| check::length(v.chars().count(), Some(1), None).map(|()| v))
+            .and_then(|v| {
+                v
+                    .parse::<types::CreateCustomerCreditPayloadName>()
+                    .map_err(|e| e.to_string())
+            });
         self.body_name = self.problems.keep("name", converted);
         self
     }
@@ -202,12 +204,14 @@ impl CustomersCreditsCreate {
     }
     /// Sets `uniqueness_key`.
     pub fn uniqueness_key(mut self, value: impl Into<String>) -> Self {
-        let converted = (value
-            .into()
-            .parse::<types::UniquenessKeyForCommitsAndCredits>()
-            .map_err(|e| e.to_string()))
+        let converted = Ok::<String, String>(value.into())
             .and_then(|v| {
                 check::length(v.chars().count(), Some(1), Some(128)).map(|()| v)
+            })
+            .and_then(|v| {
+                v
+                    .parse::<types::UniquenessKeyForCommitsAndCredits>()
+                    .map_err(|e| e.to_string())
             });
         self.body_uniqueness_key = self.problems.keep("uniqueness_key", converted);
         self

@@ -105,12 +105,14 @@ impl CustomersCreate {
     }
     /// Sets `external_id`.
     pub fn external_id(mut self, value: impl Into<String>) -> Self {
-        let converted = (value
-            .into()
-            .parse::<types::LegacyCreateCustomerPayloadExternalId>()
-            .map_err(|e| e.to_string()))
+        let converted = Ok::<String, String>(value.into())
             .and_then(|v| {
                 check::length(v.chars().count(), Some(1), Some(128)).map(|()| v)
+            })
+            .and_then(|v| {
+                v
+                    .parse::<types::LegacyCreateCustomerPayloadExternalId>()
+                    .map_err(|e| e.to_string())
             });
         self.body_external_id = self.problems.keep("external_id", converted);
         self
