@@ -7,7 +7,7 @@
 //! pagination. This crate is the generated layer itself:
 //!
 //! - [`Client`] and one builder per operation (`client.usage_list()`,
-//!   `client.customers_list_costs()`), in `generated.rs`, which is written by
+//!   `client.customers_list_costs()`), in `generated/`, which is written by
 //!   `cargo xtask gen` and never edited by hand;
 //! - [`types`]: the request and response bodies;
 //! - [`ClientState`]: the hand-written part, carried inside every

@@ -1,7 +1,8 @@
 //! What a paginated operation is, for code that walks pages without knowing
 //! the operation. `cargo xtask gen` implements [`Paginated`] for the builder
-//! of every operation the description paginates (at the end of
-//! `generated.rs`); nothing is written by hand per operation.
+//! of every operation the description paginates
+//! (`generated/paginated_operations.rs`); nothing is written by hand per
+//! operation.
 
 use std::future::Future;
 

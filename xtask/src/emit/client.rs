@@ -7,7 +7,7 @@
 //! `client.contracts().rate_cards().rates().list(..)`.
 //!
 //! The code written here calls the hand-written framework of the client
-//! crate (`operation.rs`, `pagination.rs`, `fetch.rs`).
+//! crate (`operation/`, `pagination/`, `transport/options.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -656,7 +656,8 @@ pub fn render_files(
             //! handles that reach them (`client.contracts().rate_cards().list()`):
             //! one module per handle, compiled with its resource's feature.
             //! Generated from the description; the behaviour (conversions, checks,
-            //! sending, the walk) is the hand-written framework's (`operation.rs`).
+            //! sending, the walk) is the hand-written framework's (`operation/`,
+            //! `pagination/`).
             use crate::operation::RequestEnum;
             use metronome_api::types;
             #(#modules)*

@@ -5,7 +5,8 @@
 //! handles that reach them (`client.contracts().rate_cards().list()`):
 //! one module per handle, compiled with its resource's feature.
 //! Generated from the description; the behaviour (conversions, checks,
-//! sending, the walk) is the hand-written framework's (`operation.rs`).
+//! sending, the walk) is the hand-written framework's (`operation/`,
+//! `pagination/`).
 use crate::operation::RequestEnum;
 use metronome_api::types;
 #[cfg(feature = "alerts")]

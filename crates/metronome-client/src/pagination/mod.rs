@@ -13,7 +13,7 @@
 //!   then: an empty page with a cursor is followed;
 //! - a cursor the server already returned ends the walk with
 //!   [`Error::RepeatedCursor`] after the page that returned it;
-//! - [`max_pages`](crate::resources) ends the walk early, without error;
+//! - [`max_pages`](crate::requests) ends the walk early, without error;
 //! - an error ends the walk, after being yielded once, with the page it
 //!   happened on in its [`RequestContext`](crate::RequestContext);
 //! - with a prefetch depth `n > 0`, a task runs the same walk up to `n`
