@@ -12,20 +12,13 @@ use std::process::Command;
 
 /// Every file under `dir`, by path relative to it, with its text.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let text = std::fs::read_to_string(&path).unwrap_or_default();
-                out.insert(path.strip_prefix(dir).unwrap().to_path_buf(), text);
-            }
-        }
-    }
-    out
+    support::files_in(dir)
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            (path.strip_prefix(dir).unwrap().to_path_buf(), text)
+        })
+        .collect()
 }
 
 fn gen_into(root: &Path) {

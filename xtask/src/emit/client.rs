@@ -189,11 +189,7 @@ fn conversion(kind: &Kind, ty: &syn::Type) -> (TokenStream, TokenStream) {
             quote!(value.into().parse::<#t>().map_err(|e| e.to_string())),
         ),
         Kind::List(item) => {
-            let item_ty = crate::model::syntax::generic_args(ty)
-                .first()
-                .copied()
-                .cloned()
-                .unwrap_or_else(|| syn::parse_quote!(_));
+            let item_ty = crate::model::syntax::list_item(ty);
             let (param, expr) = conversion(item, &item_ty);
             (
                 quote!(impl IntoIterator<Item = #param>),

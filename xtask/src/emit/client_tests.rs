@@ -51,11 +51,7 @@ fn example_of(kind: &Kind, ty: &syn::Type, json: &Value) -> Result<TokenStream> 
             quote!(#lit)
         }
         Kind::List(item) => {
-            let item_ty = crate::model::syntax::generic_args(ty)
-                .first()
-                .copied()
-                .cloned()
-                .unwrap_or_else(|| syn::parse_quote!(_));
+            let item_ty = crate::model::syntax::list_item(ty);
             let first = json
                 .as_array()
                 .and_then(|a| a.first())

@@ -260,6 +260,13 @@ pub fn qualify(ty: &Type, prefix: &syn::Path) -> Type {
     Type::Path(out)
 }
 
+/// The item type of a list type (`Vec<T>` → `T`), `_` when it is not one.
+pub fn list_item(ty: &Type) -> Type {
+    generic_args(ty)
+        .first()
+        .map_or_else(|| syn::parse_quote!(_), |t| (*t).clone())
+}
+
 /// `Option<T>` → (true, T); anything else → (false, itself).
 pub fn optional(ty: &Type) -> (bool, &Type) {
     let flat = squash(ty);

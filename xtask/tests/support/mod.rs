@@ -92,10 +92,15 @@ pub fn flat(items: &[Item]) -> Vec<Item> {
     out
 }
 
-/// Every file under `relative`, recursively, sorted.
+/// Every file under `relative` (to the workspace root), recursively, sorted.
 pub fn files_under(relative: &str) -> Vec<PathBuf> {
+    files_in(&root().join(relative))
+}
+
+/// Every file under `dir`, recursively, sorted.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![root().join(relative)];
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
