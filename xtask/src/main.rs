@@ -1,4 +1,4 @@
-//! `cargo xtask gen [--check] [--spec PATH] [--out PATH]`,
+//! `cargo xtask gen [--check] [--report] [--spec PATH] [--out PATH | --root DIR]`,
 //! `cargo xtask diff OTHER`, `cargo xtask bundle [--out PATH]`
 //!
 //! `gen` regenerates every generated file of the workspace from the API
@@ -223,8 +223,8 @@ fn low_level_files(name: &str, bytes: &[u8], file: &syn::File) -> Vec<(String, S
 /// Writes the outputs, or with `check` compares them with the files on
 /// disk (a diff and exit 1 on any difference or stale file).
 fn finish(outputs: &output::Outputs, check: bool, name: &str) -> Result<ExitCode> {
-    let stale = outputs.stale()?;
     if check {
+        let stale = outputs.stale()?;
         let mut drifted = 0;
         for (path, text) in &outputs.files {
             if let output::Drift::Diff(diff) = output::check(path, text)? {
@@ -249,6 +249,12 @@ fn finish(outputs: &output::Outputs, check: bool, name: &str) -> Result<ExitCode
         );
         return Ok(ExitCode::SUCCESS);
     }
+    // Stale files go first: on a file system that ignores case, a file
+    // renamed by case only is then written after its old name is gone.
+    let removed = outputs.remove_stale()?;
+    for path in &removed {
+        eprintln!("removed {} (no longer generated)", path.display());
+    }
     let mut changed = 0;
     for (path, text) in &outputs.files {
         if output::write(path, text)? {
@@ -256,15 +262,10 @@ fn finish(outputs: &output::Outputs, check: bool, name: &str) -> Result<ExitCode
             changed += 1;
         }
     }
-    for path in &stale {
-        std::fs::remove_file(path)
-            .map_err(|e| anyhow::anyhow!("cannot remove {}: {e}", path.display()))?;
-        eprintln!("removed {} (no longer generated)", path.display());
-    }
     eprintln!(
         "{} generated files, {changed} changed, {} removed",
         outputs.files.len(),
-        stale.len()
+        removed.len()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -81,8 +81,10 @@ impl Outputs {
                     }
                 };
                 for entry in entries {
-                    let path = entry?.path();
-                    if path.is_dir() {
+                    let entry = entry?;
+                    let path = entry.path();
+                    // A link is never followed: what it points to is not ours.
+                    if entry.file_type()?.is_dir() {
                         stack.push(path);
                     } else if !written.contains(path.as_path()) {
                         stale.push(path);
@@ -91,6 +93,29 @@ impl Outputs {
             }
         }
         stale.sort();
+        Ok(stale)
+    }
+
+    /// Removes the stale files: only those the generator wrote (they start
+    /// with the `@generated` header); anything else in a generated folder
+    /// is an error to look at, not something to delete.
+    pub fn remove_stale(&self) -> Result<Vec<std::path::PathBuf>> {
+        let stale = self.stale()?;
+        for path in &stale {
+            let ours = std::fs::read(path)
+                .map(|bytes| bytes.starts_with(b"// @generated"))
+                .unwrap_or(false);
+            if !ours {
+                anyhow::bail!(
+                    "{} is in a generated folder but was not generated: move it out or remove it",
+                    path.display()
+                );
+            }
+        }
+        for path in &stale {
+            std::fs::remove_file(path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
         Ok(stale)
     }
 }

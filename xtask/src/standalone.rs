@@ -92,6 +92,16 @@ pub fn write(dir: &Path, generated: &[(String, String)]) -> Result<usize> {
             .iter()
             .map(|(path, text)| (format!("src/generated/{path}"), text.clone())),
     );
+    // A crate an older xtask wrote has `src/generated.rs` beside the
+    // folder: the module would be defined twice.
+    let single = dir.join("src/generated.rs");
+    if std::fs::read(&single).is_ok_and(|bytes| bytes.starts_with(b"// @generated")) {
+        std::fs::remove_file(&single)
+            .with_context(|| format!("cannot remove {}", single.display()))?;
+    }
+    let mut outputs = output::Outputs::default();
+    outputs.folder(&dir.join("src/generated"), generated.to_vec());
+    outputs.remove_stale()?;
     let mut changed = 0;
     for (path, text) in files {
         if output::write(&dir.join(path), &text)

@@ -72,50 +72,97 @@ fn root_names(lib: &syn::File) -> BTreeMap<String, String> {
     names
 }
 
-/// Every `crate :: a` (and `crate :: { a, b }`) in a token stream: the
-/// first segment after `crate`.
-fn crate_paths(tokens: TokenStream, out: &mut Vec<String>) {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    for (i, token) in tokens.iter().enumerate() {
-        match token {
-            TokenTree::Ident(id) if id == "crate" => {
-                let colons = matches!(
-                    (tokens.get(i + 1), tokens.get(i + 2)),
-                    (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
-                        if a.as_char() == ':' && b.as_char() == ':'
-                );
-                if !colons {
-                    continue;
-                }
-                match tokens.get(i + 3) {
-                    Some(TokenTree::Ident(next)) => out.push(next.to_string()),
-                    Some(TokenTree::Group(group)) => {
-                        // The first segment of each item of `{a::X, b}`.
-                        let mut at_start = true;
-                        for inner in group.stream() {
-                            match inner {
-                                TokenTree::Ident(next) if at_start => {
-                                    out.push(next.to_string());
-                                    at_start = false;
-                                }
-                                TokenTree::Punct(p) if p.as_char() == ',' => at_start = true,
-                                _ => at_start = false,
-                            }
-                        }
-                    }
-                    _ => {}
-                }
+/// Whether `tokens[i..]` starts with `::`.
+fn colons_at(tokens: &[TokenTree], i: usize) -> bool {
+    matches!(
+        (tokens.get(i), tokens.get(i + 1)),
+        (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
+            if a.as_char() == ':' && b.as_char() == ':'
+    )
+}
+
+/// The first segment of each item of a `{a::X, b, {c::Y}}` group.
+fn group_firsts(group: TokenStream, out: &mut Vec<String>) {
+    let mut at_start = true;
+    for inner in group {
+        match inner {
+            TokenTree::Ident(next) if at_start => {
+                out.push(next.to_string());
+                at_start = false;
             }
-            TokenTree::Group(group) => crate_paths(group.stream(), out),
-            _ => {}
+            TokenTree::Group(nested) if at_start => {
+                group_firsts(nested.stream(), out);
+                at_start = false;
+            }
+            TokenTree::Punct(p) if p.as_char() == ',' => at_start = true,
+            _ => at_start = false,
         }
     }
 }
 
-fn is_test_only(attrs: &[syn::Attribute]) -> bool {
-    attrs
+/// Every path to a top-level module of the crate in a token stream, as
+/// that module's name: `crate :: a …`, `crate :: { a, b }`, and `super ::`
+/// chains, read from `module` (the file's module path below the root:
+/// `["transport", "retry"]`): one that climbs to the root names what
+/// follows it, a shorter one stays in the file's own top-level module.
+fn crate_paths_from(tokens: TokenStream, module: &[String], out: &mut Vec<String>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            TokenTree::Ident(id) if id == "crate" && colons_at(&tokens, i + 1) => {
+                match tokens.get(i + 3) {
+                    Some(TokenTree::Ident(next)) => out.push(next.to_string()),
+                    Some(TokenTree::Group(group)) => group_firsts(group.stream(), out),
+                    _ => {}
+                }
+            }
+            TokenTree::Ident(id) if id == "super" && colons_at(&tokens, i + 1) => {
+                let mut ups = 0;
+                let mut j = i;
+                while matches!(tokens.get(j), Some(TokenTree::Ident(s)) if s == "super")
+                    && colons_at(&tokens, j + 1)
+                {
+                    ups += 1;
+                    j += 3;
+                }
+                if ups >= module.len() {
+                    match tokens.get(j) {
+                        Some(TokenTree::Ident(next)) => out.push(next.to_string()),
+                        Some(TokenTree::Group(group)) => group_firsts(group.stream(), out),
+                        _ => {}
+                    }
+                } else if let Some(top) = module.first() {
+                    out.push(top.clone());
+                }
+                i = j;
+                continue;
+            }
+            TokenTree::Group(group) => crate_paths_from(group.stream(), module, out),
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// A file's module path below the crate root: `transport/retry.rs` →
+/// `["transport", "retry"]`, `error/mod.rs` → `["error"]`.
+fn module_of(relative: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = relative
         .iter()
-        .any(|a| a.path().is_ident("cfg") && a.meta.to_token_stream().to_string().contains("test"))
+        .map(|c| c.to_string_lossy().trim_end_matches(".rs").to_string())
+        .collect();
+    if parts.last().is_some_and(|p| p == "mod") {
+        parts.pop();
+    }
+    parts
+}
+
+/// `#[cfg(test)]` exactly (not `cfg(not(test))`, which is production code).
+fn is_test_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg") && a.parse_args::<syn::Ident>().is_ok_and(|p| p == "test")
+    })
 }
 
 /// The file's items without unit tests, doc comments dropped (a link in
@@ -151,6 +198,12 @@ fn each_layer_uses_only_the_layers_below_it() {
             _ => None,
         })
         .collect();
+    // Names the root re-exports from other crates.
+    let external: Vec<String> = names
+        .iter()
+        .filter(|(_, module)| !modules.contains(module))
+        .map(|(name, _)| name.clone())
+        .collect();
     let rank = |layer: &str| LAYERS.iter().position(|l| *l == layer);
     let mut edges = BTreeMap::new();
     let mut problems = Vec::new();
@@ -168,7 +221,7 @@ fn each_layer_uses_only_the_layers_below_it() {
         let text = std::fs::read_to_string(path).unwrap();
         let file = syn::parse_file(&text).unwrap();
         let mut used = Vec::new();
-        crate_paths(code_of(&file), &mut used);
+        crate_paths_from(code_of(&file), &module_of(relative), &mut used);
         for name in used {
             // `crate::Error` is the root's re-export of `error::Error`.
             let target = match names.get(&name) {
@@ -185,7 +238,14 @@ fn each_layer_uses_only_the_layers_below_it() {
             }
             *edges.entry((layer.clone(), target.clone())).or_insert(0) += 1;
             if rank(&target).is_none() && target != "webhooks" && !modules.contains(&target) {
-                // Another crate re-exported at the root (`types`, `chrono`).
+                // Another crate re-exported at the root (`types`, `chrono`);
+                // any other name is one this reader cannot place.
+                if !external.contains(&name) {
+                    problems.push(format!(
+                        "{}: crate::{name} is neither a layer nor another crate's re-export",
+                        relative.display()
+                    ));
+                }
                 continue;
             }
             match (rank(&layer), rank(&target)) {
@@ -228,13 +288,29 @@ fn an_edge_up_the_layers_is_caught() {
     // group, is found; one in a doc comment or a unit test is not.
     let file: syn::File = syn::parse_quote! {
         /// See [`crate::client::Client`].
-        use crate::{error::Error, pagination::Page};
+        use crate::{error::Error, pagination::Page, {operation::X}};
         fn f() { let _ = crate::requests::route; }
         #[cfg(test)]
         mod tests { use crate::extras::X; }
+        #[cfg(not(test))]
+        fn g() { let _ = crate::webhooks::Webhooks::new; }
+    };
+    let deep = ["a", "b", "c"].map(String::from);
+    let mut used = Vec::new();
+    crate_paths_from(code_of(&file), &deep, &mut used);
+    used.sort();
+    assert_eq!(
+        used,
+        ["error", "operation", "pagination", "requests", "webhooks"]
+    );
+    // `super` chains: from `transport/retry.rs`, `super::super::client`
+    // is the crate's `client`, `super::cursor` stays in `transport`.
+    let code: syn::File = syn::parse_quote! {
+        use super::super::client::Client;
+        use super::cursor::read_cursor;
     };
     let mut used = Vec::new();
-    crate_paths(code_of(&file), &mut used);
-    used.sort();
-    assert_eq!(used, ["error", "pagination", "requests"]);
+    let retry = module_of(Path::new("transport/retry.rs"));
+    crate_paths_from(code_of(&code), &retry, &mut used);
+    assert_eq!(used, ["client", "transport"]);
 }

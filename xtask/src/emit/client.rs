@@ -30,7 +30,7 @@ pub struct Handles<'m> {
 }
 
 impl<'m> Handles<'m> {
-    pub fn of(model: &'m Model) -> Handles<'m> {
+    pub fn of(model: &'m Model) -> Result<Handles<'m>> {
         let mut handles = Handles {
             children: BTreeMap::new(),
             methods: BTreeMap::new(),
@@ -57,7 +57,20 @@ impl<'m> Handles<'m> {
                 .or_default()
                 .push(op);
         }
-        handles
+        // The gate is on the handle's module: its operations must all be
+        // compiled with the same feature, or one of them would be compiled
+        // without the low-level builder it calls.
+        for (node, ops) in &handles.methods {
+            let features: BTreeSet<&String> = ops.iter().map(|op| &op.feature).collect();
+            if features.len() > 1 {
+                anyhow::bail!(
+                    "the operations of `{}` belong to several features ({:?}): tag them with one",
+                    node.join("."),
+                    features
+                );
+            }
+        }
+        Ok(handles)
     }
 
     /// Every handle, in order.
@@ -535,7 +548,7 @@ pub fn render_files(
     model: &Model,
     tree: &serde_json::Value,
 ) -> Result<Vec<(String, String)>> {
-    let handles = Handles::of(model);
+    let handles = Handles::of(model)?;
     let mut files = Vec::new();
     let mut modules = Vec::new();
     let mut facts = Vec::new();

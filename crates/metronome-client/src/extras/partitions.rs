@@ -112,14 +112,14 @@ impl UsageList {
     }
 }
 
-/// A start cursor belongs to one walk: given to every partition, each would
-/// start mid-list (and skip rows). Refused before anything is sent.
 /// An argument of the request by its name in the description, as the
 /// type the builder holds it.
 fn argument<'q, T: 'static>(query: &'q UsageList, name: &str) -> Option<&'q T> {
     query.argument(name)?.downcast_ref::<T>()
 }
 
+/// A start cursor belongs to one walk: given to every partition, each would
+/// start mid-list (and skip rows). Refused before anything is sent.
 fn no_start_cursor(query: &UsageList) -> Result<(), Error> {
     if query.limits.start.is_some() {
         return Err(Error::InvalidRequest(
@@ -128,4 +128,39 @@ fn no_start_cursor(query: &UsageList) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The arguments partitions read are found, as the types they are
+    /// read as: a renamed field or a changed type fails here, not as a
+    /// partition that silently stops splitting.
+    #[test]
+    fn the_arguments_partitions_read_are_there_with_their_types() {
+        let client = crate::Client::builder()
+            .bearer_token("t")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let query = client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z", "none")
+            .customer_ids(["d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc"]);
+        let ids = argument::<Vec<uuid::Uuid>>(&query, "customer_ids").unwrap();
+        assert_eq!(ids.len(), 1);
+        assert_eq!(
+            argument::<WindowSize>(&query, "window_size"),
+            Some(&WindowSize::None)
+        );
+        let start = argument::<DateTime<Utc>>(&query, "starting_on").unwrap();
+        let end = argument::<DateTime<Utc>>(&query, "ending_before").unwrap();
+        assert_eq!((*end - *start).num_days(), 2);
+        assert!(
+            argument::<String>(&query, "customer_ids").is_none(),
+            "another type"
+        );
+        assert!(argument::<String>(&query, "no_such_argument").is_none());
+    }
 }

@@ -356,9 +356,8 @@ impl<P: Picks> Values<'_, P> {
             .and_then(Value::as_u64)
             .map_or(usize::MAX, |m| m as usize);
         let mut text: String = text.chars().take(max).collect();
-        while text.chars().count() < min {
-            text.push('x');
-        }
+        let short = min.saturating_sub(text.chars().count());
+        text.extend(std::iter::repeat_n('x', short));
         Value::String(text)
     }
 }

@@ -104,12 +104,16 @@ impl Picks for Synth<'_> {
     }
 
     fn integer(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo).max(0) as u64 + 1) as i64
+        // Any bounds the description may give: no overflow.
+        let span = hi.max(lo).abs_diff(lo).saturating_add(1);
+        lo.saturating_add_unsigned(self.below(span))
     }
 
     fn number(&mut self, lo: f64, hi: f64) -> f64 {
+        // `as` saturates: a span past u64 cents draws from the first 2⁶⁴.
         let cents = ((hi - lo) * 100.0).max(0.0) as u64;
-        lo + self.below(cents + 1) as f64 / 100.0
+        let drawn = lo + self.below(cents.saturating_add(1)) as f64 / 100.0;
+        drawn.min(hi.max(lo))
     }
 
     fn count(&mut self, _min: u64, _max: u64, depth: usize) -> u64 {
@@ -206,5 +210,29 @@ fn slug(name: &str) -> String {
         "value".into()
     } else {
         slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn extreme_bounds_draw_within_them_without_overflow() {
+        let api = Api::get();
+        let known = Map::new();
+        let integer = json!({"type": "integer", "minimum": -5e18, "maximum": 5e18});
+        let number = json!({"type": "number", "minimum": 0, "maximum": 1e18});
+        let long = json!({"type": "string", "minLength": 200_000});
+        for seed in 0..64 {
+            let mut synth = Synth::new(api, seed, &known);
+            let n = synth.value(&integer, "n").as_i64().unwrap();
+            assert!((-5_000_000_000_000_000_000..=5_000_000_000_000_000_000).contains(&n));
+            let x = synth.value(&number, "x").as_f64().unwrap();
+            assert!((0.0..=1e18).contains(&x), "{x}");
+        }
+        let text = Synth::new(api, 1, &known).value(&long, "s");
+        assert_eq!(text.as_str().unwrap().chars().count(), 200_000);
     }
 }
