@@ -187,6 +187,33 @@ async fn a_body_over_the_limit_is_refused_not_buffered() {
     );
 }
 
+/// A document over the cap is the same error as a page over it, never
+/// an empty success (the PDF answer was `Ok` with 0 bytes and no headers).
+#[tokio::test]
+async fn a_pdf_over_the_limit_is_refused_not_an_empty_success() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(200)
+                .header("content-type", "application/pdf")
+                .body(vec![b'%'; 4096]);
+        })
+        .await;
+    let invoice = "6a37bb88-8538-48c5-b37b-a41c836328bd";
+    let err = sdk_with(&server.base_url(), |b| b.max_response_bytes(1024))
+        .customers()
+        .invoices()
+        .retrieve_pdf(CUSTOMER, invoice)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 1024, .. }),
+        "{err:?}"
+    );
+}
+
 /// The default cap is sized for real pages (RELIABILITY.md, "Limits"):
 /// a 200 announcing 33 MiB is refused by its `content-length` before a
 /// byte of it is read, without any setting.
@@ -571,4 +598,78 @@ async fn checks_before_sending_word_a_problem_as_the_mock_does() {
     )
     .await;
     assert_eq!(sdk, fake);
+}
+
+/// NaN and the infinities would go out as JSON `null` (which clears a
+/// field): every float argument refuses them before sending, naming it,
+/// bounded or not.
+#[tokio::test]
+async fn a_float_that_json_cannot_carry_is_refused_before_sending() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|_, then| {
+            then.status(200);
+        })
+        .await;
+    let client = sdk(&server.base_url());
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let err = client
+            .v2()
+            .contracts()
+            .edit(CUSTOMER, "6a37bb88-8538-48c5-b37b-a41c836328bd")
+            .update_net_payment_terms_days(bad)
+            .send()
+            .await
+            .unwrap_err();
+        match err {
+            Error::InvalidRequest(text) => assert_eq!(
+                text,
+                format!("update_net_payment_terms_days: must be a finite number, got {bad}")
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(mock.calls_async().await, 0, "nothing was sent");
+}
+
+/// A 202 or 204 where the description says 200 is a success, not an
+/// `Error::Api` with a 2xx status: empty for an operation that returns
+/// nothing, decoded as a 200 would be for one that returns a body.
+#[tokio::test]
+async fn any_2xx_is_a_success() {
+    for status in [202, 204] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path("/v1/customFields/removeKey");
+                then.status(status);
+            })
+            .await;
+        let answer = sdk(&server.base_url())
+            .custom_fields()
+            .remove_key("customer", "region")
+            .send_with_response()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), status);
+    }
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(201)
+                .json_body(json!({"data": {"id": CUSTOMER, "name": "Acme"}}));
+        })
+        .await;
+    let customer = sdk(&server.base_url())
+        .customers()
+        .retrieve(CUSTOMER)
+        .send()
+        .await;
+    match customer {
+        Ok(customer) => assert_eq!(customer.name, "Acme"),
+        // Whatever else the type requires: a decode error, never Api.
+        Err(Error::Decode(_)) => {}
+        Err(other) => panic!("{other:?}"),
+    }
 }

@@ -111,6 +111,26 @@ async fn a_batch_that_is_not_full_goes_out_after_the_flush_interval() {
     ingester.shutdown().await.unwrap();
 }
 
+/// An interval no instant can hold is no deadline (the worker panicked on
+/// the overflow and lost what it had accepted): a flush still sends.
+#[tokio::test]
+async fn a_flush_interval_without_end_never_fires_and_flush_still_sends() {
+    let mock = MockMetronome::start().await;
+    let ingester = client(&mock)
+        .usage()
+        .ingester()
+        .flush_interval(Duration::MAX)
+        .start()
+        .unwrap();
+    for n in 0..3 {
+        ingester.send(event(n)).await.unwrap();
+    }
+    ingester.flush().await.unwrap();
+    assert_eq!(stored_ids(&mock).len(), 3);
+    assert_eq!(ingester.stats().acknowledged, 3);
+    ingester.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn requests_in_flight_never_exceed_the_limit() {
     let mock = MockMetronome::builder()
@@ -394,6 +414,10 @@ fn settings_out_of_range_and_no_runtime_are_configuration_errors() {
         ),
         (usage.ingester().max_in_flight(0), "max_in_flight"),
         (usage.ingester().buffer(0), "buffer"),
+        (
+            usage.ingester().buffer(usize::MAX),
+            "buffer must be at most",
+        ),
         (
             usage.ingester().flush_interval(Duration::ZERO),
             "flush_interval",

@@ -66,10 +66,18 @@ impl WebhookSecret {
     }
 
     /// The secret in `METRONOME_WEBHOOK_SECRET`; blank counts as unset.
+    /// Whitespace around it (the newline `echo` or a `.env` file leaves) is
+    /// not part of it, as for the bearer token: kept, it would make every
+    /// notification fail its check.
     pub fn from_env() -> Result<Self, WebhookError> {
-        std::env::var(SECRET_VAR)
-            .ok()
-            .filter(|s| !s.trim().is_empty())
+        Self::from_setting(std::env::var(SECRET_VAR).ok())
+    }
+
+    /// What `from_env` makes of the variable's value.
+    fn from_setting(value: Option<String>) -> Result<Self, WebhookError> {
+        value
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
             .map(Self::new)
             .ok_or(WebhookError::MissingSecret)
     }
@@ -354,6 +362,27 @@ fn parse_date(date: &[u8]) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_from_the_environment_loses_the_whitespace_around_it() {
+        let clean = WebhookSecret::new("whsec_abc");
+        let body = br#"{"id":"1"}"#;
+        let date = "Mon, 01 Jan 2024 00:00:00 GMT";
+        for text in ["whsec_abc\n", " whsec_abc\r\n", "\twhsec_abc"] {
+            let read = WebhookSecret::from_setting(Some(text.to_string())).unwrap();
+            assert_eq!(
+                sign(&read, date, body),
+                sign(&clean, date, body),
+                "{text:?}"
+            );
+        }
+        for blank in [None, Some(String::new()), Some(" \n".to_string())] {
+            assert!(matches!(
+                WebhookSecret::from_setting(blank),
+                Err(WebhookError::MissingSecret)
+            ));
+        }
+    }
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)

@@ -185,6 +185,8 @@ fn conversion(kind: &Kind, ty: &syn::Type) -> (TokenStream, TokenStream) {
             quote!(Ok::<_, String>(value.into())),
         ),
         Kind::Bool => (quote!(bool), quote!(Ok::<_, String>(value))),
+        // A float is refused when JSON cannot carry it (NaN, ±∞).
+        Kind::Number(n) if n == "f64" => (quote!(#n), quote!(check::finite(value))),
         Kind::Number(n) => (quote!(#n), quote!(Ok::<_, String>(value))),
         Kind::NonZero => (
             quote!(u64),

@@ -177,6 +177,14 @@ impl IngesterBuilder {
                 return Err(Error::Config(format!("ingester {name} must be at least 1")));
             }
         }
+        // tokio's channels take at most this many slots.
+        let most = tokio::sync::Semaphore::MAX_PERMITS;
+        if self.buffer > most {
+            return Err(Error::Config(format!(
+                "ingester buffer must be at most {most} events, got {}",
+                self.buffer
+            )));
+        }
         if self.flush_interval.is_zero() {
             return Err(Error::Config(
                 "ingester flush_interval must be longer than zero".into(),
@@ -626,7 +634,13 @@ impl Worker {
 
     fn push(&mut self, event: types::UsageEvent) {
         if self.batch.is_empty() {
-            self.deadline = Instant::now() + self.flush_interval;
+            // An interval past what an instant can hold is no deadline at
+            // all: a year away, and the batch goes out when full or
+            // flushed.
+            let now = Instant::now();
+            self.deadline = now
+                .checked_add(self.flush_interval)
+                .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 60 * 60));
         }
         self.batch.push(event);
     }

@@ -124,6 +124,16 @@ impl<E: RequestEnum> IntoEnum<E> for &String {
 
 /// The description's constraints, checked before anything is sent.
 pub mod check {
+    /// A number JSON can carry: NaN and the infinities would go out as
+    /// `null`, which the server reads as "clear this field".
+    pub fn finite(value: f64) -> Result<f64, String> {
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(format!("must be a finite number, got {value}"))
+        }
+    }
+
     /// `minimum` / `maximum`.
     pub fn range(value: f64, min: Option<f64>, max: Option<f64>) -> Result<(), String> {
         match (min, max) {
@@ -193,12 +203,35 @@ pub(crate) async fn send_body<R, E>(
 where
     R: DeserializeOwned,
 {
-    let (result, exchange) = exchange::record(options, call).await;
+    let (result, mut exchange) = exchange::record(options, call).await;
     match result {
         Ok(value) => {
             let status = value.status();
             let headers = exchange.response.map(|r| r.headers).unwrap_or_default();
             Ok(Response::new(value.into_inner(), status, headers))
+        }
+        // Any 2xx is a success (a 202 or 204 where the description says
+        // 200): its body is decoded as a 200's would be, an empty one as
+        // nothing. An error is never made of a success.
+        Err(progenitor_client::Error::UnexpectedResponse(response))
+            if response.status().is_success() =>
+        {
+            let status = response.status();
+            let Some(recorded) = exchange.response.take() else {
+                let error = progenitor_client::Error::<E>::UnexpectedResponse(response);
+                return Err(Error::from_generated(error, exchange, operation));
+            };
+            let empty = recorded.body.iter().all(u8::is_ascii_whitespace);
+            let text: &[u8] = if empty { b"null" } else { &recorded.body };
+            match serde_json::from_slice::<R>(text) {
+                Ok(body) => Ok(Response::new(body, status, recorded.headers)),
+                Err(source) => {
+                    let body = recorded.body.clone();
+                    exchange.response = Some(recorded);
+                    let error = progenitor_client::Error::<E>::InvalidResponsePayload(body, source);
+                    Err(Error::from_generated(error, exchange, operation))
+                }
+            }
         }
         Err(error) => Err(Error::from_generated(error, exchange, operation)),
     }
@@ -213,15 +246,30 @@ pub(crate) async fn send_bytes<E>(
         Output = Result<ResponseValue<progenitor_client::ByteStream>, progenitor_client::Error<E>>,
     >,
 ) -> Result<Response<Bytes>, Error> {
-    let (result, exchange) = exchange::record(options, call).await;
+    let (result, mut exchange) = exchange::record(options, call).await;
     match result {
         Ok(value) => {
             let status = value.status();
-            let (headers, body) = exchange
-                .response
-                .map(|r| (r.headers, r.body))
-                .unwrap_or_default();
-            Ok(Response::new(body, status, headers))
+            if let Some(recorded) = exchange.response.take() {
+                return Ok(Response::new(recorded.body, status, recorded.headers));
+            }
+            // The transport kept no body: it refused to read it (over the
+            // cap), and the stream it left says so. Never an empty success.
+            let headers = value.headers().clone();
+            let mut stream = value.into_inner().into_inner();
+            let mut body = bytes::BytesMut::new();
+            while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+                match chunk {
+                    Ok(bytes) => body.extend_from_slice(&bytes),
+                    Err(source) => {
+                        let error = progenitor_client::Error::<E>::ResponseBodyError(source);
+                        return Err(Error::from_generated(error, exchange, operation));
+                    }
+                }
+            }
+            // Without this crate's transport (nothing recorded), the
+            // stream is the body.
+            Ok(Response::new(body.freeze(), status, headers))
         }
         Err(error) => Err(Error::from_generated(error, exchange, operation)),
     }

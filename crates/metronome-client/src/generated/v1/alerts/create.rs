@@ -204,7 +204,7 @@ impl AlertsCreate {
     }
     /// Sets `threshold`.
     pub fn threshold(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_threshold = self.problems.keep("threshold", converted);
         self
     }

@@ -123,7 +123,7 @@ impl ContractsRateCardsRatesAdd {
     }
     /// Sets `price`.
     pub fn price(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_price = self.problems.keep("price", converted);
         self
     }
@@ -148,7 +148,7 @@ impl ContractsRateCardsRatesAdd {
     }
     /// Sets `quantity`.
     pub fn quantity(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_quantity = self.problems.keep("quantity", converted);
         self
     }

@@ -46,7 +46,7 @@ impl ContractsAddManualBalanceEntry {
     }
     /// Sets `amount`.
     pub fn amount(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_amount = self.problems.keep("amount", converted);
         self
     }

@@ -206,7 +206,7 @@ impl ContractsAmend {
     }
     /// Sets `total_contract_value`.
     pub fn total_contract_value(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_total_contract_value = self
             .problems
             .keep("total_contract_value", converted);

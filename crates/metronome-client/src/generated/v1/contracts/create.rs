@@ -223,7 +223,7 @@ impl ContractsCreate {
     }
     /// Sets `net_payment_terms_days`.
     pub fn net_payment_terms_days(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_net_payment_terms_days = self
             .problems
             .keep("net_payment_terms_days", converted);
@@ -435,7 +435,7 @@ impl ContractsCreate {
     }
     /// Sets `total_contract_value`.
     pub fn total_contract_value(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_total_contract_value = self
             .problems
             .keep("total_contract_value", converted);

@@ -78,7 +78,7 @@ impl CreditGrantsRechargeSettingsCreate {
     }
     /// Sets `grant_duration`.
     pub fn grant_duration(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_grant_duration = self.problems.keep("grant_duration", converted);
         self
     }
@@ -99,7 +99,7 @@ impl CreditGrantsRechargeSettingsCreate {
     }
     /// Sets `priority`.
     pub fn priority(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_priority = self.problems.keep("priority", converted);
         self
     }
@@ -128,7 +128,7 @@ impl CreditGrantsRechargeSettingsCreate {
     }
     /// Sets `recharge_threshold`.
     pub fn recharge_threshold(mut self, value: f64) -> Self {
-        let converted = (Ok::<_, String>(value))
+        let converted = (check::finite(value))
             .and_then(|v| check::range(v as f64, Some(0.0), None).map(|()| v));
         self.body_recharge_threshold = self
             .problems
@@ -137,7 +137,7 @@ impl CreditGrantsRechargeSettingsCreate {
     }
     /// Sets `recharge_to_amount`.
     pub fn recharge_to_amount(mut self, value: f64) -> Self {
-        let converted = (Ok::<_, String>(value))
+        let converted = (check::finite(value))
             .and_then(|v| check::range(v as f64, Some(0.0), None).map(|()| v));
         self.body_recharge_to_amount = self
             .problems

@@ -88,7 +88,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// Sets `grant_duration`.
     pub fn grant_duration(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_grant_duration = self.problems.keep("grant_duration", converted);
         self
     }
@@ -109,7 +109,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// Sets `priority`.
     pub fn priority(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_priority = self.problems.keep("priority", converted);
         self
     }
@@ -138,7 +138,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// Sets `recharge_threshold`.
     pub fn recharge_threshold(mut self, value: f64) -> Self {
-        let converted = (Ok::<_, String>(value))
+        let converted = (check::finite(value))
             .and_then(|v| check::range(v as f64, Some(0.0), None).map(|()| v));
         self.body_recharge_threshold = self
             .problems
@@ -147,7 +147,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// Sets `recharge_to_amount`.
     pub fn recharge_to_amount(mut self, value: f64) -> Self {
-        let converted = (Ok::<_, String>(value))
+        let converted = (check::finite(value))
             .and_then(|v| check::range(v as f64, Some(0.0), None).map(|()| v));
         self.body_recharge_to_amount = self
             .problems

@@ -119,7 +119,7 @@ impl CreditGrantsCreatePrepaid {
     }
     /// Sets `priority`.
     pub fn priority(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_priority = self.problems.keep("priority", converted);
         self
     }

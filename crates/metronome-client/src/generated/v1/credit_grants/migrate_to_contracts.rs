@@ -50,13 +50,13 @@ impl CreditGrantsMigrateToContracts {
     }
     /// Sets `batch_size`.
     pub fn batch_size(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_batch_size = self.problems.keep("batch_size", converted);
         self
     }
     /// Sets `contract_credits_priority_override`.
     pub fn contract_credits_priority_override(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_contract_credits_priority_override = self
             .problems
             .keep("contract_credits_priority_override", converted);
@@ -72,7 +72,7 @@ impl CreditGrantsMigrateToContracts {
     }
     /// Sets `contract_prepaid_commits_priority_override`.
     pub fn contract_prepaid_commits_priority_override(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_contract_prepaid_commits_priority_override = self
             .problems
             .keep("contract_prepaid_commits_priority_override", converted);

@@ -161,7 +161,7 @@ impl CustomersCreditsCreate {
     }
     /// Sets `priority`.
     pub fn priority(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_priority = self.problems.keep("priority", converted);
         self
     }

@@ -76,13 +76,13 @@ impl CustomersInvoicesAddCharge {
     }
     /// Sets `price`.
     pub fn price(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_price = self.problems.keep("price", converted);
         self
     }
     /// Sets `quantity`.
     pub fn quantity(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_quantity = self.problems.keep("quantity", converted);
         self
     }

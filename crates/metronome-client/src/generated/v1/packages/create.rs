@@ -181,7 +181,7 @@ impl PackagesCreate {
     }
     /// Sets `net_payment_terms_days`.
     pub fn net_payment_terms_days(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_net_payment_terms_days = self
             .problems
             .keep("net_payment_terms_days", converted);

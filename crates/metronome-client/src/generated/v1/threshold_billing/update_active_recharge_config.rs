@@ -48,7 +48,7 @@ impl ThresholdBillingUpdateActiveRechargeConfig {
     }
     /// Sets `recharge_threshold`.
     pub fn recharge_threshold(mut self, value: f64) -> Self {
-        let converted = (Ok::<_, String>(value))
+        let converted = (check::finite(value))
             .and_then(|v| check::range(v as f64, Some(0.0), None).map(|()| v));
         self.body_recharge_threshold = self
             .problems
@@ -57,7 +57,7 @@ impl ThresholdBillingUpdateActiveRechargeConfig {
     }
     /// Sets `recharge_to_amount`.
     pub fn recharge_to_amount(mut self, value: f64) -> Self {
-        let converted = (Ok::<_, String>(value))
+        let converted = (check::finite(value))
             .and_then(|v| check::range(v as f64, Some(0.0), None).map(|()| v));
         self.body_recharge_to_amount = self
             .problems

@@ -510,7 +510,7 @@ impl V2ContractsEdit {
     }
     /// Sets `update_net_payment_terms_days`.
     pub fn update_net_payment_terms_days(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_update_net_payment_terms_days = self
             .problems
             .keep("update_net_payment_terms_days", converted);

@@ -47,7 +47,7 @@ impl V2NotificationsOffsetList {
     }
     /// Sets `limit`.
     pub fn limit(mut self, value: f64) -> Self {
-        let converted = Ok::<_, String>(value);
+        let converted = check::finite(value);
         self.body_limit = self.problems.keep("limit", converted);
         self
     }
