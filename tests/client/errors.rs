@@ -565,6 +565,21 @@ async fn checks_before_sending_word_a_problem_as_the_mock_does() {
     assert_eq!(sdk, fake);
     assert_eq!(sdk, "name: takes at most 128 character(s), got 129");
 
+    // Too few fields in a map.
+    let sdk = refused(
+        client
+            .approval_requests()
+            .submit("n", "why", "POST", "/v1/x", serde_json::Map::new())
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    let body = json!({"name": "n", "description": "why", "method": "POST",
+                      "request_type": "/v1/x", "request_payload": {}});
+    let fake = mock_says("POST", "/v1/approval_requests/submit", Some(body)).await;
+    assert_eq!(sdk, fake);
+    assert_eq!(sdk, "request_payload: needs at least 1 field(s), got 0");
+
     // Too many items (the list is the whole body: the mock names no field).
     let event = metronome_client::Event::new("t", "c", "e", "2024-01-01T00:00:00Z");
     let sdk = refused(
@@ -672,4 +687,36 @@ async fn any_2xx_is_a_success() {
         Err(Error::Decode(_)) => {}
         Err(other) => panic!("{other:?}"),
     }
+}
+
+/// A required list the description does not bound may be empty: `[]`
+/// goes out (no aliases left), where an optional one would be left out
+/// of the body and widen the request (those still refuse `[]`).
+#[tokio::test]
+async fn a_required_list_may_be_empty_and_goes_out_as_such() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(format!("/v1/customers/{CUSTOMER}/setIngestAliases"))
+                .json_body(json!({"ingest_aliases": []}));
+            then.status(200);
+        })
+        .await;
+    sdk(&server.base_url())
+        .customers()
+        .set_ingest_aliases(CUSTOMER, Vec::<String>::new())
+        .send()
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    // An optional list still refuses `[]` (it would vanish from the body).
+    let err = sdk(&server.base_url())
+        .usage()
+        .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day")
+        .customer_ids(Vec::<String>::new())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
 }

@@ -240,6 +240,11 @@ fn checks(kind: &Kind, limits: &Limits) -> Result<Option<TokenStream>> {
             let (min, max) = (count(limits.min_items), count(limits.max_items));
             Some(quote!(.and_then(|v| check::items(v.len(), #min, #max).map(|()| v))))
         }
+        // `minProperties` on a map (a struct has its own fields to check).
+        Kind::Other(t) if limits.min_properties.is_some() && is_map(t) => {
+            let min = proc_macro2::Literal::u64_unsuffixed(limits.min_properties.unwrap_or(0));
+            Some(quote!(.and_then(|v| check::properties(v.len(), #min).map(|()| v))))
+        }
         Kind::Text | Kind::NewText(_)
             if limits.min_length.is_some() || limits.max_length.is_some() =>
         {
@@ -248,6 +253,14 @@ fn checks(kind: &Kind, limits: &Limits) -> Result<Option<TokenStream>> {
         }
         _ => None,
     })
+}
+
+/// A map type: what `minProperties` can be checked on with `len()`.
+fn is_map(ty: &syn::Type) -> bool {
+    let written = crate::model::syntax::squash(ty);
+    written.starts_with("::serde_json::Map<")
+        || written.starts_with("::std::collections::BTreeMap<")
+        || written.starts_with("::std::collections::HashMap<")
 }
 
 /// One setter: converts, checks, records a problem or keeps the value.

@@ -49,6 +49,7 @@ pub struct Limits {
     pub max_items: Option<u64>,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
+    pub min_properties: Option<u64>,
 }
 
 /// One argument of an operation: a parameter or a body property.
@@ -539,6 +540,7 @@ fn limits(tree: &Value, schema: &Value) -> Limits {
         max_items: schema.get("maxItems").and_then(Value::as_u64),
         min_length: schema.get("minLength").and_then(Value::as_u64),
         max_length: schema.get("maxLength").and_then(Value::as_u64),
+        min_properties: schema.get("minProperties").and_then(Value::as_u64),
     }
 }
 
@@ -815,10 +817,17 @@ fn body_fields(
         let (is_option, inner) = optional(ty);
         let kind = kind(inner, types);
         let mut limits = limits(tree, schema);
-        // A list the body holds bare (not `Option`) is left out of the JSON
-        // when empty, which the server reads as "no filter": an empty list
-        // set on purpose would widen the request silently, so it is refused.
-        if !is_option && matches!(kind, Kind::List(_)) && limits.min_items.is_none() {
+        // An optional list the body holds bare (not `Option`) is left out of
+        // the JSON when empty, which the server reads as "no filter": an
+        // empty list set on purpose would widen the request silently, so it
+        // is refused. A required one always goes out (`[]` is a value: no
+        // aliases left), so the description's bounds stand.
+        let required_here = required.contains(wire);
+        if !is_option
+            && !required_here
+            && matches!(kind, Kind::List(_))
+            && limits.min_items.is_none()
+        {
             limits.min_items = Some(1);
         }
         out.push(Arg {

@@ -146,6 +146,15 @@ pub mod check {
         }
     }
 
+    /// `minProperties`, on a map.
+    pub fn properties(len: usize, min: u64) -> Result<(), String> {
+        if (len as u64) < min {
+            Err(format!("needs at least {min} field(s), got {len}"))
+        } else {
+            Ok(())
+        }
+    }
+
     /// `minItems` / `maxItems`.
     pub fn items(len: usize, min: Option<u64>, max: Option<u64>) -> Result<(), String> {
         let len = len as u64;

@@ -409,6 +409,9 @@ pub mod messages {
     pub fn min_length(lo: impl Display, got: impl Display) -> String {
         format!("needs at least {lo} character(s), got {got}")
     }
+    pub fn min_properties(lo: impl Display, got: impl Display) -> String {
+        format!("needs at least {lo} field(s), got {got}")
+    }
     pub fn max_length(hi: impl Display, got: impl Display) -> String {
         format!("takes at most {hi} character(s), got {got}")
     }

@@ -316,7 +316,7 @@ impl Checker<'_> {
         {
             return Err(Invalid {
                 at: at.to_string(),
-                why: format!("needs at least {min} field(s)"),
+                why: messages::min_properties(min, map.len()),
             });
         }
         let properties = s.get("properties").and_then(Value::as_object);

@@ -82,7 +82,8 @@ impl ApprovalRequestsSubmit {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
     ) -> Self {
-        let converted = value.into_value();
+        let converted = (value.into_value())
+            .and_then(|v| check::properties(v.len(), 1).map(|()| v));
         self.body_request_payload = self.problems.keep("request_payload", converted);
         self
     }

@@ -35,12 +35,11 @@ impl ContractsRateCardsProductOrdersSet {
         mut self,
         value: impl IntoIterator<Item = impl IntoId>,
     ) -> Self {
-        let converted = (value
+        let converted = value
             .into_iter()
             .enumerate()
             .map(|(i, value)| (value.into_id()).map_err(|e| format!("[{i}]: {e}")))
-            .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), None).map(|()| v));
+            .collect::<Result<::std::vec::Vec<_>, String>>();
         self.body_product_order = self.problems.keep("product_order", converted);
         self
     }

@@ -39,12 +39,11 @@ impl ContractsCreateHistoricalInvoices {
             Item = impl IntoValue<types::HistoricalContractUsageInvoiceInputPayload>,
         >,
     ) -> Self {
-        let converted = (value
+        let converted = value
             .into_iter()
             .enumerate()
             .map(|(i, value)| (value.into_value()).map_err(|e| format!("[{i}]: {e}")))
-            .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), None).map(|()| v));
+            .collect::<Result<::std::vec::Vec<_>, String>>();
         self.body_invoices = self.problems.keep("invoices", converted);
         self
     }

@@ -67,12 +67,11 @@ impl ContractsScheduleProServicesInvoice {
         mut self,
         value: impl IntoIterator<Item = impl IntoValue<types::ProServiceInvoiceLineItem>>,
     ) -> Self {
-        let converted = (value
+        let converted = value
             .into_iter()
             .enumerate()
             .map(|(i, value)| (value.into_value()).map_err(|e| format!("[{i}]: {e}")))
-            .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), None).map(|()| v));
+            .collect::<Result<::std::vec::Vec<_>, String>>();
         self.body_line_items = self.problems.keep("line_items", converted);
         self
     }

@@ -59,14 +59,13 @@ impl ContractsSetUsageFilter {
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        let converted = (value
+        let converted = value
             .into_iter()
             .enumerate()
             .map(|(i, value)| {
                 (Ok::<_, String>(value.into())).map_err(|e| format!("[{i}]: {e}"))
             })
-            .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), None).map(|()| v));
+            .collect::<Result<::std::vec::Vec<_>, String>>();
         self.body_group_values = self.problems.keep("group_values", converted);
         self
     }

@@ -45,12 +45,11 @@ impl CustomersInvoicesChargeSeats {
             Item = impl IntoValue<types::CustomersInvoicesChargeSeatsBodySeatChargesItem>,
         >,
     ) -> Self {
-        let converted = (value
+        let converted = value
             .into_iter()
             .enumerate()
             .map(|(i, value)| (value.into_value()).map_err(|e| format!("[{i}]: {e}")))
-            .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), None).map(|()| v));
+            .collect::<Result<::std::vec::Vec<_>, String>>();
         self.body_seat_charges = self.problems.keep("seat_charges", converted);
         self
     }

@@ -43,12 +43,11 @@ impl CustomersArchiveRevenueSystemConfigurations {
         mut self,
         value: impl IntoIterator<Item = impl IntoId>,
     ) -> Self {
-        let converted = (value
+        let converted = value
             .into_iter()
             .enumerate()
             .map(|(i, value)| (value.into_id()).map_err(|e| format!("[{i}]: {e}")))
-            .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), None).map(|()| v));
+            .collect::<Result<::std::vec::Vec<_>, String>>();
         self.body_customer_revenue_system_configuration_ids = self
             .problems
             .keep("customer_revenue_system_configuration_ids", converted);

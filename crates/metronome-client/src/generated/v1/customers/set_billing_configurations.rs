@@ -37,12 +37,11 @@ impl CustomersSetBillingConfigurations {
             Item = impl IntoValue<types::CustomerBillingProviderConfigurationInput>,
         >,
     ) -> Self {
-        let converted = (value
+        let converted = value
             .into_iter()
             .enumerate()
             .map(|(i, value)| (value.into_value()).map_err(|e| format!("[{i}]: {e}")))
-            .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), None).map(|()| v));
+            .collect::<Result<::std::vec::Vec<_>, String>>();
         self.body_data = self.problems.keep("data", converted);
         self
     }

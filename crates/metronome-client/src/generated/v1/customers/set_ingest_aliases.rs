@@ -54,7 +54,7 @@ impl CustomersSetIngestAliases {
                     .map_err(|e| format!("[{i}]: {e}"))
             })
             .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), Some(2000)).map(|()| v));
+            .and_then(|v| check::items(v.len(), None, Some(2000)).map(|()| v));
         self.body_ingest_aliases = self.problems.keep("ingest_aliases", converted);
         self
     }

@@ -76,12 +76,11 @@ impl SettingsUpsertAvalaraCredentials {
         mut self,
         value: impl IntoIterator<Item = impl IntoId>,
     ) -> Self {
-        let converted = (value
+        let converted = value
             .into_iter()
             .enumerate()
             .map(|(i, value)| (value.into_id()).map_err(|e| format!("[{i}]: {e}")))
-            .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), None).map(|()| v));
+            .collect::<Result<::std::vec::Vec<_>, String>>();
         self.body_delivery_method_ids = self
             .problems
             .keep("delivery_method_ids", converted);

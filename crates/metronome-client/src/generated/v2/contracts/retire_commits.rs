@@ -36,12 +36,11 @@ impl V2ContractsRetireCommits {
     }
     /// Sets `commit_ids`.
     pub fn commit_ids(mut self, value: impl IntoIterator<Item = impl IntoId>) -> Self {
-        let converted = (value
+        let converted = value
             .into_iter()
             .enumerate()
             .map(|(i, value)| (value.into_id()).map_err(|e| format!("[{i}]: {e}")))
-            .collect::<Result<::std::vec::Vec<_>, String>>())
-            .and_then(|v| check::items(v.len(), Some(1), None).map(|()| v));
+            .collect::<Result<::std::vec::Vec<_>, String>>();
         self.body_commit_ids = self.problems.keep("commit_ids", converted);
         self
     }
