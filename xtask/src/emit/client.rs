@@ -47,8 +47,7 @@ impl<'m> Handles<'m> {
                 if node == ["v1"] {
                     continue;
                 }
-                let parent = op.resource[..depth - 1].to_vec();
-                let parent = if parent == ["v1"] { Vec::new() } else { parent };
+                let parent = parent_of(&node).to_vec();
                 handles.children.entry(parent).or_default().insert(node);
             }
             handles
@@ -129,6 +128,15 @@ impl<'m> Handles<'m> {
             pub struct #handle<'a> { pub(crate) client: &'a Client }
             #methods
         })
+    }
+}
+
+/// The handle a handle hangs off: the one above it, or the client itself
+/// (the empty path) for a v1 resource and for `v2`.
+fn parent_of(node: &[String]) -> &[String] {
+    match &node[..node.len().saturating_sub(1)] {
+        [v1] if v1 == "v1" => &[],
+        parent => parent,
     }
 }
 
@@ -579,13 +587,8 @@ pub fn render_files(
             pub use #m::*;
         });
         let ops: Vec<&Op> = handles.methods.get(&node).cloned().unwrap_or_default();
-        let chain: String = node
-            .iter()
-            .filter(|s| *s != "v1")
-            .map(|s| format!(".{s}()"))
-            .collect();
-        let parent = &node[..node.len() - 1];
-        let parent = if parent == ["v1"] { &[][..] } else { parent };
+        let chain = crate::model::handle_chain(&node);
+        let parent = parent_of(&node);
         let parent_import = if parent.is_empty() {
             TokenStream::new()
         } else {

@@ -25,7 +25,7 @@ pub fn render(spec_name: &str, spec_bytes: &[u8], model: &Model) -> String {
         ops.len()
     );
     for op in &ops {
-        let chain: String = op.handle_path().iter().map(|h| format!(".{h}()")).collect();
+        let chain = crate::model::handle_chain(&op.resource);
         let args: Vec<&str> = op.positional().iter().map(|a| a.setter.as_str()).collect();
         let list = if matches!(op.output, Output::Page(_)) {
             " (list)"

@@ -276,11 +276,7 @@ impl Op {
 
     /// The handle's path without `v1`: `["contracts", "rate_cards"]`.
     pub fn handle_path(&self) -> Vec<&str> {
-        self.resource
-            .iter()
-            .map(String::as_str)
-            .filter(|s| *s != "v1")
-            .collect()
+        handle_segments(&self.resource)
     }
 }
 
@@ -333,15 +329,28 @@ fn collect_refs(node: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// The handle type of a resource path (`v1.contracts.rate_cards` →
-/// `ContractsRateCards`; `v2.contracts` → `V2Contracts`).
-pub fn handle_name(resource: &[String]) -> String {
-    let parts: Vec<&str> = resource
+/// A resource path without `v1` (v1 resources hang off the client
+/// itself): `v1.contracts.rate_cards` → `["contracts", "rate_cards"]`.
+pub fn handle_segments(resource: &[String]) -> Vec<&str> {
+    resource
         .iter()
         .map(String::as_str)
         .filter(|s| *s != "v1")
-        .collect();
-    parts.join("_").to_pascal_case()
+        .collect()
+}
+
+/// How a caller reaches a handle: `.contracts().rate_cards()`.
+pub fn handle_chain(resource: &[String]) -> String {
+    handle_segments(resource)
+        .iter()
+        .map(|s| format!(".{s}()"))
+        .collect()
+}
+
+/// The handle type of a resource path (`v1.contracts.rate_cards` →
+/// `ContractsRateCards`; `v2.contracts` → `V2Contracts`).
+pub fn handle_name(resource: &[String]) -> String {
+    handle_segments(resource).join("_").to_pascal_case()
 }
 
 /// A paginated operation that cannot be walked: (method, reason).
@@ -371,10 +380,11 @@ impl Model {
     /// alone.
     pub fn build(tree: &Value, file: &syn::File, client: bool) -> Result<Model> {
         let types = Types::read(file);
-        let (low_level_walks, not_walkable) = low_level_walks(tree, file, &types);
+        let paginated = pagination::find(tree);
+        let (low_level_walks, not_walkable) = low_level_walks(&paginated, file, &types);
         let walkable: BTreeSet<&str> = low_level_walks.iter().map(|(b, _)| b.as_str()).collect();
         let ops = if client {
-            operations(tree, file, &types, &walkable)?
+            operations(tree, file, &types, &walkable, &paginated)?
         } else {
             Vec::new()
         };
@@ -398,7 +408,7 @@ impl Model {
 /// The walks the low-level crate can do, and the paginated operations it
 /// cannot walk (with the reason).
 fn low_level_walks(
-    tree: &Value,
+    paginated: &[pagination::Paginated],
     file: &syn::File,
     types: &Types,
 ) -> (Vec<(String, LowLevelWalk)>, Vec<NotWalkable>) {
@@ -406,7 +416,7 @@ fn low_level_walks(
     let bodies = syntax::body_types(file);
     let mut walks = Vec::new();
     let mut skipped = Vec::new();
-    for op in pagination::find(tree) {
+    for op in paginated {
         let builder = op.operation_id.to_pascal_case();
         let attempt = || -> Result<LowLevelWalk, String> {
             let (response_ty, error_ty) = sends.get(&builder).ok_or("no builder with a `send`")?;
@@ -555,12 +565,13 @@ fn operations(
     file: &syn::File,
     types: &Types,
     walkable: &BTreeSet<&str>,
+    paginated: &[pagination::Paginated],
 ) -> Result<Vec<Op>> {
     let builders = syntax::builder_fields(file);
     let sends = syntax::send_types(file);
-    let paginated: HashMap<String, pagination::Paginated> = pagination::find(tree)
-        .into_iter()
-        .map(|p| (p.operation_id.clone(), p))
+    let paginated: HashMap<&str, &pagination::Paginated> = paginated
+        .iter()
+        .map(|p| (p.operation_id.as_str(), p))
         .collect();
     let in_types: syn::Path = syn::parse_quote!(types);
     let mut ops = Vec::new();
@@ -582,7 +593,7 @@ fn operations(
             .get(&builder)
             .with_context(|| format!("{at}: no low-level builder {builder}"))?;
         let page = paginated
-            .get(&id)
+            .get(id.as_str())
             .filter(|_| walkable.contains(builder.as_str()));
         let cursor = page.and_then(|p| match &p.send {
             Send::Query(n) | Send::Body(n) => Some(n.to_snake_case()),
