@@ -430,3 +430,130 @@ fn settings_out_of_range_and_no_runtime_are_configuration_errors() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_send_cancelled_while_it_waits_counts_nothing() {
+    let mock = MockMetronome::builder()
+        .latency(Duration::from_millis(300))
+        .start()
+        .await;
+    let ingester = client(&mock)
+        .usage()
+        .ingester()
+        .batch_size(1)
+        .max_in_flight(1)
+        .buffer(1)
+        .start()
+        .unwrap();
+    // One request in flight, one event in the batch, one in the buffer:
+    // the next `send` waits.
+    for n in 0..3 {
+        ingester.send(event(n)).await.unwrap();
+    }
+    // Given up by its caller while it waits, three times.
+    for n in 3..6 {
+        let waited = tokio::time::timeout(Duration::from_millis(20), ingester.send(event(n))).await;
+        assert!(waited.is_err(), "the buffer was full: send waited");
+    }
+    assert_eq!(ingester.stats().accepted, 3, "only what was queued counts");
+    let watcher = ingester.clone();
+    let report = ingester.shutdown().await.unwrap();
+    assert_eq!((report.acknowledged, report.failed), (3, 0));
+    assert_eq!(watcher.stats().pending(), 0, "nothing left pending forever");
+    assert_eq!(stored_ids(&mock).len(), 3);
+}
+
+#[tokio::test]
+async fn a_long_outage_keeps_a_bounded_report_and_counts_the_rest() {
+    let mock = MockMetronome::start().await;
+    let ingester = client(&mock)
+        .usage()
+        .ingester()
+        .batch_size(50)
+        .max_in_flight(1)
+        .keep_failed(120)
+        .start()
+        .unwrap();
+    mock.faults().persist(Fault::status(400));
+    for n in 0..400 {
+        ingester.send(event(n)).await.unwrap();
+    }
+    let report = ingester.flush().await.unwrap();
+    assert_eq!(report.failed, 400, "every failed event is counted");
+    assert_eq!(report.acknowledged, 0);
+    // Two batches of 50 fit in 120; the third would not.
+    assert_eq!(report.failed_events().count(), 100);
+    assert_eq!(report.failures.len(), 2);
+    assert_eq!(report.not_kept, 300);
+    let kept: Vec<String> = report
+        .failed_events()
+        .map(|e| e.transaction_id.to_string())
+        .collect();
+    assert_eq!(
+        kept.first().map(String::as_str),
+        Some("tx-0"),
+        "the first failures are kept"
+    );
+
+    // The next report starts empty and keeps again.
+    mock.faults().clear();
+    mock.faults().push(Fault::status(400));
+    for n in 400..450 {
+        ingester.send(event(n)).await.unwrap();
+    }
+    let next = ingester.shutdown().await.unwrap();
+    assert_eq!((next.failed, next.not_kept), (50, 0));
+    assert_eq!(next.failed_events().count(), 50);
+}
+
+#[tokio::test]
+async fn events_that_would_sink_their_batch_are_refused_at_send() {
+    let mock = MockMetronome::start().await;
+    let ingester = client(&mock).usage().ingester().start().unwrap();
+    // Blanks around a timestamp the SDK would otherwise forgive and send
+    // as is, which the server refuses with the 99 good events beside it.
+    let padded: UsageEvent = serde_json::from_value(serde_json::json!({
+        "transaction_id": "tx-1", "customer_id": "c", "event_type": "t",
+        "timestamp": " 2024-01-01T00:00:00Z"
+    }))
+    .unwrap();
+    // A float JSON cannot carry would go out as `null`.
+    let nan = event(2).property("tokens", f64::NAN);
+    let infinite = event(3).property("ok", 1).property("cost", f32::INFINITY);
+    for (result, says) in [
+        (
+            ingester.send(padded).await,
+            "timestamp: \" 2024-01-01T00:00:00Z\" has blanks",
+        ),
+        (
+            ingester.send(nan).await,
+            "properties.tokens: must be a finite number, got NaN",
+        ),
+        (
+            ingester.try_send(infinite),
+            "properties.cost: must be a finite number, got inf",
+        ),
+    ] {
+        match result {
+            Err(IngestSendError::Invalid(Error::InvalidRequest(message))) => {
+                assert!(message.contains(says), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // And `usage().ingest(..)` refuses the same event before sending.
+    let direct = client(&mock)
+        .usage()
+        .ingest([event(4).property("tokens", f64::NEG_INFINITY)])
+        .send()
+        .await;
+    match direct {
+        Err(Error::InvalidRequest(message)) => {
+            assert!(message.contains("properties.tokens"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ingester.stats().accepted, 0);
+    ingester.shutdown().await.unwrap();
+    assert_eq!(mock.request_count(), 0, "nothing was sent");
+}

@@ -239,3 +239,55 @@ async fn a_request_to_any_path_fails_like_every_call() {
     }
     assert_eq!(mock.calls_async().await, 2, "nothing more was sent");
 }
+
+#[tokio::test]
+async fn a_custom_path_cannot_leave_the_base_urls_prefix() {
+    let server = MockServer::start_async().await;
+    let anywhere = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    let client = sdk(&server.url("/metronome-prefix"));
+    for bad in [
+        "/../admin/keys",
+        "/v1/..",
+        "/v1/./x",
+        "/v1/%2e%2e/%2E%2E/admin",
+        "/v1/.%2E/admin",
+        "/v1/x?admin=1",
+        "/v1/x#fragment",
+        "/v1\\..\\admin",
+        "/v1/x\n/y",
+    ] {
+        let err = client.request(Method::GET, bad).send().await.unwrap_err();
+        match &err {
+            Error::InvalidRequest(message) => assert!(message.contains("path"), "{message}"),
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+    assert_eq!(anywhere.calls_async().await, 0, "nothing was sent");
+    anywhere.delete_async().await;
+
+    // Text with `/`, `?`, `#` or `..` in it goes in a segment through
+    // `path_segment`, and stays there.
+    let odd_id = metronome_client::path_segment("a/../b?c#d e").unwrap();
+    assert_eq!(odd_id, "a%2F..%2Fb%3Fc%23d%20e");
+    let landed = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/metronome-prefix/v1/things/a%2F..%2Fb%3Fc%23d%20e");
+            then.status(200).json_body(json!({"ok": true}));
+        })
+        .await;
+    client
+        .request(Method::GET, format!("/v1/things/{odd_id}"))
+        .send()
+        .await
+        .unwrap();
+    landed.assert_async().await;
+    for level in ["", ".", ".."] {
+        assert!(metronome_client::path_segment(level).is_err(), "{level:?}");
+    }
+}

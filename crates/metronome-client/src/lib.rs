@@ -93,14 +93,14 @@ mod transport;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
-pub use client::custom::{CUSTOM_OPERATION, CustomRequest, CustomResponse};
+pub use client::custom::{CUSTOM_OPERATION, CustomRequest, CustomResponse, path_segment};
 pub use client::{
     BASE_URL_VAR, CUSTOM_HEADERS_VAR, Client, ClientBuilder, DEFAULT_BASE_URL,
     DEFAULT_MAX_RESPONSE_BYTES, TOKEN_VAR,
 };
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, LOW_LEVEL_OPERATION, RequestContext};
 #[cfg(feature = "usage")]
-pub use extras::event::Event;
+pub use extras::event::{Event, PropertyValue};
 #[cfg(feature = "usage")]
 pub use extras::ingester::{
     IngestFailure, IngestReport, IngestSendError, IngestStats, Ingester, IngesterBuilder,

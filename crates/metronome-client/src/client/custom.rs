@@ -79,63 +79,144 @@ impl CustomRequest {
 
     /// Sends the request. A 4xx or 5xx answer is [`Error::Api`]; any other
     /// is returned whole.
+    ///
+    /// The path stays under the base URL: one with a `.` or `..` segment
+    /// (written plainly or percent-encoded), a `?`, a `#` or a backslash
+    /// is refused before anything is sent. Put values in the query with
+    /// [`query`](Self::query), and any text in a path segment through
+    /// [`path_segment`](crate::path_segment).
     pub async fn send(self) -> Result<CustomResponse, Error> {
-        if !self.path.starts_with('/') || self.path.starts_with("//") {
-            return Err(Error::InvalidRequest(format!(
-                "the path must start with a single `/` (a path of the API, not a URL), got {:?}",
-                self.path
-            )));
-        }
+        check_path(&self.path).map_err(Error::InvalidRequest)?;
         let body = self
             .body
             .transpose()
             .map_err(|e| Error::InvalidRequest(format!("the JSON body: {e}")))?;
-        let api = self.client.api();
-        let url = format!("{}{}", api.baseurl(), self.path);
-        let mut builder = api.client().request(self.method, url).query(&self.query);
-        if let Some(body) = body {
-            builder = builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body);
-        }
-        let mut request = builder
-            .build()
-            .map_err(|e| Error::InvalidRequest(format!("the request cannot be built: {e}")))?;
-        let info = OperationInfo {
-            operation_id: CUSTOM_OPERATION,
-        };
-        let (result, exchange) = exchange::record(self.options, async {
-            api.pre::<()>(&mut request, &info)
-                .await
-                .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-            Ok::<_, Error>(api.exec(request, &info).await)
-        })
-        .await;
-        let context = RequestContext {
-            operation: CUSTOM_OPERATION,
-            attempts: exchange.attempts.max(1),
-            page: None,
-        };
-        let response = match result? {
-            Ok(response) => response,
-            Err(source) => return Err(crate::error::transport(context, source)),
-        };
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|source| crate::error::transport(context.clone(), source))?;
-        if status.is_client_error() || status.is_server_error() {
-            return Err(crate::error::api(context, status, headers, body, None));
-        }
-        Ok(CustomResponse {
-            context,
-            status,
-            headers,
+        send_raw(
+            &self.client,
+            CUSTOM_OPERATION,
+            self.options,
+            self.method,
+            &self.path,
+            &self.query,
             body,
-        })
+        )
+        .await
     }
+}
+
+/// Why `path` could leave the API's root, if it could.
+fn check_path(path: &str) -> Result<(), String> {
+    let refuse = |why: &str| {
+        Err(format!(
+            "the path {:?} {why} (a path of the API, not a URL)",
+            crate::operation::args::truncate(path)
+        ))
+    };
+    if !path.starts_with('/') || path.starts_with("//") {
+        return refuse("must start with a single `/`");
+    }
+    if let Some(c) = path.chars().find(|c| matches!(c, '?' | '#' | '\\')) {
+        return refuse(&format!(
+            "contains `{c}`: put query parameters in `.query(..)`, and encode text with `path_segment`"
+        ));
+    }
+    if path.chars().any(char::is_control) {
+        return refuse("contains a control character");
+    }
+    for segment in path.split('/').skip(1) {
+        let decoded = segment.replace("%2e", ".").replace("%2E", ".");
+        if decoded == "." || decoded == ".." {
+            return refuse("has a `.` or `..` segment, which would leave the base URL's path");
+        }
+    }
+    Ok(())
+}
+
+/// Encodes `text` as one segment of a path for [`Client::request`]: every
+/// character but ASCII letters, digits, `-`, `.`, `_` and `~` is
+/// percent-encoded, so a `/`, `?` or `#` in an id stays inside its
+/// segment. `""`, `"."` and `".."` are refused: a server would read them
+/// as "this level" or "the level above", not as a name.
+///
+/// ```
+/// let id = metronome_client::path_segment("ab/c d").unwrap();
+/// assert_eq!(id, "ab%2Fc%20d");
+/// assert!(metronome_client::path_segment("..").is_err());
+/// ```
+pub fn path_segment(text: &str) -> Result<String, Error> {
+    if matches!(text, "" | "." | "..") {
+        return Err(Error::InvalidRequest(format!(
+            "{text:?} cannot be a path segment: it would name the level of the path, not a resource"
+        )));
+    }
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    Ok(percent_encoding::utf8_percent_encode(text, SEGMENT).to_string())
+}
+
+/// Sends one request through the client's transport as operation
+/// `operation`: the escape hatch's path, and the ingester's (which sends
+/// bytes it serialized once from events it keeps).
+pub(crate) async fn send_raw(
+    client: &Client,
+    operation: &'static str,
+    options: CallOptions,
+    method: Method,
+    path: &str,
+    query: &[(String, String)],
+    body: Option<Vec<u8>>,
+) -> Result<CustomResponse, Error> {
+    let api = client.api();
+    let url = format!("{}{}", api.baseurl(), path);
+    let mut builder = api.client().request(method, url);
+    if !query.is_empty() {
+        builder = builder.query(query);
+    }
+    if let Some(body) = body {
+        builder = builder
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body);
+    }
+    let mut request = builder
+        .build()
+        .map_err(|e| Error::InvalidRequest(format!("the request cannot be built: {e}")))?;
+    let info = OperationInfo {
+        operation_id: operation,
+    };
+    let (result, exchange) = exchange::record(options, async {
+        api.pre::<()>(&mut request, &info)
+            .await
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        Ok::<_, Error>(api.exec(request, &info).await)
+    })
+    .await;
+    let context = RequestContext {
+        operation,
+        attempts: exchange.attempts.max(1),
+        page: None,
+    };
+    let response = match result? {
+        Ok(response) => response,
+        Err(source) => return Err(crate::error::transport(context, source)),
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|source| crate::error::transport(context.clone(), source))?;
+    if status.is_client_error() || status.is_server_error() {
+        return Err(crate::error::api(context, status, headers, body, None));
+    }
+    Ok(CustomResponse {
+        context,
+        status,
+        headers,
+        body,
+    })
 }
 
 /// The answer to a [`CustomRequest`].
@@ -151,6 +232,11 @@ pub struct CustomResponse {
 }
 
 impl CustomResponse {
+    /// The operation and attempts the answer came from.
+    pub fn context(&self) -> &RequestContext {
+        &self.context
+    }
+
     /// Decodes the body as JSON into `T`; a mismatch is [`Error::Decode`]
     /// naming the path that failed.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {

@@ -20,10 +20,17 @@ pub(crate) fn check(event: &types::UsageEvent) -> Result<(), String> {
             return Err(format!("{name} is empty"));
         }
     }
-    event
-        .timestamp
-        .as_str()
-        .into_timestamp()
+    // The text goes out as it is: it must be RFC 3339 exactly, without
+    // the blanks `into_timestamp` forgives, or the server refuses the
+    // whole batch.
+    let text = event.timestamp.as_str();
+    if text.trim() != text {
+        return Err(format!(
+            "timestamp: {:?} has blanks around it",
+            crate::operation::args::truncate(text)
+        ));
+    }
+    text.into_timestamp()
         .map(|_| ())
         .map_err(|e| format!("timestamp: {e}"))
 }
@@ -49,6 +56,8 @@ pub struct Event {
     event_type: String,
     timestamp: Result<DateTime<Utc>, String>,
     properties: serde_json::Map<String, serde_json::Value>,
+    /// The first property that cannot be sent, and why.
+    invalid_property: Option<String>,
 }
 
 impl Event {
@@ -67,13 +76,87 @@ impl Event {
             event_type: event_type.into(),
             timestamp: timestamp.into_timestamp(),
             properties: serde_json::Map::new(),
+            invalid_property: None,
         }
     }
 
-    /// Adds a property the billable metrics may aggregate or group by.
-    pub fn property(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        self.properties.insert(key.into(), value.into());
+    /// Adds a property the billable metrics may aggregate or group by:
+    /// text, a number, a bool or any JSON value. A float JSON cannot
+    /// carry (NaN, ±∞) makes the event invalid: sending it fails with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the
+    /// property, instead of going out as `null`.
+    pub fn property(mut self, key: impl Into<String>, value: impl Into<PropertyValue>) -> Self {
+        let key = key.into();
+        match value.into().0 {
+            Ok(value) => {
+                self.properties.insert(key, value);
+            }
+            Err(why) => {
+                if self.invalid_property.is_none() {
+                    self.invalid_property = Some(format!(
+                        "properties.{}: {why}",
+                        crate::operation::args::truncate(&key)
+                    ));
+                }
+            }
+        }
         self
+    }
+}
+
+/// The value of an event's property, from text, a number, a bool or a
+/// JSON value (see [`Event::property`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropertyValue(Result<serde_json::Value, String>);
+
+impl From<serde_json::Value> for PropertyValue {
+    fn from(value: serde_json::Value) -> Self {
+        Self(Ok(value))
+    }
+}
+
+impl From<f64> for PropertyValue {
+    fn from(value: f64) -> Self {
+        Self(crate::operation::check::finite(value).map(serde_json::Value::from))
+    }
+}
+
+impl From<f32> for PropertyValue {
+    fn from(value: f32) -> Self {
+        f64::from(value).into()
+    }
+}
+
+macro_rules! property_values {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for PropertyValue {
+            fn from(value: $ty) -> Self {
+                Self(Ok(serde_json::Value::from(value)))
+            }
+        }
+    )*};
+}
+
+property_values!(
+    i8,
+    i16,
+    i32,
+    i64,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    usize,
+    bool,
+    String,
+    &str,
+    serde_json::Number
+);
+
+impl From<&String> for PropertyValue {
+    fn from(value: &String) -> Self {
+        value.as_str().into()
     }
 }
 
@@ -87,6 +170,9 @@ impl IntoValue<types::UsageEvent> for Event {
             if value.trim().is_empty() {
                 return Err(format!("{name} is empty"));
             }
+        }
+        if let Some(why) = self.invalid_property {
+            return Err(why);
         }
         let timestamp = self.timestamp.map_err(|e| format!("timestamp: {e}"))?;
         let field =

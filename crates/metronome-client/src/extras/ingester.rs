@@ -35,6 +35,9 @@ pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(500);
 /// Requests in flight at once by default.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 4;
 
+/// Failed events a report keeps by default until it is taken.
+pub const DEFAULT_KEEP_FAILED: usize = 10_000;
+
 const OPERATION: &str = "usage_ingest";
 
 impl Usage<'_> {
@@ -73,6 +76,7 @@ pub struct IngesterBuilder {
     flush_interval: Duration,
     max_in_flight: usize,
     buffer: usize,
+    keep_failed: usize,
     options: CallOptions,
     on_failure: Option<FailureHandler>,
 }
@@ -84,6 +88,7 @@ impl fmt::Debug for IngesterBuilder {
             .field("flush_interval", &self.flush_interval)
             .field("max_in_flight", &self.max_in_flight)
             .field("buffer", &self.buffer)
+            .field("keep_failed", &self.keep_failed)
             .field("on_failure", &self.on_failure.is_some())
             .finish_non_exhaustive()
     }
@@ -97,6 +102,7 @@ impl IngesterBuilder {
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             buffer: DEFAULT_BUFFER,
+            keep_failed: DEFAULT_KEEP_FAILED,
             options: CallOptions::default(),
             on_failure: None,
         }
@@ -130,6 +136,18 @@ impl IngesterBuilder {
     /// [`DEFAULT_BUFFER`]).
     pub fn buffer(mut self, events: usize) -> Self {
         self.buffer = events;
+        self
+    }
+
+    /// Failed events a report keeps until it is taken (default
+    /// [`DEFAULT_KEEP_FAILED`]). A failed batch that would take the report
+    /// past this is counted in [`IngestReport::failed`] and
+    /// [`IngestReport::not_kept`], logged with its error, and its events
+    /// dropped: without an [`on_failure`](Self::on_failure) handler, a long
+    /// outage between two flushes would otherwise hold every event it
+    /// failed. `0` keeps none (the counts only).
+    pub fn keep_failed(mut self, events: usize) -> Self {
+        self.keep_failed = events;
         self
     }
 
@@ -209,6 +227,7 @@ impl IngesterBuilder {
             options: self.options,
             in_flight: JoinSet::new(),
             batches: HashMap::new(),
+            keep_failed: self.keep_failed,
             on_failure: self.on_failure,
         };
         runtime.spawn(worker.run());
@@ -233,8 +252,10 @@ impl IngesterBuilder {
 ///   twice (after a timeout whose request did arrive) is counted once.
 /// - **Backpressure, not loss**: the buffer is bounded. When it is full,
 ///   [`send`](Self::send) waits and [`try_send`](Self::try_send) hands the
-///   event back. At most `buffer + (max_in_flight + 1) × batch_size` events
-///   are held at once, whatever the producers do.
+///   event back. At most `buffer + (max_in_flight + 1) × batch_size +
+///   keep_failed` events are held at once, whatever the producers and the
+///   server do (the last term: failed events a report keeps until it is
+///   taken, see [`keep_failed`](IngesterBuilder::keep_failed)).
 /// - **Checked on the way in**: an event with a blank id or a timestamp
 ///   that is not RFC 3339 fails at `send`, not in a batch with 99 good
 ///   ones.
@@ -310,11 +331,14 @@ impl Ingester {
         event: impl IntoValue<types::UsageEvent>,
     ) -> Result<(), IngestSendError> {
         let event = checked(event)?;
+        // The slot first, then the count: a `send` dropped while it waits
+        // (a `select!`, a timeout) has counted nothing.
+        let Ok(slot) = self.events.reserve().await else {
+            return Err(IngestSendError::Closed(Box::new(event)));
+        };
         self.shared.accepted.fetch_add(1, Ordering::Relaxed);
-        self.events.send(event).await.map_err(|returned| {
-            self.shared.accepted.fetch_sub(1, Ordering::Relaxed);
-            IngestSendError::Closed(Box::new(returned.0))
-        })
+        slot.send(event);
+        Ok(())
     }
 
     /// Checks an event and queues it if the buffer has room; when it has
@@ -324,16 +348,17 @@ impl Ingester {
         event: impl IntoValue<types::UsageEvent>,
     ) -> Result<(), IngestSendError> {
         let event = checked(event)?;
-        self.shared.accepted.fetch_add(1, Ordering::Relaxed);
-        self.events.try_send(event).map_err(|returned| {
-            self.shared.accepted.fetch_sub(1, Ordering::Relaxed);
-            match returned {
-                mpsc::error::TrySendError::Full(event) => IngestSendError::Full(Box::new(event)),
-                mpsc::error::TrySendError::Closed(event) => {
-                    IngestSendError::Closed(Box::new(event))
-                }
+        match self.events.try_reserve() {
+            Ok(slot) => {
+                self.shared.accepted.fetch_add(1, Ordering::Relaxed);
+                slot.send(event);
+                Ok(())
             }
-        })
+            Err(mpsc::error::TrySendError::Full(())) => Err(IngestSendError::Full(Box::new(event))),
+            Err(mpsc::error::TrySendError::Closed(())) => {
+                Err(IngestSendError::Closed(Box::new(event)))
+            }
+        }
     }
 
     /// Sends the events queued so far without waiting for their batch to
@@ -440,8 +465,15 @@ pub struct IngestReport {
     /// Events in failed batches.
     pub failed: u64,
     /// The failed batches (empty when an
-    /// [`on_failure`](IngesterBuilder::on_failure) handler took them).
+    /// [`on_failure`](IngesterBuilder::on_failure) handler took them), up
+    /// to [`keep_failed`](IngesterBuilder::keep_failed) events.
     pub failures: Vec<IngestFailure>,
+    /// Events counted in `failed` whose batch the report did not keep, as
+    /// it already held `keep_failed` events (each batch's error was logged
+    /// with `tracing`).
+    pub not_kept: u64,
+    /// The events in `failures`.
+    kept: usize,
 }
 
 impl IngestReport {
@@ -563,7 +595,8 @@ struct Worker {
     in_flight: JoinSet<Result<(), Error>>,
     /// The events of each request in flight, by its task: kept here so
     /// that a request whose task dies still reports them.
-    batches: HashMap<Id, Vec<types::UsageEvent>>,
+    batches: HashMap<Id, Arc<Vec<types::UsageEvent>>>,
+    keep_failed: usize,
     on_failure: Option<FailureHandler>,
 }
 
@@ -684,13 +717,40 @@ impl Worker {
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
         let events = batch.len() as u64;
         let client = self.client.clone();
+        // One copy of the events, shared with the task that serializes
+        // them; the worker's copy outlives a task that dies.
+        let batch = Arc::new(batch);
         let body = batch.clone();
         let options = self.options;
         let task = self.in_flight.spawn(async move {
-            let request = client.api().usage_ingest().body(body);
-            crate::operation::send_body::<(), _>(OPERATION, options, Box::pin(request.send()))
-                .await
-                .map(crate::Response::into_body)
+            let json = serde_json::to_vec(&*body)
+                .map_err(|e| Error::InvalidRequest(format!("usage events: {e}")))?;
+            drop(body);
+            crate::client::custom::send_raw(
+                &client,
+                OPERATION,
+                options,
+                reqwest::Method::POST,
+                "/v1/ingest",
+                &[],
+                Some(json),
+            )
+            .await
+            .and_then(|answer| {
+                // Any 2xx is an acknowledgement; a redirect that was not
+                // followed is not.
+                if answer.status.is_success() {
+                    Ok(())
+                } else {
+                    Err(crate::error::api(
+                        answer.context().clone(),
+                        answer.status,
+                        answer.headers,
+                        answer.body,
+                        None,
+                    ))
+                }
+            })
         });
         self.batches.insert(task.id(), batch);
         self.shared.sent.fetch_add(events, Ordering::Relaxed);
@@ -717,6 +777,8 @@ impl Worker {
         let Some(batch) = self.batches.remove(&id) else {
             return;
         };
+        // The task is over: this is the only copy left.
+        let batch = Arc::try_unwrap(batch).unwrap_or_else(|shared| (*shared).clone());
         let events = batch.len() as u64;
         match outcome {
             Ok(()) => {
@@ -733,10 +795,26 @@ impl Worker {
                     events: batch,
                     error,
                 };
-                self.shared.report().failed += events;
                 match &self.on_failure {
-                    None => self.shared.report().failures.push(failure),
+                    None => {
+                        let mut report = self.shared.report();
+                        report.failed += events;
+                        if report.kept + failure.events.len() <= self.keep_failed {
+                            report.kept += failure.events.len();
+                            report.failures.push(failure);
+                        } else {
+                            report.not_kept += events;
+                            drop(report);
+                            tracing::warn!(
+                                events,
+                                keep_failed = self.keep_failed,
+                                "the ingester's report already holds its limit of failed events: \
+                                 this batch is counted, not kept"
+                            );
+                        }
+                    }
                     Some(handler) => {
+                        self.shared.report().failed += events;
                         let handled =
                             std::panic::catch_unwind(AssertUnwindSafe(|| handler(failure)));
                         if handled.is_err() {

@@ -147,6 +147,7 @@ pub mod check {
     }
 
     /// `minProperties`, on a map.
+    #[allow(dead_code, reason = "only some features' operations bound a map")]
     pub fn properties(len: usize, min: u64) -> Result<(), String> {
         if (len as u64) < min {
             Err(format!("needs at least {min} field(s), got {len}"))
