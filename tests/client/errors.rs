@@ -720,3 +720,87 @@ async fn a_required_list_may_be_empty_and_goes_out_as_such() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_path_parameter_cannot_change_the_path_and_known_values_are_kept_to() {
+    let server = MockServer::start_async().await;
+    let anything = server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    let client = sdk(&server.base_url());
+    let customers = client.customers();
+    let config = customers.billing_config();
+    // `..` would have turned `/billing-config/..` into the customer's root.
+    for (sent, says) in [
+        (
+            config.delete(CUSTOMER, "..").send().await,
+            "\"..\" is not one of aws_marketplace",
+        ),
+        (
+            config.delete(CUSTOMER, "").send().await,
+            "\"\" is not one of",
+        ),
+        (
+            config.retrieve(CUSTOMER, "paypal").send().await.map(drop),
+            "\"paypal\" is not one of",
+        ),
+    ] {
+        match sent {
+            Err(Error::InvalidRequest(message)) => {
+                assert!(message.contains("billing_provider_type"), "{message}");
+                assert!(message.contains(says), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // A body field the description limits to a set of values: refused
+    // before sending, as a 400 would have.
+    let metric = client
+        .billable_metrics()
+        .create("API calls")
+        .aggregation_type("average")
+        .send()
+        .await;
+    match metric {
+        Err(Error::InvalidRequest(message)) => assert!(
+            message.contains(
+                "aggregation_type: \"average\" is not one of COUNT, LATEST, MAX, SUM, UNIQUE"
+            ),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(anything.calls_async().await, 0, "nothing was sent");
+    anything.delete_async().await;
+
+    // Any case is taken and sent in the description's spelling.
+    let stripe = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("/v1/customers/{CUSTOMER}/billing-config/stripe"));
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    config.delete(CUSTOMER, "Stripe").send().await.unwrap();
+    stripe.assert_async().await;
+    let sum = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/billable-metrics/create")
+                .json_body_includes(r#"{"aggregation_type": "SUM"}"#);
+            then.status(200)
+                .json_body(json!({"data": {"id": CUSTOMER}}));
+        })
+        .await;
+    client
+        .billable_metrics()
+        .create("API calls")
+        .aggregation_type("sum")
+        .send()
+        .await
+        .unwrap();
+    sum.assert_async().await;
+}

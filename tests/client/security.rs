@@ -163,3 +163,54 @@ async fn a_servers_message_cannot_forge_lines_or_colours() {
         shown.chars().count()
     );
 }
+
+#[tokio::test]
+async fn a_decode_error_cannot_forge_lines_hide_text_or_grow_with_the_body() {
+    let server = MockServer::start_async().await;
+    // A key of a mebibyte with an escape sequence, a line separator and a
+    // right-to-left override in it, then a value of the wrong type whose
+    // text carries the same.
+    let tricks = "\u{1b}[31m\u{2028}\u{202e}\n";
+    let key = format!("{tricks}{}", "k".repeat(1 << 20));
+    let text = |value: serde_json::Value| value.to_string();
+    let shapes = [
+        // A map value of the wrong type: the path names the key.
+        text(
+            json!({ "data": { "id": CUSTOMER, "name": "n", "custom_fields": { key.clone(): 5 } } }),
+        ),
+        // serde's message quotes the value it refused.
+        text(json!({ "data": { "id": format!("{tricks}not a uuid"), "name": "n" } })),
+        // Cut off inside the key's value.
+        format!("{{\"data\": {{{}: ", json!(key)),
+    ];
+    for answer in shapes {
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(GET);
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .body(answer.clone());
+            })
+            .await;
+        let err = sdk(&server.base_url())
+            .customers()
+            .retrieve(CUSTOMER)
+            .send()
+            .await
+            .unwrap_err();
+        let metronome_client::Error::Decode(decode) = &err else {
+            panic!("{err:?}")
+        };
+        for shown in [err.to_string(), decode.path.clone()] {
+            for c in ['\u{1b}', '\n', '\u{2028}', '\u{202e}'] {
+                assert!(!shown.contains(c), "{c:?} in {shown:?}");
+            }
+            assert!(
+                shown.chars().count() < 2_000,
+                "{} chars",
+                shown.chars().count()
+            );
+        }
+        mock.delete_async().await;
+    }
+}

@@ -16,7 +16,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{cfg, doc, float, ident};
-use crate::model::{Arg, Body, Kind, Limits, Model, Op, Output, handle_name};
+use crate::model::{Arg, Body, Kind, Limits, Model, Op, Output, Place, handle_name};
 
 /// The resource tree: each handle (a resource path, `["v1", "customers"]`)
 /// with the handles under it, its operations and the features that
@@ -183,9 +183,23 @@ fn handle_example(tree: &serde_json::Value, op: &Op) -> Result<String> {
 
 /// The parameter type a caller passes, and the expression that turns
 /// `value` into a `Result<T, String>` of the type the layer holds.
-fn conversion(kind: &Kind, ty: &syn::Type) -> (TokenStream, TokenStream) {
+fn conversion(kind: &Kind, ty: &syn::Type, known: &[String]) -> (TokenStream, TokenStream) {
     let zero = crate::schema::messages::at_least(1, 0);
     match kind {
+        // Text the description limits to a set of values: checked, and
+        // sent in the description's spelling.
+        Kind::Text | Kind::NewText(_) if !known.is_empty() => {
+            let parse = match kind {
+                Kind::NewText(t) => {
+                    quote!(.and_then(|v| v.parse::<#t>().map_err(|e| e.to_string())))
+                }
+                _ => TokenStream::new(),
+            };
+            (
+                quote!(impl Into<String>),
+                quote!(check::one_of(value.into(), &[#(#known),*]) #parse),
+            )
+        }
         Kind::Id => (quote!(impl IntoId), quote!(value.into_id())),
         Kind::Timestamp => (quote!(impl IntoTimestamp), quote!(value.into_timestamp())),
         Kind::Text => (
@@ -213,7 +227,7 @@ fn conversion(kind: &Kind, ty: &syn::Type) -> (TokenStream, TokenStream) {
         ),
         Kind::List(item) => {
             let item_ty = crate::model::syntax::list_item(ty);
-            let (param, expr) = conversion(item, &item_ty);
+            let (param, expr) = conversion(item, &item_ty, known);
             (
                 quote!(impl IntoIterator<Item = #param>),
                 quote! {
@@ -273,7 +287,8 @@ fn is_map(ty: &syn::Type) -> bool {
 
 /// One setter: converts, checks, records a problem or keeps the value.
 fn setter(arg: &Arg) -> Result<TokenStream> {
-    let (param, expr) = conversion(&arg.kind, &arg.ty);
+    let known = &arg.limits.known;
+    let (param, expr) = conversion(&arg.kind, &arg.ty, known);
     let docs = match &arg.doc {
         Some(d) => doc(d),
         None => {
@@ -282,17 +297,31 @@ fn setter(arg: &Arg) -> Result<TokenStream> {
         }
     };
     let zero = crate::schema::messages::at_least(1, 0);
+    let text = matches!(arg.kind, Kind::Text | Kind::NewText(_));
+    let path = arg.place == Place::Path;
     let converted = match (&arg.kind, checks(&arg.kind, &arg.limits)?) {
+        // Text with more than its type to check: the known values (in the
+        // description's spelling), then a path segment's rule, then the
+        // length, then the type's own parse.
+        (kind, checks) if text && (!known.is_empty() || path || checks.is_some()) => {
+            let mut chain = if known.is_empty() {
+                quote!(Ok::<String, String>(value.into()))
+            } else {
+                quote!(check::one_of(value.into(), &[#(#known),*]))
+            };
+            if path {
+                chain.extend(quote!(.and_then(check::segment)));
+            }
+            chain.extend(checks);
+            if let Kind::NewText(t) = kind {
+                chain.extend(quote!(.and_then(|v| v.parse::<#t>().map_err(|e| e.to_string()))));
+            }
+            chain
+        }
         // The range is checked on the number given, then it becomes a `NonZeroU64`.
         (Kind::NonZero, Some(checks)) => quote! {
             Ok::<u64, String>(value) #checks
                 .and_then(|v| ::std::num::NonZeroU64::new(v).ok_or_else(|| #zero.to_string()))
-        },
-        // The length is checked on the text given, in the SDK's words,
-        // before the type's own parse (which would word it otherwise).
-        (Kind::NewText(t), Some(checks)) => quote! {
-            Ok::<String, String>(value.into()) #checks
-                .and_then(|v| v.parse::<#t>().map_err(|e| e.to_string()))
         },
         (_, None) => expr,
         (_, Some(checks)) => quote!((#expr) #checks),
@@ -321,7 +350,10 @@ fn entry_method(op: &Op) -> TokenStream {
     };
     let args = op.positional();
     let names: Vec<_> = args.iter().map(|a| ident(&a.setter)).collect();
-    let types: Vec<_> = args.iter().map(|a| conversion(&a.kind, &a.ty).0).collect();
+    let types: Vec<_> = args
+        .iter()
+        .map(|a| conversion(&a.kind, &a.ty, &a.limits.known).0)
+        .collect();
     let name = ident(&op.name);
     let builder = ident(&op.builder);
     quote! {

@@ -50,6 +50,10 @@ pub struct Limits {
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
     pub min_properties: Option<u64>,
+    /// The values a text (or each text of a list) may take: an enum the
+    /// normalisation opened to any string (`x-known-values`), which a
+    /// request must still keep to.
+    pub known: Vec<String>,
 }
 
 /// One argument of an operation: a parameter or a body property.
@@ -78,8 +82,10 @@ pub struct Arg {
 /// Where an argument is held and sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
-    /// A path or query parameter.
+    /// A query parameter.
     Parameter,
+    /// A path parameter: one segment of the URL.
+    Path,
     /// A property of the object body.
     BodyField,
     /// The list that is the whole body.
@@ -90,7 +96,7 @@ impl Arg {
     /// The field of the client's builder that holds the argument.
     pub fn field(&self) -> String {
         match self.place {
-            Place::Parameter => self.name.clone(),
+            Place::Parameter | Place::Path => self.name.clone(),
             Place::BodyField => format!("body_{}", self.name),
             Place::BodyList => "body".to_string(),
         }
@@ -551,6 +557,14 @@ fn limits(tree: &Value, schema: &Value) -> Limits {
         min_length: schema.get("minLength").and_then(Value::as_u64),
         max_length: schema.get("maxLength").and_then(Value::as_u64),
         min_properties: schema.get("minProperties").and_then(Value::as_u64),
+        known: [schema, resolve(tree, &schema["items"])]
+            .into_iter()
+            .find_map(|s| s.get("x-known-values").and_then(Value::as_array))
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
     }
 }
 
@@ -627,7 +641,11 @@ fn operations(
                 limits: limits(tree, &p["schema"]),
                 schema: p["schema"].clone(),
                 doc: None,
-                place: Place::Parameter,
+                place: if p["in"] == "path" {
+                    Place::Path
+                } else {
+                    Place::Parameter
+                },
             });
         }
         let body = match fields.get("body") {
@@ -919,6 +937,12 @@ mod tests {
         assert!(
             any(&|op| op.params.iter().any(|p| matches!(p.kind, Kind::Enum(_)))),
             "an enum parameter"
+        );
+        assert!(
+            any(&|op| op.params.iter().any(|p| p.place == Place::Path
+                && matches!(p.kind, Kind::NewText(_))
+                && !p.limits.known.is_empty())),
+            "a text path parameter with known values"
         );
         assert!(any(&|op| op.deprecated), "a deprecated operation");
         assert!(

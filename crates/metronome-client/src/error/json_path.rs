@@ -156,8 +156,16 @@ fn steps(stack: &[Frame]) -> Vec<Step> {
         .collect()
 }
 
+/// Characters of one key a path shows.
+const KEY_CHARS: usize = 64;
+/// Characters of a whole path: its start and its end are kept, the middle
+/// of a longer one is `…`.
+const PATH_CHARS: usize = 512;
+
 /// `serde_path_to_error`'s notation: keys joined by dots, indices in
-/// brackets, `.` for the root.
+/// brackets, `.` for the root. Keys come from the server: each shows at
+/// most [`KEY_CHARS`] characters, control and invisible characters
+/// escaped, and the path at most about [`PATH_CHARS`].
 fn render(steps: &[Step]) -> String {
     if steps.is_empty() {
         return ".".to_string();
@@ -169,7 +177,7 @@ fn render(steps: &[Step]) -> String {
                 if n > 0 {
                     out.push('.');
                 }
-                out.push_str(key);
+                out.push_str(&super::printable(key, KEY_CHARS));
             }
             Step::Index(index) => {
                 out.push('[');
@@ -177,6 +185,12 @@ fn render(steps: &[Step]) -> String {
                 out.push(']');
             }
         }
+    }
+    let count = out.chars().count();
+    if count > PATH_CHARS {
+        let head: String = out.chars().take(PATH_CHARS / 4).collect();
+        let tail: String = out.chars().skip(count - PATH_CHARS * 3 / 4).collect();
+        out = format!("{head}…{tail}");
     }
     out
 }

@@ -322,7 +322,9 @@ impl fmt::Display for DecodeError {
             "{}: the{status} response does not match the API description at `{}`: {} ({} bytes: {})",
             self.context,
             self.path,
-            self.source,
+            // serde's message quotes the value it refused, as the server
+            // sent it.
+            printable(&self.source.to_string(), BODY_EXCERPT),
             self.body.len(),
             excerpt(&self.body, BODY_EXCERPT)
         )
@@ -580,7 +582,7 @@ fn connection_cause(error: &reqwest::Error) -> String {
 
 /// At most `max` characters of `text`, control characters (newlines,
 /// escapes) written as escapes.
-fn printable(text: &str, max: usize) -> String {
+pub(crate) fn printable(text: &str, max: usize) -> String {
     let mut out = String::new();
     for (i, c) in text.chars().enumerate() {
         if i == max {
@@ -589,6 +591,8 @@ fn printable(text: &str, max: usize) -> String {
         }
         if c.is_control() {
             out.extend(c.escape_default());
+        } else if is_invisible(c) {
+            out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
@@ -596,14 +600,53 @@ fn printable(text: &str, max: usize) -> String {
     out
 }
 
-/// At most `max` characters of a body, lossily decoded, on one line.
+/// A character that changes how the text around it shows without showing
+/// itself: Unicode's format characters (`Cf`: bidirectional overrides and
+/// isolates, zero-width joiners and spaces, the byte-order mark, tags) and
+/// the line and paragraph separators (`Zl`, `Zp`), which some terminals
+/// and log viewers break lines at. Control characters (`Cc`) are
+/// `char::is_control`.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{890}'..='\u{891}'
+            | '\u{8e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
+}
+
+/// At most `max` characters of a body, lossily decoded, on one line:
+/// control characters become spaces, invisible ones their escape.
 pub(crate) fn excerpt(bytes: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
-    let mut out: String = text
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut out = String::new();
+    for c in text.chars().take(max) {
+        if c.is_control() {
+            out.push(' ');
+        } else if is_invisible(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
     if text.chars().count() > max {
         out.push('…');
     }

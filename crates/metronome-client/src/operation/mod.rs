@@ -134,6 +134,37 @@ pub mod check {
         }
     }
 
+    /// One of the values the description lists for a text (an enum it
+    /// keeps open for answers): the value as given, or the listed value it
+    /// matches ignoring case and blanks around it, which is what goes out.
+    pub fn one_of(value: String, known: &[&str]) -> Result<String, String> {
+        if known.contains(&value.as_str()) {
+            return Ok(value);
+        }
+        let given = value.trim();
+        let mut matches = known.iter().filter(|k| k.eq_ignore_ascii_case(given));
+        match (matches.next(), matches.next()) {
+            (Some(only), None) => Ok((*only).to_string()),
+            _ => Err(format!(
+                "{:?} is not one of {}",
+                crate::operation::args::truncate(&value),
+                known.join(", ")
+            )),
+        }
+    }
+
+    /// A path parameter: one segment that names something. `""`, `.` and
+    /// `..` would change the path itself (`/a/..` is `/`).
+    pub fn segment(value: String) -> Result<String, String> {
+        if matches!(value.as_str(), "" | "." | "..") {
+            Err(format!(
+                "{value:?} cannot be a path segment: it would change the path, not name a resource"
+            ))
+        } else {
+            Ok(value)
+        }
+    }
+
     /// `minimum` / `maximum`.
     pub fn range(value: f64, min: Option<f64>, max: Option<f64>) -> Result<(), String> {
         match (min, max) {
@@ -289,6 +320,33 @@ pub(crate) async fn send_bytes<E>(
 mod tests {
     use super::*;
     use metronome_api::types::WindowSize;
+
+    #[test]
+    fn known_values_in_any_case_and_segments_that_name_something() {
+        let known = ["SUM", "sum_all", "Max"];
+        for (given, sent) in [
+            ("SUM", "SUM"),
+            ("sum", "SUM"),
+            (" max ", "Max"),
+            ("SUM_ALL", "sum_all"),
+        ] {
+            assert_eq!(check::one_of(given.into(), &known), Ok(sent.to_string()));
+        }
+        assert_eq!(
+            check::one_of("avg".into(), &known),
+            Err("\"avg\" is not one of SUM, sum_all, Max".into())
+        );
+        // Values that differ only by case are taken as written, never guessed.
+        let both = ["HOUR", "hour"];
+        assert_eq!(check::one_of("hour".into(), &both), Ok("hour".into()));
+        assert!(check::one_of("Hour".into(), &both).is_err());
+        for bad in ["", ".", ".."] {
+            assert!(check::segment(bad.into()).is_err(), "{bad:?}");
+        }
+        for good in ["a", "...", ".a", "a.."] {
+            assert_eq!(check::segment(good.into()), Ok(good.to_string()));
+        }
+    }
 
     #[test]
     fn enums_in_any_case() {

@@ -53,10 +53,13 @@ impl BillableMetricsCreate {
     }
     /// Sets `aggregation_type`.
     pub fn aggregation_type(mut self, value: impl Into<String>) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::AggregationType>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(
+                value.into(),
+                &["COUNT", "LATEST", "MAX", "SUM", "UNIQUE"],
+            )
+            .and_then(|v| {
+                v.parse::<types::AggregationType>().map_err(|e| e.to_string())
+            });
         self.body_aggregation_type = self.problems.keep("aggregation_type", converted);
         self
     }

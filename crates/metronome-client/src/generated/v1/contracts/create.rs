@@ -384,10 +384,12 @@ impl ContractsCreate {
         mut self,
         value: impl Into<String>,
     ) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::ScheduledChargesOnUsageInvoices>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(value.into(), &["ALL"])
+            .and_then(|v| {
+                v
+                    .parse::<types::ScheduledChargesOnUsageInvoices>()
+                    .map_err(|e| e.to_string())
+            });
         self.body_scheduled_charges_on_usage_invoices = self
             .problems
             .keep("scheduled_charges_on_usage_invoices", converted);

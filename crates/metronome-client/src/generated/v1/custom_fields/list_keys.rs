@@ -41,7 +41,36 @@ impl CustomFieldsListKeys {
             .into_iter()
             .enumerate()
             .map(|(i, value)| {
-                (value.into().parse::<types::ManagedEntity>().map_err(|e| e.to_string()))
+                (check::one_of(
+                        value.into(),
+                        &[
+                            "alert",
+                            "billable_metric",
+                            "charge",
+                            "commit",
+                            "contract_credit",
+                            "contract_product",
+                            "contract",
+                            "credit_grant",
+                            "customer_plan",
+                            "customer",
+                            "discount",
+                            "invoice",
+                            "plan",
+                            "professional_service",
+                            "product",
+                            "rate_card",
+                            "scheduled_charge",
+                            "subscription",
+                            "package_commit",
+                            "package_credit",
+                            "package_subscription",
+                            "package_scheduled_charge",
+                        ],
+                    )
+                    .and_then(|v| {
+                        v.parse::<types::ManagedEntity>().map_err(|e| e.to_string())
+                    }))
                     .map_err(|e| format!("[{i}]: {e}"))
             })
             .collect::<Result<::std::vec::Vec<_>, String>>())

@@ -32,10 +32,34 @@ impl CustomFieldsRemoveKey {
     }
     /// Sets `entity`.
     pub fn entity(mut self, value: impl Into<String>) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::ManagedEntity>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(
+                value.into(),
+                &[
+                    "alert",
+                    "billable_metric",
+                    "charge",
+                    "commit",
+                    "contract_credit",
+                    "contract_product",
+                    "contract",
+                    "credit_grant",
+                    "customer_plan",
+                    "customer",
+                    "discount",
+                    "invoice",
+                    "plan",
+                    "professional_service",
+                    "product",
+                    "rate_card",
+                    "scheduled_charge",
+                    "subscription",
+                    "package_commit",
+                    "package_credit",
+                    "package_subscription",
+                    "package_scheduled_charge",
+                ],
+            )
+            .and_then(|v| v.parse::<types::ManagedEntity>().map_err(|e| e.to_string()));
         self.body_entity = self.problems.keep("entity", converted);
         self
     }

@@ -50,10 +50,24 @@ impl CustomersBillingConfigCreate {
     }
     /// Sets `billing_provider_type`.
     pub fn billing_provider_type(mut self, value: impl Into<String>) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::BillingProviderType>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(
+                value.into(),
+                &[
+                    "aws_marketplace",
+                    "stripe",
+                    "netsuite",
+                    "custom",
+                    "azure_marketplace",
+                    "quickbooks_online",
+                    "workday",
+                    "gcp_marketplace",
+                    "metronome",
+                ],
+            )
+            .and_then(check::segment)
+            .and_then(|v| {
+                v.parse::<types::BillingProviderType>().map_err(|e| e.to_string())
+            });
         self.billing_provider_type = self
             .problems
             .keep("billing_provider_type", converted);
@@ -81,10 +95,37 @@ impl CustomersBillingConfigCreate {
     }
     /// Sets `aws_region`.
     pub fn aws_region(mut self, value: impl Into<String>) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::AwsRegion>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(
+                value.into(),
+                &[
+                    "af-south-1",
+                    "ap-east-1",
+                    "ap-northeast-1",
+                    "ap-northeast-2",
+                    "ap-northeast-3",
+                    "ap-south-1",
+                    "ap-southeast-1",
+                    "ap-southeast-2",
+                    "ca-central-1",
+                    "cn-north-1",
+                    "cn-northwest-1",
+                    "eu-central-1",
+                    "eu-north-1",
+                    "eu-south-1",
+                    "eu-west-1",
+                    "eu-west-2",
+                    "eu-west-3",
+                    "me-south-1",
+                    "sa-east-1",
+                    "us-east-1",
+                    "us-east-2",
+                    "us-gov-east-1",
+                    "us-gov-west-1",
+                    "us-west-1",
+                    "us-west-2",
+                ],
+            )
+            .and_then(|v| v.parse::<types::AwsRegion>().map_err(|e| e.to_string()));
         self.body_aws_region = self.problems.keep("aws_region", converted);
         self
     }
@@ -98,10 +139,18 @@ impl CustomersBillingConfigCreate {
     }
     /// Sets `stripe_collection_method`.
     pub fn stripe_collection_method(mut self, value: impl Into<String>) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::StripeCollectionMethod>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(
+                value.into(),
+                &[
+                    "charge_automatically",
+                    "send_invoice",
+                    "auto_charge_payment_intent",
+                    "manually_charge_payment_intent",
+                ],
+            )
+            .and_then(|v| {
+                v.parse::<types::StripeCollectionMethod>().map_err(|e| e.to_string())
+            });
         self.body_stripe_collection_method = self
             .problems
             .keep("stripe_collection_method", converted);

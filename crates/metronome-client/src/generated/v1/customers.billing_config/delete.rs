@@ -38,10 +38,24 @@ impl CustomersBillingConfigDelete {
     }
     /// Sets `billing_provider_type`.
     pub fn billing_provider_type(mut self, value: impl Into<String>) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::BillingProviderType>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(
+                value.into(),
+                &[
+                    "aws_marketplace",
+                    "stripe",
+                    "netsuite",
+                    "custom",
+                    "azure_marketplace",
+                    "quickbooks_online",
+                    "workday",
+                    "gcp_marketplace",
+                    "metronome",
+                ],
+            )
+            .and_then(check::segment)
+            .and_then(|v| {
+                v.parse::<types::BillingProviderType>().map_err(|e| e.to_string())
+            });
         self.billing_provider_type = self
             .problems
             .keep("billing_provider_type", converted);

@@ -46,10 +46,10 @@ impl CustomersRetrieveRevenueSystemConfigurations {
     }
     /// Sets `provider`.
     pub fn provider(mut self, value: impl Into<String>) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::RevenueSystemProviderType>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(value.into(), &["netsuite"])
+            .and_then(|v| {
+                v.parse::<types::RevenueSystemProviderType>().map_err(|e| e.to_string())
+            });
         self.body_provider = self.problems.keep("provider", converted);
         self
     }

@@ -34,10 +34,8 @@ impl CustomersSetBillableStatus {
     }
     /// Sets `billable_status`.
     pub fn billable_status(mut self, value: impl Into<String>) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::BillableStatus>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(value.into(), &["billable", "unbillable"])
+            .and_then(|v| v.parse::<types::BillableStatus>().map_err(|e| e.to_string()));
         self.body_billable_status = self.problems.keep("billable_status", converted);
         self
     }

@@ -149,10 +149,15 @@ impl PackagesCreate {
     }
     /// Sets `delivery_method`.
     pub fn delivery_method(mut self, value: impl Into<String>) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::BillingProviderDeliveryMethodType>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(
+                value.into(),
+                &["direct_to_billing_provider", "aws_sqs", "tackle", "aws_sns"],
+            )
+            .and_then(|v| {
+                v
+                    .parse::<types::BillingProviderDeliveryMethodType>()
+                    .map_err(|e| e.to_string())
+            });
         self.body_delivery_method = self.problems.keep("delivery_method", converted);
         self
     }
@@ -277,10 +282,12 @@ impl PackagesCreate {
         mut self,
         value: impl Into<String>,
     ) -> Self {
-        let converted = value
-            .into()
-            .parse::<types::ScheduledChargesOnUsageInvoices>()
-            .map_err(|e| e.to_string());
+        let converted = check::one_of(value.into(), &["ALL"])
+            .and_then(|v| {
+                v
+                    .parse::<types::ScheduledChargesOnUsageInvoices>()
+                    .map_err(|e| e.to_string())
+            });
         self.body_scheduled_charges_on_usage_invoices = self
             .problems
             .keep("scheduled_charges_on_usage_invoices", converted);
