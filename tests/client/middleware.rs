@@ -157,3 +157,59 @@ fn default_headers_that_cannot_be_sent_are_configuration_errors() {
         );
     }
 }
+
+/// Never lets an attempt finish: it hangs before answering, or answers
+/// with a body that never ends.
+enum Stall {
+    BeforeAnswering,
+    InTheBody,
+}
+
+impl Middleware for Stall {
+    fn handle<'a>(&'a self, _: Request, _: Next<'a>) -> BoxFuture<'a, HttpResult<Response>> {
+        Box::pin(async move {
+            match self {
+                Stall::BeforeAnswering => futures::future::pending().await,
+                Stall::InTheBody => {
+                    let endless = futures::stream::pending::<Result<Vec<u8>, std::io::Error>>();
+                    let mut response =
+                        http::Response::new(metronome_client::reqwest::Body::wrap_stream(endless));
+                    *response.status_mut() = http::StatusCode::OK;
+                    Ok(Response::from(response))
+                }
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_attempt_timeout_bounds_middleware_and_the_body_behind_it() {
+    for stall in [Stall::BeforeAnswering, Stall::InTheBody] {
+        let client = Client::builder()
+            .bearer_token(TOKEN)
+            .base_url("http://127.0.0.1:9")
+            .timeout(std::time::Duration::from_millis(100))
+            .retry_policy(
+                RetryPolicy::default()
+                    .max_retries(1)
+                    .initial_backoff(std::time::Duration::from_millis(1)),
+            )
+            .middleware(stall)
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let sent = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            client.customers().list().send(),
+        )
+        .await
+        .expect("the call ended by itself");
+        match sent {
+            Err(Error::Timeout { context, .. }) => {
+                assert_eq!(context.attempts, 2, "timed out, then retried once")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+}

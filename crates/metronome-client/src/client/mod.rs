@@ -213,7 +213,9 @@ impl ClientBuilder {
     }
 
     /// The longest one attempt may take, response body included (default
-    /// 60 s). Retries get a fresh timeout each.
+    /// 60 s), middleware included: a layer that hangs, or answers with a
+    /// body that never ends, times out like the network. Retries get a
+    /// fresh timeout each.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

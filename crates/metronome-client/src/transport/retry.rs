@@ -184,6 +184,9 @@ enum Attempt {
     Response(Recorded),
     TooLarge(StatusCode, HeaderMap),
     Failed(reqwest::Error),
+    /// The attempt as a whole (middleware, the exchange, the body read)
+    /// outran its time limit.
+    TimedOut(Duration),
 }
 
 impl Transport for RetryTransport {
@@ -241,10 +244,19 @@ impl RetryTransport {
                 retry_delay_ms = Empty,
             );
             let started = (!span.is_disabled()).then(Instant::now);
+            // reqwest's own timeout covers its connection and the body it
+            // reads; this one bounds the whole attempt, middleware and a
+            // body a middleware made included.
+            let limit = request.timeout().copied();
             let attempt = self
                 .attempt(client, request, info, attempts)
-                .instrument(span.clone())
-                .await;
+                .instrument(span.clone());
+            let attempt = match limit {
+                Some(limit) => tokio::time::timeout(limit, attempt)
+                    .await
+                    .unwrap_or(Attempt::TimedOut(limit)),
+                None => attempt.await,
+            };
             if let Some(started) = started {
                 span.record("duration_ms", started.elapsed().as_millis() as u64);
                 let status = attempt_status(&attempt);
@@ -272,6 +284,7 @@ impl RetryTransport {
                 Attempt::Failed(e) if should_retry_error(e) => {
                     Some(self.policy.backoff(attempts - 1))
                 }
+                Attempt::TimedOut(_) => Some(self.policy.backoff(attempts - 1)),
                 _ => None,
             };
             match (wait, spare) {
@@ -378,7 +391,7 @@ fn attempt_headers(attempt: &Attempt) -> Option<&HeaderMap> {
     match attempt {
         Attempt::Response(r) => Some(&r.headers),
         Attempt::TooLarge(_, headers) => Some(headers),
-        Attempt::Failed(_) => None,
+        Attempt::Failed(_) | Attempt::TimedOut(_) => None,
     }
 }
 
@@ -386,7 +399,7 @@ fn attempt_status(attempt: &Attempt) -> u16 {
     match attempt {
         Attempt::Response(r) => r.status.as_u16(),
         Attempt::TooLarge(status, _) => status.as_u16(),
-        Attempt::Failed(_) => 0,
+        Attempt::Failed(_) | Attempt::TimedOut(_) => 0,
     }
 }
 
@@ -403,6 +416,29 @@ impl RetryTransport {
             Attempt::Failed(e) => {
                 tracing::debug!(operation = info.operation_id, attempts, error = %e, "metronome: request failed");
                 Err(e)
+            }
+            Attempt::TimedOut(limit) => {
+                tracing::debug!(
+                    operation = info.operation_id,
+                    attempts,
+                    timeout_ms = limit.as_millis() as u64,
+                    "metronome: attempt timed out"
+                );
+                // No response arrived. The generated code reads the body of
+                // an error status whatever the operation; this one fails
+                // with a timed-out I/O error, which `Error::Timeout` is made
+                // of, as reqwest's own timeout would be.
+                let timed_out = futures::stream::once(async move {
+                    Err::<Bytes, _>(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        AttemptTimedOut(limit),
+                    ))
+                });
+                Ok(rebuild(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    HeaderMap::new(),
+                    reqwest::Body::wrap_stream(timed_out),
+                ))
             }
             Attempt::TooLarge(status, headers) => {
                 let cap = self.max_response_bytes;
@@ -446,6 +482,18 @@ impl RetryTransport {
         }
     }
 }
+
+/// An attempt that outran its time limit (middleware and body included).
+#[derive(Debug)]
+struct AttemptTimedOut(Duration);
+
+impl std::fmt::Display for AttemptTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the attempt took longer than its {:?} limit", self.0)
+    }
+}
+
+impl std::error::Error for AttemptTimedOut {}
 
 fn rebuild(status: StatusCode, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
     let mut response = http::Response::new(body);
