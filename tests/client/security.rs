@@ -1,5 +1,5 @@
 //! The token stays secret: not in Debug or Display of anything, not sent
-//! to another host on a redirect.
+//! to another origin on a redirect (nor is any other header).
 
 use httpmock::prelude::*;
 use metronome_integration_tests::{CUSTOMER, TOKEN, sdk, sdk_with};
@@ -48,11 +48,11 @@ async fn the_token_is_in_no_debug_or_display_output() {
 }
 
 #[tokio::test]
-async fn a_redirect_to_another_host_does_not_carry_the_token() {
+async fn a_redirect_to_another_origin_is_not_followed_and_no_header_goes_there() {
     let elsewhere = MockServer::start_async().await;
     let landed = elsewhere
         .mock_async(|when, then| {
-            when.method(GET).header_missing("authorization");
+            when.any_request();
             then.status(200)
                 .json_body(json!({"data": [], "next_page": null}));
         })
@@ -67,19 +67,60 @@ async fn a_redirect_to_another_host_does_not_carry_the_token() {
         })
         .await;
 
-    let page = sdk(&origin.base_url())
-        .customers()
-        .list_costs(CUSTOMER, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")
-        .send()
-        .await
-        .unwrap();
+    // A key in a default header, as METRONOME_CUSTOM_HEADERS may carry.
+    let err = sdk_with(&origin.base_url(), |b| {
+        b.default_header("x-api-key", "k3y-value").max_retries(0)
+    })
+    .customers()
+    .list_costs(CUSTOMER, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")
+    .send()
+    .await
+    .unwrap_err();
 
-    assert!(page.data.is_empty());
     assert_eq!(
         landed.calls_async().await,
-        1,
-        "the redirect was followed without Authorization"
+        0,
+        "nothing went to the other origin"
     );
+    let metronome_client::Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(api.status.as_u16(), 307);
+    let shown = err.to_string();
+    assert!(shown.contains("a redirect to another origin"), "{shown}");
+    assert!(shown.contains(&elsewhere.url("/v1/elsewhere")), "{shown}");
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed_with_every_header() {
+    let server = MockServer::start_async().await;
+    let landed = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/costs")
+                .header("authorization", format!("Bearer {TOKEN}"))
+                .header("x-api-key", "k3y-value");
+            then.status(200)
+                .json_body(json!({"data": [], "next_page": null}));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/customers/{CUSTOMER}/costs"));
+            then.status(307).header("location", "/v2/costs");
+        })
+        .await;
+    let page = sdk_with(&server.base_url(), |b| {
+        b.default_header("x-api-key", "k3y-value")
+    })
+    .customers()
+    .list_costs(CUSTOMER, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")
+    .send()
+    .await
+    .unwrap();
+    assert!(page.data.is_empty());
+    landed.assert_async().await;
 }
 
 #[tokio::test]

@@ -96,7 +96,7 @@ pub mod webhooks;
 pub use client::custom::{CUSTOM_OPERATION, CustomRequest, CustomResponse, path_segment};
 pub use client::{
     BASE_URL_VAR, CUSTOM_HEADERS_VAR, Client, ClientBuilder, DEFAULT_BASE_URL,
-    DEFAULT_MAX_RESPONSE_BYTES, TOKEN_VAR,
+    DEFAULT_MAX_RESPONSE_BYTES, TOKEN_VAR, redirect_policy,
 };
 pub use error::{ApiError, ApiErrorKind, DecodeError, Error, LOW_LEVEL_OPERATION, RequestContext};
 #[cfg(feature = "usage")]

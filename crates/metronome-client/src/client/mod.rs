@@ -242,7 +242,9 @@ impl ClientBuilder {
 
     /// Sends requests with this `reqwest::Client` (proxies, TLS roots,
     /// connection pool settings). The token, timeout and retries still
-    /// apply.
+    /// apply; its redirect policy replaces the client's: build it with
+    /// [`redirect_policy`] so that no header follows a redirect to another
+    /// origin.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -274,7 +276,9 @@ impl ClientBuilder {
         let http = match self.http_client {
             Some(client) => client,
             None => {
-                let builder = reqwest::Client::builder().connect_timeout(self.connect_timeout);
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(redirect_policy());
                 #[cfg(feature = "rustls-ring")]
                 let builder = builder.use_preconfigured_tls(ring_tls()?);
                 builder
@@ -304,6 +308,45 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// Where the client follows a redirect: within the origin (scheme, host
+/// and port) of the request, up to 10 times. A redirect to another origin
+/// is not followed: its `3xx` answer comes back as [`Error::Api`], with
+/// the `Location` header among its headers. Every header the client sends
+/// stays with the origin it was meant for: the token, default headers
+/// such as `x-api-key`, and any header a middleware adds (reqwest's own
+/// policy drops only `Authorization` and cookies on the way out).
+///
+/// The client uses it unless given its own `reqwest::Client`
+/// ([`ClientBuilder::http_client`]); give that one this policy too:
+///
+/// ```
+/// let http = metronome_client::reqwest::Client::builder()
+///     .redirect(metronome_client::redirect_policy())
+///     .build()
+///     .unwrap();
+/// let client = metronome_client::Client::builder()
+///     .bearer_token("my-token")
+///     .http_client(http)
+///     .build()?;
+/// # Ok::<(), metronome_client::Error>(())
+/// ```
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt.previous().first().is_some_and(|first| {
+            first.scheme() == attempt.url().scheme()
+                && first.host_str() == attempt.url().host_str()
+                && first.port_or_known_default() == attempt.url().port_or_known_default()
+        });
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 impl fmt::Debug for ClientBuilder {

@@ -25,7 +25,9 @@ const BODY_EXCERPT: usize = 200;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The server answered with a 4xx or 5xx status.
+    /// The server answered with a 4xx or 5xx status, or with a redirect
+    /// to another origin, which the client does not follow (see
+    /// [`redirect_policy`](crate::redirect_policy)). Never a 2xx.
     #[error(transparent)]
     Api(Box<ApiError>),
 
@@ -281,6 +283,18 @@ impl fmt::Display for ApiError {
             self.status,
             self.kind.hint()
         )?;
+        if self.status.is_redirection() {
+            // Only a redirect to another origin is left unfollowed.
+            let to = self
+                .headers
+                .get(reqwest::header::LOCATION)
+                .map(|l| printable(&String::from_utf8_lossy(l.as_bytes()), BODY_EXCERPT));
+            write!(
+                f,
+                " (a redirect to another origin{}, not followed so that no credential goes there; check the base URL)",
+                to.map(|to| format!(", {to}")).unwrap_or_default()
+            )?;
+        }
         match &self.message {
             // The server's words, on one line and bounded: a message cannot
             // forge log lines or terminal colours.
