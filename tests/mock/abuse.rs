@@ -30,8 +30,8 @@ async fn bodies_without_the_token_are_not_kept_and_the_log_is_bounded_in_bytes()
     }
     assert_eq!(
         mock.log_bytes(),
-        0,
-        "nothing kept of 20 MiB sent without the token"
+        20 * "/v1/ingest".len(),
+        "nothing but the path kept of 20 MiB sent without the token"
     );
     assert!(mock.requests().iter().all(|r| r.body.is_none()));
 
@@ -47,7 +47,11 @@ async fn bodies_without_the_token_are_not_kept_and_the_log_is_bounded_in_bytes()
     for _ in 0..5 {
         post(&mock, "/v1/ingest", body.clone(), Some(&token)).await;
     }
-    assert!(mock.log_bytes() <= 5 * 64 * 1024, "{}", mock.log_bytes());
+    assert!(
+        mock.log_bytes() <= 5 * 64 * 1024 + 25 * "/v1/ingest".len(),
+        "{}",
+        mock.log_bytes()
+    );
     let logged = mock.requests().last().unwrap().body.clone().unwrap();
     assert!(
         logged
@@ -150,4 +154,113 @@ async fn ingest_keeps_each_transaction_once_however_many_came_before() {
     assert_eq!(ingested.len(), 499 * 50 + 100);
     let ids: std::collections::HashSet<_> = ingested.iter().map(|e| &e.transaction_id).collect();
     assert_eq!(ids.len(), ingested.len());
+}
+
+#[tokio::test]
+async fn requests_without_the_token_keep_no_query_and_a_bounded_path() {
+    let mock = MockMetronome::start().await;
+    // Near the longest URI the HTTP stack takes (64 KiB).
+    let query = "a&".repeat(30_000);
+    let path = format!("/v1/{}", "p".repeat(4000));
+    for _ in 0..50 {
+        let sent = reqwest::Client::new()
+            .get(format!("{}{path}?{query}", mock.base_url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status().as_u16(), 401);
+    }
+    let logged = mock.requests();
+    assert_eq!(logged.len(), 50);
+    for request in &logged {
+        assert!(request.query.is_empty(), "the query is not kept");
+        assert!(
+            request.path.chars().count() <= 257,
+            "{}",
+            request.path.len()
+        );
+    }
+    assert!(mock.log_bytes() <= 50 * 260, "{} bytes", mock.log_bytes());
+}
+
+/// A connection that sends part of a request head and then nothing.
+async fn stalled_head(mock: &MockMetronome) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+    stream
+        .write_all(b"GET /v1/customers HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    stream
+}
+
+/// Whether the server closed `stream` within `within`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 256];
+    match tokio::time::timeout(within, stream.read(&mut buf)).await {
+        Ok(Ok(0)) | Ok(Err(_)) => true,
+        // An answer (408 or 400), then the close.
+        Ok(Ok(_)) => matches!(
+            tokio::time::timeout(within, stream.read(&mut buf)).await,
+            Ok(Ok(0)) | Ok(Err(_))
+        ),
+        Err(_) => false,
+    }
+}
+
+#[tokio::test]
+async fn slow_clients_cannot_hold_the_mocks_connections() {
+    let mock = MockMetronome::builder()
+        .read_timeout(Duration::from_millis(300))
+        .max_connections(8)
+        .start()
+        .await;
+    // More half-sent heads than the mock takes at once.
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        stalled.push(stalled_head(&mock).await);
+    }
+    for stream in &mut stalled {
+        assert!(
+            closed_within(stream, Duration::from_secs(5)).await,
+            "a half-sent head was closed"
+        );
+    }
+    // And the mock still answers.
+    let token = format!("Bearer {}", mock.token());
+    assert_eq!(
+        post(&mock, "/v1/ingest", ONE_EVENT.to_vec(), Some(&token)).await,
+        200
+    );
+
+    // A body that stops halfway is answered 408 after the read timeout.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(mock.addr()).await.unwrap();
+    let head = format!(
+        "POST /v1/ingest HTTP/1.1\r\nhost: x\r\nauthorization: {token}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n[{{\"a\":"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("answered in time")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_body_without_the_token_is_answered_401_and_never_held() {
+    let mock = MockMetronome::start().await;
+    // 16 clients at once, each sending a mebibyte without the token: each
+    // gets its 401 (the body is read and thrown away, not kept).
+    let big = vec![b' '; 1 << 20];
+    let sends: Vec<_> = (0..16)
+        .map(|_| post(&mock, "/v1/ingest", big.clone(), None))
+        .collect();
+    for status in futures::future::join_all(sends).await {
+        assert_eq!(status, 401);
+    }
+    assert!(mock.log_bytes() <= 16 * 260, "{}", mock.log_bytes());
 }

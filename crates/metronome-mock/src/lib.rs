@@ -115,8 +115,9 @@ impl MockMetronome {
         self.shared.log.entries()
     }
 
-    /// Body bytes the request log holds (at most 64 KiB per request, 64 MiB
-    /// in all; none for requests without the token).
+    /// Bytes the request log holds: bodies (at most 64 KiB per request),
+    /// paths and queries, 64 MiB in all; for a request without the token,
+    /// its method and the first 256 characters of its path only.
     pub fn log_bytes(&self) -> usize {
         self.shared.log.bytes()
     }
@@ -179,7 +180,16 @@ pub struct MockBuilder {
     unknown_ids: UnknownIds,
     port: u16,
     echo_requests: bool,
+    read_timeout: Duration,
+    max_connections: usize,
 }
+
+/// How long a client may take to send a request's head, and then its body
+/// (each), by default.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Connections open at once by default; more are closed as they arrive.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 impl Default for MockBuilder {
     fn default() -> Self {
@@ -194,6 +204,8 @@ impl Default for MockBuilder {
             unknown_ids: UnknownIds::Serve,
             port: 0,
             echo_requests: false,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -275,6 +287,23 @@ impl MockBuilder {
         self
     }
 
+    /// How long a client may take to send a request's head, and then its
+    /// body (default [`DEFAULT_READ_TIMEOUT`]): a connection whose head is
+    /// not in by then is closed (an idle keep-alive connection too), a
+    /// body not in by then is answered 408. A client that sends slowly
+    /// cannot hold the mock's connections or memory.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Connections open at once (default [`DEFAULT_MAX_CONNECTIONS`]); one
+    /// more is closed as soon as it is accepted.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
     /// The port to listen on, on 127.0.0.1 (default 0: any free port).
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -331,6 +360,8 @@ impl MockBuilder {
             busy_nanos: Default::default(),
             in_flight: Default::default(),
             max_in_flight: Default::default(),
+            read_timeout: self.read_timeout,
+            connections: Arc::new(tokio::sync::Semaphore::new(self.max_connections)),
         });
         let (shutdown, stopped) = oneshot::channel();
         let task = tokio::spawn(server::run(listener, shared.clone(), stopped));

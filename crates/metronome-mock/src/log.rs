@@ -11,7 +11,8 @@ use crate::faults::lock;
 /// The most of a body the log keeps; the rest is counted, not kept.
 pub(crate) const MAX_LOGGED_BODY: usize = 64 * 1024;
 
-/// The most body bytes the whole log keeps; the oldest entries go first.
+/// The most bytes (bodies, paths and queries) the whole log keeps; the
+/// oldest entries go first.
 pub(crate) const MAX_LOG_BYTES: usize = 64 * 1024 * 1024;
 
 /// One request as the mock received it.
@@ -70,6 +71,17 @@ impl Entry {
         self.body = Bytes::copy_from_slice(&body[..body.len().min(MAX_LOGGED_BODY)]);
     }
 
+    /// What the entry holds, for the log's byte bound.
+    fn size(&self) -> usize {
+        self.body.len()
+            + self.path.len()
+            + self
+                .query
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+    }
+
     fn read(&self) -> LoggedRequest {
         let body = if self.body.is_empty() {
             None
@@ -95,9 +107,15 @@ impl Entry {
         }
     }
 
-    /// One line for a console: `200 POST /v1/usage (Bearer [valid])`.
+    /// One line for a console: `200 POST /v1/usage (Bearer [valid])`. What
+    /// the client sent is escaped: a decoded `%0A` or `%1B` cannot start a
+    /// line of its own or colour the terminal.
     fn line(&self) -> String {
-        let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let query: Vec<String> = self
+            .query
+            .iter()
+            .map(|(k, v)| format!("{}={}", escaped(k), escaped(v)))
+            .collect();
         let query = if query.is_empty() {
             String::new()
         } else {
@@ -116,9 +134,28 @@ impl Entry {
             .unwrap_or_default();
         format!(
             "{status} {} {}{query} ({auth}){fault}",
-            self.method, self.path
+            escaped(&self.method),
+            escaped(&self.path)
         )
     }
+}
+
+/// `text` with control characters, format characters and line separators
+/// written as escapes.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let hidden = matches!(
+            c,
+            '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}'
+        );
+        if c.is_control() || hidden {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The most recent requests, up to a count and a number of body bytes.
@@ -159,13 +196,13 @@ impl RequestLog {
             return;
         }
         let mut kept = lock(&self.entries);
-        kept.bytes += entry.body.len();
+        kept.bytes += entry.size();
         kept.queue.push_back(entry);
         while kept.queue.len() > self.capacity || kept.bytes > MAX_LOG_BYTES {
             let Some(old) = kept.queue.pop_front() else {
                 break;
             };
-            kept.bytes -= old.body.len();
+            kept.bytes -= old.size();
         }
     }
 
@@ -173,7 +210,7 @@ impl RequestLog {
         lock(&self.entries).queue.iter().map(Entry::read).collect()
     }
 
-    /// Body bytes the log holds.
+    /// Bytes the log holds: bodies, paths and queries.
     pub fn bytes(&self) -> usize {
         lock(&self.entries).bytes
     }
@@ -186,5 +223,44 @@ impl RequestLog {
         let mut kept = lock(&self.entries);
         kept.queue.clear();
         kept.bytes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_console_line_cannot_be_forged_from_a_query() {
+        let entry = Entry {
+            method: "GET".into(),
+            path: "/v1/customers".into(),
+            query: vec![(
+                "name\n200 GET /v1/admin".into(),
+                "x\r\n\u{1b}[31mERROR\u{2028}\u{202e}".into(),
+            )],
+            status: 401,
+            ..Entry::default()
+        };
+        let line = entry.line();
+        for c in ['\n', '\r', '\u{1b}', '\u{2028}', '\u{202e}'] {
+            assert!(!line.contains(c), "{c:?} in {line:?}");
+        }
+        assert_eq!(
+            line,
+            "401 GET /v1/customers?name\\n200 GET /v1/admin=x\\r\\n\\u{1b}[31mERROR\\u{2028}\\u{202e} (no token)"
+        );
+    }
+
+    #[test]
+    fn paths_and_queries_count_toward_the_byte_bound() {
+        let log = RequestLog::new(10, false);
+        let entry = || Entry {
+            path: "/p".repeat(1000),
+            query: vec![("k".into(), "v".repeat(3000))],
+            ..Entry::default()
+        };
+        log.push(entry());
+        assert_eq!(log.bytes(), 2000 + 1 + 3000);
     }
 }

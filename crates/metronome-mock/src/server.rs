@@ -48,6 +48,10 @@ pub(crate) struct Shared {
     /// Requests being answered now, and the most there ever were at once.
     pub in_flight: AtomicU64,
     pub max_in_flight: AtomicU64,
+    /// How long a request's head, then its body, may take to arrive.
+    pub read_timeout: Duration,
+    /// One permit per open connection.
+    pub connections: Arc<tokio::sync::Semaphore>,
 }
 
 /// Accepted events, in order, and the transaction ids seen (a set: the
@@ -126,13 +130,23 @@ pub(crate) async fn run(
                         continue;
                     }
                 };
+                // Over the cap: closed at once, so that a flood of idle
+                // connections cannot take every descriptor.
+                let Ok(permit) = shared.connections.clone().try_acquire_owned() else {
+                    drop(stream);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
                 connections.spawn(async move {
+                    let read_timeout = shared.read_timeout;
                     let service = service_fn(move |request| handle(shared.clone(), request));
                     let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(read_timeout)
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
+                    drop(permit);
                 });
                 while connections.try_join_next().is_some() {}
             }
@@ -147,9 +161,48 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let _in_flight = InFlight::enter(&shared);
     let (parts, body) = request.into_parts();
-    let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return Ok(respond(Reply::error(413, "the request body is too large"))),
+    let authorization = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let authorized = authorization == Some(format!("Bearer {}", shared.token).as_str());
+    // A request without the token is answered 401 and its body read only
+    // to be thrown away (so that the client, still sending, gets the
+    // answer); the log keeps its method and the start of its path only:
+    // nobody can fill the mock's memory or its log without the token.
+    if !authorized {
+        let mut logged = LogOnDrop {
+            shared: shared.clone(),
+            entry: Entry {
+                method: parts.method.to_string(),
+                path: bounded(parts.uri.path(), UNAUTHENTICATED_PATH),
+                authorization: authorization.map(|value| mask(value, false)),
+                ..Entry::default()
+            },
+        };
+        logged.entry.status = 401;
+        let drained = discard(body, MAX_REQUEST_BODY, shared.read_timeout).await;
+        let mut reply = respond(Reply::error(401, "a valid bearer token is required"));
+        if !drained {
+            // The body was not read to its end: the connection cannot
+            // carry another request.
+            reply.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
+        }
+        return Ok(reply);
+    }
+    let read = Limited::new(body, MAX_REQUEST_BODY).collect();
+    let body = match tokio::time::timeout(shared.read_timeout, read).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(_)) => return Ok(respond(Reply::error(413, "the request body is too large"))),
+        Err(_) => {
+            return Ok(respond(Reply::error(
+                408,
+                "the request body did not arrive in time",
+            )));
+        }
     };
     let path = parts.uri.path().to_string();
     let query: Vec<(String, String)> = parts
@@ -161,11 +214,6 @@ async fn handle(
                 .collect()
         })
         .unwrap_or_default();
-    let authorization = parts
-        .headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let authorized = authorization == Some(format!("Bearer {}", shared.token).as_str());
     let mut logged = LogOnDrop {
         shared: shared.clone(),
         entry: Entry {
@@ -176,15 +224,9 @@ async fn handle(
             ..Entry::default()
         },
     };
-    // A request without the token is answered 401 and its body not kept:
-    // nobody can fill the mock's memory without the token.
-    if authorized {
-        logged.entry.keep_body(&body);
-    }
+    logged.entry.keep_body(&body);
 
-    let outcome = if !authorized {
-        Ok(Reply::error(401, "a valid bearer token is required"))
-    } else {
+    let outcome = {
         answer(
             &shared,
             &parts.method,
@@ -197,6 +239,36 @@ async fn handle(
     };
     logged.entry.status = outcome.as_ref().map_or(0, |reply| reply.status);
     outcome.map(respond)
+}
+
+/// Reads a body to its end, keeping none of it: false when it is longer
+/// than `limit`, fails, or takes longer than `deadline`.
+async fn discard(mut body: Incoming, limit: usize, deadline: Duration) -> bool {
+    let read = async {
+        let mut seen = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return false;
+            };
+            seen += frame.data_ref().map_or(0, Bytes::len);
+            if seen > limit {
+                return false;
+            }
+        }
+        true
+    };
+    tokio::time::timeout(deadline, read).await.unwrap_or(false)
+}
+
+/// Characters of the path the log keeps for a request without the token.
+const UNAUTHENTICATED_PATH: usize = 256;
+
+/// At most `max` characters of `text`, marked `…` when cut.
+fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
 }
 
 /// The request's parameters and JSON body, checked against the
