@@ -210,7 +210,14 @@ pub fn capture_logs<T>(level: tracing::Level, body: impl FnOnce() -> T) -> (T, S
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let output = tracing::subscriber::with_default(subscriber, body);
+    let output = tracing::subscriber::with_default(subscriber, || {
+        // Tests run on parallel threads, some with subscribers of their own:
+        // a callsite first reached elsewhere while this subscriber was being
+        // registered can keep a stale "never" interest (a race in
+        // tracing-core). Ask every callsite again before the body runs.
+        tracing::callsite::rebuild_interest_cache();
+        body()
+    });
     let text = String::from_utf8_lossy(&lines.0.lock().unwrap()).into_owned();
     (output, text)
 }

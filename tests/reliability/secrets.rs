@@ -36,6 +36,11 @@ fn trace_logs_of_a_walk_with_failures_never_hold_the_token() {
     let _ = tracing_log::LogTracer::init();
 
     tracing::subscriber::with_default(subscriber, || {
+        // Tests of this binary run on parallel threads, some with their own
+        // subscriber: a callsite first reached on another thread while this
+        // subscriber was being registered can keep a stale "never" interest
+        // (a race in tracing-core). Ask every callsite again.
+        tracing::callsite::rebuild_interest_cache();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

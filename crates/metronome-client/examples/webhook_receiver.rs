@@ -95,7 +95,7 @@ async fn handle(
             );
         }
     };
-    match verifier.unwrap(&parts.headers, &body) {
+    match verifier.receive(&parts.headers, &body) {
         Ok(notification) => {
             println!(
                 "verified {} {} {}",

@@ -25,7 +25,7 @@
 //! headers.insert("x-metronome-date", date.parse()?);
 //! headers.insert("metronome-webhook-signature", webhooks::sign(&secret, &date, body).parse()?);
 //!
-//! let notification = Webhooks::new(secret).unwrap(&headers, body)?;
+//! let notification = Webhooks::new(secret).receive(&headers, body)?;
 //! assert_eq!(notification.kind, "alerts.low_remaining_credit_balance_reached");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -282,17 +282,18 @@ impl Webhooks {
         Ok(())
     }
 
-    /// Checks a notification against the clock now and reads it.
-    pub fn unwrap(
+    /// Checks a notification against the clock now and reads it: what a
+    /// receiver calls with the request's headers and raw body.
+    pub fn receive(
         &self,
         headers: &(impl WebhookHeaders + ?Sized),
         body: &[u8],
     ) -> Result<Notification, WebhookError> {
-        self.unwrap_at(headers, body, Utc::now())
+        self.receive_at(headers, body, Utc::now())
     }
 
     /// Checks a notification, taking `now` as the time, and reads it.
-    pub fn unwrap_at(
+    pub fn receive_at(
         &self,
         headers: &(impl WebhookHeaders + ?Sized),
         body: &[u8],
@@ -300,6 +301,27 @@ impl Webhooks {
     ) -> Result<Notification, WebhookError> {
         self.verify_at(headers, body, now)?;
         serde_json::from_slice(body).map_err(|e| WebhookError::Payload(e.to_string()))
+    }
+
+    /// [`receive`](Self::receive) under the name Metronome's other SDKs
+    /// give it; it never panics, unlike `Result::unwrap`.
+    pub fn unwrap(
+        &self,
+        headers: &(impl WebhookHeaders + ?Sized),
+        body: &[u8],
+    ) -> Result<Notification, WebhookError> {
+        self.receive(headers, body)
+    }
+
+    /// [`receive_at`](Self::receive_at) under the name Metronome's other
+    /// SDKs give it.
+    pub fn unwrap_at(
+        &self,
+        headers: &(impl WebhookHeaders + ?Sized),
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Notification, WebhookError> {
+        self.receive_at(headers, body, now)
     }
 }
 
@@ -327,14 +349,24 @@ pub fn verify(
 }
 
 /// Checks a notification with `secret`, taking `now` as the time, and reads
-/// it: the same as [`Webhooks::unwrap_at`].
+/// it: the same as [`Webhooks::receive_at`].
+pub fn receive(
+    headers: &(impl WebhookHeaders + ?Sized),
+    body: &[u8],
+    secret: &WebhookSecret,
+    now: DateTime<Utc>,
+) -> Result<Notification, WebhookError> {
+    Webhooks::new(secret.clone()).receive_at(headers, body, now)
+}
+
+/// [`receive`] under the name Metronome's other SDKs give it.
 pub fn unwrap(
     headers: &(impl WebhookHeaders + ?Sized),
     body: &[u8],
     secret: &WebhookSecret,
     now: DateTime<Utc>,
 ) -> Result<Notification, WebhookError> {
-    Webhooks::new(secret.clone()).unwrap_at(headers, body, now)
+    receive(headers, body, secret, now)
 }
 
 /// The signature Metronome would send for `body` dated `date`: for tests

@@ -7,7 +7,7 @@
 //! documented response: the answer must decode, and the request that went
 //! out is pinned as a snapshot. The same call then goes to `metronome-mock`,
 //! which must accept it (its checks of the description) and answer something
-//! that decodes. 155 operations.
+//! that decodes. 157 operations.
 #![allow(deprecated, clippy::all)]
 #[path = "v1/alerts.rs"]
 mod v1_alerts;

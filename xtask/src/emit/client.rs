@@ -285,17 +285,158 @@ fn is_map(ty: &syn::Type) -> bool {
         || written.starts_with("::std::collections::HashMap<")
 }
 
-/// One setter: converts, checks, records a problem or keeps the value.
-fn setter(arg: &Arg) -> Result<TokenStream> {
-    let known = &arg.limits.known;
-    let (param, expr) = conversion(&arg.kind, &arg.ty, known);
-    let docs = match &arg.doc {
-        Some(d) => doc(d),
-        None => {
-            let text = format!(" Sets `{}`.", arg.wire);
-            quote!(#[doc = #text])
+/// An argument's prose: its description, without the list of known
+/// values the normalisation appended (the facts say it again).
+pub fn prose(arg: &Arg) -> Option<String> {
+    let text = arg.doc.as_deref()?;
+    let text = match text.find("Known values:") {
+        Some(at) if !arg.limits.known.is_empty() => &text[..at],
+        _ => text,
+    };
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// What a value is, from the description's facts: its kind, bounds,
+/// allowed values and default, as one sentence or two.
+pub fn facts(arg: &Arg) -> String {
+    let limits = &arg.limits;
+    let listing = |values: &[String]| {
+        values
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    fn number(value: f64) -> String {
+        if value.fract() == 0.0 && value.abs() < 1e15 {
+            format!("{}", value as i64)
+        } else {
+            format!("{value}")
+        }
+    }
+    let range = |min: Option<f64>, max: Option<f64>| match (min, max) {
+        (Some(lo), Some(hi)) => format!(" from {} to {}", number(lo), number(hi)),
+        (Some(lo), None) => format!(" of at least {}", number(lo)),
+        (None, Some(hi)) => format!(" of at most {}", number(hi)),
+        (None, None) => String::new(),
+    };
+    // `unit` in the plural; one of them is the singular without its `s`.
+    let count = |min: Option<u64>, max: Option<u64>, unit: &str| {
+        let of = |n: u64| {
+            if n == 1 {
+                format!("1 {}", unit.trim_end_matches('s'))
+            } else {
+                format!("{n} {unit}")
+            }
+        };
+        match (min, max) {
+            (Some(lo), Some(hi)) if lo == hi => format!(" of exactly {}", of(lo)),
+            (Some(lo), Some(hi)) => format!(" of {lo} to {hi} {unit}"),
+            (Some(lo), None) => format!(" of at least {}", of(lo)),
+            (None, Some(hi)) => format!(" of at most {}", of(hi)),
+            (None, None) => String::new(),
         }
     };
+    fn scalar(
+        kind: &Kind,
+        limits: &Limits,
+        count_text: &str,
+        range_text: &str,
+        listing: &dyn Fn(&[String]) -> String,
+    ) -> String {
+        match kind {
+            Kind::Id => "a uuid (a `Uuid` or its text)".to_string(),
+            Kind::Timestamp => "an instant (a `chrono::DateTime` or RFC 3339 text)".to_string(),
+            Kind::Bool => "`true` or `false`".to_string(),
+            Kind::Number(n) if n == "f64" => format!("a finite number{range_text}"),
+            Kind::Number(_) => format!("a whole number{range_text}"),
+            Kind::NonZero => format!(
+                "a whole number{}",
+                if range_text.is_empty() {
+                    " of at least 1".to_string()
+                } else {
+                    range_text.to_string()
+                }
+            ),
+            Kind::Enum(_) if !limits.values.is_empty() => {
+                format!("one of {} (any case)", listing(&limits.values))
+            }
+            Kind::Enum(name) => format!("a `{name}`"),
+            Kind::Text | Kind::NewText(_) if !limits.known.is_empty() => {
+                format!("one of {} (any case)", listing(&limits.known))
+            }
+            Kind::Text | Kind::NewText(_) => format!("text{count_text}"),
+            Kind::List(_) => "a list".to_string(),
+            Kind::Other(t) => {
+                let written = crate::model::syntax::squash(t);
+                if written.contains("serde_json::Map")
+                    || written.contains("BTreeMap")
+                    || written.contains("HashMap")
+                {
+                    format!(
+                        "an object of names to values{}",
+                        if limits.min_properties.is_some() {
+                            format!(
+                                " with at least {} field(s)",
+                                limits.min_properties.unwrap_or(0)
+                            )
+                        } else {
+                            String::new()
+                        }
+                    )
+                } else if written.contains("serde_json::Value") {
+                    "any JSON value".to_string()
+                } else {
+                    let name = written.rsplit("::").next().unwrap_or(&written).to_string();
+                    format!("a `{name}` (the type, or JSON of its shape)")
+                }
+            }
+        }
+    }
+    let length = count(limits.min_length, limits.max_length, "characters");
+    let range_text = range(limits.minimum, limits.maximum);
+    let what = match &arg.kind {
+        Kind::List(item) => {
+            let items = count(limits.min_items, limits.max_items, "items");
+            let each = scalar(item, limits, &length, &range_text, &listing);
+            format!("a list{items}, each {each}")
+        }
+        kind => scalar(kind, limits, &length, &range_text, &listing),
+    };
+    let mut text = String::new();
+    let mut chars = what.chars();
+    if let Some(first) = chars.next() {
+        text.extend(first.to_uppercase());
+        text.push_str(chars.as_str());
+    }
+    text.push('.');
+    if let Some(default) = &limits.default {
+        let shown = match default {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text.push_str(&format!(" Left out, the server takes `{shown}`."));
+    }
+    text
+}
+
+/// One setter: converts, checks, records a problem or keeps the value.
+fn setter(arg: &Arg, positional: bool) -> Result<TokenStream> {
+    let known = &arg.limits.known;
+    let (param, expr) = conversion(&arg.kind, &arg.ty, known);
+    let required = if positional {
+        " Required: the operation's method takes it as an argument."
+    } else if arg.required {
+        " Required."
+    } else {
+        ""
+    };
+    let text = match prose(arg) {
+        Some(prose) => format!("{prose}\n\n{}{required}", facts(arg)),
+        None => format!("`{}`: {}{required}", arg.wire, facts(arg)),
+    };
+    let docs = doc(&text);
     let zero = crate::schema::messages::at_least(1, 0);
     let text = matches!(arg.kind, Kind::Text | Kind::NewText(_));
     let path = arg.place == Place::Path;
@@ -341,14 +482,24 @@ fn setter(arg: &Arg) -> Result<TokenStream> {
 
 /// The operation's method on its handle: required arguments positional.
 fn entry_method(op: &Op) -> TokenStream {
-    let docs = doc(&format!("{}\n\n{}", op.summary, op.description));
+    let args = op.positional();
+    let mut text = format!("{}\n\n{}", op.summary, op.description.trim_end());
+    if !args.is_empty() {
+        text.push_str("\n\n# Arguments\n");
+        for arg in &args {
+            let prose = prose(arg)
+                .map(|p| format!("{} ", first_sentence(&p)))
+                .unwrap_or_default();
+            text.push_str(&format!("\n- `{}`: {prose}{}", arg.setter, facts(arg)));
+        }
+    }
+    let docs = doc(&text);
     let route = format!(" `{}`", op.route);
     let deprecated = if op.deprecated {
         quote!(#[deprecated(note = "Metronome marks this operation deprecated")])
     } else {
         TokenStream::new()
     };
-    let args = op.positional();
     let names: Vec<_> = args.iter().map(|a| ident(&a.setter)).collect();
     let types: Vec<_> = args
         .iter()
@@ -364,6 +515,16 @@ fn entry_method(op: &Op) -> TokenStream {
         pub fn #name(&self, #( #names: #types ),*) -> #builder {
             #builder::new(self.client.clone()) #( .#names(#names) )*
         }
+    }
+}
+
+/// The first sentence of `text` (up to its first `. ` or its end), on one
+/// line.
+fn first_sentence(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.find(". ") {
+        Some(at) => line[..=at].to_string(),
+        None => line,
     }
 }
 
@@ -403,10 +564,11 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
         },
         _ => TokenStream::new(),
     };
+    let positional: Vec<&str> = op.positional().iter().map(|a| a.wire.as_str()).collect();
     let setters = op
         .settable()
         .into_iter()
-        .map(setter)
+        .map(|arg| setter(arg, positional.contains(&arg.wire.as_str())))
         .collect::<Result<Vec<_>>>()?;
     let request = low_level_request(op);
     let period = match op.period() {
@@ -743,4 +905,94 @@ pub fn render_files(
     );
     files.insert(0, ("mod.rs".to_string(), format!("{header}{body}")));
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model of the project's own description.
+    fn model() -> Model {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml");
+        let mut tree = crate::load::read(std::path::Path::new(path)).unwrap().tree;
+        crate::normalize::run(&mut tree);
+        crate::generate::generate(&tree, true).unwrap().model
+    }
+
+    #[test]
+    fn every_setter_and_positional_argument_has_prose() {
+        let model = model();
+        let mut bare = Vec::new();
+        let mut setters = 0;
+        for op in &model.ops {
+            for arg in op.settable() {
+                setters += 1;
+                if prose(arg).is_none() {
+                    let target = arg
+                        .schema
+                        .get("$ref")
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or("");
+                    bare.push(format!("{}.{} {target}", op.id, arg.wire));
+                }
+            }
+        }
+        assert!(setters > 700, "only {setters} setters");
+        assert!(
+            bare.is_empty(),
+            "{} of {setters} setters have no description in openapi/ (their docs would be facts only):\n{}",
+            bare.len(),
+            bare.join("\n")
+        );
+    }
+
+    #[test]
+    fn facts_say_kind_bounds_values_and_default() {
+        let arg = |kind: Kind, limits: Limits| Arg {
+            name: "x".into(),
+            setter: "x".into(),
+            wire: "x".into(),
+            kind,
+            ty: syn::parse_quote!(String),
+            raw_ty: syn::parse_quote!(String),
+            required: false,
+            limits,
+            doc: None,
+            schema: serde_json::Value::Null,
+            place: Place::Parameter,
+        };
+        let limit = Limits {
+            minimum: Some(1.0),
+            maximum: Some(100.0),
+            default: Some(serde_json::json!(25)),
+            ..Limits::default()
+        };
+        assert_eq!(
+            facts(&arg(Kind::Number(ident("i64")), limit)),
+            "A whole number from 1 to 100. Left out, the server takes `25`."
+        );
+        let names = Limits {
+            min_items: Some(1),
+            max_items: Some(10),
+            min_length: Some(1),
+            max_length: Some(128),
+            ..Limits::default()
+        };
+        assert_eq!(
+            facts(&arg(Kind::List(Box::new(Kind::Text)), names)),
+            "A list of 1 to 10 items, each text of 1 to 128 characters."
+        );
+        let known = Limits {
+            known: vec!["SUM".into(), "MAX".into()],
+            ..Limits::default()
+        };
+        assert_eq!(
+            facts(&arg(Kind::Text, known)),
+            "One of `SUM`, `MAX` (any case)."
+        );
+        assert_eq!(
+            facts(&arg(Kind::Timestamp, Limits::default())),
+            "An instant (a `chrono::DateTime` or RFC 3339 text)."
+        );
+    }
 }

@@ -54,6 +54,11 @@ pub struct Limits {
     /// normalisation opened to any string (`x-known-values`), which a
     /// request must still keep to.
     pub known: Vec<String>,
+    /// A closed enum's values (of the value, or of each item of a list),
+    /// for the docs: the type checks them.
+    pub values: Vec<String>,
+    /// What the server assumes when the value is left out, as JSON.
+    pub default: Option<Value>,
 }
 
 /// One argument of an operation: a parameter or a body property.
@@ -557,15 +562,40 @@ fn limits(tree: &Value, schema: &Value) -> Limits {
         min_length: schema.get("minLength").and_then(Value::as_u64),
         max_length: schema.get("maxLength").and_then(Value::as_u64),
         min_properties: schema.get("minProperties").and_then(Value::as_u64),
-        known: [schema, resolve(tree, &schema["items"])]
-            .into_iter()
-            .find_map(|s| s.get("x-known-values").and_then(Value::as_array))
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
+        known: listed(tree, schema, "x-known-values"),
+        values: listed(tree, schema, "enum"),
+        default: schema.get("default").cloned(),
     }
+}
+
+/// The strings a schema (or its items) lists under `key`.
+fn listed(tree: &Value, schema: &Value, key: &str) -> Vec<String> {
+    [schema, resolve(tree, &schema["items"])]
+        .into_iter()
+        .find_map(|s| s.get(key).and_then(Value::as_array))
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
+/// A value's prose: its own description, else the description of the
+/// schema it refers to (a `$ref`, or a single `allOf`).
+fn description(tree: &Value, schema: &Value) -> Option<String> {
+    let own = |s: &Value| {
+        s.get("description")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+    };
+    own(schema)
+        .or_else(|| own(resolve(tree, schema)))
+        .or_else(|| match schema.get("allOf").and_then(Value::as_array) {
+            Some(parts) if parts.len() == 1 => own(resolve(tree, &parts[0])),
+            _ => None,
+        })
 }
 
 /// Setter names a builder keeps for itself.
@@ -640,7 +670,11 @@ fn operations(
                 required: p["required"].as_bool().unwrap_or(false),
                 limits: limits(tree, &p["schema"]),
                 schema: p["schema"].clone(),
-                doc: None,
+                doc: p
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .or_else(|| description(tree, &p["schema"])),
                 place: if p["in"] == "path" {
                     Place::Path
                 } else {
@@ -684,7 +718,7 @@ fn operations(
                         required: true,
                         limits: limits(tree, schema),
                         schema: schema.clone(),
-                        doc: None,
+                        doc: description(tree, schema),
                         place: Place::BodyList,
                     }))
                 } else {
@@ -869,10 +903,7 @@ fn body_fields(
             required: required.contains(wire),
             limits,
             schema: schema.clone(),
-            doc: schema
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            doc: description(tree, schema),
             place: Place::BodyField,
         });
     }

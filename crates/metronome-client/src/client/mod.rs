@@ -62,10 +62,11 @@ impl Client {
     /// A client configured from the environment: `METRONOME_BEARER_TOKEN`
     /// (required) and `METRONOME_BASE_URL` (optional). Blank values count
     /// as unset.
+    ///
+    /// To read the environment and then set more in code, start from
+    /// [`ClientBuilder::from_env`].
     pub fn from_env() -> Result<Self, Error> {
-        ClientBuilder::default()
-            .with_env(|name| std::env::var(name).ok())
-            .build()
+        ClientBuilder::from_env().build()
     }
 
     /// A builder for a client configured in code.
@@ -92,6 +93,12 @@ impl Client {
     /// The timeout of each attempt.
     pub fn timeout(&self) -> Duration {
         self.inner.timeout
+    }
+
+    /// Retries after a failed first attempt, as set with
+    /// [`ClientBuilder::max_retries`] (or the retry policy's).
+    pub fn max_retries(&self) -> u32 {
+        self.inner.retry.retries()
     }
 }
 
@@ -135,6 +142,9 @@ pub struct ClientBuilder {
     max_response_bytes: u64,
     default_headers: Vec<(String, String)>,
     middleware: Vec<Arc<dyn Middleware>>,
+    /// Whether the environment was read, for an honest error when no
+    /// token came from anywhere.
+    read_env: bool,
 }
 
 impl Default for ClientBuilder {
@@ -149,11 +159,32 @@ impl Default for ClientBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             default_headers: Vec::new(),
             middleware: Vec::new(),
+            read_env: false,
         }
     }
 }
 
 impl ClientBuilder {
+    /// A builder that starts from the environment: `METRONOME_BEARER_TOKEN`,
+    /// `METRONOME_BASE_URL` and `METRONOME_CUSTOM_HEADERS` (blank values
+    /// count as unset). What is set in code afterwards wins: the token and
+    /// base URL replace the environment's, headers are added after its
+    /// headers.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// let client = metronome_client::ClientBuilder::from_env()
+    ///     .timeout(Duration::from_secs(20))
+    ///     .max_retries(5)
+    ///     .build()?;
+    /// assert_eq!(client.max_retries(), 5);
+    /// # Ok::<(), metronome_client::Error>(())
+    /// ```
+    pub fn from_env() -> Self {
+        Self::default().with_env(|name| std::env::var(name).ok())
+    }
+
     /// Reads the token and base URL through `lookup` (the environment, in
     /// [`Client::from_env`]); values already set win, blank values count as
     /// unset.
@@ -163,6 +194,7 @@ impl ClientBuilder {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
+        self.read_env = true;
         if self.bearer_token.is_none() {
             self.bearer_token = present(TOKEN_VAR);
         }
@@ -268,9 +300,14 @@ impl ClientBuilder {
             .bearer_token
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| {
-                Error::Config(format!(
-                    "no bearer token: set {TOKEN_VAR} or call .bearer_token()"
-                ))
+                Error::Config(if self.read_env {
+                    format!("no bearer token: {TOKEN_VAR} is unset or blank, and .bearer_token() was not called")
+                } else {
+                    format!(
+                        "no bearer token: call .bearer_token(), or start from ClientBuilder::from_env() \
+                         (Client::builder() does not read {TOKEN_VAR})"
+                    )
+                })
             })?;
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let http = match self.http_client {
@@ -536,8 +573,33 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "invalid client configuration: no bearer token: set METRONOME_BEARER_TOKEN or call .bearer_token()"
+            "invalid client configuration: no bearer token: METRONOME_BEARER_TOKEN is unset or blank, and .bearer_token() was not called"
         );
+        // A builder that never read the environment says so, instead of
+        // asking for a variable that may well be set.
+        let err = Client::builder().build().unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Client::builder() does not read METRONOME_BEARER_TOKEN"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn code_settings_override_the_environment_they_start_from() {
+        let client = ClientBuilder::default()
+            .with_env(env(&[
+                (TOKEN_VAR, "t0k"),
+                (BASE_URL_VAR, "http://from-env.test"),
+            ]))
+            .base_url("https://from-code.test")
+            .timeout(Duration::from_secs(7))
+            .max_retries(5)
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "https://from-code.test");
+        assert_eq!(client.timeout(), Duration::from_secs(7));
+        assert_eq!(client.max_retries(), 5);
     }
 
     #[test]

@@ -102,18 +102,37 @@ pub enum Error {
         cursor: String,
     },
 
-    /// A walk stopped because the task fetching its pages ahead died (a
-    /// panic, or a cancellation from outside): the pages before it were
-    /// delivered once, the rest were not fetched. Never a short list
-    /// without this error.
-    #[error(
-        "{operation}: the walk was interrupted ({reason}); every page before it was delivered once"
-    )]
+    /// A task the call depended on died (it panicked, was cancelled, or
+    /// its runtime stopped). From:
+    ///
+    /// - a walk over pages, whose look-ahead task died: the pages before
+    ///   it were delivered once, the rest were not fetched (never a short
+    ///   list without this error);
+    /// - an ingester's [`flush`](crate::Ingester::flush) or
+    ///   [`shutdown`](crate::Ingester::shutdown), when its task is gone:
+    ///   `reason` counts the accepted events left unaccounted for;
+    /// - a batch of an ingester whose sending task died: the batch is in
+    ///   the report as failed, with this error.
+    #[error("{operation}: interrupted ({reason})")]
     Interrupted {
-        /// The paginated operation.
+        /// The operation: the paginated one, or `usage_ingest`.
         operation: &'static str,
-        /// What happened to the task.
+        /// What happened to the task, and what it means for the data.
         reason: String,
+    },
+
+    /// An ingester handed a usage event back instead of queueing it: its
+    /// buffer was full ([`try_send`](crate::Ingester::try_send)) or it was
+    /// shut down. Made by `?` from an
+    /// [`IngestSendError`](crate::IngestSendError); the event is here, to
+    /// send again or keep.
+    #[error("the usage event was not queued: {reason}")]
+    NotQueued {
+        /// Why: "the ingester's buffer is full" or "the ingester was shut
+        /// down".
+        reason: &'static str,
+        /// The event, as it was given.
+        event: Box<metronome_api::types::UsageEvent>,
     },
 
     /// An argument is invalid; nothing was sent.

@@ -435,6 +435,25 @@ pub enum IngestSendError {
     Closed(Box<types::UsageEvent>),
 }
 
+/// `?` on an [`IngestSendError`] in a function that returns [`Error`]: an
+/// invalid event is its [`Error::InvalidRequest`], an event handed back is
+/// [`Error::NotQueued`] holding it.
+impl From<IngestSendError> for Error {
+    fn from(error: IngestSendError) -> Self {
+        match error {
+            IngestSendError::Invalid(error) => error,
+            IngestSendError::Full(event) => Error::NotQueued {
+                reason: "the ingester's buffer is full",
+                event,
+            },
+            IngestSendError::Closed(event) => Error::NotQueued {
+                reason: "the ingester was shut down",
+                event,
+            },
+        }
+    }
+}
+
 impl IngestSendError {
     /// The event given back, when there is one (`Full`, `Closed`).
     pub fn into_event(self) -> Option<types::UsageEvent> {

@@ -78,13 +78,12 @@ impl AnyPage {
 
     /// The page, as the operation's walk made it.
     fn into_page<T: 'static>(self, operation: &'static str) -> Result<Page<T>, Error> {
-        let mut page = self
-            .page
-            .downcast::<Page<T>>()
-            .map_err(|_| Error::Interrupted {
+        let mut page = self.page.downcast::<Page<T>>().map_err(|_| {
+            interrupted(
                 operation,
-                reason: "a page of another type came back from the walk".to_string(),
-            })?;
+                "a page of another type came back from the walk".to_string(),
+            )
+        })?;
         page.next_page = self.next_page;
         Ok(*page)
     }
@@ -376,7 +375,7 @@ fn prefetching(walk: Walk, depth: usize) -> BoxStream<'static, Result<AnyPage, E
                     Some(None) => None,
                     None => {
                         let reason = producer.outcome().await;
-                        let error = Error::Interrupted { operation, reason };
+                        let error = interrupted(operation, reason);
                         // Ends after this error: the channel is closed for good.
                         Some((Err(error), (received, pace, producer)))
                     }
@@ -511,7 +510,7 @@ async fn produce(
                         return;
                     }
                     Err(reason) => {
-                        let _ = pages.send(Some(Err(Error::Interrupted { operation, reason })));
+                        let _ = pages.send(Some(Err(interrupted(operation, reason))));
                         let _ = pages.send(None);
                         return;
                     }
@@ -523,7 +522,7 @@ async fn produce(
                             "page {}: the cursor read ahead differs from the decoded page's",
                             head.page
                         );
-                        let _ = pages.send(Some(Err(Error::Interrupted { operation, reason })));
+                        let _ = pages.send(Some(Err(interrupted(operation, reason))));
                         let _ = pages.send(None);
                         return;
                     }
@@ -748,6 +747,15 @@ impl<T> std::fmt::Debug for Partitioned<T> {
             .field("partitions", &self.walks.as_ref().map(Vec::len))
             .field("concurrency", &self.concurrency)
             .finish()
+    }
+}
+
+/// A walk that stopped because a task it depended on died: says what
+/// happened and that the pages before were delivered once.
+fn interrupted(operation: &'static str, reason: String) -> Error {
+    Error::Interrupted {
+        operation,
+        reason: format!("the walk stopped: {reason}; every page before it was delivered once"),
     }
 }
 

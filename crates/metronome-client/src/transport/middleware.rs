@@ -117,3 +117,61 @@ impl<'a> Next<'a> {
         self.attempt
     }
 }
+
+/// A [`Middleware`] made of a closure, from [`from_fn`].
+pub struct FromFn<F>(F);
+
+impl<F> std::fmt::Debug for FromFn<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FromFn(..)")
+    }
+}
+
+/// A middleware from a closure, for a layer that needs no type of its own.
+/// The closure gets each attempt's request and the rest of the stack, and
+/// returns the response as a boxed future (`Box::pin(async move { .. })`).
+///
+/// ```
+/// use metronome_client::middleware;
+///
+/// let client = metronome_client::Client::builder()
+///     .bearer_token("my-token")
+///     .middleware(middleware::from_fn(|mut request, next| {
+///         Box::pin(async move {
+///             request
+///                 .headers_mut()
+///                 .insert("x-team", "billing".parse().unwrap());
+///             let started = std::time::Instant::now();
+///             let response = next.run(request).await;
+///             tracing::info!(elapsed = ?started.elapsed(), "one attempt");
+///             response
+///         })
+///     }))
+///     .build()?;
+/// # Ok::<(), metronome_client::Error>(())
+/// ```
+pub fn from_fn<F>(layer: F) -> FromFn<F>
+where
+    F: for<'a> Fn(reqwest::Request, Next<'a>) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>
+        + Send
+        + Sync
+        + 'static,
+{
+    FromFn(layer)
+}
+
+impl<F> Middleware for FromFn<F>
+where
+    F: for<'a> Fn(reqwest::Request, Next<'a>) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>
+        + Send
+        + Sync
+        + 'static,
+{
+    fn handle<'a>(
+        &'a self,
+        request: reqwest::Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        (self.0)(request, next)
+    }
+}

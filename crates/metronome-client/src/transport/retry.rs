@@ -228,6 +228,7 @@ impl RetryTransport {
             *request.timeout_mut() = self.timeout;
         }
         let max_retries = options.max_retries.unwrap_or(self.policy.max_retries);
+        let call_started = Instant::now();
         let mut attempts = 0u32;
         loop {
             attempts += 1;
@@ -292,17 +293,28 @@ impl RetryTransport {
                     span.record("retry_delay_ms", wait.as_millis() as u64);
                     drop(span);
                     tracing::debug!(
+                        target: "metronome",
                         operation = info.operation_id,
                         attempt = attempts,
                         status = attempt_status(&attempt),
+                        outcome = outcome(&attempt),
                         wait_ms = wait.as_millis() as u64,
-                        "metronome: retrying"
+                        "retrying"
                     );
                     tokio::time::sleep(wait).await;
                     request = next;
                 }
                 _ => {
                     drop(span);
+                    tracing::debug!(
+                        target: "metronome",
+                        operation = info.operation_id,
+                        status = attempt_status(&attempt),
+                        outcome = outcome(&attempt),
+                        attempts,
+                        elapsed_ms = call_started.elapsed().as_millis() as u64,
+                        "request finished"
+                    );
                     self.read_cursor_ahead(&attempt).await;
                     let current = tracing::Span::current();
                     current.record("attempts", attempts);
@@ -392,6 +404,18 @@ fn attempt_headers(attempt: &Attempt) -> Option<&HeaderMap> {
         Attempt::Response(r) => Some(&r.headers),
         Attempt::TooLarge(_, headers) => Some(headers),
         Attempt::Failed(_) | Attempt::TimedOut(_) => None,
+    }
+}
+
+/// What an attempt came to, in a word, for the `metronome` events.
+fn outcome(attempt: &Attempt) -> &'static str {
+    match attempt {
+        Attempt::Response(r) if r.status.is_success() => "success",
+        Attempt::Response(_) => "error status",
+        Attempt::TooLarge(..) => "response too large",
+        Attempt::Failed(e) if e.is_timeout() => "timeout",
+        Attempt::Failed(_) => "connection error",
+        Attempt::TimedOut(_) => "timeout",
     }
 }
 
