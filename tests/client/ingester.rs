@@ -557,3 +557,47 @@ async fn events_that_would_sink_their_batch_are_refused_at_send() {
     ingester.shutdown().await.unwrap();
     assert_eq!(mock.request_count(), 0, "nothing was sent");
 }
+
+#[tokio::test]
+async fn question_mark_turns_an_event_handed_back_into_the_sdks_error() {
+    let mock = MockMetronome::builder()
+        .latency(Duration::from_millis(200))
+        .start()
+        .await;
+    let ingester = client(&mock)
+        .usage()
+        .ingester()
+        .batch_size(1)
+        .max_in_flight(1)
+        .buffer(1)
+        .start()
+        .unwrap();
+    async fn queue(
+        ingester: &metronome_client::Ingester,
+        n: usize,
+    ) -> Result<(), metronome_client::Error> {
+        ingester.try_send(event(n))?;
+        Ok(())
+    }
+    let mut handed_back = None;
+    for n in 0..10 {
+        if let Err(err) = queue(&ingester, n).await {
+            handed_back = Some(err);
+            break;
+        }
+    }
+    match handed_back {
+        Some(Error::NotQueued { reason, event }) => {
+            assert_eq!(reason, "the ingester's buffer is full");
+            assert!(event.transaction_id.as_str().starts_with("tx-"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // An invalid event is the SDK's InvalidRequest, as from any call.
+    let invalid = async {
+        ingester.try_send(Event::new(" ", "c", "t", "2026-11-30T12:00:00Z"))?;
+        Ok::<(), metronome_client::Error>(())
+    };
+    assert!(matches!(invalid.await, Err(Error::InvalidRequest(_))));
+    ingester.shutdown().await.unwrap();
+}

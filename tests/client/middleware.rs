@@ -213,3 +213,70 @@ async fn the_attempt_timeout_bounds_middleware_and_the_body_behind_it() {
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }
+
+#[tokio::test]
+async fn a_closure_is_a_middleware_too() {
+    let server = MockServer::start_async().await;
+    let tagged = server
+        .mock_async(|when, then| {
+            when.header("x-team", "billing");
+            then.status(200)
+                .json_body(json!({"data": [], "next_page": null}));
+        })
+        .await;
+    let client = sdk_with(&server.base_url(), |b| {
+        b.middleware(metronome_client::middleware::from_fn(
+            |mut request, next| {
+                Box::pin(async move {
+                    request
+                        .headers_mut()
+                        .insert("x-team", "billing".parse().unwrap());
+                    next.run(request).await
+                })
+            },
+        ))
+    });
+    client.customers().list().send().await.unwrap();
+    tagged.assert_async().await;
+}
+
+#[test]
+fn each_call_and_each_retry_is_one_debug_event_at_target_metronome() {
+    let (_, logs) = metronome_integration_tests::capture_logs(tracing::Level::DEBUG, || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let mock = metronome_mock::MockMetronome::start().await;
+                mock.faults().push(metronome_mock::Fault::status(503));
+                let client = Client::builder()
+                    .bearer_token(mock.token())
+                    .base_url(mock.base_url())
+                    .retry_policy(RetryPolicy::for_tests())
+                    .build()
+                    .unwrap();
+                client.customers().list().send().await.unwrap();
+            })
+    });
+    let ours: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains(" metronome: "))
+        .collect();
+    assert_eq!(ours.len(), 2, "{ours:#?}");
+    assert!(
+        ours[0].contains("retrying") && ours[0].contains("status=503"),
+        "{}",
+        ours[0]
+    );
+    for field in [
+        "request finished",
+        "operation=\"customers_list\"",
+        "status=200",
+        "outcome=\"success\"",
+        "attempts=2",
+        "elapsed_ms=",
+    ] {
+        assert!(ours[1].contains(field), "{field} in {}", ours[1]);
+    }
+}
