@@ -554,7 +554,9 @@ async fn checks_before_sending_word_a_problem_as_the_mock_does() {
     let sdk = refused(
         client
             .approval_requests()
-            .submit(name.as_str(), "why", "POST", "/v1/x", payload.clone())
+            .submit(name.as_str(), "why", "POST")
+            .request_type("/v1/x")
+            .request_payload(payload.clone())
             .send()
             .await
             .unwrap_err(),
@@ -569,7 +571,9 @@ async fn checks_before_sending_word_a_problem_as_the_mock_does() {
     let sdk = refused(
         client
             .approval_requests()
-            .submit("n", "why", "POST", "/v1/x", serde_json::Map::new())
+            .submit("n", "why", "POST")
+            .request_type("/v1/x")
+            .request_payload(serde_json::Map::new())
             .send()
             .await
             .unwrap_err(),
@@ -803,4 +807,65 @@ async fn a_path_parameter_cannot_change_the_path_and_known_values_are_kept_to() 
         .await
         .unwrap();
     sum.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_required_flag_or_choice_is_named_at_the_call_site_and_checked_before_sending() {
+    let server = MockServer::start_async().await;
+    let added = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/contract-pricing/rate-cards/addRate")
+                .json_body_includes(r#"{"entitled": true, "rate_type": "FLAT"}"#);
+            then.status(200).json_body(json!({"data": {
+                "rate_type": "FLAT", "price": 100.0, "entitled": true}}));
+        })
+        .await;
+    let client = sdk(&server.base_url());
+    let rates = client.contracts();
+    let rates = rates.rate_cards();
+    let rates = rates.rates();
+    // Ids and the start date are positional; the flag and the choice are
+    // named setters the request needs.
+    let missing = rates
+        .add(CUSTOMER, CUSTOMER, "2024-01-01T00:00:00Z")
+        .entitled(true)
+        .send()
+        .await
+        .unwrap_err();
+    match missing {
+        Error::InvalidRequest(message) => assert_eq!(
+            message,
+            "rate_type is required: call .rate_type(..) before sending"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // A value the setter refused is reported once, as the setter's problem.
+    let refused = rates
+        .add(CUSTOMER, CUSTOMER, "2024-01-01T00:00:00Z")
+        .entitled(true)
+        .rate_type("hourly")
+        .send()
+        .await
+        .unwrap_err();
+    match refused {
+        Error::InvalidRequest(message) => {
+            assert!(
+                message.starts_with("rate_type: \"hourly\" is not one of"),
+                "{message}"
+            );
+            assert!(!message.contains("is required"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(added.calls_async().await, 0, "nothing was sent");
+    rates
+        .add(CUSTOMER, CUSTOMER, "2024-01-01T00:00:00Z")
+        .entitled(true)
+        .rate_type("flat")
+        .price(100.0)
+        .send()
+        .await
+        .unwrap();
+    added.assert_async().await;
 }

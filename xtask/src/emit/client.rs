@@ -428,7 +428,7 @@ fn setter(arg: &Arg, positional: bool) -> Result<TokenStream> {
     let required = if positional {
         " Required: the operation's method takes it as an argument."
     } else if arg.required {
-        " Required."
+        " Required: without it, sending fails before anything goes out."
     } else {
         ""
     };
@@ -580,6 +580,16 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
         None => TokenStream::new(),
     };
     let method = &op.method;
+    // Required arguments the method does not take: each must have been set.
+    let needed = op.required_setters();
+    let check = if needed.is_empty() {
+        quote!(self.problems.check()?;)
+    } else {
+        let names = needed.iter().map(|a| &a.wire);
+        let setters = needed.iter().map(|a| &a.setter);
+        let fields = needed.iter().map(|a| ident(&a.field()));
+        quote!(self.problems.check_required(&[ #( (#names, #setters, self.#fields.is_some()) ),* ])?;)
+    };
     let wires: Vec<&String> = args.iter().map(|a| &a.wire).collect();
     let held = &fields;
     let (finish, after) = match &op.output {
@@ -587,7 +597,7 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
             quote! {
                 /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
                 pub(crate) fn query(&self) -> Result<Self, Error> {
-                    self.problems.check()?;
+                    #check
                     #period
                     Ok(self.clone())
                 }
@@ -638,7 +648,7 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
                 /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
                 #[inline]
                 pub async fn send_with_response(self) -> Result<Response<#ret>, Error> {
-                    self.problems.check()?;
+                    #check
                     #period
                     let request = self.request(&self.client);
                     #send(#method, self.options, Box::pin(request.send())).await #map

@@ -22,7 +22,14 @@ pub fn call(tree: &Value, op: &Op, receiver: TokenStream, _: Option<()>) -> Resu
         .into_iter()
         .map(|a| example_arg(tree, a))
         .collect::<Result<Vec<_>>>()?;
-    Ok(quote!(#receiver #( .#handles() )* .#name(#(#args),*)))
+    // The required arguments the method does not take, by name.
+    let needed = op.required_setters();
+    let setters = needed.iter().map(|a| ident(&a.setter));
+    let values = needed
+        .iter()
+        .map(|a| example_arg(tree, a))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(quote!(#receiver #( .#handles() )* .#name(#(#args),*) #( .#setters(#values) )*))
 }
 
 /// A Rust expression for an example value of `arg`, as a caller would

@@ -232,11 +232,47 @@ pub struct Op {
     pub period: Option<(String, String)>,
 }
 
+/// The most arguments an operation's method takes positionally.
+pub const MAX_POSITIONAL: usize = 3;
+
 impl Op {
-    /// The positional arguments: path and required query parameters, then
+    /// The positional arguments: every required argument (see `required`)
+    /// when there are at most [`MAX_POSITIONAL`]; otherwise the first three
+    /// of them by kind, ids first, then instants, then the rest, each in
+    /// the description's order.
+    pub fn positional(&self) -> Vec<&Arg> {
+        let required = self.required();
+        if required.len() <= MAX_POSITIONAL {
+            return required;
+        }
+        // More than a call site can read: the ids and the required
+        // instants stay positional (they say what the call is about); a
+        // flag, an amount or a choice becomes a setter the request needs.
+        let rank = |a: &&Arg| match a.kind {
+            Kind::Id => 0,
+            Kind::Timestamp => 1,
+            _ => 2,
+        };
+        let mut ranked = required;
+        ranked.sort_by_key(rank);
+        ranked.truncate(MAX_POSITIONAL);
+        ranked
+    }
+
+    /// Required arguments that are not positional: setters the request
+    /// needs before it is sent.
+    pub fn required_setters(&self) -> Vec<&Arg> {
+        let positional = self.positional();
+        self.required()
+            .into_iter()
+            .filter(|a| !positional.iter().any(|p| std::ptr::eq(*p, *a)))
+            .collect()
+    }
+
+    /// Every required argument: path and required query parameters, then
     /// required body properties in the order of the schema's `required`
     /// list (or the list body).
-    pub fn positional(&self) -> Vec<&Arg> {
+    fn required(&self) -> Vec<&Arg> {
         let mut args: Vec<&Arg> = self
             .params
             .iter()
@@ -974,6 +1010,10 @@ mod tests {
                 && matches!(p.kind, Kind::NewText(_))
                 && !p.limits.known.is_empty())),
             "a text path parameter with known values"
+        );
+        assert!(
+            any(&|op| op.positional().len() == MAX_POSITIONAL && !op.required_setters().is_empty()),
+            "more required arguments than are positional"
         );
         assert!(any(&|op| op.deprecated), "a deprecated operation");
         assert!(

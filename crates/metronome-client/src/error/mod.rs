@@ -126,6 +126,7 @@ pub enum Error {
     /// shut down. Made by `?` from an
     /// [`IngestSendError`](crate::IngestSendError); the event is here, to
     /// send again or keep.
+    #[cfg(feature = "usage")]
     #[error("the usage event was not queued: {reason}")]
     NotQueued {
         /// Why: "the ingester's buffer is full" or "the ingester was shut

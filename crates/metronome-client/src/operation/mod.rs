@@ -47,6 +47,30 @@ impl Problems {
         }
     }
 
+    /// [`check`](Self::check), and each required argument the method does
+    /// not take (`(name, setter, set)`) must have been set: one that was
+    /// not is reported by name, unless its setter already reported a
+    /// problem.
+    pub(crate) fn check_required(&self, required: &[(&str, &str, bool)]) -> Result<(), Error> {
+        let mut problems = self.0.clone();
+        for (name, setter, set) in required {
+            let reported = self.0.iter().any(|p| {
+                p.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('['))
+            });
+            if !set && !reported {
+                problems.push(format!(
+                    "{name} is required: call .{setter}(..) before sending"
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidRequest(problems.join("; ")))
+        }
+    }
+
     /// `Ok` when there is nothing to report.
     pub(crate) fn check(&self) -> Result<(), Error> {
         if self.0.is_empty() {

@@ -22,11 +22,9 @@ async fn approval_requests_submit() {
         .await;
     let answer = sdk(&server.base_url())
         .approval_requests()
-        .submit(
-            "example",
-            "example",
-            "POST",
-            "/example",
+        .submit("example", "example", "POST")
+        .request_type("/example")
+        .request_payload(
             serde_json::from_str::<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >(r##"{"field_1":"example"}"##)
@@ -44,11 +42,9 @@ async fn approval_requests_submit() {
     let fake = metronome_mock::MockMetronome::start().await;
     let again = mock_client(&fake)
         .approval_requests()
-        .submit(
-            "example",
-            "example",
-            "POST",
-            "/example",
+        .submit("example", "example", "POST")
+        .request_type("/example")
+        .request_payload(
             serde_json::from_str::<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             >(r##"{"field_1":"example"}"##)

@@ -108,10 +108,10 @@ async fn contracts_named_schedules_update() {
         .update(
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            "example",
             "2024-01-01T00:00:00Z",
-            serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap(),
         )
+        .schedule_name("example")
+        .value(serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap())
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -129,10 +129,10 @@ async fn contracts_named_schedules_update() {
         .update(
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            "example",
             "2024-01-01T00:00:00Z",
-            serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap(),
         )
+        .schedule_name("example")
+        .value(serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap())
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");

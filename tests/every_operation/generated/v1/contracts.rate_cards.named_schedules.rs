@@ -63,10 +63,10 @@ async fn contracts_rate_cards_named_schedules_update() {
         .named_schedules()
         .update(
             "00000000-0000-4000-8000-000000000001",
-            "example",
             "2024-01-01T00:00:00Z",
-            serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap(),
+            "example",
         )
+        .value(serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap())
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -84,10 +84,10 @@ async fn contracts_rate_cards_named_schedules_update() {
         .named_schedules()
         .update(
             "00000000-0000-4000-8000-000000000001",
-            "example",
             "2024-01-01T00:00:00Z",
-            serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap(),
+            "example",
         )
+        .value(serde_json::from_str::<::serde_json::Value>(r##"{}"##).unwrap())
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");

@@ -28,9 +28,9 @@ async fn contracts_rate_cards_rates_add() {
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
             "2024-01-01T00:00:00Z",
-            true,
-            "FLAT",
         )
+        .entitled(true)
+        .rate_type("FLAT")
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -50,9 +50,9 @@ async fn contracts_rate_cards_rates_add() {
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
             "2024-01-01T00:00:00Z",
-            true,
-            "FLAT",
         )
+        .entitled(true)
+        .rate_type("FLAT")
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");

@@ -22,9 +22,9 @@ async fn contracts_add_manual_balance_entry() {
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
-            "example",
         )
+        .amount(1.0_f64)
+        .reason("example")
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -42,9 +42,9 @@ async fn contracts_add_manual_balance_entry() {
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
-            "example",
         )
+        .amount(1.0_f64)
+        .reason("example")
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");
@@ -599,15 +599,15 @@ async fn contracts_schedule_pro_services_invoice() {
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
             "2024-01-01T00:00:00Z",
-            [
-                serde_json::from_str::<
-                    metronome_client::types::ProServiceInvoiceLineItem,
-                >(
-                        r##"{"amendment_id":"00000000-0000-4000-8000-000000000001","amount":1.0,"metadata":"example","netsuite_invoice_billing_end":"2024-01-02T00:00:00Z","netsuite_invoice_billing_start":"2024-01-01T00:00:00Z","professional_service_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"unit_price":1.0}"##,
-                    )
-                    .unwrap(),
-            ],
         )
+        .line_items([
+            serde_json::from_str::<
+                metronome_client::types::ProServiceInvoiceLineItem,
+            >(
+                    r##"{"amendment_id":"00000000-0000-4000-8000-000000000001","amount":1.0,"metadata":"example","netsuite_invoice_billing_end":"2024-01-02T00:00:00Z","netsuite_invoice_billing_start":"2024-01-01T00:00:00Z","professional_service_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"unit_price":1.0}"##,
+                )
+                .unwrap(),
+        ])
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -625,15 +625,15 @@ async fn contracts_schedule_pro_services_invoice() {
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
             "2024-01-01T00:00:00Z",
-            [
-                serde_json::from_str::<
-                    metronome_client::types::ProServiceInvoiceLineItem,
-                >(
-                        r##"{"amendment_id":"00000000-0000-4000-8000-000000000001","amount":1.0,"metadata":"example","netsuite_invoice_billing_end":"2024-01-02T00:00:00Z","netsuite_invoice_billing_start":"2024-01-01T00:00:00Z","professional_service_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"unit_price":1.0}"##,
-                    )
-                    .unwrap(),
-            ],
         )
+        .line_items([
+            serde_json::from_str::<
+                metronome_client::types::ProServiceInvoiceLineItem,
+            >(
+                    r##"{"amendment_id":"00000000-0000-4000-8000-000000000001","amount":1.0,"metadata":"example","netsuite_invoice_billing_end":"2024-01-02T00:00:00Z","netsuite_invoice_billing_start":"2024-01-01T00:00:00Z","professional_service_id":"00000000-0000-4000-8000-000000000001","quantity":1.0,"unit_price":1.0}"##,
+                )
+                .unwrap(),
+        ])
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");
@@ -698,10 +698,10 @@ async fn contracts_set_usage_filter() {
         .set_usage_filter(
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            "example",
-            ["example"],
             "2024-01-01T00:00:00Z",
         )
+        .group_key("example")
+        .group_values(["example"])
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -718,10 +718,10 @@ async fn contracts_set_usage_filter() {
         .set_usage_filter(
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            "example",
-            ["example"],
             "2024-01-01T00:00:00Z",
         )
+        .group_key("example")
+        .group_values(["example"])
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");

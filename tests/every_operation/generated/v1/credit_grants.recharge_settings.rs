@@ -68,19 +68,21 @@ async fn credit_grants_recharge_settings_create() {
         .recharge_settings()
         .create(
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
-            1.0_f64,
             "00000000-0000-4000-8000-000000000001",
             1.0_f64,
+        )
+        .recharge_threshold(1.0_f64)
+        .grant_duration(1.0_f64)
+        .prepaid_options(
             serde_json::from_str::<
                 metronome_client::types::PrepaidRechargeGrantOptions,
             >(
                     r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","product_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
                 )
                 .unwrap(),
-            "example",
-            1.0_f64,
         )
+        .name("example")
+        .priority(1.0_f64)
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -97,19 +99,21 @@ async fn credit_grants_recharge_settings_create() {
         .recharge_settings()
         .create(
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
-            1.0_f64,
             "00000000-0000-4000-8000-000000000001",
             1.0_f64,
+        )
+        .recharge_threshold(1.0_f64)
+        .grant_duration(1.0_f64)
+        .prepaid_options(
             serde_json::from_str::<
                 metronome_client::types::PrepaidRechargeGrantOptions,
             >(
                     r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","product_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
                 )
                 .unwrap(),
-            "example",
-            1.0_f64,
         )
+        .name("example")
+        .priority(1.0_f64)
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");
@@ -138,19 +142,21 @@ async fn credit_grants_recharge_settings_update() {
         .update(
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
-            1.0_f64,
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
+        )
+        .recharge_to_amount(1.0_f64)
+        .recharge_threshold(1.0_f64)
+        .grant_duration(1.0_f64)
+        .prepaid_options(
             serde_json::from_str::<
                 metronome_client::types::PrepaidRechargeGrantOptions,
             >(
                     r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","product_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
                 )
                 .unwrap(),
-            "example",
-            1.0_f64,
         )
+        .name("example")
+        .priority(1.0_f64)
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -168,19 +174,21 @@ async fn credit_grants_recharge_settings_update() {
         .update(
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
-            1.0_f64,
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
+        )
+        .recharge_to_amount(1.0_f64)
+        .recharge_threshold(1.0_f64)
+        .grant_duration(1.0_f64)
+        .prepaid_options(
             serde_json::from_str::<
                 metronome_client::types::PrepaidRechargeGrantOptions,
             >(
                     r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","product_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
                 )
                 .unwrap(),
-            "example",
-            1.0_f64,
         )
+        .name("example")
+        .priority(1.0_f64)
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");

@@ -22,22 +22,24 @@ async fn credit_grants_create() {
         .credit_grants()
         .create(
             "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
             serde_json::from_str::<
                 metronome_client::types::CreateCreditGrantPayloadGrantAmount,
             >(
                     r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
                 )
                 .unwrap(),
-            "example",
-            "2024-01-01T00:00:00Z",
+        )
+        .name("example")
+        .paid_amount(
             serde_json::from_str::<
                 metronome_client::types::CreateCreditGrantPayloadPaidAmount,
             >(
                     r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
                 )
                 .unwrap(),
-            1.0_f64,
         )
+        .priority(1.0_f64)
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -52,22 +54,24 @@ async fn credit_grants_create() {
         .credit_grants()
         .create(
             "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
             serde_json::from_str::<
                 metronome_client::types::CreateCreditGrantPayloadGrantAmount,
             >(
                     r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
                 )
                 .unwrap(),
-            "example",
-            "2024-01-01T00:00:00Z",
+        )
+        .name("example")
+        .paid_amount(
             serde_json::from_str::<
                 metronome_client::types::CreateCreditGrantPayloadPaidAmount,
             >(
                     r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
                 )
                 .unwrap(),
-            1.0_f64,
         )
+        .priority(1.0_f64)
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");
@@ -91,30 +95,36 @@ async fn credit_grants_create_prepaid() {
     let answer = sdk(&server.base_url())
         .credit_grants()
         .create_prepaid(
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T00:00:00Z",
+        )
+        .prepaid_options(
             serde_json::from_str::<
                 metronome_client::types::PrepaidGrantOptions,
             >(
                     r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","precalculated_tax":1.0,"product_id":"example","radar_session_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
                 )
                 .unwrap(),
-            "00000000-0000-4000-8000-000000000001",
+        )
+        .grant_amount(
             serde_json::from_str::<
                 metronome_client::types::CreatePrepaidCreditGrantPayloadGrantAmount,
             >(
                     r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
                 )
                 .unwrap(),
-            "example",
-            "2024-01-01T00:00:00Z",
-            "2024-01-01T00:00:00Z",
+        )
+        .name("example")
+        .paid_amount(
             serde_json::from_str::<
                 metronome_client::types::CreatePrepaidCreditGrantPayloadPaidAmount,
             >(
                     r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
                 )
                 .unwrap(),
-            1.0_f64,
         )
+        .priority(1.0_f64)
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -129,30 +139,36 @@ async fn credit_grants_create_prepaid() {
     let again = mock_client(&fake)
         .credit_grants()
         .create_prepaid(
+            "00000000-0000-4000-8000-000000000001",
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T00:00:00Z",
+        )
+        .prepaid_options(
             serde_json::from_str::<
                 metronome_client::types::PrepaidGrantOptions,
             >(
                     r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","precalculated_tax":1.0,"product_id":"example","radar_session_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
                 )
                 .unwrap(),
-            "00000000-0000-4000-8000-000000000001",
+        )
+        .grant_amount(
             serde_json::from_str::<
                 metronome_client::types::CreatePrepaidCreditGrantPayloadGrantAmount,
             >(
                     r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
                 )
                 .unwrap(),
-            "example",
-            "2024-01-01T00:00:00Z",
-            "2024-01-01T00:00:00Z",
+        )
+        .name("example")
+        .paid_amount(
             serde_json::from_str::<
                 metronome_client::types::CreatePrepaidCreditGrantPayloadPaidAmount,
             >(
                     r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
                 )
                 .unwrap(),
-            1.0_f64,
         )
+        .priority(1.0_f64)
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");
@@ -266,10 +282,10 @@ async fn credit_grants_migrate_to_contracts() {
         .credit_grants()
         .migrate_to_contracts(
             "00000000-0000-4000-8000-000000000001",
-            "2024-01-01T00:00:00Z",
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
         )
+        .cutover_date("2024-01-01T00:00:00Z")
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -285,10 +301,10 @@ async fn credit_grants_migrate_to_contracts() {
         .credit_grants()
         .migrate_to_contracts(
             "00000000-0000-4000-8000-000000000001",
-            "2024-01-01T00:00:00Z",
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
         )
+        .cutover_date("2024-01-01T00:00:00Z")
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");

@@ -23,9 +23,11 @@ async fn customers_commits_create() {
         .commits()
         .create(
             "00000000-0000-4000-8000-000000000001",
-            "PREPAID",
-            1.0_f64,
             "00000000-0000-4000-8000-000000000001",
+            "PREPAID",
+        )
+        .priority(1.0_f64)
+        .access_schedule(
             serde_json::from_str::<
                 metronome_client::types::ScheduleDurationInput,
             >(
@@ -48,9 +50,11 @@ async fn customers_commits_create() {
         .commits()
         .create(
             "00000000-0000-4000-8000-000000000001",
-            "PREPAID",
-            1.0_f64,
             "00000000-0000-4000-8000-000000000001",
+            "PREPAID",
+        )
+        .priority(1.0_f64)
+        .access_schedule(
             serde_json::from_str::<
                 metronome_client::types::ScheduleDurationInput,
             >(

@@ -23,8 +23,10 @@ async fn customers_credits_create() {
         .credits()
         .create(
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
             "00000000-0000-4000-8000-000000000001",
+            1.0_f64,
+        )
+        .access_schedule(
             serde_json::from_str::<
                 metronome_client::types::ScheduleDurationInput,
             >(
@@ -47,8 +49,10 @@ async fn customers_credits_create() {
         .credits()
         .create(
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
             "00000000-0000-4000-8000-000000000001",
+            1.0_f64,
+        )
+        .access_schedule(
             serde_json::from_str::<
                 metronome_client::types::ScheduleDurationInput,
             >(

@@ -22,12 +22,12 @@ async fn customers_invoices_add_charge() {
         .add_charge(
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
-            1.0_f64,
-            "2024-01-01T00:00:00Z",
             "00000000-0000-4000-8000-000000000001",
-            "example",
         )
+        .price(1.0_f64)
+        .quantity(1.0_f64)
+        .invoice_start_timestamp("2024-01-01T00:00:00Z")
+        .description("example")
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -45,12 +45,12 @@ async fn customers_invoices_add_charge() {
         .add_charge(
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
-            1.0_f64,
-            1.0_f64,
-            "2024-01-01T00:00:00Z",
             "00000000-0000-4000-8000-000000000001",
-            "example",
         )
+        .price(1.0_f64)
+        .quantity(1.0_f64)
+        .invoice_start_timestamp("2024-01-01T00:00:00Z")
+        .description("example")
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");

@@ -117,8 +117,8 @@ async fn settings_upsert_avalara_credentials() {
             ["00000000-0000-4000-8000-000000000001"],
             "PRODUCTION",
             "example",
-            "example",
         )
+        .avalara_password("example")
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -136,8 +136,8 @@ async fn settings_upsert_avalara_credentials() {
             ["00000000-0000-4000-8000-000000000001"],
             "PRODUCTION",
             "example",
-            "example",
         )
+        .avalara_password("example")
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");

@@ -170,8 +170,8 @@ async fn usage_list_seats() {
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
             "HOUR",
-            "MAX",
         )
+        .usage_type("MAX")
         .send()
         .await;
     assert!(answer.is_ok(), "{answer:?}");
@@ -188,8 +188,8 @@ async fn usage_list_seats() {
             "00000000-0000-4000-8000-000000000001",
             "00000000-0000-4000-8000-000000000001",
             "HOUR",
-            "MAX",
         )
+        .usage_type("MAX")
         .send()
         .await;
     assert!(again.is_ok(), "metronome-mock: {again:?}");
@@ -378,8 +378,8 @@ async fn usage_list_seats_walks_three_pages() {
                     "00000000-0000-4000-8000-000000000001",
                     "00000000-0000-4000-8000-000000000001",
                     "HOUR",
-                    "MAX",
                 )
+                .usage_type("MAX")
                 .stream(),
         )
         .await

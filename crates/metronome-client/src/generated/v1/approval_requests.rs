@@ -24,11 +24,9 @@ impl Client {
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
 /// let answer = client
 ///     .approval_requests()
-///     .submit(
-///         "example",
-///         "example",
-///         "POST",
-///         "/example",
+///     .submit("example", "example", "POST")
+///     .request_type("/example")
+///     .request_payload(
 ///         serde_json::from_str::<
 ///             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 ///         >(r##"{"field_1":"example"}"##)
@@ -59,8 +57,6 @@ impl ApprovalRequests<'_> {
     /// - `name`: Short title for the approval request, shown to the person reviewing it. Text of 1 to 128 characters.
     /// - `description`: Explanation for the reviewer of what the blocked call does and why it is needed. Text of 1 to 512 characters.
     /// - `method`: HTTP method of the write call that was blocked. One of `POST`, `PUT`, `PATCH`, `DELETE` (any case).
-    /// - `request_type`: API path of the blocked call, such as `/v1/contracts/create`. Text.
-    /// - `request_payload`: Complete JSON body of the blocked call, sent unchanged; it is replayed as is once approved. An object of names to values with at least 1 field(s).
     ///
     /// `POST /v1/approval_requests/submit`
     pub fn submit(
@@ -68,16 +64,10 @@ impl ApprovalRequests<'_> {
         name: impl Into<String>,
         description: impl Into<String>,
         method: impl IntoEnum<types::ApprovalRequestsSubmitBodyMethod>,
-        request_type: impl Into<String>,
-        request_payload: impl IntoValue<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
     ) -> ApprovalRequestsSubmit {
         ApprovalRequestsSubmit::new(self.client.clone())
             .name(name)
             .description(description)
             .method(method)
-            .request_type(request_type)
-            .request_payload(request_payload)
     }
 }

@@ -102,24 +102,18 @@ impl ContractsNamedSchedules<'_> {
     ///
     /// - `customer_id`: The customer who owns the contract. A uuid (a `Uuid` or its text).
     /// - `contract_id`: The contract whose schedule is written. A uuid (a `Uuid` or its text).
-    /// - `schedule_name`: Name of the schedule to write. Text.
     /// - `starting_at`: Start of the range that receives `value`. An instant (a `chrono::DateTime` or RFC 3339 text).
-    /// - `value`: Value to store for the range; what it must look like depends on the schedule being set. Any JSON value.
     ///
     /// `POST /v1/contracts/updateNamedSchedule`
     pub fn update(
         &self,
         customer_id: impl IntoId,
         contract_id: impl IntoId,
-        schedule_name: impl Into<String>,
         starting_at: impl IntoTimestamp,
-        value: impl IntoValue<::serde_json::Value>,
     ) -> ContractsNamedSchedulesUpdate {
         ContractsNamedSchedulesUpdate::new(self.client.clone())
             .customer_id(customer_id)
             .contract_id(contract_id)
-            .schedule_name(schedule_name)
             .starting_at(starting_at)
-            .value(value)
     }
 }

@@ -75,22 +75,19 @@ impl ContractsRateCardsNamedSchedules<'_> {
     /// # Arguments
     ///
     /// - `rate_card_id`: The rate card that holds the named schedule. A uuid (a `Uuid` or its text).
-    /// - `schedule_name`: Name of the schedule to write. Text.
     /// - `starting_at`: When the new value takes effect, inclusive. An instant (a `chrono::DateTime` or RFC 3339 text).
-    /// - `value`: The value to store for this period, shaped as the particular schedule expects. Any JSON value.
+    /// - `schedule_name`: Name of the schedule to write. Text.
     ///
     /// `POST /v1/contract-pricing/rate-cards/updateNamedSchedule`
     pub fn update(
         &self,
         rate_card_id: impl IntoId,
-        schedule_name: impl Into<String>,
         starting_at: impl IntoTimestamp,
-        value: impl IntoValue<::serde_json::Value>,
+        schedule_name: impl Into<String>,
     ) -> ContractsRateCardsNamedSchedulesUpdate {
         ContractsRateCardsNamedSchedulesUpdate::new(self.client.clone())
             .rate_card_id(rate_card_id)
-            .schedule_name(schedule_name)
             .starting_at(starting_at)
-            .value(value)
+            .schedule_name(schedule_name)
     }
 }

@@ -39,9 +39,9 @@ impl ContractsRateCards<'_> {
 ///         "00000000-0000-4000-8000-000000000001",
 ///         "00000000-0000-4000-8000-000000000001",
 ///         "2024-01-01T00:00:00Z",
-///         true,
-///         "FLAT",
 ///     )
+///     .entitled(true)
+///     .rate_type("FLAT")
 ///     .send()
 ///     .await?;
 /// # let _ = answer;
@@ -66,8 +66,6 @@ impl ContractsRateCardsRates<'_> {
     /// - `rate_card_id`: The rate card that receives the new rate. A uuid (a `Uuid` or its text).
     /// - `product_id`: The product this rate prices. A uuid (a `Uuid` or its text).
     /// - `starting_at`: When the rate takes effect, inclusive. An instant (a `chrono::DateTime` or RFC 3339 text).
-    /// - `entitled`: Whether customers on this rate card have access to the product by default; contracts can override this. `true` or `false`.
-    /// - `rate_type`: How the price is computed, which decides which of `price`, `quantity`, `tiers` and `custom_rate` apply. One of `FLAT`, `PERCENTAGE`, `SUBSCRIPTION`, `TIERED`, `TIERED_PERCENTAGE`, `CUSTOM` (any case).
     ///
     /// `POST /v1/contract-pricing/rate-cards/addRate`
     pub fn add(
@@ -75,15 +73,11 @@ impl ContractsRateCardsRates<'_> {
         rate_card_id: impl IntoId,
         product_id: impl IntoId,
         starting_at: impl IntoTimestamp,
-        entitled: bool,
-        rate_type: impl IntoEnum<types::AddRatePayloadRateType>,
     ) -> ContractsRateCardsRatesAdd {
         ContractsRateCardsRatesAdd::new(self.client.clone())
             .rate_card_id(rate_card_id)
             .product_id(product_id)
             .starting_at(starting_at)
-            .entitled(entitled)
-            .rate_type(rate_type)
     }
     /// Add several rates to a rate card in one call
     ///

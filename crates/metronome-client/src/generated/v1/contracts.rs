@@ -82,9 +82,9 @@ impl Client {
 ///         "00000000-0000-4000-8000-000000000001",
 ///         "00000000-0000-4000-8000-000000000001",
 ///         "00000000-0000-4000-8000-000000000001",
-///         1.0_f64,
-///         "example",
 ///     )
+///     .amount(1.0_f64)
+///     .reason("example")
 ///     .send()
 ///     .await?;
 /// # let _ = answer;
@@ -109,8 +109,6 @@ impl Contracts<'_> {
     /// - `customer_id`: The customer whose balance is adjusted. A uuid (a `Uuid` or its text).
     /// - `id`: ID of the commit or credit whose balance is adjusted. A uuid (a `Uuid` or its text).
     /// - `segment_id`: ID of the access segment of that commit or credit to adjust. A uuid (a `Uuid` or its text).
-    /// - `amount`: Change to apply to the segment; positive adds funds and negative draws the balance down. A finite number.
-    /// - `reason`: Explanation recorded with the adjustment and shown in the ledger. Text.
     ///
     /// `POST /v1/contracts/addManualBalanceLedgerEntry`
     pub fn add_manual_balance_entry(
@@ -118,15 +116,11 @@ impl Contracts<'_> {
         customer_id: impl IntoId,
         id: impl IntoId,
         segment_id: impl IntoId,
-        amount: f64,
-        reason: impl Into<String>,
     ) -> ContractsAddManualBalanceEntry {
         ContractsAddManualBalanceEntry::new(self.client.clone())
             .customer_id(customer_id)
             .id(id)
             .segment_id(segment_id)
-            .amount(amount)
-            .reason(reason)
     }
     /// Apply an amendment to an existing contract
     ///
@@ -434,7 +428,6 @@ impl Contracts<'_> {
     /// - `customer_id`: The customer who owns the contract. A uuid (a `Uuid` or its text).
     /// - `contract_id`: Contract whose professional services are invoiced. A uuid (a `Uuid` or its text).
     /// - `issued_at`: Date on which the scheduled invoice is issued. An instant (a `chrono::DateTime` or RFC 3339 text).
-    /// - `line_items`: Invoice lines; each needs either an `amount` or both `unit_price` and `quantity`. A list, each a `ProServiceInvoiceLineItem` (the type, or JSON of its shape).
     ///
     /// `POST /v1/contracts/scheduleProServicesInvoice`
     pub fn schedule_pro_services_invoice(
@@ -442,15 +435,11 @@ impl Contracts<'_> {
         customer_id: impl IntoId,
         contract_id: impl IntoId,
         issued_at: impl IntoTimestamp,
-        line_items: impl IntoIterator<
-            Item = impl IntoValue<types::ProServiceInvoiceLineItem>,
-        >,
     ) -> ContractsScheduleProServicesInvoice {
         ContractsScheduleProServicesInvoice::new(self.client.clone())
             .customer_id(customer_id)
             .contract_id(contract_id)
             .issued_at(issued_at)
-            .line_items(line_items)
     }
     /// List per-seat balances on a contract's subscriptions
     ///
@@ -488,8 +477,6 @@ impl Contracts<'_> {
     ///
     /// - `customer_id`: The customer who owns the contract. A uuid (a `Uuid` or its text).
     /// - `contract_id`: Contract the usage filter is set on. A uuid (a `Uuid` or its text).
-    /// - `group_key`: Event group key whose value decides whether usage counts toward this contract; it must exist on the billable metrics behind the rate card. Text.
-    /// - `group_values`: Values of `group_key` whose usage is routed to this contract. A list, each text.
     /// - `starting_at`: Instant from which the new filter applies. An instant (a `chrono::DateTime` or RFC 3339 text).
     ///
     /// `POST /v1/contracts/setUsageFilter`
@@ -497,15 +484,11 @@ impl Contracts<'_> {
         &self,
         customer_id: impl IntoId,
         contract_id: impl IntoId,
-        group_key: impl Into<String>,
-        group_values: impl IntoIterator<Item = impl Into<String>>,
         starting_at: impl IntoTimestamp,
     ) -> ContractsSetUsageFilter {
         ContractsSetUsageFilter::new(self.client.clone())
             .customer_id(customer_id)
             .contract_id(contract_id)
-            .group_key(group_key)
-            .group_values(group_values)
             .starting_at(starting_at)
     }
     /// Change or remove a contract's end date

@@ -74,35 +74,20 @@ impl CreditGrantsRechargeSettings<'_> {
     /// # Arguments
     ///
     /// - `customer_id`: The Metronome ID of the customer the request is about. A uuid (a `Uuid` or its text).
-    /// - `recharge_to_amount`: Balance that a top-up restores the customer's credits to, in units of `credit_type_id`. A finite number of at least 0.
-    /// - `recharge_threshold`: When the credit balance drops under this amount, a top-up is started; in units of `credit_type_id`. A finite number of at least 0.
     /// - `credit_type_id`: Credit type (currency or custom pricing unit) that is topped up. A uuid (a `Uuid` or its text).
-    /// - `grant_duration`: How many months each granted batch of credits stays usable. A finite number.
-    /// - `prepaid_options`: Payment settings for prepaid recharges; each top-up is invoiced through the billing provider and its credits become usable only once that invoice is paid. A `PrepaidRechargeGrantOptions` (the type, or JSON of its shape).
-    /// - `name`: Name given to each credit grant this rule creates; customers see it on invoices. Text.
-    /// - `priority`: Draw-down order of the granted credits against other grants; grants with a lower number are used up first. A finite number.
+    /// - `recharge_to_amount`: Balance that a top-up restores the customer's credits to, in units of `credit_type_id`. A finite number of at least 0.
     ///
     /// `POST /v1/credits/{customer_id}/rechargeSettings`
     pub fn create(
         &self,
         customer_id: impl IntoId,
-        recharge_to_amount: f64,
-        recharge_threshold: f64,
         credit_type_id: impl IntoId,
-        grant_duration: f64,
-        prepaid_options: impl IntoValue<types::PrepaidRechargeGrantOptions>,
-        name: impl Into<String>,
-        priority: f64,
+        recharge_to_amount: f64,
     ) -> CreditGrantsRechargeSettingsCreate {
         CreditGrantsRechargeSettingsCreate::new(self.client.clone())
             .customer_id(customer_id)
-            .recharge_to_amount(recharge_to_amount)
-            .recharge_threshold(recharge_threshold)
             .credit_type_id(credit_type_id)
-            .grant_duration(grant_duration)
-            .prepaid_options(prepaid_options)
-            .name(name)
-            .priority(priority)
+            .recharge_to_amount(recharge_to_amount)
     }
     /// Update a customer's recharge setting
     ///
@@ -117,36 +102,18 @@ impl CreditGrantsRechargeSettings<'_> {
     ///
     /// - `customer_id`: The Metronome ID of the customer the request is about. A uuid (a `Uuid` or its text).
     /// - `recharge_settings_id`: Identifier of the recharge setting to replace. A uuid (a `Uuid` or its text).
-    /// - `recharge_to_amount`: Balance that a top-up restores the customer's credits to, in units of `credit_type_id`. A finite number of at least 0.
-    /// - `recharge_threshold`: When the credit balance drops under this amount, a top-up is started; in units of `credit_type_id`. A finite number of at least 0.
     /// - `credit_type_id`: Credit type (currency or custom pricing unit) that is topped up. A uuid (a `Uuid` or its text).
-    /// - `grant_duration`: How many months each granted batch of credits stays usable. A finite number.
-    /// - `prepaid_options`: Payment settings for prepaid recharges; each top-up is invoiced through the billing provider and its credits become usable only once that invoice is paid. A `PrepaidRechargeGrantOptions` (the type, or JSON of its shape).
-    /// - `name`: Name given to each credit grant this rule creates; customers see it on invoices. Text.
-    /// - `priority`: Draw-down order of the granted credits against other grants; grants with a lower number are used up first. A finite number.
     ///
     /// `POST /v1/credits/{customer_id}/rechargeSettings/{recharge_settings_id}`
     pub fn update(
         &self,
         customer_id: impl IntoId,
         recharge_settings_id: impl IntoId,
-        recharge_to_amount: f64,
-        recharge_threshold: f64,
         credit_type_id: impl IntoId,
-        grant_duration: f64,
-        prepaid_options: impl IntoValue<types::PrepaidRechargeGrantOptions>,
-        name: impl Into<String>,
-        priority: f64,
     ) -> CreditGrantsRechargeSettingsUpdate {
         CreditGrantsRechargeSettingsUpdate::new(self.client.clone())
             .customer_id(customer_id)
             .recharge_settings_id(recharge_settings_id)
-            .recharge_to_amount(recharge_to_amount)
-            .recharge_threshold(recharge_threshold)
             .credit_type_id(credit_type_id)
-            .grant_duration(grant_duration)
-            .prepaid_options(prepaid_options)
-            .name(name)
-            .priority(priority)
     }
 }

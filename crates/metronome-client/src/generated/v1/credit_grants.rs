@@ -42,7 +42,37 @@ impl Client {
 /// # async fn run(client: metronome_client::Client) -> Result<(), metronome_client::Error> {
 /// let answer = client
 ///     .credit_grants()
-///     .edit("00000000-0000-4000-8000-000000000001")
+///     .create_prepaid(
+///         "00000000-0000-4000-8000-000000000001",
+///         "2024-01-01T00:00:00Z",
+///         "2024-01-01T00:00:00Z",
+///     )
+///     .prepaid_options(
+///         serde_json::from_str::<
+///             metronome_client::types::PrepaidGrantOptions,
+///         >(
+///                 r##"{"billing_provider_type":"example","stripe_options":{"calculate_tax":true,"invoice_custom_fields":[{"name":"example","value":"example"}],"invoice_metadata":{},"payment_method_id":"example","precalculated_tax":1.0,"product_id":"example","radar_session_id":"example","redirect_url":"example","skip_tax_on_tax_platform_error":true,"tax_platform":"stripe","tax_product_id":"example"}}"##,
+///             )
+///             .unwrap(),
+///     )
+///     .grant_amount(
+///         serde_json::from_str::<
+///             metronome_client::types::CreatePrepaidCreditGrantPayloadGrantAmount,
+///         >(
+///                 r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
+///             )
+///             .unwrap(),
+///     )
+///     .name("example")
+///     .paid_amount(
+///         serde_json::from_str::<
+///             metronome_client::types::CreatePrepaidCreditGrantPayloadPaidAmount,
+///         >(
+///                 r##"{"amount":1.0,"credit_type_id":"00000000-0000-4000-8000-000000000001"}"##,
+///             )
+///             .unwrap(),
+///     )
+///     .priority(1.0_f64)
 ///     .send()
 ///     .await?;
 /// # let _ = answer;
@@ -66,29 +96,20 @@ impl CreditGrants<'_> {
     /// # Arguments
     ///
     /// - `customer_id`: The customer who receives the credits. A uuid (a `Uuid` or its text).
-    /// - `grant_amount`: How many credits are granted, and in which credit type. A `CreateCreditGrantPayloadGrantAmount` (the type, or JSON of its shape).
-    /// - `name`: Name of the grant as printed on invoices. Text.
     /// - `expires_at`: End of the grant's validity; usage or charges dated at or after this instant cannot draw on it. An instant (a `chrono::DateTime` or RFC 3339 text).
-    /// - `paid_amount`: What the customer pays for the grant, and in which credit type; use zero for free credits. A `CreateCreditGrantPayloadPaidAmount` (the type, or JSON of its shape).
-    /// - `priority`: Order in which the customer's grants are drawn down; lower numbers are consumed first. A finite number.
+    /// - `grant_amount`: How many credits are granted, and in which credit type. A `CreateCreditGrantPayloadGrantAmount` (the type, or JSON of its shape).
     ///
     /// `POST /v1/credits/createGrant`
     pub fn create(
         &self,
         customer_id: impl IntoId,
-        grant_amount: impl IntoValue<types::CreateCreditGrantPayloadGrantAmount>,
-        name: impl Into<String>,
         expires_at: impl IntoTimestamp,
-        paid_amount: impl IntoValue<types::CreateCreditGrantPayloadPaidAmount>,
-        priority: f64,
+        grant_amount: impl IntoValue<types::CreateCreditGrantPayloadGrantAmount>,
     ) -> CreditGrantsCreate {
         CreditGrantsCreate::new(self.client.clone())
             .customer_id(customer_id)
-            .grant_amount(grant_amount)
-            .name(name)
             .expires_at(expires_at)
-            .paid_amount(paid_amount)
-            .priority(priority)
+            .grant_amount(grant_amount)
     }
     /// Create a prepaid credit grant paid through Stripe
     ///
@@ -102,36 +123,21 @@ impl CreditGrants<'_> {
     ///
     /// # Arguments
     ///
-    /// - `prepaid_options`: Payment settings for a prepaid credit grant. A `PrepaidGrantOptions` (the type, or JSON of its shape).
     /// - `customer_id`: The customer who receives the prepaid credits. A uuid (a `Uuid` or its text).
-    /// - `grant_amount`: How many credits are granted, and in which credit type. A `CreatePrepaidCreditGrantPayloadGrantAmount` (the type, or JSON of its shape).
-    /// - `name`: Name of the grant as printed on invoices. Text.
     /// - `expires_at`: End of the grant's validity; usage or charges dated at or after this instant cannot draw on it. An instant (a `chrono::DateTime` or RFC 3339 text).
     /// - `invoice_date`: When the invoice for `paid_amount` is issued. An instant (a `chrono::DateTime` or RFC 3339 text).
-    /// - `paid_amount`: What the customer pays through Stripe for the grant; it has to be positive. A `CreatePrepaidCreditGrantPayloadPaidAmount` (the type, or JSON of its shape).
-    /// - `priority`: Order in which the customer's grants are drawn down; lower numbers are consumed first. A finite number.
     ///
     /// `POST /v1/credits/createPrepaidGrant`
     pub fn create_prepaid(
         &self,
-        prepaid_options: impl IntoValue<types::PrepaidGrantOptions>,
         customer_id: impl IntoId,
-        grant_amount: impl IntoValue<types::CreatePrepaidCreditGrantPayloadGrantAmount>,
-        name: impl Into<String>,
         expires_at: impl IntoTimestamp,
         invoice_date: impl IntoTimestamp,
-        paid_amount: impl IntoValue<types::CreatePrepaidCreditGrantPayloadPaidAmount>,
-        priority: f64,
     ) -> CreditGrantsCreatePrepaid {
         CreditGrantsCreatePrepaid::new(self.client.clone())
-            .prepaid_options(prepaid_options)
             .customer_id(customer_id)
-            .grant_amount(grant_amount)
-            .name(name)
             .expires_at(expires_at)
             .invoice_date(invoice_date)
-            .paid_amount(paid_amount)
-            .priority(priority)
     }
     /// Edit a credit grant's name, expiry or type
     ///
@@ -187,7 +193,6 @@ impl CreditGrants<'_> {
     /// # Arguments
     ///
     /// - `customer_id`: The customer whose plan credit grants are moved to contracts. A uuid (a `Uuid` or its text).
-    /// - `cutover_date`: Instant at which the existing plan grants are cut off; usually the end of the customer's latest finalized invoice. An instant (a `chrono::DateTime` or RFC 3339 text).
     /// - `contract_credits_product_id`: Product assigned to the contract credits created from unpaid grants. A uuid (a `Uuid` or its text).
     /// - `contract_prepaid_commits_product_id`: Product assigned to the prepaid commits created from paid grants. A uuid (a `Uuid` or its text).
     ///
@@ -195,13 +200,11 @@ impl CreditGrants<'_> {
     pub fn migrate_to_contracts(
         &self,
         customer_id: impl IntoId,
-        cutover_date: impl IntoTimestamp,
         contract_credits_product_id: impl IntoId,
         contract_prepaid_commits_product_id: impl IntoId,
     ) -> CreditGrantsMigrateToContracts {
         CreditGrantsMigrateToContracts::new(self.client.clone())
             .customer_id(customer_id)
-            .cutover_date(cutover_date)
             .contract_credits_product_id(contract_credits_product_id)
             .contract_prepaid_commits_product_id(contract_prepaid_commits_product_id)
     }

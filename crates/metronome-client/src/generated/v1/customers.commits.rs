@@ -34,7 +34,20 @@ impl Customers<'_> {
 /// let answer = client
 ///     .customers()
 ///     .commits()
-///     .list("00000000-0000-4000-8000-000000000001")
+///     .create(
+///         "00000000-0000-4000-8000-000000000001",
+///         "00000000-0000-4000-8000-000000000001",
+///         "PREPAID",
+///     )
+///     .priority(1.0_f64)
+///     .access_schedule(
+///         serde_json::from_str::<
+///             metronome_client::types::ScheduleDurationInput,
+///         >(
+///                 r##"{"access_type":"SPEND","credit_type_id":"00000000-0000-4000-8000-000000000001","schedule_items":[{"amount":1.0,"ending_before":"2024-01-02T00:00:00Z","starting_at":"2024-01-01T00:00:00Z"}]}"##,
+///             )
+///             .unwrap(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = answer;
@@ -59,26 +72,20 @@ impl CustomersCommits<'_> {
     /// # Arguments
     ///
     /// - `customer_id`: The customer who will own the commit. A uuid (a `Uuid` or its text).
-    /// - `type_`: `PREPAID` commits are paid for ahead of use; `POSTPAID` commits are a spending promise settled later, with any shortfall billed at true-up. One of `PREPAID`, `POSTPAID` (any case).
-    /// - `priority`: Draw-down order when more than one commit or credit applies; the lowest number is used up first. A finite number.
     /// - `product_id`: Fixed product under which the commit amount is invoiced; required because invoicing goes through products. A uuid (a `Uuid` or its text).
-    /// - `access_schedule`: When a commit or credit can be drawn on, as one or more date ranges with an amount each. A `ScheduleDurationInput` (the type, or JSON of its shape).
+    /// - `type_`: `PREPAID` commits are paid for ahead of use; `POSTPAID` commits are a spending promise settled later, with any shortfall billed at true-up. One of `PREPAID`, `POSTPAID` (any case).
     ///
     /// `POST /v1/contracts/customerCommits/create`
     pub fn create(
         &self,
         customer_id: impl IntoId,
-        type_: impl IntoEnum<types::CreateCustomerCommitPayloadType>,
-        priority: f64,
         product_id: impl IntoId,
-        access_schedule: impl IntoValue<types::ScheduleDurationInput>,
+        type_: impl IntoEnum<types::CreateCustomerCommitPayloadType>,
     ) -> CustomersCommitsCreate {
         CustomersCommitsCreate::new(self.client.clone())
             .customer_id(customer_id)
-            .type_(type_)
-            .priority(priority)
             .product_id(product_id)
-            .access_schedule(access_schedule)
+            .type_(type_)
     }
     /// List commits available to a customer
     ///

@@ -34,7 +34,19 @@ impl Customers<'_> {
 /// let answer = client
 ///     .customers()
 ///     .credits()
-///     .list("00000000-0000-4000-8000-000000000001")
+///     .create(
+///         "00000000-0000-4000-8000-000000000001",
+///         "00000000-0000-4000-8000-000000000001",
+///         1.0_f64,
+///     )
+///     .access_schedule(
+///         serde_json::from_str::<
+///             metronome_client::types::ScheduleDurationInput,
+///         >(
+///                 r##"{"access_type":"SPEND","credit_type_id":"00000000-0000-4000-8000-000000000001","schedule_items":[{"amount":1.0,"ending_before":"2024-01-02T00:00:00Z","starting_at":"2024-01-01T00:00:00Z"}]}"##,
+///             )
+///             .unwrap(),
+///     )
 ///     .send()
 ///     .await?;
 /// # let _ = answer;
@@ -58,23 +70,20 @@ impl CustomersCredits<'_> {
     /// # Arguments
     ///
     /// - `customer_id`: The customer who will own the credit. A uuid (a `Uuid` or its text).
-    /// - `priority`: Draw-down order when more than one credit or commit applies; the lowest number is used up first. A finite number.
     /// - `product_id`: Product the credit is recorded under. A uuid (a `Uuid` or its text).
-    /// - `access_schedule`: When a commit or credit can be drawn on, as one or more date ranges with an amount each. A `ScheduleDurationInput` (the type, or JSON of its shape).
+    /// - `priority`: Draw-down order when more than one credit or commit applies; the lowest number is used up first. A finite number.
     ///
     /// `POST /v1/contracts/customerCredits/create`
     pub fn create(
         &self,
         customer_id: impl IntoId,
-        priority: f64,
         product_id: impl IntoId,
-        access_schedule: impl IntoValue<types::ScheduleDurationInput>,
+        priority: f64,
     ) -> CustomersCreditsCreate {
         CustomersCreditsCreate::new(self.client.clone())
             .customer_id(customer_id)
-            .priority(priority)
             .product_id(product_id)
-            .access_schedule(access_schedule)
+            .priority(priority)
     }
     /// List credits available to a customer
     ///

@@ -49,12 +49,12 @@ impl Customers<'_> {
 ///     .add_charge(
 ///         "00000000-0000-4000-8000-000000000001",
 ///         "00000000-0000-4000-8000-000000000001",
-///         1.0_f64,
-///         1.0_f64,
-///         "2024-01-01T00:00:00Z",
 ///         "00000000-0000-4000-8000-000000000001",
-///         "example",
 ///     )
+///     .price(1.0_f64)
+///     .quantity(1.0_f64)
+///     .invoice_start_timestamp("2024-01-01T00:00:00Z")
+///     .description("example")
 ///     .send()
 ///     .await?;
 /// # let _ = answer;
@@ -79,31 +79,19 @@ impl CustomersInvoices<'_> {
     ///
     /// - `customer_id`: The Metronome ID of the customer the request is about. A uuid (a `Uuid` or its text).
     /// - `charge_id`: ID of the fixed charge to add; its product may not already be on the plan and may carry only fixed charges. A uuid (a `Uuid` or its text).
-    /// - `price`: Unit price of the charge, expressed in the invoice's currency units, for example cents for USD. A finite number.
-    /// - `quantity`: Number of units of the charge to bill; multiplied by `price` to get the line total. A finite number.
-    /// - `invoice_start_timestamp`: Start of the billing period whose invoice gets the charge; it must match that invoice's `start_timestamp`. An instant (a `chrono::DateTime` or RFC 3339 text).
     /// - `customer_plan_id`: ID of the customer plan whose invoice receives the charge. A uuid (a `Uuid` or its text).
-    /// - `description`: Text shown with the charge on the invoice to explain what it is for. Text.
     ///
     /// `POST /v1/customers/{customer_id}/addCharge`
     pub fn add_charge(
         &self,
         customer_id: impl IntoId,
         charge_id: impl IntoId,
-        price: f64,
-        quantity: f64,
-        invoice_start_timestamp: impl IntoTimestamp,
         customer_plan_id: impl IntoId,
-        description: impl Into<String>,
     ) -> CustomersInvoicesAddCharge {
         CustomersInvoicesAddCharge::new(self.client.clone())
             .customer_id(customer_id)
             .charge_id(charge_id)
-            .price(price)
-            .quantity(quantity)
-            .invoice_start_timestamp(invoice_start_timestamp)
             .customer_plan_id(customer_plan_id)
-            .description(description)
     }
     /// List a customer's invoices
     ///

@@ -73,22 +73,19 @@ impl CustomersNamedSchedules<'_> {
     /// # Arguments
     ///
     /// - `customer_id`: The customer whose schedule is written. A uuid (a `Uuid` or its text).
-    /// - `schedule_name`: Name of the schedule to write. Text.
     /// - `starting_at`: Start of the range that receives `value`. An instant (a `chrono::DateTime` or RFC 3339 text).
-    /// - `value`: Value to store for the range; what it must look like depends on the schedule being set. Any JSON value.
+    /// - `schedule_name`: Name of the schedule to write. Text.
     ///
     /// `POST /v1/customers/updateNamedSchedule`
     pub fn update(
         &self,
         customer_id: impl IntoId,
-        schedule_name: impl Into<String>,
         starting_at: impl IntoTimestamp,
-        value: impl IntoValue<::serde_json::Value>,
+        schedule_name: impl Into<String>,
     ) -> CustomersNamedSchedulesUpdate {
         CustomersNamedSchedulesUpdate::new(self.client.clone())
             .customer_id(customer_id)
-            .schedule_name(schedule_name)
             .starting_at(starting_at)
-            .value(value)
+            .schedule_name(schedule_name)
     }
 }

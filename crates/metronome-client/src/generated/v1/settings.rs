@@ -105,7 +105,6 @@ impl Settings<'_> {
     /// - `delivery_method_ids`: Billing provider configurations to update, identified by the delivery method IDs that the configured billing providers list returns. A list, each a uuid (a `Uuid` or its text).
     /// - `avalara_environment`: Avalara environment the credentials belong to, test (`SANDBOX`) or live (`PRODUCTION`). One of `PRODUCTION`, `SANDBOX` (any case).
     /// - `avalara_username`: Avalara login name that Metronome signs in with. Text.
-    /// - `avalara_password`: Avalara login password that Metronome signs in with. Text.
     ///
     /// `POST /v1/upsertAvalaraCredentials`
     pub fn upsert_avalara_credentials(
@@ -115,12 +114,10 @@ impl Settings<'_> {
             types::SettingsUpsertAvalaraCredentialsBodyAvalaraEnvironment,
         >,
         avalara_username: impl Into<String>,
-        avalara_password: impl Into<String>,
     ) -> SettingsUpsertAvalaraCredentials {
         SettingsUpsertAvalaraCredentials::new(self.client.clone())
             .delivery_method_ids(delivery_method_ids)
             .avalara_environment(avalara_environment)
             .avalara_username(avalara_username)
-            .avalara_password(avalara_password)
     }
 }

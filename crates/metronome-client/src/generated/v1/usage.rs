@@ -148,7 +148,6 @@ impl Usage<'_> {
     /// - `seat_metric_id`: The seat billable metric to read. A uuid (a `Uuid` or its text).
     /// - `customer_id`: The Metronome customer whose seat usage is read. A uuid (a `Uuid` or its text).
     /// - `window_size`: Splits the range into hourly (`HOUR`) or daily (`DAY`) windows, or returns a single total window for the whole range (`NONE`). One of `HOUR`, `DAY`, `NONE` (any case).
-    /// - `usage_type`: How seats within a window are reduced to one number: `MAX` takes the peak, `LATEST` the most recent count. One of `MAX`, `LATEST` (any case).
     ///
     /// `POST /v1/usage/seats`
     pub fn list_seats(
@@ -156,12 +155,10 @@ impl Usage<'_> {
         seat_metric_id: impl IntoId,
         customer_id: impl IntoId,
         window_size: impl IntoEnum<types::SeatsUsageQueryPayloadWindowSize>,
-        usage_type: impl IntoEnum<types::SeatsUsageQueryPayloadUsageType>,
     ) -> UsageListSeats {
         UsageListSeats::new(self.client.clone())
             .seat_metric_id(seat_metric_id)
             .customer_id(customer_id)
             .window_size(window_size)
-            .usage_type(usage_type)
     }
 }

@@ -83,7 +83,7 @@ impl ApprovalRequestsSubmit {
     }
     /// Complete JSON body of the blocked call, sent unchanged; it is replayed as is once approved.
     ///
-    /// An object of names to values with at least 1 field(s). Required: the operation's method takes it as an argument.
+    /// An object of names to values with at least 1 field(s). Required: without it, sending fails before anything goes out.
     pub fn request_payload(
         mut self,
         value: impl IntoValue<
@@ -97,7 +97,7 @@ impl ApprovalRequestsSubmit {
     }
     /// API path of the blocked call, such as `/v1/contracts/create`.
     ///
-    /// Text. Required: the operation's method takes it as an argument.
+    /// Text. Required: without it, sending fails before anything goes out.
     pub fn request_type(mut self, value: impl Into<String>) -> Self {
         let converted = value
             .into()
@@ -143,7 +143,17 @@ impl ApprovalRequestsSubmit {
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::ApprovalRequestsSubmitResponseData>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    ("request_type", "request_type", self.body_request_type.is_some()),
+                    (
+                        "request_payload",
+                        "request_payload",
+                        self.body_request_payload.is_some(),
+                    ),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "approval_requests_submit",

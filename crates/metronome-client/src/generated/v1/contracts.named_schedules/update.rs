@@ -81,7 +81,7 @@ impl ContractsNamedSchedulesUpdate {
     }
     /// Name of the schedule to write.
     ///
-    /// Text. Required: the operation's method takes it as an argument.
+    /// Text. Required: without it, sending fails before anything goes out.
     pub fn schedule_name(mut self, value: impl Into<String>) -> Self {
         let converted = Ok::<_, String>(value.into());
         self.body_schedule_name = self.problems.keep("schedule_name", converted);
@@ -97,7 +97,7 @@ impl ContractsNamedSchedulesUpdate {
     }
     /// Value to store for the range; what it must look like depends on the schedule being set.
     ///
-    /// Any JSON value. Required: the operation's method takes it as an argument.
+    /// Any JSON value. Required: without it, sending fails before anything goes out.
     pub fn value(mut self, value: impl IntoValue<::serde_json::Value>) -> Self {
         let converted = value.into_value();
         self.body_value = self.problems.keep("value", converted);
@@ -144,7 +144,17 @@ impl ContractsNamedSchedulesUpdate {
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
     #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    (
+                        "schedule_name",
+                        "schedule_name",
+                        self.body_schedule_name.is_some(),
+                    ),
+                    ("value", "value", self.body_value.is_some()),
+                ],
+            )?;
         check::period(
             "starting_at",
             self.body_starting_at.as_ref(),

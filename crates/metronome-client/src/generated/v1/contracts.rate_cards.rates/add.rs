@@ -112,7 +112,7 @@ impl ContractsRateCardsRatesAdd {
     }
     /// Whether customers on this rate card have access to the product by default; contracts can override this.
     ///
-    /// `true` or `false`. Required: the operation's method takes it as an argument.
+    /// `true` or `false`. Required: without it, sending fails before anything goes out.
     pub fn entitled(mut self, value: bool) -> Self {
         let converted = Ok::<_, String>(value);
         self.body_entitled = self.problems.keep("entitled", converted);
@@ -186,7 +186,7 @@ impl ContractsRateCardsRatesAdd {
     }
     /// How the price is computed, which decides which of `price`, `quantity`, `tiers` and `custom_rate` apply.
     ///
-    /// One of `FLAT`, `PERCENTAGE`, `SUBSCRIPTION`, `TIERED`, `TIERED_PERCENTAGE`, `CUSTOM` (any case). Required: the operation's method takes it as an argument.
+    /// One of `FLAT`, `PERCENTAGE`, `SUBSCRIPTION`, `TIERED`, `TIERED_PERCENTAGE`, `CUSTOM` (any case). Required: without it, sending fails before anything goes out.
     pub fn rate_type(
         mut self,
         value: impl IntoEnum<types::AddRatePayloadRateType>,
@@ -289,7 +289,13 @@ impl ContractsRateCardsRatesAdd {
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::RateWithCommitRate>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    ("entitled", "entitled", self.body_entitled.is_some()),
+                    ("rate_type", "rate_type", self.body_rate_type.is_some()),
+                ],
+            )?;
         check::period(
             "starting_at",
             self.body_starting_at.as_ref(),

@@ -46,7 +46,7 @@ impl ContractsAddManualBalanceEntry {
     }
     /// Change to apply to the segment; positive adds funds and negative draws the balance down.
     ///
-    /// A finite number. Required: the operation's method takes it as an argument.
+    /// A finite number. Required: without it, sending fails before anything goes out.
     pub fn amount(mut self, value: f64) -> Self {
         let converted = check::finite(value);
         self.body_amount = self.problems.keep("amount", converted);
@@ -89,7 +89,7 @@ impl ContractsAddManualBalanceEntry {
     }
     /// Explanation recorded with the adjustment and shown in the ledger.
     ///
-    /// Text. Required: the operation's method takes it as an argument.
+    /// Text. Required: without it, sending fails before anything goes out.
     pub fn reason(mut self, value: impl Into<String>) -> Self {
         let converted = Ok::<_, String>(value.into());
         self.body_reason = self.problems.keep("reason", converted);
@@ -155,7 +155,13 @@ impl ContractsAddManualBalanceEntry {
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
     #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    ("amount", "amount", self.body_amount.is_some()),
+                    ("reason", "reason", self.body_reason.is_some()),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_add_manual_balance_entry",

@@ -70,7 +70,7 @@ impl ContractsScheduleProServicesInvoice {
     }
     /// Invoice lines; each needs either an `amount` or both `unit_price` and `quantity`.
     ///
-    /// A list, each a `ProServiceInvoiceLineItem` (the type, or JSON of its shape). Required: the operation's method takes it as an argument.
+    /// A list, each a `ProServiceInvoiceLineItem` (the type, or JSON of its shape). Required: without it, sending fails before anything goes out.
     pub fn line_items(
         mut self,
         value: impl IntoIterator<Item = impl IntoValue<types::ProServiceInvoiceLineItem>>,
@@ -143,7 +143,10 @@ impl ContractsScheduleProServicesInvoice {
     pub async fn send_with_response(
         self,
     ) -> Result<Response<::std::vec::Vec<types::Invoice>>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[("line_items", "line_items", self.body_line_items.is_some())],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_schedule_pro_services_invoice",

@@ -54,7 +54,7 @@ impl ContractsSetUsageFilter {
     }
     /// Event group key whose value decides whether usage counts toward this contract; it must exist on the billable metrics behind the rate card.
     ///
-    /// Text. Required: the operation's method takes it as an argument.
+    /// Text. Required: without it, sending fails before anything goes out.
     pub fn group_key(mut self, value: impl Into<String>) -> Self {
         let converted = Ok::<_, String>(value.into());
         self.body_group_key = self.problems.keep("group_key", converted);
@@ -62,7 +62,7 @@ impl ContractsSetUsageFilter {
     }
     /// Values of `group_key` whose usage is routed to this contract.
     ///
-    /// A list, each text. Required: the operation's method takes it as an argument.
+    /// A list, each text. Required: without it, sending fails before anything goes out.
     pub fn group_values(
         mut self,
         value: impl IntoIterator<Item = impl Into<String>>,
@@ -120,7 +120,13 @@ impl ContractsSetUsageFilter {
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
     #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    ("group_key", "group_key", self.body_group_key.is_some()),
+                    ("group_values", "group_values", self.body_group_values.is_some()),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "contracts_set_usage_filter",

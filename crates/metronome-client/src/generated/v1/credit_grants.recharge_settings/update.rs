@@ -98,7 +98,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// How many months each granted batch of credits stays usable.
     ///
-    /// A finite number. Required: the operation's method takes it as an argument.
+    /// A finite number. Required: without it, sending fails before anything goes out.
     pub fn grant_duration(mut self, value: f64) -> Self {
         let converted = check::finite(value);
         self.body_grant_duration = self.problems.keep("grant_duration", converted);
@@ -106,7 +106,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// Name given to each credit grant this rule creates; customers see it on invoices.
     ///
-    /// Text. Required: the operation's method takes it as an argument.
+    /// Text. Required: without it, sending fails before anything goes out.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         let converted = Ok::<_, String>(value.into());
         self.body_name = self.problems.keep("name", converted);
@@ -114,7 +114,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// Payment settings for prepaid recharges; each top-up is invoiced through the billing provider and its credits become usable only once that invoice is paid.
     ///
-    /// A `PrepaidRechargeGrantOptions` (the type, or JSON of its shape). Required: the operation's method takes it as an argument.
+    /// A `PrepaidRechargeGrantOptions` (the type, or JSON of its shape). Required: without it, sending fails before anything goes out.
     pub fn prepaid_options(
         mut self,
         value: impl IntoValue<types::PrepaidRechargeGrantOptions>,
@@ -125,7 +125,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// Draw-down order of the granted credits against other grants; grants with a lower number are used up first.
     ///
-    /// A finite number. Required: the operation's method takes it as an argument.
+    /// A finite number. Required: without it, sending fails before anything goes out.
     pub fn priority(mut self, value: f64) -> Self {
         let converted = check::finite(value);
         self.body_priority = self.problems.keep("priority", converted);
@@ -162,7 +162,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// When the credit balance drops under this amount, a top-up is started; in units of `credit_type_id`.
     ///
-    /// A finite number of at least 0. Required: the operation's method takes it as an argument.
+    /// A finite number of at least 0. Required: without it, sending fails before anything goes out.
     pub fn recharge_threshold(mut self, value: f64) -> Self {
         let converted = (check::finite(value))
             .and_then(|v| check::range(v as f64, Some(0.0), None).map(|()| v));
@@ -173,7 +173,7 @@ impl CreditGrantsRechargeSettingsUpdate {
     }
     /// Balance that a top-up restores the customer's credits to, in units of `credit_type_id`.
     ///
-    /// A finite number of at least 0. Required: the operation's method takes it as an argument.
+    /// A finite number of at least 0. Required: without it, sending fails before anything goes out.
     pub fn recharge_to_amount(mut self, value: f64) -> Self {
         let converted = (check::finite(value))
             .and_then(|v| check::range(v as f64, Some(0.0), None).map(|()| v));
@@ -248,7 +248,33 @@ impl CreditGrantsRechargeSettingsUpdate {
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CreditGrantsRechargeSettingsUpdateResponseData>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    (
+                        "recharge_to_amount",
+                        "recharge_to_amount",
+                        self.body_recharge_to_amount.is_some(),
+                    ),
+                    (
+                        "recharge_threshold",
+                        "recharge_threshold",
+                        self.body_recharge_threshold.is_some(),
+                    ),
+                    (
+                        "grant_duration",
+                        "grant_duration",
+                        self.body_grant_duration.is_some(),
+                    ),
+                    (
+                        "prepaid_options",
+                        "prepaid_options",
+                        self.body_prepaid_options.is_some(),
+                    ),
+                    ("name", "name", self.body_name.is_some()),
+                    ("priority", "priority", self.body_priority.is_some()),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "credit_grants_recharge_settings_update",

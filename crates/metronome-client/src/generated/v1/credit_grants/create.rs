@@ -115,7 +115,7 @@ impl CreditGrantsCreate {
     }
     /// Name of the grant as printed on invoices.
     ///
-    /// Text. Required: the operation's method takes it as an argument.
+    /// Text. Required: without it, sending fails before anything goes out.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         let converted = Ok::<_, String>(value.into());
         self.body_name = self.problems.keep("name", converted);
@@ -123,7 +123,7 @@ impl CreditGrantsCreate {
     }
     /// What the customer pays for the grant, and in which credit type; use zero for free credits.
     ///
-    /// A `CreateCreditGrantPayloadPaidAmount` (the type, or JSON of its shape). Required: the operation's method takes it as an argument.
+    /// A `CreateCreditGrantPayloadPaidAmount` (the type, or JSON of its shape). Required: without it, sending fails before anything goes out.
     pub fn paid_amount(
         mut self,
         value: impl IntoValue<types::CreateCreditGrantPayloadPaidAmount>,
@@ -134,7 +134,7 @@ impl CreditGrantsCreate {
     }
     /// Order in which the customer's grants are drawn down; lower numbers are consumed first.
     ///
-    /// A finite number. Required: the operation's method takes it as an argument.
+    /// A finite number. Required: without it, sending fails before anything goes out.
     pub fn priority(mut self, value: f64) -> Self {
         let converted = check::finite(value);
         self.body_priority = self.problems.keep("priority", converted);
@@ -246,7 +246,14 @@ impl CreditGrantsCreate {
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
     #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    ("name", "name", self.body_name.is_some()),
+                    ("paid_amount", "paid_amount", self.body_paid_amount.is_some()),
+                    ("priority", "priority", self.body_priority.is_some()),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "credit_grants_create",

@@ -88,7 +88,7 @@ impl CreditGrantsCreatePrepaid {
     }
     /// How many credits are granted, and in which credit type.
     ///
-    /// A `CreatePrepaidCreditGrantPayloadGrantAmount` (the type, or JSON of its shape). Required: the operation's method takes it as an argument.
+    /// A `CreatePrepaidCreditGrantPayloadGrantAmount` (the type, or JSON of its shape). Required: without it, sending fails before anything goes out.
     pub fn grant_amount(
         mut self,
         value: impl IntoValue<types::CreatePrepaidCreditGrantPayloadGrantAmount>,
@@ -107,7 +107,7 @@ impl CreditGrantsCreatePrepaid {
     }
     /// Name of the grant as printed on invoices.
     ///
-    /// Text. Required: the operation's method takes it as an argument.
+    /// Text. Required: without it, sending fails before anything goes out.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         let converted = Ok::<_, String>(value.into());
         self.body_name = self.problems.keep("name", converted);
@@ -115,7 +115,7 @@ impl CreditGrantsCreatePrepaid {
     }
     /// What the customer pays through Stripe for the grant; it has to be positive.
     ///
-    /// A `CreatePrepaidCreditGrantPayloadPaidAmount` (the type, or JSON of its shape). Required: the operation's method takes it as an argument.
+    /// A `CreatePrepaidCreditGrantPayloadPaidAmount` (the type, or JSON of its shape). Required: without it, sending fails before anything goes out.
     pub fn paid_amount(
         mut self,
         value: impl IntoValue<types::CreatePrepaidCreditGrantPayloadPaidAmount>,
@@ -126,7 +126,7 @@ impl CreditGrantsCreatePrepaid {
     }
     /// Payment settings for a prepaid credit grant. When set, the customer is invoiced through the billing provider and the credits are held back until that invoice is paid.
     ///
-    /// A `PrepaidGrantOptions` (the type, or JSON of its shape). Required: the operation's method takes it as an argument.
+    /// A `PrepaidGrantOptions` (the type, or JSON of its shape). Required: without it, sending fails before anything goes out.
     pub fn prepaid_options(
         mut self,
         value: impl IntoValue<types::PrepaidGrantOptions>,
@@ -137,7 +137,7 @@ impl CreditGrantsCreatePrepaid {
     }
     /// Order in which the customer's grants are drawn down; lower numbers are consumed first.
     ///
-    /// A finite number. Required: the operation's method takes it as an argument.
+    /// A finite number. Required: without it, sending fails before anything goes out.
     pub fn priority(mut self, value: f64) -> Self {
         let converted = check::finite(value);
         self.body_priority = self.problems.keep("priority", converted);
@@ -224,7 +224,20 @@ impl CreditGrantsCreatePrepaid {
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CreditGrantsCreatePrepaidResponseData>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    (
+                        "prepaid_options",
+                        "prepaid_options",
+                        self.body_prepaid_options.is_some(),
+                    ),
+                    ("grant_amount", "grant_amount", self.body_grant_amount.is_some()),
+                    ("name", "name", self.body_name.is_some()),
+                    ("paid_amount", "paid_amount", self.body_paid_amount.is_some()),
+                    ("priority", "priority", self.body_priority.is_some()),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "credit_grants_create_prepaid",

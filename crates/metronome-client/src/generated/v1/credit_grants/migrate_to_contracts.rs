@@ -106,7 +106,7 @@ impl CreditGrantsMigrateToContracts {
     }
     /// Instant at which the existing plan grants are cut off; usually the end of the customer's latest finalized invoice.
     ///
-    /// An instant (a `chrono::DateTime` or RFC 3339 text). Required: the operation's method takes it as an argument.
+    /// An instant (a `chrono::DateTime` or RFC 3339 text). Required: without it, sending fails before anything goes out.
     pub fn cutover_date(mut self, value: impl IntoTimestamp) -> Self {
         let converted = value.into_timestamp();
         self.body_cutover_date = self.problems.keep("cutover_date", converted);
@@ -193,7 +193,10 @@ impl CreditGrantsMigrateToContracts {
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CreditGrantsMigrateToContractsResponse>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[("cutover_date", "cutover_date", self.body_cutover_date.is_some())],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "credit_grants_migrate_to_contracts",

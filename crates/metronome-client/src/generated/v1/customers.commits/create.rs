@@ -68,7 +68,7 @@ impl CustomersCommitsCreate {
     }
     /// When a commit or credit can be drawn on, as one or more date ranges with an amount each.
     ///
-    /// A `ScheduleDurationInput` (the type, or JSON of its shape). Required: the operation's method takes it as an argument.
+    /// A `ScheduleDurationInput` (the type, or JSON of its shape). Required: without it, sending fails before anything goes out.
     pub fn access_schedule(
         mut self,
         value: impl IntoValue<types::ScheduleDurationInput>,
@@ -206,7 +206,7 @@ impl CustomersCommitsCreate {
     }
     /// Draw-down order when more than one commit or credit applies; the lowest number is used up first.
     ///
-    /// A finite number. Required: the operation's method takes it as an argument.
+    /// A finite number. Required: without it, sending fails before anything goes out.
     pub fn priority(mut self, value: f64) -> Self {
         let converted = check::finite(value);
         self.body_priority = self.problems.keep("priority", converted);
@@ -358,7 +358,17 @@ impl CustomersCommitsCreate {
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
     #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    ("priority", "priority", self.body_priority.is_some()),
+                    (
+                        "access_schedule",
+                        "access_schedule",
+                        self.body_access_schedule.is_some(),
+                    ),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_commits_create",

@@ -62,7 +62,7 @@ impl CustomersCreditsCreate {
     }
     /// When a commit or credit can be drawn on, as one or more date ranges with an amount each.
     ///
-    /// A `ScheduleDurationInput` (the type, or JSON of its shape). Required: the operation's method takes it as an argument.
+    /// A `ScheduleDurationInput` (the type, or JSON of its shape). Required: without it, sending fails before anything goes out.
     pub fn access_schedule(
         mut self,
         value: impl IntoValue<types::ScheduleDurationInput>,
@@ -311,7 +311,16 @@ impl CustomersCreditsCreate {
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
     #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    (
+                        "access_schedule",
+                        "access_schedule",
+                        self.body_access_schedule.is_some(),
+                    ),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_credits_create",

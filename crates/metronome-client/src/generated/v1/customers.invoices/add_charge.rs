@@ -68,7 +68,7 @@ impl CustomersInvoicesAddCharge {
     }
     /// Text shown with the charge on the invoice to explain what it is for.
     ///
-    /// Text. Required: the operation's method takes it as an argument.
+    /// Text. Required: without it, sending fails before anything goes out.
     pub fn description(mut self, value: impl Into<String>) -> Self {
         let converted = Ok::<_, String>(value.into());
         self.body_description = self.problems.keep("description", converted);
@@ -76,7 +76,7 @@ impl CustomersInvoicesAddCharge {
     }
     /// Start of the billing period whose invoice gets the charge; it must match that invoice's `start_timestamp`.
     ///
-    /// An instant (a `chrono::DateTime` or RFC 3339 text). Required: the operation's method takes it as an argument.
+    /// An instant (a `chrono::DateTime` or RFC 3339 text). Required: without it, sending fails before anything goes out.
     pub fn invoice_start_timestamp(mut self, value: impl IntoTimestamp) -> Self {
         let converted = value.into_timestamp();
         self.body_invoice_start_timestamp = self
@@ -86,7 +86,7 @@ impl CustomersInvoicesAddCharge {
     }
     /// Unit price of the charge, expressed in the invoice's currency units, for example cents for USD.
     ///
-    /// A finite number. Required: the operation's method takes it as an argument.
+    /// A finite number. Required: without it, sending fails before anything goes out.
     pub fn price(mut self, value: f64) -> Self {
         let converted = check::finite(value);
         self.body_price = self.problems.keep("price", converted);
@@ -94,7 +94,7 @@ impl CustomersInvoicesAddCharge {
     }
     /// Number of units of the charge to bill; multiplied by `price` to get the line total.
     ///
-    /// A finite number. Required: the operation's method takes it as an argument.
+    /// A finite number. Required: without it, sending fails before anything goes out.
     pub fn quantity(mut self, value: f64) -> Self {
         let converted = check::finite(value);
         self.body_quantity = self.problems.keep("quantity", converted);
@@ -148,7 +148,19 @@ impl CustomersInvoicesAddCharge {
         Response<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         Error,
     > {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    ("price", "price", self.body_price.is_some()),
+                    ("quantity", "quantity", self.body_quantity.is_some()),
+                    (
+                        "invoice_start_timestamp",
+                        "invoice_start_timestamp",
+                        self.body_invoice_start_timestamp.is_some(),
+                    ),
+                    ("description", "description", self.body_description.is_some()),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "customers_invoices_add_charge",

@@ -70,7 +70,7 @@ impl CustomersNamedSchedulesUpdate {
     }
     /// Value to store for the range; what it must look like depends on the schedule being set.
     ///
-    /// Any JSON value. Required: the operation's method takes it as an argument.
+    /// Any JSON value. Required: without it, sending fails before anything goes out.
     pub fn value(mut self, value: impl IntoValue<::serde_json::Value>) -> Self {
         let converted = value.into_value();
         self.body_value = self.problems.keep("value", converted);
@@ -111,7 +111,7 @@ impl CustomersNamedSchedulesUpdate {
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
     #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
-        self.problems.check()?;
+        self.problems.check_required(&[("value", "value", self.body_value.is_some())])?;
         check::period(
             "starting_at",
             self.body_starting_at.as_ref(),

@@ -55,7 +55,7 @@ impl SettingsUpsertAvalaraCredentials {
     }
     /// Avalara login password that Metronome signs in with.
     ///
-    /// Text. Required: the operation's method takes it as an argument.
+    /// Text. Required: without it, sending fails before anything goes out.
     pub fn avalara_password(mut self, value: impl Into<String>) -> Self {
         let converted = Ok::<_, String>(value.into());
         self.body_avalara_password = self.problems.keep("avalara_password", converted);
@@ -138,7 +138,16 @@ impl SettingsUpsertAvalaraCredentials {
         Response<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         Error,
     > {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[
+                    (
+                        "avalara_password",
+                        "avalara_password",
+                        self.body_avalara_password.is_some(),
+                    ),
+                ],
+            )?;
         let request = self.request(&self.client);
         crate::operation::send_body(
                 "settings_upsert_avalara_credentials",

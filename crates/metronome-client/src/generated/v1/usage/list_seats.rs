@@ -101,7 +101,7 @@ impl UsageListSeats {
     }
     /// How seats within a window are reduced to one number: `MAX` takes the peak, `LATEST` the most recent count.
     ///
-    /// One of `MAX`, `LATEST` (any case). Required: the operation's method takes it as an argument.
+    /// One of `MAX`, `LATEST` (any case). Required: without it, sending fails before anything goes out.
     pub fn usage_type(
         mut self,
         value: impl IntoEnum<types::SeatsUsageQueryPayloadUsageType>,
@@ -162,7 +162,10 @@ impl UsageListSeats {
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
-        self.problems.check()?;
+        self.problems
+            .check_required(
+                &[("usage_type", "usage_type", self.body_usage_type.is_some())],
+            )?;
         check::period(
             "starting_on",
             self.body_starting_on.as_ref(),
