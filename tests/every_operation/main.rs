@@ -4,3 +4,4 @@
 
 #[rustfmt::skip]
 mod generated;
+mod reference_examples;

@@ -10,6 +10,7 @@
 //! another one (Metronome's newly published one, say). `bundle` writes the
 //! description as one file, for tools that do not follow `x-include`.
 
+mod any_case;
 mod diff;
 mod emit;
 mod examples;

@@ -9,6 +9,7 @@
 //! which must accept it (its checks of the description) and answer something
 //! that decodes. 157 operations.
 #![allow(deprecated, clippy::all)]
+pub mod bodies;
 #[path = "v1/alerts.rs"]
 mod v1_alerts;
 #[path = "v1/approval_requests.rs"]

@@ -284,6 +284,45 @@ pub fn render_files(spec_name: &str, model: &Model, tree: &Value) -> Result<Vec<
         );
         files.push((path, format!("{header}{body}")));
     }
+    // What each operation's body decodes into, for the test that decodes
+    // Metronome's own request examples (read in place from the reference).
+    let arms = model.ops.iter().filter_map(|op| {
+        let route = &op.route;
+        let ty = match &op.body {
+            crate::model::Body::Object { ty, .. } => quote!(metronome_client::types::#ty),
+            crate::model::Body::List(arg) => {
+                let item = crate::model::syntax::list_item(&arg.ty);
+                quote!(::std::vec::Vec<metronome_client::#item>)
+            }
+            crate::model::Body::None => return None,
+        };
+        Some(quote! {
+            #route => Some(serde_json::from_value::<#ty>(value).map(drop).map_err(|e| e.to_string())),
+        })
+    });
+    let bodies = super::unparse(
+        quote! {
+            //! The body type of each operation that sends one, by route.
+
+            /// Decodes `value` as the body of the operation at `route`
+            /// (`POST /v1/usage`); `None` when it sends no JSON body.
+            pub fn decode_body(route: &str, value: serde_json::Value) -> Option<Result<(), String>> {
+                match route {
+                    #(#arms)*
+                    _ => None,
+                }
+            }
+        },
+        "the generated body table",
+    )?;
+    let routes: Vec<&str> = model.ops.iter().map(|op| op.route.as_str()).collect();
+    let header = crate::generate::part_header(
+        spec_name,
+        "its request bodies",
+        &crate::generate::sha256(serde_json::json!(routes).to_string().as_bytes()),
+        "emit/client_tests.rs",
+    );
+    files.push(("bodies.rs".to_string(), format!("{header}{bodies}")));
     let count = format!(" that decodes. {} operations.", model.ops.len());
     let body = super::unparse(
         quote! {
@@ -295,6 +334,7 @@ pub fn render_files(spec_name: &str, model: &Model, tree: &Value) -> Result<Vec<
             //! which must accept it (its checks of the description) and answer something
             #![doc = #count]
             #![allow(deprecated, clippy::all)]
+            pub mod bodies;
             #(#modules)*
         },
         "the generated tests' mod.rs",

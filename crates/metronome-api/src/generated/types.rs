@@ -186,12 +186,20 @@ pub struct AddPlanToCustomerPayloadPriceAdjustmentsItem {
 )]
 pub enum AddPlanToCustomerPayloadPriceAdjustmentsItemAdjustmentType {
     #[serde(rename = "percentage")]
+    #[serde(alias = "PERCENTAGE")]
+    #[serde(alias = "Percentage")]
     Percentage,
     #[serde(rename = "fixed")]
+    #[serde(alias = "FIXED")]
+    #[serde(alias = "Fixed")]
     Fixed,
     #[serde(rename = "override")]
+    #[serde(alias = "OVERRIDE")]
+    #[serde(alias = "Override")]
     Override,
     #[serde(rename = "quantity")]
+    #[serde(alias = "QUANTITY")]
+    #[serde(alias = "Quantity")]
     Quantity,
 }
 impl ::std::fmt::Display for AddPlanToCustomerPayloadPriceAdjustmentsItemAdjustmentType {
@@ -325,12 +333,20 @@ impl AddRatePayload {
 )]
 pub enum AddRatePayloadBillingFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
 }
 impl ::std::fmt::Display for AddRatePayloadBillingFrequency {
@@ -388,16 +404,28 @@ impl ::std::convert::TryFrom<::std::string::String> for AddRatePayloadBillingFre
 )]
 pub enum AddRatePayloadRateType {
     #[serde(rename = "FLAT")]
+    #[serde(alias = "Flat")]
+    #[serde(alias = "flat")]
     Flat,
     #[serde(rename = "PERCENTAGE")]
+    #[serde(alias = "Percentage")]
+    #[serde(alias = "percentage")]
     Percentage,
     #[serde(rename = "SUBSCRIPTION")]
+    #[serde(alias = "Subscription")]
+    #[serde(alias = "subscription")]
     Subscription,
     #[serde(rename = "TIERED")]
+    #[serde(alias = "Tiered")]
+    #[serde(alias = "tiered")]
     Tiered,
     #[serde(rename = "TIERED_PERCENTAGE")]
+    #[serde(alias = "Tiered_percentage")]
+    #[serde(alias = "tiered_percentage")]
     TieredPercentage,
     #[serde(rename = "CUSTOM")]
+    #[serde(alias = "Custom")]
+    #[serde(alias = "custom")]
     Custom,
 }
 impl ::std::fmt::Display for AddRatePayloadRateType {
@@ -820,12 +848,20 @@ impl<'de> ::serde::Deserialize<'de> for ApprovalRequestsSubmitBodyDescription {
 )]
 pub enum ApprovalRequestsSubmitBodyMethod {
     #[serde(rename = "POST")]
+    #[serde(alias = "Post")]
+    #[serde(alias = "post")]
     Post,
     #[serde(rename = "PUT")]
+    #[serde(alias = "Put")]
+    #[serde(alias = "put")]
     Put,
     #[serde(rename = "PATCH")]
+    #[serde(alias = "Patch")]
+    #[serde(alias = "patch")]
     Patch,
     #[serde(rename = "DELETE")]
+    #[serde(alias = "Delete")]
+    #[serde(alias = "delete")]
     Delete,
 }
 impl ::std::fmt::Display for ApprovalRequestsSubmitBodyMethod {
@@ -1140,8 +1176,12 @@ pub struct AuditLogsListResponse {
 )]
 pub enum AuditLogsListSort {
     #[serde(rename = "date_asc")]
+    #[serde(alias = "DATE_ASC")]
+    #[serde(alias = "Date_asc")]
     DateAsc,
     #[serde(rename = "date_desc")]
+    #[serde(alias = "DATE_DESC")]
+    #[serde(alias = "Date_desc")]
     DateDesc,
 }
 impl ::std::fmt::Display for AuditLogsListSort {
@@ -1415,10 +1455,16 @@ pub struct BalanceFilter {
 )]
 pub enum BalanceFilterBalanceTypesItem {
     #[serde(rename = "PREPAID_COMMIT")]
+    #[serde(alias = "Prepaid_commit")]
+    #[serde(alias = "prepaid_commit")]
     PrepaidCommit,
     #[serde(rename = "POSTPAID_COMMIT")]
+    #[serde(alias = "Postpaid_commit")]
+    #[serde(alias = "postpaid_commit")]
     PostpaidCommit,
     #[serde(rename = "CREDIT")]
+    #[serde(alias = "Credit")]
+    #[serde(alias = "credit")]
     Credit,
 }
 impl ::std::fmt::Display for BalanceFilterBalanceTypesItem {
@@ -1569,8 +1615,12 @@ impl BalanceListRequest {
 )]
 pub enum BalanceListRequestAccessType {
     #[serde(rename = "SPEND")]
+    #[serde(alias = "Spend")]
+    #[serde(alias = "spend")]
     Spend,
     #[serde(rename = "QUANTITY")]
+    #[serde(alias = "Quantity")]
+    #[serde(alias = "quantity")]
     Quantity,
 }
 impl ::std::fmt::Display for BalanceListRequestAccessType {
@@ -1920,8 +1970,12 @@ pub struct BillingProviderConfigurationUpdateBillingProviderConfiguration {
 )]
 pub enum BillingProviderConfigurationUpdateEffectiveAtType {
     #[serde(rename = "START_OF_CURRENT_PERIOD")]
+    #[serde(alias = "Start_of_current_period")]
+    #[serde(alias = "start_of_current_period")]
     StartOfCurrentPeriod,
     #[serde(rename = "START_OF_NEXT_PERIOD")]
+    #[serde(alias = "Start_of_next_period")]
+    #[serde(alias = "start_of_next_period")]
     StartOfNextPeriod,
 }
 impl ::std::fmt::Display for BillingProviderConfigurationUpdateEffectiveAtType {
@@ -2038,6 +2092,8 @@ impl ::std::str::FromStr for BillingProviderDeliveryMethodType {
 )]
 pub enum BillingProviderSettingsType {
     #[serde(rename = "stripe")]
+    #[serde(alias = "STRIPE")]
+    #[serde(alias = "Stripe")]
     Stripe,
 }
 impl ::std::fmt::Display for BillingProviderSettingsType {
@@ -2711,8 +2767,12 @@ impl<'de> ::serde::Deserialize<'de> for CommitInputName {
 )]
 pub enum CommitInputRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for CommitInputRateType {
@@ -2766,8 +2826,12 @@ impl ::std::convert::TryFrom<::std::string::String> for CommitInputRateType {
 )]
 pub enum CommitInputType {
     #[serde(rename = "PREPAID")]
+    #[serde(alias = "Prepaid")]
+    #[serde(alias = "prepaid")]
     Prepaid,
     #[serde(rename = "POSTPAID")]
+    #[serde(alias = "Postpaid")]
+    #[serde(alias = "postpaid")]
     Postpaid,
 }
 impl ::std::fmt::Display for CommitInputType {
@@ -2930,8 +2994,12 @@ impl<'de> ::serde::Deserialize<'de> for CommitInputV2Name {
 )]
 pub enum CommitInputV2RateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for CommitInputV2RateType {
@@ -2985,8 +3053,12 @@ impl ::std::convert::TryFrom<::std::string::String> for CommitInputV2RateType {
 )]
 pub enum CommitInputV2Type {
     #[serde(rename = "PREPAID")]
+    #[serde(alias = "Prepaid")]
+    #[serde(alias = "prepaid")]
     Prepaid,
     #[serde(rename = "POSTPAID")]
+    #[serde(alias = "Postpaid")]
+    #[serde(alias = "postpaid")]
     Postpaid,
 }
 impl ::std::fmt::Display for CommitInputV2Type {
@@ -3256,10 +3328,16 @@ pub struct CommitPaymentGateConfig {
 )]
 pub enum CommitPaymentGateConfigPaymentGateType {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "STRIPE")]
+    #[serde(alias = "Stripe")]
+    #[serde(alias = "stripe")]
     Stripe,
     #[serde(rename = "EXTERNAL")]
+    #[serde(alias = "External")]
+    #[serde(alias = "external")]
     External,
 }
 impl ::std::fmt::Display for CommitPaymentGateConfigPaymentGateType {
@@ -3343,8 +3421,12 @@ pub struct CommitPaymentGateConfigStripeConfig {
 )]
 pub enum CommitPaymentGateConfigStripeConfigPaymentType {
     #[serde(rename = "INVOICE")]
+    #[serde(alias = "Invoice")]
+    #[serde(alias = "invoice")]
     Invoice,
     #[serde(rename = "PAYMENT_INTENT")]
+    #[serde(alias = "Payment_intent")]
+    #[serde(alias = "payment_intent")]
     PaymentIntent,
 }
 impl ::std::fmt::Display for CommitPaymentGateConfigStripeConfigPaymentType {
@@ -3399,12 +3481,20 @@ for CommitPaymentGateConfigStripeConfigPaymentType {
 )]
 pub enum CommitPaymentGateConfigTaxType {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "STRIPE")]
+    #[serde(alias = "Stripe")]
+    #[serde(alias = "stripe")]
     Stripe,
     #[serde(rename = "ANROK")]
+    #[serde(alias = "Anrok")]
+    #[serde(alias = "anrok")]
     Anrok,
     #[serde(rename = "PRECALCULATED")]
+    #[serde(alias = "Precalculated")]
+    #[serde(alias = "precalculated")]
     Precalculated,
 }
 impl ::std::fmt::Display for CommitPaymentGateConfigTaxType {
@@ -3731,8 +3821,12 @@ impl<'de> ::serde::Deserialize<'de> for CommitTemplateInputName {
 )]
 pub enum CommitTemplateInputRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for CommitTemplateInputRateType {
@@ -3786,8 +3880,12 @@ impl ::std::convert::TryFrom<::std::string::String> for CommitTemplateInputRateT
 )]
 pub enum CommitTemplateInputType {
     #[serde(rename = "PREPAID")]
+    #[serde(alias = "Prepaid")]
+    #[serde(alias = "prepaid")]
     Prepaid,
     #[serde(rename = "POSTPAID")]
+    #[serde(alias = "Postpaid")]
+    #[serde(alias = "postpaid")]
     Postpaid,
 }
 impl ::std::fmt::Display for CommitTemplateInputType {
@@ -4262,8 +4360,12 @@ pub struct ContractHierarchyConfigurationInputParentBehavior {
 )]
 pub enum ContractHierarchyConfigurationInputParentBehaviorInvoiceConsolidationType {
     #[serde(rename = "CONCATENATE")]
+    #[serde(alias = "Concatenate")]
+    #[serde(alias = "concatenate")]
     Concatenate,
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
 }
 impl ::std::fmt::Display
@@ -4321,8 +4423,12 @@ for ContractHierarchyConfigurationInputParentBehaviorInvoiceConsolidationType {
 )]
 pub enum ContractHierarchyConfigurationInputPayer {
     #[serde(rename = "SELF")]
+    #[serde(alias = "Self")]
+    #[serde(alias = "self")]
     Self_,
     #[serde(rename = "PARENT")]
+    #[serde(alias = "Parent")]
+    #[serde(alias = "parent")]
     Parent,
 }
 impl ::std::fmt::Display for ContractHierarchyConfigurationInputPayer {
@@ -4377,8 +4483,12 @@ for ContractHierarchyConfigurationInputPayer {
 )]
 pub enum ContractHierarchyConfigurationInputUsageStatementBehavior {
     #[serde(rename = "CONSOLIDATE")]
+    #[serde(alias = "Consolidate")]
+    #[serde(alias = "consolidate")]
     Consolidate,
     #[serde(rename = "SEPARATE")]
+    #[serde(alias = "Separate")]
+    #[serde(alias = "separate")]
     Separate,
 }
 impl ::std::fmt::Display for ContractHierarchyConfigurationInputUsageStatementBehavior {
@@ -4577,8 +4687,12 @@ pub struct ContractTransitionInputFutureInvoiceBehavior {
 )]
 pub enum ContractTransitionInputFutureInvoiceBehaviorTrueup {
     #[serde(rename = "REMOVE")]
+    #[serde(alias = "Remove")]
+    #[serde(alias = "remove")]
     Remove,
     #[serde(rename = "AS_IS")]
+    #[serde(alias = "As_is")]
+    #[serde(alias = "as_is")]
     AsIs,
 }
 impl ::std::fmt::Display for ContractTransitionInputFutureInvoiceBehaviorTrueup {
@@ -4634,6 +4748,8 @@ for ContractTransitionInputFutureInvoiceBehaviorTrueup {
 )]
 pub enum ContractTransitionInputType {
     #[serde(rename = "RENEWAL")]
+    #[serde(alias = "Renewal")]
+    #[serde(alias = "renewal")]
     Renewal,
 }
 impl ::std::fmt::Display for ContractTransitionInputType {
@@ -4971,14 +5087,24 @@ pub struct ContractsArchiveResponse {
 )]
 pub enum ContractsBillingProviderType {
     #[serde(rename = "aws_marketplace")]
+    #[serde(alias = "AWS_MARKETPLACE")]
+    #[serde(alias = "Aws_marketplace")]
     AwsMarketplace,
     #[serde(rename = "azure_marketplace")]
+    #[serde(alias = "AZURE_MARKETPLACE")]
+    #[serde(alias = "Azure_marketplace")]
     AzureMarketplace,
     #[serde(rename = "gcp_marketplace")]
+    #[serde(alias = "GCP_MARKETPLACE")]
+    #[serde(alias = "Gcp_marketplace")]
     GcpMarketplace,
     #[serde(rename = "stripe")]
+    #[serde(alias = "STRIPE")]
+    #[serde(alias = "Stripe")]
     Stripe,
     #[serde(rename = "netsuite")]
+    #[serde(alias = "NETSUITE")]
+    #[serde(alias = "Netsuite")]
     Netsuite,
 }
 impl ::std::fmt::Display for ContractsBillingProviderType {
@@ -5074,8 +5200,12 @@ impl ContractsGetNetBalanceBody {
 )]
 pub enum ContractsGetNetBalanceBodyInvoiceInclusionMode {
     #[serde(rename = "FINALIZED")]
+    #[serde(alias = "Finalized")]
+    #[serde(alias = "finalized")]
     Finalized,
     #[serde(rename = "FINALIZED_AND_DRAFT")]
+    #[serde(alias = "Finalized_and_draft")]
+    #[serde(alias = "finalized_and_draft")]
     FinalizedAndDraft,
 }
 impl ::std::fmt::Display for ContractsGetNetBalanceBodyInvoiceInclusionMode {
@@ -5542,14 +5672,24 @@ impl CreateBillableMetricPayload {
 )]
 pub enum CreateBillableMetricPayloadAggregate {
     #[serde(rename = "COUNT")]
+    #[serde(alias = "Count")]
+    #[serde(alias = "count")]
     Count,
     #[serde(rename = "LATEST")]
+    #[serde(alias = "Latest")]
+    #[serde(alias = "latest")]
     Latest,
     #[serde(rename = "MAX")]
+    #[serde(alias = "Max")]
+    #[serde(alias = "max")]
     Max,
     #[serde(rename = "SUM")]
+    #[serde(alias = "Sum")]
+    #[serde(alias = "sum")]
     Sum,
     #[serde(rename = "UNIQUE")]
+    #[serde(alias = "Unique")]
+    #[serde(alias = "unique")]
     Unique,
 }
 impl ::std::fmt::Display for CreateBillableMetricPayloadAggregate {
@@ -5750,8 +5890,12 @@ impl CreateContractPayload {
 )]
 pub enum CreateContractPayloadMultiplierOverridePrioritization {
     #[serde(rename = "LOWEST_MULTIPLIER")]
+    #[serde(alias = "Lowest_multiplier")]
+    #[serde(alias = "lowest_multiplier")]
     LowestMultiplier,
     #[serde(rename = "EXPLICIT")]
+    #[serde(alias = "Explicit")]
+    #[serde(alias = "explicit")]
     Explicit,
 }
 impl ::std::fmt::Display for CreateContractPayloadMultiplierOverridePrioritization {
@@ -6014,34 +6158,64 @@ impl CreateCustomerAlertPayload {
 )]
 pub enum CreateCustomerAlertPayloadAlertType {
     #[serde(rename = "low_credit_balance_reached")]
+    #[serde(alias = "LOW_CREDIT_BALANCE_REACHED")]
+    #[serde(alias = "Low_credit_balance_reached")]
     LowCreditBalanceReached,
     #[serde(rename = "spend_threshold_reached")]
+    #[serde(alias = "SPEND_THRESHOLD_REACHED")]
+    #[serde(alias = "Spend_threshold_reached")]
     SpendThresholdReached,
     #[serde(rename = "monthly_invoice_total_spend_threshold_reached")]
+    #[serde(alias = "MONTHLY_INVOICE_TOTAL_SPEND_THRESHOLD_REACHED")]
+    #[serde(alias = "Monthly_invoice_total_spend_threshold_reached")]
     MonthlyInvoiceTotalSpendThresholdReached,
     #[serde(rename = "low_remaining_days_in_plan_reached")]
+    #[serde(alias = "LOW_REMAINING_DAYS_IN_PLAN_REACHED")]
+    #[serde(alias = "Low_remaining_days_in_plan_reached")]
     LowRemainingDaysInPlanReached,
     #[serde(rename = "low_remaining_credit_percentage_reached")]
+    #[serde(alias = "LOW_REMAINING_CREDIT_PERCENTAGE_REACHED")]
+    #[serde(alias = "Low_remaining_credit_percentage_reached")]
     LowRemainingCreditPercentageReached,
     #[serde(rename = "usage_threshold_reached")]
+    #[serde(alias = "USAGE_THRESHOLD_REACHED")]
+    #[serde(alias = "Usage_threshold_reached")]
     UsageThresholdReached,
     #[serde(rename = "low_remaining_days_for_commit_segment_reached")]
+    #[serde(alias = "LOW_REMAINING_DAYS_FOR_COMMIT_SEGMENT_REACHED")]
+    #[serde(alias = "Low_remaining_days_for_commit_segment_reached")]
     LowRemainingDaysForCommitSegmentReached,
     #[serde(rename = "low_remaining_commit_balance_reached")]
+    #[serde(alias = "LOW_REMAINING_COMMIT_BALANCE_REACHED")]
+    #[serde(alias = "Low_remaining_commit_balance_reached")]
     LowRemainingCommitBalanceReached,
     #[serde(rename = "low_remaining_commit_percentage_reached")]
+    #[serde(alias = "LOW_REMAINING_COMMIT_PERCENTAGE_REACHED")]
+    #[serde(alias = "Low_remaining_commit_percentage_reached")]
     LowRemainingCommitPercentageReached,
     #[serde(rename = "low_remaining_days_for_contract_credit_segment_reached")]
+    #[serde(alias = "LOW_REMAINING_DAYS_FOR_CONTRACT_CREDIT_SEGMENT_REACHED")]
+    #[serde(alias = "Low_remaining_days_for_contract_credit_segment_reached")]
     LowRemainingDaysForContractCreditSegmentReached,
     #[serde(rename = "low_remaining_contract_credit_balance_reached")]
+    #[serde(alias = "LOW_REMAINING_CONTRACT_CREDIT_BALANCE_REACHED")]
+    #[serde(alias = "Low_remaining_contract_credit_balance_reached")]
     LowRemainingContractCreditBalanceReached,
     #[serde(rename = "low_remaining_contract_credit_percentage_reached")]
+    #[serde(alias = "LOW_REMAINING_CONTRACT_CREDIT_PERCENTAGE_REACHED")]
+    #[serde(alias = "Low_remaining_contract_credit_percentage_reached")]
     LowRemainingContractCreditPercentageReached,
     #[serde(rename = "low_remaining_contract_credit_and_commit_balance_reached")]
+    #[serde(alias = "LOW_REMAINING_CONTRACT_CREDIT_AND_COMMIT_BALANCE_REACHED")]
+    #[serde(alias = "Low_remaining_contract_credit_and_commit_balance_reached")]
     LowRemainingContractCreditAndCommitBalanceReached,
     #[serde(rename = "invoice_total_reached")]
+    #[serde(alias = "INVOICE_TOTAL_REACHED")]
+    #[serde(alias = "Invoice_total_reached")]
     InvoiceTotalReached,
     #[serde(rename = "low_remaining_seat_balance_reached")]
+    #[serde(alias = "LOW_REMAINING_SEAT_BALANCE_REACHED")]
+    #[serde(alias = "Low_remaining_seat_balance_reached")]
     LowRemainingSeatBalanceReached,
 }
 impl ::std::fmt::Display for CreateCustomerAlertPayloadAlertType {
@@ -6284,8 +6458,12 @@ impl<'de> ::serde::Deserialize<'de> for CreateCustomerCommitPayloadName {
 )]
 pub enum CreateCustomerCommitPayloadRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for CreateCustomerCommitPayloadRateType {
@@ -6340,8 +6518,12 @@ for CreateCustomerCommitPayloadRateType {
 )]
 pub enum CreateCustomerCommitPayloadType {
     #[serde(rename = "PREPAID")]
+    #[serde(alias = "Prepaid")]
+    #[serde(alias = "prepaid")]
     Prepaid,
     #[serde(rename = "POSTPAID")]
+    #[serde(alias = "Postpaid")]
+    #[serde(alias = "postpaid")]
     Postpaid,
 }
 impl ::std::fmt::Display for CreateCustomerCommitPayloadType {
@@ -6496,8 +6678,12 @@ impl<'de> ::serde::Deserialize<'de> for CreateCustomerCreditPayloadName {
 )]
 pub enum CreateCustomerCreditPayloadRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for CreateCustomerCreditPayloadRateType {
@@ -6761,8 +6947,12 @@ pub struct CreateCustomerWithContractPayloadContract {
 )]
 pub enum CreateCustomerWithContractPayloadContractMultiplierOverridePrioritization {
     #[serde(rename = "LOWEST_MULTIPLIER")]
+    #[serde(alias = "Lowest_multiplier")]
+    #[serde(alias = "lowest_multiplier")]
     LowestMultiplier,
     #[serde(rename = "EXPLICIT")]
+    #[serde(alias = "Explicit")]
+    #[serde(alias = "explicit")]
     Explicit,
 }
 impl ::std::fmt::Display
@@ -6926,8 +7116,12 @@ impl CreatePackagePayload {
 )]
 pub enum CreatePackagePayloadMultiplierOverridePrioritization {
     #[serde(rename = "LOWEST_MULTIPLIER")]
+    #[serde(alias = "Lowest_multiplier")]
+    #[serde(alias = "lowest_multiplier")]
     LowestMultiplier,
     #[serde(rename = "EXPLICIT")]
+    #[serde(alias = "Explicit")]
+    #[serde(alias = "explicit")]
     Explicit,
 }
 impl ::std::fmt::Display for CreatePackagePayloadMultiplierOverridePrioritization {
@@ -7094,8 +7288,12 @@ impl CreateProductListItemPayload {
 )]
 pub enum CreateProductListItemPayloadCompositeScope {
     #[serde(rename = "CUSTOMER")]
+    #[serde(alias = "Customer")]
+    #[serde(alias = "customer")]
     Customer,
     #[serde(rename = "CONTRACT")]
+    #[serde(alias = "Contract")]
+    #[serde(alias = "contract")]
     Contract,
 }
 impl ::std::fmt::Display for CreateProductListItemPayloadCompositeScope {
@@ -7150,8 +7348,12 @@ for CreateProductListItemPayloadCompositeScope {
 )]
 pub enum CreateProductListItemPayloadSqlBreakdownGranularity {
     #[serde(rename = "HOUR")]
+    #[serde(alias = "Hour")]
+    #[serde(alias = "hour")]
     Hour,
     #[serde(rename = "SERVICE_PERIOD")]
+    #[serde(alias = "Service_period")]
+    #[serde(alias = "service_period")]
     ServicePeriod,
 }
 impl ::std::fmt::Display for CreateProductListItemPayloadSqlBreakdownGranularity {
@@ -7207,16 +7409,28 @@ for CreateProductListItemPayloadSqlBreakdownGranularity {
 )]
 pub enum CreateProductListItemPayloadType {
     #[serde(rename = "FIXED")]
+    #[serde(alias = "Fixed")]
+    #[serde(alias = "fixed")]
     Fixed,
     #[serde(rename = "USAGE")]
+    #[serde(alias = "Usage")]
+    #[serde(alias = "usage")]
     Usage,
     #[serde(rename = "COMPOSITE")]
+    #[serde(alias = "Composite")]
+    #[serde(alias = "composite")]
     Composite,
     #[serde(rename = "SUBSCRIPTION")]
+    #[serde(alias = "Subscription")]
+    #[serde(alias = "subscription")]
     Subscription,
     #[serde(rename = "PROFESSIONAL_SERVICE")]
+    #[serde(alias = "Professional_service")]
+    #[serde(alias = "professional_service")]
     ProfessionalService,
     #[serde(rename = "PRO_SERVICE")]
+    #[serde(alias = "Pro_service")]
+    #[serde(alias = "pro_service")]
     ProService,
 }
 impl ::std::fmt::Display for CreateProductListItemPayloadType {
@@ -7704,8 +7918,12 @@ pub struct CreditGrantsListEntriesResponse {
 )]
 pub enum CreditGrantsListEntriesSort {
     #[serde(rename = "asc")]
+    #[serde(alias = "ASC")]
+    #[serde(alias = "Asc")]
     Asc,
     #[serde(rename = "desc")]
+    #[serde(alias = "DESC")]
+    #[serde(alias = "Desc")]
     Desc,
 }
 impl ::std::fmt::Display for CreditGrantsListEntriesSort {
@@ -8027,8 +8245,12 @@ impl<'de> ::serde::Deserialize<'de> for CreditInputName {
 )]
 pub enum CreditInputRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for CreditInputRateType {
@@ -8174,8 +8396,12 @@ impl<'de> ::serde::Deserialize<'de> for CreditInputV2Name {
 )]
 pub enum CreditInputV2RateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for CreditInputV2RateType {
@@ -8587,8 +8813,12 @@ impl<'de> ::serde::Deserialize<'de> for CreditTemplateInputName {
 )]
 pub enum CreditTemplateInputRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for CreditTemplateInputRateType {
@@ -9548,8 +9778,12 @@ impl CustomersCommitsListBody {
 )]
 pub enum CustomersCommitsListBodyAccessType {
     #[serde(rename = "SPEND")]
+    #[serde(alias = "Spend")]
+    #[serde(alias = "spend")]
     Spend,
     #[serde(rename = "QUANTITY")]
+    #[serde(alias = "Quantity")]
+    #[serde(alias = "quantity")]
     Quantity,
 }
 impl ::std::fmt::Display for CustomersCommitsListBodyAccessType {
@@ -9728,8 +9962,12 @@ pub struct CustomersInvoicesListBreakdownsResponse {
 )]
 pub enum CustomersInvoicesListBreakdownsSort {
     #[serde(rename = "date_asc")]
+    #[serde(alias = "DATE_ASC")]
+    #[serde(alias = "Date_asc")]
     DateAsc,
     #[serde(rename = "date_desc")]
+    #[serde(alias = "DATE_DESC")]
+    #[serde(alias = "Date_desc")]
     DateDesc,
 }
 impl ::std::fmt::Display for CustomersInvoicesListBreakdownsSort {
@@ -9784,8 +10022,12 @@ for CustomersInvoicesListBreakdownsSort {
 )]
 pub enum CustomersInvoicesListBreakdownsWindowSize {
     #[serde(rename = "HOUR")]
+    #[serde(alias = "Hour")]
+    #[serde(alias = "hour")]
     Hour,
     #[serde(rename = "DAY")]
+    #[serde(alias = "Day")]
+    #[serde(alias = "day")]
     Day,
 }
 impl ::std::fmt::Display for CustomersInvoicesListBreakdownsWindowSize {
@@ -9849,8 +10091,12 @@ pub struct CustomersInvoicesListResponse {
 )]
 pub enum CustomersInvoicesListSort {
     #[serde(rename = "date_asc")]
+    #[serde(alias = "DATE_ASC")]
+    #[serde(alias = "Date_asc")]
     DateAsc,
     #[serde(rename = "date_desc")]
+    #[serde(alias = "DATE_DESC")]
+    #[serde(alias = "Date_desc")]
     DateDesc,
 }
 impl ::std::fmt::Display for CustomersInvoicesListSort {
@@ -9913,10 +10159,16 @@ pub struct CustomersInvoicesListSpendBreakdownsResponse {
 )]
 pub enum CustomersInvoicesListType {
     #[serde(rename = "USAGE")]
+    #[serde(alias = "Usage")]
+    #[serde(alias = "usage")]
     Usage,
     #[serde(rename = "USAGE_CONSOLIDATED")]
+    #[serde(alias = "Usage_consolidated")]
+    #[serde(alias = "usage_consolidated")]
     UsageConsolidated,
     #[serde(rename = "SCHEDULED")]
+    #[serde(alias = "Scheduled")]
+    #[serde(alias = "scheduled")]
     Scheduled,
 }
 impl ::std::fmt::Display for CustomersInvoicesListType {
@@ -10444,8 +10696,12 @@ impl EditCommitPayload {
 )]
 pub enum EditCommitPayloadRateType {
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
 }
 impl ::std::fmt::Display for EditCommitPayloadRateType {
@@ -10709,8 +10965,12 @@ impl EditCreditPayload {
 )]
 pub enum EditCreditPayloadRateType {
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
 }
 impl ::std::fmt::Display for EditCreditPayloadRateType {
@@ -10851,48 +11111,104 @@ pub struct EmbeddableDashboardPayloadColorOverridesItem {
 )]
 pub enum EmbeddableDashboardPayloadColorOverridesItemName {
     #[serde(rename = "Gray_dark")]
+    #[serde(alias = "GRAY_DARK")]
+    #[serde(alias = "gray_dark")]
     GrayDark,
     #[serde(rename = "Gray_medium")]
+    #[serde(alias = "GRAY_MEDIUM")]
+    #[serde(alias = "gray_medium")]
     GrayMedium,
     #[serde(rename = "Gray_light")]
+    #[serde(alias = "GRAY_LIGHT")]
+    #[serde(alias = "gray_light")]
     GrayLight,
     #[serde(rename = "Gray_extralight")]
+    #[serde(alias = "GRAY_EXTRALIGHT")]
+    #[serde(alias = "gray_extralight")]
     GrayExtralight,
+    #[serde(alias = "WHITE")]
+    #[serde(alias = "white")]
     White,
     #[serde(rename = "Primary_medium")]
+    #[serde(alias = "PRIMARY_MEDIUM")]
+    #[serde(alias = "primary_medium")]
     PrimaryMedium,
     #[serde(rename = "Primary_light")]
+    #[serde(alias = "PRIMARY_LIGHT")]
+    #[serde(alias = "primary_light")]
     PrimaryLight,
     #[serde(rename = "UsageLine_0")]
+    #[serde(alias = "USAGELINE_0")]
+    #[serde(alias = "Usageline_0")]
+    #[serde(alias = "usageline_0")]
     UsageLine0,
     #[serde(rename = "UsageLine_1")]
+    #[serde(alias = "USAGELINE_1")]
+    #[serde(alias = "Usageline_1")]
+    #[serde(alias = "usageline_1")]
     UsageLine1,
     #[serde(rename = "UsageLine_2")]
+    #[serde(alias = "USAGELINE_2")]
+    #[serde(alias = "Usageline_2")]
+    #[serde(alias = "usageline_2")]
     UsageLine2,
     #[serde(rename = "UsageLine_3")]
+    #[serde(alias = "USAGELINE_3")]
+    #[serde(alias = "Usageline_3")]
+    #[serde(alias = "usageline_3")]
     UsageLine3,
     #[serde(rename = "UsageLine_4")]
+    #[serde(alias = "USAGELINE_4")]
+    #[serde(alias = "Usageline_4")]
+    #[serde(alias = "usageline_4")]
     UsageLine4,
     #[serde(rename = "UsageLine_5")]
+    #[serde(alias = "USAGELINE_5")]
+    #[serde(alias = "Usageline_5")]
+    #[serde(alias = "usageline_5")]
     UsageLine5,
     #[serde(rename = "UsageLine_6")]
+    #[serde(alias = "USAGELINE_6")]
+    #[serde(alias = "Usageline_6")]
+    #[serde(alias = "usageline_6")]
     UsageLine6,
     #[serde(rename = "UsageLine_7")]
+    #[serde(alias = "USAGELINE_7")]
+    #[serde(alias = "Usageline_7")]
+    #[serde(alias = "usageline_7")]
     UsageLine7,
     #[serde(rename = "UsageLine_8")]
+    #[serde(alias = "USAGELINE_8")]
+    #[serde(alias = "Usageline_8")]
+    #[serde(alias = "usageline_8")]
     UsageLine8,
     #[serde(rename = "UsageLine_9")]
+    #[serde(alias = "USAGELINE_9")]
+    #[serde(alias = "Usageline_9")]
+    #[serde(alias = "usageline_9")]
     UsageLine9,
     #[serde(rename = "Primary_green")]
+    #[serde(alias = "PRIMARY_GREEN")]
+    #[serde(alias = "primary_green")]
     PrimaryGreen,
     #[serde(rename = "Primary_red")]
+    #[serde(alias = "PRIMARY_RED")]
+    #[serde(alias = "primary_red")]
     PrimaryRed,
     #[serde(rename = "Progress_bar")]
+    #[serde(alias = "PROGRESS_BAR")]
+    #[serde(alias = "progress_bar")]
     ProgressBar,
     #[serde(rename = "Progress_bar_background")]
+    #[serde(alias = "PROGRESS_BAR_BACKGROUND")]
+    #[serde(alias = "progress_bar_background")]
     ProgressBarBackground,
+    #[serde(alias = "ACTION")]
+    #[serde(alias = "action")]
     Action,
     #[serde(rename = "Action_hover")]
+    #[serde(alias = "ACTION_HOVER")]
+    #[serde(alias = "action_hover")]
     ActionHover,
 }
 impl ::std::fmt::Display for EmbeddableDashboardPayloadColorOverridesItemName {
@@ -10989,12 +11305,20 @@ for EmbeddableDashboardPayloadColorOverridesItemName {
 )]
 pub enum EmbeddableDashboardPayloadDashboard {
     #[serde(rename = "invoices")]
+    #[serde(alias = "INVOICES")]
+    #[serde(alias = "Invoices")]
     Invoices,
     #[serde(rename = "usage")]
+    #[serde(alias = "USAGE")]
+    #[serde(alias = "Usage")]
     Usage,
     #[serde(rename = "credits")]
+    #[serde(alias = "CREDITS")]
+    #[serde(alias = "Credits")]
     Credits,
     #[serde(rename = "commits_and_credits")]
+    #[serde(alias = "COMMITS_AND_CREDITS")]
+    #[serde(alias = "Commits_and_credits")]
     CommitsAndCredits,
 }
 impl ::std::fmt::Display for EmbeddableDashboardPayloadDashboard {
@@ -11061,20 +11385,36 @@ pub struct EmbeddableDashboardPayloadDashboardOptionsItem {
 )]
 pub enum EmbeddableDashboardPayloadDashboardOptionsItemKey {
     #[serde(rename = "show_zero_usage_line_items")]
+    #[serde(alias = "SHOW_ZERO_USAGE_LINE_ITEMS")]
+    #[serde(alias = "Show_zero_usage_line_items")]
     ShowZeroUsageLineItems,
     #[serde(rename = "contract_id")]
+    #[serde(alias = "CONTRACT_ID")]
+    #[serde(alias = "Contract_id")]
     ContractId,
     #[serde(rename = "invoice_type")]
+    #[serde(alias = "INVOICE_TYPE")]
+    #[serde(alias = "Invoice_type")]
     InvoiceType,
     #[serde(rename = "invoice_status_filter")]
+    #[serde(alias = "INVOICE_STATUS_FILTER")]
+    #[serde(alias = "Invoice_status_filter")]
     InvoiceStatusFilter,
     #[serde(rename = "hide_voided_invoices")]
+    #[serde(alias = "HIDE_VOIDED_INVOICES")]
+    #[serde(alias = "Hide_voided_invoices")]
     HideVoidedInvoices,
     #[serde(rename = "billable_status_filter")]
+    #[serde(alias = "BILLABLE_STATUS_FILTER")]
+    #[serde(alias = "Billable_status_filter")]
     BillableStatusFilter,
     #[serde(rename = "hide_grant_name")]
+    #[serde(alias = "HIDE_GRANT_NAME")]
+    #[serde(alias = "Hide_grant_name")]
     HideGrantName,
     #[serde(rename = "credit_ledger_credit_type_id")]
+    #[serde(alias = "CREDIT_LEDGER_CREDIT_TYPE_ID")]
+    #[serde(alias = "Credit_ledger_credit_type_id")]
     CreditLedgerCreditTypeId,
 }
 impl ::std::fmt::Display for EmbeddableDashboardPayloadDashboardOptionsItemKey {
@@ -11301,8 +11641,12 @@ impl ExternalPaymentGateThresholdCommitPayload {
 )]
 pub enum ExternalPaymentGateThresholdCommitPayloadOutcome {
     #[serde(rename = "PAID")]
+    #[serde(alias = "Paid")]
+    #[serde(alias = "paid")]
     Paid,
     #[serde(rename = "FAILED")]
+    #[serde(alias = "Failed")]
+    #[serde(alias = "failed")]
     Failed,
 }
 impl ::std::fmt::Display for ExternalPaymentGateThresholdCommitPayloadOutcome {
@@ -11357,10 +11701,16 @@ for ExternalPaymentGateThresholdCommitPayloadOutcome {
 )]
 pub enum GaBillingProviderDeliveryMethodType {
     #[serde(rename = "direct_to_billing_provider")]
+    #[serde(alias = "DIRECT_TO_BILLING_PROVIDER")]
+    #[serde(alias = "Direct_to_billing_provider")]
     DirectToBillingProvider,
     #[serde(rename = "aws_sqs")]
+    #[serde(alias = "AWS_SQS")]
+    #[serde(alias = "Aws_sqs")]
     AwsSqs,
     #[serde(rename = "aws_sns")]
+    #[serde(alias = "AWS_SNS")]
+    #[serde(alias = "Aws_sns")]
     AwsSns,
 }
 impl ::std::fmt::Display for GaBillingProviderDeliveryMethodType {
@@ -11417,10 +11767,16 @@ for GaBillingProviderDeliveryMethodType {
 )]
 pub enum GaBillingProviderType {
     #[serde(rename = "aws_marketplace")]
+    #[serde(alias = "AWS_MARKETPLACE")]
+    #[serde(alias = "Aws_marketplace")]
     AwsMarketplace,
     #[serde(rename = "azure_marketplace")]
+    #[serde(alias = "AZURE_MARKETPLACE")]
+    #[serde(alias = "Azure_marketplace")]
     AzureMarketplace,
     #[serde(rename = "gcp_marketplace")]
+    #[serde(alias = "GCP_MARKETPLACE")]
+    #[serde(alias = "Gcp_marketplace")]
     GcpMarketplace,
 }
 impl ::std::fmt::Display for GaBillingProviderType {
@@ -11554,8 +11910,12 @@ impl GetCustomerAlertPayload {
 )]
 pub enum GetCustomerAlertPayloadPlansOrContracts {
     #[serde(rename = "PLANS")]
+    #[serde(alias = "Plans")]
+    #[serde(alias = "plans")]
     Plans,
     #[serde(rename = "CONTRACTS")]
+    #[serde(alias = "Contracts")]
+    #[serde(alias = "contracts")]
     Contracts,
 }
 impl ::std::fmt::Display for GetCustomerAlertPayloadPlansOrContracts {
@@ -12212,8 +12572,12 @@ pub struct HistoricalContractUsageInvoiceInputPayload {
 )]
 pub enum HistoricalContractUsageInvoiceInputPayloadBreakdownGranularity {
     #[serde(rename = "HOUR")]
+    #[serde(alias = "Hour")]
+    #[serde(alias = "hour")]
     Hour,
     #[serde(rename = "DAY")]
+    #[serde(alias = "Day")]
+    #[serde(alias = "day")]
     Day,
 }
 impl ::std::fmt::Display
@@ -13237,10 +13601,16 @@ impl ListCustomerAlertsPayload {
 )]
 pub enum ListCustomerAlertsPayloadAlertStatusesItem {
     #[serde(rename = "ENABLED")]
+    #[serde(alias = "Enabled")]
+    #[serde(alias = "enabled")]
     Enabled,
     #[serde(rename = "DISABLED")]
+    #[serde(alias = "Disabled")]
+    #[serde(alias = "disabled")]
     Disabled,
     #[serde(rename = "ARCHIVED")]
+    #[serde(alias = "Archived")]
+    #[serde(alias = "archived")]
     Archived,
 }
 impl ::std::fmt::Display for ListCustomerAlertsPayloadAlertStatusesItem {
@@ -13317,10 +13687,16 @@ impl ListOffsetNotificationConfigsPayload {
 )]
 pub enum ListOffsetNotificationConfigsPayloadArchiveFilter {
     #[serde(rename = "ARCHIVED")]
+    #[serde(alias = "Archived")]
+    #[serde(alias = "archived")]
     Archived,
     #[serde(rename = "NOT_ARCHIVED")]
+    #[serde(alias = "Not_archived")]
+    #[serde(alias = "not_archived")]
     NotArchived,
     #[serde(rename = "ALL")]
+    #[serde(alias = "All")]
+    #[serde(alias = "all")]
     All,
 }
 impl ::std::fmt::Display for ListOffsetNotificationConfigsPayloadArchiveFilter {
@@ -13390,10 +13766,16 @@ impl ListProductsPayload {
 )]
 pub enum ListProductsPayloadArchiveFilter {
     #[serde(rename = "ARCHIVED")]
+    #[serde(alias = "Archived")]
+    #[serde(alias = "archived")]
     Archived,
     #[serde(rename = "NOT_ARCHIVED")]
+    #[serde(alias = "Not_archived")]
+    #[serde(alias = "not_archived")]
     NotArchived,
     #[serde(rename = "ALL")]
+    #[serde(alias = "All")]
+    #[serde(alias = "all")]
     All,
 }
 impl ::std::fmt::Display for ListProductsPayloadArchiveFilter {
@@ -13577,10 +13959,16 @@ pub struct NullableProrationRoundingConfigInner {
 )]
 pub enum NullableProrationRoundingConfigInnerRoundingMethod {
     #[serde(rename = "HALF_UP")]
+    #[serde(alias = "Half_up")]
+    #[serde(alias = "half_up")]
     HalfUp,
     #[serde(rename = "FLOOR")]
+    #[serde(alias = "Floor")]
+    #[serde(alias = "floor")]
     Floor,
     #[serde(rename = "CEILING")]
+    #[serde(alias = "Ceiling")]
+    #[serde(alias = "ceiling")]
     Ceiling,
 }
 impl ::std::fmt::Display for NullableProrationRoundingConfigInnerRoundingMethod {
@@ -13798,8 +14186,12 @@ pub struct OverrideInput {
 )]
 pub enum OverrideInputTarget {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for OverrideInputTarget {
@@ -13853,10 +14245,16 @@ impl ::std::convert::TryFrom<::std::string::String> for OverrideInputTarget {
 )]
 pub enum OverrideInputType {
     #[serde(rename = "OVERWRITE")]
+    #[serde(alias = "Overwrite")]
+    #[serde(alias = "overwrite")]
     Overwrite,
     #[serde(rename = "MULTIPLIER")]
+    #[serde(alias = "Multiplier")]
+    #[serde(alias = "multiplier")]
     Multiplier,
     #[serde(rename = "TIERED")]
+    #[serde(alias = "Tiered")]
+    #[serde(alias = "tiered")]
     Tiered,
 }
 impl ::std::fmt::Display for OverrideInputType {
@@ -13953,8 +14351,12 @@ pub struct OverrideInputV2 {
 )]
 pub enum OverrideInputV2Target {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for OverrideInputV2Target {
@@ -14008,10 +14410,16 @@ impl ::std::convert::TryFrom<::std::string::String> for OverrideInputV2Target {
 )]
 pub enum OverrideInputV2Type {
     #[serde(rename = "OVERWRITE")]
+    #[serde(alias = "Overwrite")]
+    #[serde(alias = "overwrite")]
     Overwrite,
     #[serde(rename = "MULTIPLIER")]
+    #[serde(alias = "Multiplier")]
+    #[serde(alias = "multiplier")]
     Multiplier,
     #[serde(rename = "TIERED")]
+    #[serde(alias = "Tiered")]
+    #[serde(alias = "tiered")]
     Tiered,
 }
 impl ::std::fmt::Display for OverrideInputV2Type {
@@ -14163,12 +14571,20 @@ pub struct OverrideSpecifierInput {
 )]
 pub enum OverrideSpecifierInputBillingFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
 }
 impl ::std::fmt::Display for OverrideSpecifierInputBillingFrequency {
@@ -14272,12 +14688,20 @@ pub struct OverrideSpecifierInputV2 {
 )]
 pub enum OverrideSpecifierInputV2BillingFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
 }
 impl ::std::fmt::Display for OverrideSpecifierInputV2BillingFrequency {
@@ -14501,8 +14925,12 @@ pub struct OverrideTemplateInput {
 )]
 pub enum OverrideTemplateInputTarget {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for OverrideTemplateInputTarget {
@@ -14556,10 +14984,16 @@ impl ::std::convert::TryFrom<::std::string::String> for OverrideTemplateInputTar
 )]
 pub enum OverrideTemplateInputType {
     #[serde(rename = "OVERWRITE")]
+    #[serde(alias = "Overwrite")]
+    #[serde(alias = "overwrite")]
     Overwrite,
     #[serde(rename = "MULTIPLIER")]
+    #[serde(alias = "Multiplier")]
+    #[serde(alias = "multiplier")]
     Multiplier,
     #[serde(rename = "TIERED")]
+    #[serde(alias = "Tiered")]
+    #[serde(alias = "tiered")]
     Tiered,
 }
 impl ::std::fmt::Display for OverrideTemplateInputType {
@@ -14750,16 +15184,28 @@ pub struct OverwriteRateInput {
 )]
 pub enum OverwriteRateInputRateType {
     #[serde(rename = "FLAT")]
+    #[serde(alias = "Flat")]
+    #[serde(alias = "flat")]
     Flat,
     #[serde(rename = "PERCENTAGE")]
+    #[serde(alias = "Percentage")]
+    #[serde(alias = "percentage")]
     Percentage,
     #[serde(rename = "SUBSCRIPTION")]
+    #[serde(alias = "Subscription")]
+    #[serde(alias = "subscription")]
     Subscription,
     #[serde(rename = "TIERED")]
+    #[serde(alias = "Tiered")]
+    #[serde(alias = "tiered")]
     Tiered,
     #[serde(rename = "TIERED_PERCENTAGE")]
+    #[serde(alias = "Tiered_percentage")]
+    #[serde(alias = "tiered_percentage")]
     TieredPercentage,
     #[serde(rename = "CUSTOM")]
+    #[serde(alias = "Custom")]
+    #[serde(alias = "custom")]
     Custom,
 }
 impl ::std::fmt::Display for OverwriteRateInputRateType {
@@ -14847,16 +15293,28 @@ pub struct OverwriteRateInputV2 {
 )]
 pub enum OverwriteRateInputV2RateType {
     #[serde(rename = "FLAT")]
+    #[serde(alias = "Flat")]
+    #[serde(alias = "flat")]
     Flat,
     #[serde(rename = "PERCENTAGE")]
+    #[serde(alias = "Percentage")]
+    #[serde(alias = "percentage")]
     Percentage,
     #[serde(rename = "SUBSCRIPTION")]
+    #[serde(alias = "Subscription")]
+    #[serde(alias = "subscription")]
     Subscription,
     #[serde(rename = "TIERED")]
+    #[serde(alias = "Tiered")]
+    #[serde(alias = "tiered")]
     Tiered,
     #[serde(rename = "TIERED_PERCENTAGE")]
+    #[serde(alias = "Tiered_percentage")]
+    #[serde(alias = "tiered_percentage")]
     TieredPercentage,
     #[serde(rename = "CUSTOM")]
+    #[serde(alias = "Custom")]
+    #[serde(alias = "custom")]
     Custom,
 }
 impl ::std::fmt::Display for OverwriteRateInputV2RateType {
@@ -15067,10 +15525,16 @@ impl PackagesListBody {
 )]
 pub enum PackagesListBodyArchiveFilter {
     #[serde(rename = "ARCHIVED")]
+    #[serde(alias = "Archived")]
+    #[serde(alias = "archived")]
     Archived,
     #[serde(rename = "NOT_ARCHIVED")]
+    #[serde(alias = "Not_archived")]
+    #[serde(alias = "not_archived")]
     NotArchived,
     #[serde(rename = "ALL")]
+    #[serde(alias = "All")]
+    #[serde(alias = "all")]
     All,
 }
 impl ::std::fmt::Display for PackagesListBodyArchiveFilter {
@@ -15460,12 +15924,20 @@ pub struct PlansListCustomersResponse {
 )]
 pub enum PlansListCustomersStatus {
     #[serde(rename = "all")]
+    #[serde(alias = "ALL")]
+    #[serde(alias = "All")]
     All,
     #[serde(rename = "active")]
+    #[serde(alias = "ACTIVE")]
+    #[serde(alias = "Active")]
     Active,
     #[serde(rename = "ended")]
+    #[serde(alias = "ENDED")]
+    #[serde(alias = "Ended")]
     Ended,
     #[serde(rename = "upcoming")]
+    #[serde(alias = "UPCOMING")]
+    #[serde(alias = "Upcoming")]
     Upcoming,
 }
 impl ::std::fmt::Display for PlansListCustomersStatus {
@@ -16152,8 +16624,12 @@ impl PreviewEventsPayload {
 )]
 pub enum PreviewEventsPayloadMode {
     #[serde(rename = "replace")]
+    #[serde(alias = "REPLACE")]
+    #[serde(alias = "Replace")]
     Replace,
     #[serde(rename = "merge")]
+    #[serde(alias = "MERGE")]
+    #[serde(alias = "Merge")]
     Merge,
 }
 impl ::std::fmt::Display for PreviewEventsPayloadMode {
@@ -16756,12 +17232,20 @@ pub struct RatePayload {
 )]
 pub enum RatePayloadBillingFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
 }
 impl ::std::fmt::Display for RatePayloadBillingFrequency {
@@ -16819,16 +17303,28 @@ impl ::std::convert::TryFrom<::std::string::String> for RatePayloadBillingFreque
 )]
 pub enum RatePayloadRateType {
     #[serde(rename = "FLAT")]
+    #[serde(alias = "Flat")]
+    #[serde(alias = "flat")]
     Flat,
     #[serde(rename = "PERCENTAGE")]
+    #[serde(alias = "Percentage")]
+    #[serde(alias = "percentage")]
     Percentage,
     #[serde(rename = "SUBSCRIPTION")]
+    #[serde(alias = "Subscription")]
+    #[serde(alias = "subscription")]
     Subscription,
     #[serde(rename = "TIERED")]
+    #[serde(alias = "Tiered")]
+    #[serde(alias = "tiered")]
     Tiered,
     #[serde(rename = "TIERED_PERCENTAGE")]
+    #[serde(alias = "Tiered_percentage")]
+    #[serde(alias = "tiered_percentage")]
     TieredPercentage,
     #[serde(rename = "CUSTOM")]
+    #[serde(alias = "Custom")]
+    #[serde(alias = "custom")]
     Custom,
 }
 impl ::std::fmt::Display for RatePayloadRateType {
@@ -16953,12 +17449,20 @@ pub struct RateSelector {
 )]
 pub enum RateSelectorBillingFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
 }
 impl ::std::fmt::Display for RateSelectorBillingFrequency {
@@ -17049,12 +17553,20 @@ pub struct RateSelectorWithProductTags {
 )]
 pub enum RateSelectorWithProductTagsBillingFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
 }
 impl ::std::fmt::Display for RateSelectorWithProductTagsBillingFrequency {
@@ -17370,6 +17882,8 @@ pub struct RecurringCommitInputCommitDuration {
 )]
 pub enum RecurringCommitInputCommitDurationUnit {
     #[serde(rename = "PERIODS")]
+    #[serde(alias = "Periods")]
+    #[serde(alias = "periods")]
     Periods,
 }
 impl ::std::fmt::Display for RecurringCommitInputCommitDurationUnit {
@@ -17486,12 +18000,20 @@ impl<'de> ::serde::Deserialize<'de> for RecurringCommitInputName {
 )]
 pub enum RecurringCommitInputProration {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "FIRST")]
+    #[serde(alias = "First")]
+    #[serde(alias = "first")]
     First,
     #[serde(rename = "LAST")]
+    #[serde(alias = "Last")]
+    #[serde(alias = "last")]
     Last,
     #[serde(rename = "FIRST_AND_LAST")]
+    #[serde(alias = "First_and_last")]
+    #[serde(alias = "first_and_last")]
     FirstAndLast,
 }
 impl ::std::fmt::Display for RecurringCommitInputProration {
@@ -17557,8 +18079,12 @@ pub struct RecurringCommitInputProrationRounding {
 )]
 pub enum RecurringCommitInputRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for RecurringCommitInputRateType {
@@ -17612,14 +18138,24 @@ impl ::std::convert::TryFrom<::std::string::String> for RecurringCommitInputRate
 )]
 pub enum RecurringCommitInputRecurrenceFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
     #[serde(rename = "DAILY")]
+    #[serde(alias = "Daily")]
+    #[serde(alias = "daily")]
     Daily,
 }
 impl ::std::fmt::Display for RecurringCommitInputRecurrenceFrequency {
@@ -17762,6 +18298,8 @@ pub struct RecurringCommitInputV2CommitDuration {
 )]
 pub enum RecurringCommitInputV2CommitDurationUnit {
     #[serde(rename = "PERIODS")]
+    #[serde(alias = "Periods")]
+    #[serde(alias = "periods")]
     Periods,
 }
 impl ::std::fmt::Display for RecurringCommitInputV2CommitDurationUnit {
@@ -17878,12 +18416,20 @@ impl<'de> ::serde::Deserialize<'de> for RecurringCommitInputV2Name {
 )]
 pub enum RecurringCommitInputV2Proration {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "FIRST")]
+    #[serde(alias = "First")]
+    #[serde(alias = "first")]
     First,
     #[serde(rename = "LAST")]
+    #[serde(alias = "Last")]
+    #[serde(alias = "last")]
     Last,
     #[serde(rename = "FIRST_AND_LAST")]
+    #[serde(alias = "First_and_last")]
+    #[serde(alias = "first_and_last")]
     FirstAndLast,
 }
 impl ::std::fmt::Display for RecurringCommitInputV2Proration {
@@ -17949,8 +18495,12 @@ pub struct RecurringCommitInputV2ProrationRounding {
 )]
 pub enum RecurringCommitInputV2RateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for RecurringCommitInputV2RateType {
@@ -18004,14 +18554,24 @@ impl ::std::convert::TryFrom<::std::string::String> for RecurringCommitInputV2Ra
 )]
 pub enum RecurringCommitInputV2RecurrenceFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
     #[serde(rename = "DAILY")]
+    #[serde(alias = "Daily")]
+    #[serde(alias = "daily")]
     Daily,
 }
 impl ::std::fmt::Display for RecurringCommitInputV2RecurrenceFrequency {
@@ -18344,6 +18904,8 @@ pub struct RecurringCommitOrCreditInputBaseCommitDuration {
 )]
 pub enum RecurringCommitOrCreditInputBaseCommitDurationUnit {
     #[serde(rename = "PERIODS")]
+    #[serde(alias = "Periods")]
+    #[serde(alias = "periods")]
     Periods,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditInputBaseCommitDurationUnit {
@@ -18453,12 +19015,20 @@ impl<'de> ::serde::Deserialize<'de> for RecurringCommitOrCreditInputBaseName {
 )]
 pub enum RecurringCommitOrCreditInputBaseProration {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "FIRST")]
+    #[serde(alias = "First")]
+    #[serde(alias = "first")]
     First,
     #[serde(rename = "LAST")]
+    #[serde(alias = "Last")]
+    #[serde(alias = "last")]
     Last,
     #[serde(rename = "FIRST_AND_LAST")]
+    #[serde(alias = "First_and_last")]
+    #[serde(alias = "first_and_last")]
     FirstAndLast,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditInputBaseProration {
@@ -18517,8 +19087,12 @@ for RecurringCommitOrCreditInputBaseProration {
 )]
 pub enum RecurringCommitOrCreditInputBaseRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditInputBaseRateType {
@@ -18573,14 +19147,24 @@ for RecurringCommitOrCreditInputBaseRateType {
 )]
 pub enum RecurringCommitOrCreditInputBaseRecurrenceFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
     #[serde(rename = "DAILY")]
+    #[serde(alias = "Daily")]
+    #[serde(alias = "daily")]
     Daily,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditInputBaseRecurrenceFrequency {
@@ -18720,6 +19304,8 @@ pub struct RecurringCommitOrCreditInputBaseV2CommitDuration {
 )]
 pub enum RecurringCommitOrCreditInputBaseV2CommitDurationUnit {
     #[serde(rename = "PERIODS")]
+    #[serde(alias = "Periods")]
+    #[serde(alias = "periods")]
     Periods,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditInputBaseV2CommitDurationUnit {
@@ -18829,12 +19415,20 @@ impl<'de> ::serde::Deserialize<'de> for RecurringCommitOrCreditInputBaseV2Name {
 )]
 pub enum RecurringCommitOrCreditInputBaseV2Proration {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "FIRST")]
+    #[serde(alias = "First")]
+    #[serde(alias = "first")]
     First,
     #[serde(rename = "LAST")]
+    #[serde(alias = "Last")]
+    #[serde(alias = "last")]
     Last,
     #[serde(rename = "FIRST_AND_LAST")]
+    #[serde(alias = "First_and_last")]
+    #[serde(alias = "first_and_last")]
     FirstAndLast,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditInputBaseV2Proration {
@@ -18893,8 +19487,12 @@ for RecurringCommitOrCreditInputBaseV2Proration {
 )]
 pub enum RecurringCommitOrCreditInputBaseV2RateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditInputBaseV2RateType {
@@ -18949,14 +19547,24 @@ for RecurringCommitOrCreditInputBaseV2RateType {
 )]
 pub enum RecurringCommitOrCreditInputBaseV2RecurrenceFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
     #[serde(rename = "DAILY")]
+    #[serde(alias = "Daily")]
+    #[serde(alias = "daily")]
     Daily,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditInputBaseV2RecurrenceFrequency {
@@ -19173,6 +19781,8 @@ pub struct RecurringCommitOrCreditTemplateInputBaseCommitDuration {
 )]
 pub enum RecurringCommitOrCreditTemplateInputBaseCommitDurationUnit {
     #[serde(rename = "PERIODS")]
+    #[serde(alias = "Periods")]
+    #[serde(alias = "periods")]
     Periods,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditTemplateInputBaseCommitDurationUnit {
@@ -19282,12 +19892,20 @@ impl<'de> ::serde::Deserialize<'de> for RecurringCommitOrCreditTemplateInputBase
 )]
 pub enum RecurringCommitOrCreditTemplateInputBaseProration {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "FIRST")]
+    #[serde(alias = "First")]
+    #[serde(alias = "first")]
     First,
     #[serde(rename = "LAST")]
+    #[serde(alias = "Last")]
+    #[serde(alias = "last")]
     Last,
     #[serde(rename = "FIRST_AND_LAST")]
+    #[serde(alias = "First_and_last")]
+    #[serde(alias = "first_and_last")]
     FirstAndLast,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditTemplateInputBaseProration {
@@ -19347,8 +19965,12 @@ for RecurringCommitOrCreditTemplateInputBaseProration {
 )]
 pub enum RecurringCommitOrCreditTemplateInputBaseRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for RecurringCommitOrCreditTemplateInputBaseRateType {
@@ -19403,14 +20025,24 @@ for RecurringCommitOrCreditTemplateInputBaseRateType {
 )]
 pub enum RecurringCommitOrCreditTemplateInputBaseRecurrenceFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
     #[serde(rename = "DAILY")]
+    #[serde(alias = "Daily")]
+    #[serde(alias = "daily")]
     Daily,
 }
 impl ::std::fmt::Display
@@ -19706,6 +20338,8 @@ pub struct RecurringCommitTemplateInputCommitDuration {
 )]
 pub enum RecurringCommitTemplateInputCommitDurationUnit {
     #[serde(rename = "PERIODS")]
+    #[serde(alias = "Periods")]
+    #[serde(alias = "periods")]
     Periods,
 }
 impl ::std::fmt::Display for RecurringCommitTemplateInputCommitDurationUnit {
@@ -19823,12 +20457,20 @@ impl<'de> ::serde::Deserialize<'de> for RecurringCommitTemplateInputName {
 )]
 pub enum RecurringCommitTemplateInputProration {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "FIRST")]
+    #[serde(alias = "First")]
+    #[serde(alias = "first")]
     First,
     #[serde(rename = "LAST")]
+    #[serde(alias = "Last")]
+    #[serde(alias = "last")]
     Last,
     #[serde(rename = "FIRST_AND_LAST")]
+    #[serde(alias = "First_and_last")]
+    #[serde(alias = "first_and_last")]
     FirstAndLast,
 }
 impl ::std::fmt::Display for RecurringCommitTemplateInputProration {
@@ -19895,8 +20537,12 @@ pub struct RecurringCommitTemplateInputProrationRounding {
 )]
 pub enum RecurringCommitTemplateInputRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for RecurringCommitTemplateInputRateType {
@@ -19951,14 +20597,24 @@ for RecurringCommitTemplateInputRateType {
 )]
 pub enum RecurringCommitTemplateInputRecurrenceFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
     #[serde(rename = "DAILY")]
+    #[serde(alias = "Daily")]
+    #[serde(alias = "daily")]
     Daily,
 }
 impl ::std::fmt::Display for RecurringCommitTemplateInputRecurrenceFrequency {
@@ -20378,6 +21034,8 @@ pub struct RecurringCreditInputCommitDuration {
 )]
 pub enum RecurringCreditInputCommitDurationUnit {
     #[serde(rename = "PERIODS")]
+    #[serde(alias = "Periods")]
+    #[serde(alias = "periods")]
     Periods,
 }
 impl ::std::fmt::Display for RecurringCreditInputCommitDurationUnit {
@@ -20484,12 +21142,20 @@ impl<'de> ::serde::Deserialize<'de> for RecurringCreditInputName {
 )]
 pub enum RecurringCreditInputProration {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "FIRST")]
+    #[serde(alias = "First")]
+    #[serde(alias = "first")]
     First,
     #[serde(rename = "LAST")]
+    #[serde(alias = "Last")]
+    #[serde(alias = "last")]
     Last,
     #[serde(rename = "FIRST_AND_LAST")]
+    #[serde(alias = "First_and_last")]
+    #[serde(alias = "first_and_last")]
     FirstAndLast,
 }
 impl ::std::fmt::Display for RecurringCreditInputProration {
@@ -20553,8 +21219,12 @@ pub struct RecurringCreditInputProrationRounding {
 )]
 pub enum RecurringCreditInputRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for RecurringCreditInputRateType {
@@ -20608,14 +21278,24 @@ impl ::std::convert::TryFrom<::std::string::String> for RecurringCreditInputRate
 )]
 pub enum RecurringCreditInputRecurrenceFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
     #[serde(rename = "DAILY")]
+    #[serde(alias = "Daily")]
+    #[serde(alias = "daily")]
     Daily,
 }
 impl ::std::fmt::Display for RecurringCreditInputRecurrenceFrequency {
@@ -20756,6 +21436,8 @@ pub struct RecurringCreditInputV2CommitDuration {
 )]
 pub enum RecurringCreditInputV2CommitDurationUnit {
     #[serde(rename = "PERIODS")]
+    #[serde(alias = "Periods")]
+    #[serde(alias = "periods")]
     Periods,
 }
 impl ::std::fmt::Display for RecurringCreditInputV2CommitDurationUnit {
@@ -20862,12 +21544,20 @@ impl<'de> ::serde::Deserialize<'de> for RecurringCreditInputV2Name {
 )]
 pub enum RecurringCreditInputV2Proration {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "FIRST")]
+    #[serde(alias = "First")]
+    #[serde(alias = "first")]
     First,
     #[serde(rename = "LAST")]
+    #[serde(alias = "Last")]
+    #[serde(alias = "last")]
     Last,
     #[serde(rename = "FIRST_AND_LAST")]
+    #[serde(alias = "First_and_last")]
+    #[serde(alias = "first_and_last")]
     FirstAndLast,
 }
 impl ::std::fmt::Display for RecurringCreditInputV2Proration {
@@ -20931,8 +21621,12 @@ pub struct RecurringCreditInputV2ProrationRounding {
 )]
 pub enum RecurringCreditInputV2RateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for RecurringCreditInputV2RateType {
@@ -20986,14 +21680,24 @@ impl ::std::convert::TryFrom<::std::string::String> for RecurringCreditInputV2Ra
 )]
 pub enum RecurringCreditInputV2RecurrenceFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
     #[serde(rename = "DAILY")]
+    #[serde(alias = "Daily")]
+    #[serde(alias = "daily")]
     Daily,
 }
 impl ::std::fmt::Display for RecurringCreditInputV2RecurrenceFrequency {
@@ -21218,6 +21922,8 @@ pub struct RecurringCreditTemplateInputCommitDuration {
 )]
 pub enum RecurringCreditTemplateInputCommitDurationUnit {
     #[serde(rename = "PERIODS")]
+    #[serde(alias = "Periods")]
+    #[serde(alias = "periods")]
     Periods,
 }
 impl ::std::fmt::Display for RecurringCreditTemplateInputCommitDurationUnit {
@@ -21325,12 +22031,20 @@ impl<'de> ::serde::Deserialize<'de> for RecurringCreditTemplateInputName {
 )]
 pub enum RecurringCreditTemplateInputProration {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "FIRST")]
+    #[serde(alias = "First")]
+    #[serde(alias = "first")]
     First,
     #[serde(rename = "LAST")]
+    #[serde(alias = "Last")]
+    #[serde(alias = "last")]
     Last,
     #[serde(rename = "FIRST_AND_LAST")]
+    #[serde(alias = "First_and_last")]
+    #[serde(alias = "first_and_last")]
     FirstAndLast,
 }
 impl ::std::fmt::Display for RecurringCreditTemplateInputProration {
@@ -21395,8 +22109,12 @@ pub struct RecurringCreditTemplateInputProrationRounding {
 )]
 pub enum RecurringCreditTemplateInputRateType {
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
 }
 impl ::std::fmt::Display for RecurringCreditTemplateInputRateType {
@@ -21451,14 +22169,24 @@ for RecurringCreditTemplateInputRateType {
 )]
 pub enum RecurringCreditTemplateInputRecurrenceFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
     #[serde(rename = "DAILY")]
+    #[serde(alias = "Daily")]
+    #[serde(alias = "daily")]
     Daily,
 }
 impl ::std::fmt::Display for RecurringCreditTemplateInputRecurrenceFrequency {
@@ -21672,12 +22400,20 @@ pub struct RecurringCreditV2ProrationRounding {
 )]
 pub enum RecurringScheduleFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "SEMI_ANNUAL")]
+    #[serde(alias = "Semi_annual")]
+    #[serde(alias = "semi_annual")]
     SemiAnnual,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
 }
 impl ::std::fmt::Display for RecurringScheduleFrequency {
@@ -21813,8 +22549,12 @@ pub struct RelativeScheduleDurationInput {
 )]
 pub enum RelativeScheduleDurationInputAccessType {
     #[serde(rename = "SPEND")]
+    #[serde(alias = "Spend")]
+    #[serde(alias = "spend")]
     Spend,
     #[serde(rename = "QUANTITY")]
+    #[serde(alias = "Quantity")]
+    #[serde(alias = "quantity")]
     Quantity,
 }
 impl ::std::fmt::Display for RelativeScheduleDurationInputAccessType {
@@ -22240,8 +22980,12 @@ pub struct RevenueSystemConfigurationUpdate {
 )]
 pub enum RevenueSystemConfigurationUpdateEffectiveAtType {
     #[serde(rename = "START_OF_CURRENT_PERIOD")]
+    #[serde(alias = "Start_of_current_period")]
+    #[serde(alias = "start_of_current_period")]
     StartOfCurrentPeriod,
     #[serde(rename = "START_OF_NEXT_PERIOD")]
+    #[serde(alias = "Start_of_next_period")]
+    #[serde(alias = "start_of_next_period")]
     StartOfNextPeriod,
 }
 impl ::std::fmt::Display for RevenueSystemConfigurationUpdateEffectiveAtType {
@@ -22312,6 +23056,8 @@ pub struct RevenueSystemConfigurationUpdateSchedule {
 )]
 pub enum RevenueSystemDeliveryMethodType {
     #[serde(rename = "direct_to_billing_provider")]
+    #[serde(alias = "DIRECT_TO_BILLING_PROVIDER")]
+    #[serde(alias = "Direct_to_billing_provider")]
     DirectToBillingProvider,
 }
 impl ::std::fmt::Display for RevenueSystemDeliveryMethodType {
@@ -22472,6 +23218,8 @@ pub struct RolloverAmountMaxAmount {
 )]
 pub enum RolloverAmountMaxAmountType {
     #[serde(rename = "MAX_AMOUNT")]
+    #[serde(alias = "Max_amount")]
+    #[serde(alias = "max_amount")]
     MaxAmount,
 }
 impl ::std::fmt::Display for RolloverAmountMaxAmountType {
@@ -22532,6 +23280,8 @@ pub struct RolloverAmountMaxPercentage {
 )]
 pub enum RolloverAmountMaxPercentageType {
     #[serde(rename = "MAX_PERCENTAGE")]
+    #[serde(alias = "Max_percentage")]
+    #[serde(alias = "max_percentage")]
     MaxPercentage,
 }
 impl ::std::fmt::Display for RolloverAmountMaxPercentageType {
@@ -22603,8 +23353,12 @@ pub struct ScheduleDurationInput {
 )]
 pub enum ScheduleDurationInputAccessType {
     #[serde(rename = "SPEND")]
+    #[serde(alias = "Spend")]
+    #[serde(alias = "spend")]
     Spend,
     #[serde(rename = "QUANTITY")]
+    #[serde(alias = "Quantity")]
+    #[serde(alias = "quantity")]
     Quantity,
 }
 impl ::std::fmt::Display for ScheduleDurationInputAccessType {
@@ -22680,8 +23434,12 @@ pub struct ScheduleDurationInputV2 {
 )]
 pub enum ScheduleDurationInputV2AccessType {
     #[serde(rename = "SPEND")]
+    #[serde(alias = "Spend")]
+    #[serde(alias = "spend")]
     Spend,
     #[serde(rename = "QUANTITY")]
+    #[serde(alias = "Quantity")]
+    #[serde(alias = "quantity")]
     Quantity,
 }
 impl ::std::fmt::Display for ScheduleDurationInputV2AccessType {
@@ -22807,10 +23565,16 @@ pub struct SchedulePointInTimeInputRecurringSchedule {
 )]
 pub enum SchedulePointInTimeInputRecurringScheduleAmountDistribution {
     #[serde(rename = "DIVIDED")]
+    #[serde(alias = "Divided")]
+    #[serde(alias = "divided")]
     Divided,
     #[serde(rename = "DIVIDED_ROUNDED")]
+    #[serde(alias = "Divided_rounded")]
+    #[serde(alias = "divided_rounded")]
     DividedRounded,
     #[serde(rename = "EACH")]
+    #[serde(alias = "Each")]
+    #[serde(alias = "each")]
     Each,
 }
 impl ::std::fmt::Display
@@ -23594,8 +24358,12 @@ impl SeatsUsageQueryPayload {
 )]
 pub enum SeatsUsageQueryPayloadUsageType {
     #[serde(rename = "MAX")]
+    #[serde(alias = "Max")]
+    #[serde(alias = "max")]
     Max,
     #[serde(rename = "LATEST")]
+    #[serde(alias = "Latest")]
+    #[serde(alias = "latest")]
     Latest,
 }
 impl ::std::fmt::Display for SeatsUsageQueryPayloadUsageType {
@@ -23649,10 +24417,16 @@ impl ::std::convert::TryFrom<::std::string::String> for SeatsUsageQueryPayloadUs
 )]
 pub enum SeatsUsageQueryPayloadWindowSize {
     #[serde(rename = "HOUR")]
+    #[serde(alias = "Hour")]
+    #[serde(alias = "hour")]
     Hour,
     #[serde(rename = "DAY")]
+    #[serde(alias = "Day")]
+    #[serde(alias = "day")]
     Day,
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
 }
 impl ::std::fmt::Display for SeatsUsageQueryPayloadWindowSize {
@@ -23985,8 +24759,12 @@ impl SettingsUpsertAvalaraCredentialsBody {
 )]
 pub enum SettingsUpsertAvalaraCredentialsBodyAvalaraEnvironment {
     #[serde(rename = "PRODUCTION")]
+    #[serde(alias = "Production")]
+    #[serde(alias = "production")]
     Production,
     #[serde(rename = "SANDBOX")]
+    #[serde(alias = "Sandbox")]
+    #[serde(alias = "sandbox")]
     Sandbox,
 }
 impl ::std::fmt::Display for SettingsUpsertAvalaraCredentialsBodyAvalaraEnvironment {
@@ -24121,8 +24899,12 @@ impl SpendBreakdownInvoicesQueryPayload {
 )]
 pub enum SpendBreakdownInvoicesQueryPayloadSort {
     #[serde(rename = "date_asc")]
+    #[serde(alias = "DATE_ASC")]
+    #[serde(alias = "Date_asc")]
     DateAsc,
     #[serde(rename = "date_desc")]
+    #[serde(alias = "DATE_DESC")]
+    #[serde(alias = "Date_desc")]
     DateDesc,
 }
 impl ::std::fmt::Display for SpendBreakdownInvoicesQueryPayloadSort {
@@ -24182,8 +24964,12 @@ impl ::std::default::Default for SpendBreakdownInvoicesQueryPayloadSort {
 )]
 pub enum SpendBreakdownInvoicesQueryPayloadWindowSize {
     #[serde(rename = "DAY")]
+    #[serde(alias = "Day")]
+    #[serde(alias = "day")]
     Day,
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
 }
 impl ::std::fmt::Display for SpendBreakdownInvoicesQueryPayloadWindowSize {
@@ -24338,10 +25124,16 @@ pub struct SpendTrackerApplicableSpendSpecifierInput {
 )]
 pub enum SpendTrackerApplicableSpendSpecifierInputDiscounted {
     #[serde(rename = "ANY")]
+    #[serde(alias = "Any")]
+    #[serde(alias = "any")]
     Any,
     #[serde(rename = "DISCOUNTED_ONLY")]
+    #[serde(alias = "Discounted_only")]
+    #[serde(alias = "discounted_only")]
     DiscountedOnly,
     #[serde(rename = "UNDISCOUNTED_ONLY")]
+    #[serde(alias = "Undiscounted_only")]
+    #[serde(alias = "undiscounted_only")]
     UndiscountedOnly,
 }
 impl ::std::fmt::Display for SpendTrackerApplicableSpendSpecifierInputDiscounted {
@@ -24399,8 +25191,12 @@ for SpendTrackerApplicableSpendSpecifierInputDiscounted {
 )]
 pub enum SpendTrackerApplicableSpendSpecifierInputSourcesItem {
     #[serde(rename = "THRESHOLD_RECHARGE")]
+    #[serde(alias = "Threshold_recharge")]
+    #[serde(alias = "threshold_recharge")]
     ThresholdRecharge,
     #[serde(rename = "MANUAL")]
+    #[serde(alias = "Manual")]
+    #[serde(alias = "manual")]
     Manual,
 }
 impl ::std::fmt::Display for SpendTrackerApplicableSpendSpecifierInputSourcesItem {
@@ -24456,6 +25252,8 @@ for SpendTrackerApplicableSpendSpecifierInputSourcesItem {
 )]
 pub enum SpendTrackerApplicableSpendSpecifierInputSpendType {
     #[serde(rename = "COMMIT_PURCHASE")]
+    #[serde(alias = "Commit_purchase")]
+    #[serde(alias = "commit_purchase")]
     CommitPurchase,
 }
 impl ::std::fmt::Display for SpendTrackerApplicableSpendSpecifierInputSpendType {
@@ -24535,6 +25333,8 @@ pub struct SpendTrackerInput {
 )]
 pub enum SpendTrackerInputResetFrequency {
     #[serde(rename = "BILLING_PERIOD")]
+    #[serde(alias = "Billing_period")]
+    #[serde(alias = "billing_period")]
     BillingPeriod,
 }
 impl ::std::fmt::Display for SpendTrackerInputResetFrequency {
@@ -24707,8 +25507,12 @@ pub struct SubscriptionBillingCycleConfigInput {
 )]
 pub enum SubscriptionBillingCycleConfigInputInvoicePlacement {
     #[serde(rename = "ON_SCHEDULED_INVOICE")]
+    #[serde(alias = "On_scheduled_invoice")]
+    #[serde(alias = "on_scheduled_invoice")]
     OnScheduledInvoice,
     #[serde(rename = "ON_USAGE_INVOICE")]
+    #[serde(alias = "On_usage_invoice")]
+    #[serde(alias = "on_usage_invoice")]
     OnUsageInvoice,
 }
 impl ::std::fmt::Display for SubscriptionBillingCycleConfigInputInvoicePlacement {
@@ -24782,8 +25586,12 @@ pub struct SubscriptionBillingCycleConfigTemplateInput {
 )]
 pub enum SubscriptionBillingCycleConfigTemplateInputInvoicePlacement {
     #[serde(rename = "ON_SCHEDULED_INVOICE")]
+    #[serde(alias = "On_scheduled_invoice")]
+    #[serde(alias = "on_scheduled_invoice")]
     OnScheduledInvoice,
     #[serde(rename = "ON_USAGE_INVOICE")]
+    #[serde(alias = "On_usage_invoice")]
+    #[serde(alias = "on_usage_invoice")]
     OnUsageInvoice,
 }
 impl ::std::fmt::Display
@@ -24900,8 +25708,12 @@ impl ::std::str::FromStr for SubscriptionConfigAllocation {
 )]
 pub enum SubscriptionConfigAllocationInput {
     #[serde(rename = "INDIVIDUAL")]
+    #[serde(alias = "Individual")]
+    #[serde(alias = "individual")]
     Individual,
     #[serde(rename = "POOLED")]
+    #[serde(alias = "Pooled")]
+    #[serde(alias = "pooled")]
     Pooled,
 }
 impl ::std::fmt::Display for SubscriptionConfigAllocationInput {
@@ -24956,8 +25768,12 @@ for SubscriptionConfigAllocationInput {
 )]
 pub enum SubscriptionConfigAllocationInputV2 {
     #[serde(rename = "POOLED")]
+    #[serde(alias = "Pooled")]
+    #[serde(alias = "pooled")]
     Pooled,
     #[serde(rename = "INDIVIDUAL")]
+    #[serde(alias = "Individual")]
+    #[serde(alias = "individual")]
     Individual,
 }
 impl ::std::fmt::Display for SubscriptionConfigAllocationInputV2 {
@@ -25051,8 +25867,12 @@ pub struct SubscriptionInput {
 )]
 pub enum SubscriptionInputCollectionSchedule {
     #[serde(rename = "ADVANCE")]
+    #[serde(alias = "Advance")]
+    #[serde(alias = "advance")]
     Advance,
     #[serde(rename = "ARREARS")]
+    #[serde(alias = "Arrears")]
+    #[serde(alias = "arrears")]
     Arrears,
 }
 impl ::std::fmt::Display for SubscriptionInputCollectionSchedule {
@@ -25107,8 +25927,12 @@ for SubscriptionInputCollectionSchedule {
 )]
 pub enum SubscriptionInputQuantityManagementMode {
     #[serde(rename = "SEAT_BASED")]
+    #[serde(alias = "Seat_based")]
+    #[serde(alias = "seat_based")]
     SeatBased,
     #[serde(rename = "QUANTITY_ONLY")]
+    #[serde(alias = "Quantity_only")]
+    #[serde(alias = "quantity_only")]
     QuantityOnly,
 }
 impl ::std::fmt::Display for SubscriptionInputQuantityManagementMode {
@@ -25202,8 +26026,12 @@ pub struct SubscriptionInputV2 {
 )]
 pub enum SubscriptionInputV2CollectionSchedule {
     #[serde(rename = "ADVANCE")]
+    #[serde(alias = "Advance")]
+    #[serde(alias = "advance")]
     Advance,
     #[serde(rename = "ARREARS")]
+    #[serde(alias = "Arrears")]
+    #[serde(alias = "arrears")]
     Arrears,
 }
 impl ::std::fmt::Display for SubscriptionInputV2CollectionSchedule {
@@ -25258,8 +26086,12 @@ for SubscriptionInputV2CollectionSchedule {
 )]
 pub enum SubscriptionInputV2QuantityManagementMode {
     #[serde(rename = "SEAT_BASED")]
+    #[serde(alias = "Seat_based")]
+    #[serde(alias = "seat_based")]
     SeatBased,
     #[serde(rename = "QUANTITY_ONLY")]
+    #[serde(alias = "Quantity_only")]
+    #[serde(alias = "quantity_only")]
     QuantityOnly,
 }
 impl ::std::fmt::Display for SubscriptionInputV2QuantityManagementMode {
@@ -25323,6 +26155,8 @@ pub struct SubscriptionPaymentGateConfigInput {
 )]
 pub enum SubscriptionPaymentGateConfigInputPaymentGateType {
     #[serde(rename = "STRIPE")]
+    #[serde(alias = "Stripe")]
+    #[serde(alias = "stripe")]
     Stripe,
 }
 impl ::std::fmt::Display for SubscriptionPaymentGateConfigInputPaymentGateType {
@@ -25376,8 +26210,12 @@ for SubscriptionPaymentGateConfigInputPaymentGateType {
 )]
 pub enum SubscriptionPaymentGateConfigInputTaxType {
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
     #[serde(rename = "STRIPE")]
+    #[serde(alias = "Stripe")]
+    #[serde(alias = "stripe")]
     Stripe,
 }
 impl ::std::fmt::Display for SubscriptionPaymentGateConfigInputTaxType {
@@ -25458,8 +26296,12 @@ pub struct SubscriptionProrationInput {
 )]
 pub enum SubscriptionProrationInputInvoiceBehavior {
     #[serde(rename = "BILL_IMMEDIATELY")]
+    #[serde(alias = "Bill_immediately")]
+    #[serde(alias = "bill_immediately")]
     BillImmediately,
     #[serde(rename = "BILL_ON_NEXT_COLLECTION_DATE")]
+    #[serde(alias = "Bill_on_next_collection_date")]
+    #[serde(alias = "bill_on_next_collection_date")]
     BillOnNextCollectionDate,
 }
 impl ::std::fmt::Display for SubscriptionProrationInputInvoiceBehavior {
@@ -25528,8 +26370,12 @@ pub struct SubscriptionProrationInputV2 {
 )]
 pub enum SubscriptionProrationInputV2InvoiceBehavior {
     #[serde(rename = "BILL_IMMEDIATELY")]
+    #[serde(alias = "Bill_immediately")]
+    #[serde(alias = "bill_immediately")]
     BillImmediately,
     #[serde(rename = "BILL_ON_NEXT_COLLECTION_DATE")]
+    #[serde(alias = "Bill_on_next_collection_date")]
+    #[serde(alias = "bill_on_next_collection_date")]
     BillOnNextCollectionDate,
 }
 impl ::std::fmt::Display for SubscriptionProrationInputV2InvoiceBehavior {
@@ -25655,12 +26501,20 @@ pub struct SubscriptionRateInput {
 )]
 pub enum SubscriptionRateInputBillingFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
 }
 impl ::std::fmt::Display for SubscriptionRateInputBillingFrequency {
@@ -25877,8 +26731,12 @@ pub struct SubscriptionTemplateInput {
 )]
 pub enum SubscriptionTemplateInputCollectionSchedule {
     #[serde(rename = "ADVANCE")]
+    #[serde(alias = "Advance")]
+    #[serde(alias = "advance")]
     Advance,
     #[serde(rename = "ARREARS")]
+    #[serde(alias = "Arrears")]
+    #[serde(alias = "arrears")]
     Arrears,
 }
 impl ::std::fmt::Display for SubscriptionTemplateInputCollectionSchedule {
@@ -25933,8 +26791,12 @@ for SubscriptionTemplateInputCollectionSchedule {
 )]
 pub enum SubscriptionTemplateInputQuantityManagementMode {
     #[serde(rename = "SEAT_BASED")]
+    #[serde(alias = "Seat_based")]
+    #[serde(alias = "seat_based")]
     SeatBased,
     #[serde(rename = "QUANTITY_ONLY")]
+    #[serde(alias = "Quantity_only")]
+    #[serde(alias = "quantity_only")]
     QuantityOnly,
 }
 impl ::std::fmt::Display for SubscriptionTemplateInputQuantityManagementMode {
@@ -26536,8 +27398,12 @@ pub struct UpdateCommitInput {
 )]
 pub enum UpdateCommitInputRateType {
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
 }
 impl ::std::fmt::Display for UpdateCommitInputRateType {
@@ -26695,8 +27561,12 @@ pub struct UpdateCreditInput {
 )]
 pub enum UpdateCreditInputRateType {
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
 }
 impl ::std::fmt::Display for UpdateCreditInputRateType {
@@ -26973,8 +27843,12 @@ impl UpdateProductListItemPayload {
 )]
 pub enum UpdateProductListItemPayloadSqlBreakdownGranularity {
     #[serde(rename = "HOUR")]
+    #[serde(alias = "Hour")]
+    #[serde(alias = "hour")]
     Hour,
     #[serde(rename = "SERVICE_PERIOD")]
+    #[serde(alias = "Service_period")]
+    #[serde(alias = "service_period")]
     ServicePeriod,
 }
 impl ::std::fmt::Display for UpdateProductListItemPayloadSqlBreakdownGranularity {
@@ -27122,8 +27996,12 @@ pub struct UpdateRecurringCommitInputProrationRounding {
 )]
 pub enum UpdateRecurringCommitInputRateType {
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
 }
 impl ::std::fmt::Display for UpdateRecurringCommitInputRateType {
@@ -27213,8 +28091,12 @@ pub struct UpdateRecurringCreditInputProrationRounding {
 )]
 pub enum UpdateRecurringCreditInputRateType {
     #[serde(rename = "LIST_RATE")]
+    #[serde(alias = "List_rate")]
+    #[serde(alias = "list_rate")]
     ListRate,
     #[serde(rename = "COMMIT_RATE")]
+    #[serde(alias = "Commit_rate")]
+    #[serde(alias = "commit_rate")]
     CommitRate,
 }
 impl ::std::fmt::Display for UpdateRecurringCreditInputRateType {
@@ -27359,6 +28241,8 @@ pub struct UpdateSubscriptionInputQuantityManagementModeUpdate {
 )]
 pub enum UpdateSubscriptionInputQuantityManagementModeUpdateQuantityManagementMode {
     #[serde(rename = "SEAT_BASED")]
+    #[serde(alias = "Seat_based")]
+    #[serde(alias = "seat_based")]
     SeatBased,
 }
 impl ::std::fmt::Display
@@ -27777,10 +28661,16 @@ pub struct UsageStatementScheduleInput {
 )]
 pub enum UsageStatementScheduleInputDay {
     #[serde(rename = "FIRST_OF_MONTH")]
+    #[serde(alias = "First_of_month")]
+    #[serde(alias = "first_of_month")]
     FirstOfMonth,
     #[serde(rename = "CONTRACT_START")]
+    #[serde(alias = "Contract_start")]
+    #[serde(alias = "contract_start")]
     ContractStart,
     #[serde(rename = "CUSTOM_DATE")]
+    #[serde(alias = "Custom_date")]
+    #[serde(alias = "custom_date")]
     CustomDate,
 }
 impl ::std::fmt::Display for UsageStatementScheduleInputDay {
@@ -27836,12 +28726,20 @@ impl ::std::convert::TryFrom<::std::string::String> for UsageStatementScheduleIn
 )]
 pub enum UsageStatementScheduleInputFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
 }
 impl ::std::fmt::Display for UsageStatementScheduleInputFrequency {
@@ -27924,8 +28822,12 @@ pub struct UsageStatementScheduleTemplateInput {
 )]
 pub enum UsageStatementScheduleTemplateInputDay {
     #[serde(rename = "FIRST_OF_MONTH")]
+    #[serde(alias = "First_of_month")]
+    #[serde(alias = "first_of_month")]
     FirstOfMonth,
     #[serde(rename = "CONTRACT_START")]
+    #[serde(alias = "Contract_start")]
+    #[serde(alias = "contract_start")]
     ContractStart,
 }
 impl ::std::fmt::Display for UsageStatementScheduleTemplateInputDay {
@@ -27980,12 +28882,20 @@ for UsageStatementScheduleTemplateInputDay {
 )]
 pub enum UsageStatementScheduleTemplateInputFrequency {
     #[serde(rename = "MONTHLY")]
+    #[serde(alias = "Monthly")]
+    #[serde(alias = "monthly")]
     Monthly,
     #[serde(rename = "QUARTERLY")]
+    #[serde(alias = "Quarterly")]
+    #[serde(alias = "quarterly")]
     Quarterly,
     #[serde(rename = "ANNUAL")]
+    #[serde(alias = "Annual")]
+    #[serde(alias = "annual")]
     Annual,
     #[serde(rename = "WEEKLY")]
+    #[serde(alias = "Weekly")]
+    #[serde(alias = "weekly")]
     Weekly,
 }
 impl ::std::fmt::Display for UsageStatementScheduleTemplateInputFrequency {
@@ -28362,10 +29272,16 @@ pub struct V2NotificationsSystemListResponse {
 )]
 pub enum WindowSize {
     #[serde(rename = "HOUR")]
+    #[serde(alias = "Hour")]
+    #[serde(alias = "hour")]
     Hour,
     #[serde(rename = "DAY")]
+    #[serde(alias = "Day")]
+    #[serde(alias = "day")]
     Day,
     #[serde(rename = "NONE")]
+    #[serde(alias = "None")]
+    #[serde(alias = "none")]
     None,
 }
 impl ::std::fmt::Display for WindowSize {
