@@ -201,3 +201,32 @@ async fn list_balances_with_every_option() {
     .await;
     insta::assert_json_snapshot!(requests);
 }
+
+#[tokio::test]
+async fn a_contract_with_a_prepaid_commit_built_from_new_sends_only_what_was_set() {
+    use metronome_client::types::{
+        CommitInput, CommitInputType, ScheduleDurationInput, ScheduleDurationInputScheduleItemsItem,
+    };
+    let start: metronome_client::chrono::DateTime<metronome_client::chrono::Utc> =
+        "2026-01-01T00:00:00Z".parse().unwrap();
+    let end = "2027-01-01T00:00:00Z".parse().unwrap();
+    let product: metronome_client::uuid::Uuid = METRIC.parse().unwrap();
+    let requests = recorded(async |client| {
+        let commit = CommitInput {
+            access_schedule: Some(ScheduleDurationInput::new(vec![
+                ScheduleDurationInputScheduleItemsItem::new(100_000.0, start, end),
+            ])),
+            ..CommitInput::new(product, CommitInputType::Prepaid)
+        };
+        // The mock server answers an empty page: decoding the answer is
+        // not what this test is about.
+        let _ = client
+            .contracts()
+            .create(CUSTOMER, start)
+            .commits([commit])
+            .send()
+            .await;
+    })
+    .await;
+    insta::assert_json_snapshot!(requests);
+}

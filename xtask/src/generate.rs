@@ -57,6 +57,7 @@ pub fn generate(tree: &Value, client: bool) -> Result<Generated> {
         syn::parse2(tokens).context("progenitor produced tokens that do not parse as Rust")?;
     crate::slim::drop_unused_builders(&mut file);
     crate::any_case::alias_request_enums(&mut file);
+    crate::constructors::add(&mut file);
     let model = Model::build(tree, &file, client)?;
     for (method, reason) in &model.not_walkable {
         eprintln!("not walkable: {method}: {reason}");

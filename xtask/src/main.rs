@@ -11,6 +11,7 @@
 //! description as one file, for tools that do not follow `x-include`.
 
 mod any_case;
+mod constructors;
 mod diff;
 mod emit;
 mod examples;

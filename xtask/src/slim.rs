@@ -42,7 +42,7 @@ fn is_builder_constructor(item: &Item, types: &HashSet<String>) -> bool {
 
 /// The types whose builders the operation builders (`mod builder` at the
 /// top of the file) refer to as `types::builder::X`.
-fn used_by_operations(file: &syn::File) -> HashSet<String> {
+pub fn used_by_operations(file: &syn::File) -> HashSet<String> {
     let mut used = HashSet::new();
     for item in &file.items {
         let Item::Mod(module) = item else { continue };

@@ -83,21 +83,28 @@ impl<'m> Handles<'m> {
         cfg(&self.features[node])
     }
 
-    /// `impl <parent> { pub fn <child>(&self) -> Child<'_> }` for one child.
+    /// `impl Client { pub fn <child>(&self) -> Child<'_> }`, or for a
+    /// nested handle `impl<'a> Parent<'a> { pub fn <child>(&self) -> Child<'a> }`:
+    /// a child borrows the client, not its parent handle, so
+    /// `let rates = client.contracts().rate_cards().rates();` holds.
     pub fn accessor(&self, parent: &[String], node: &[String]) -> TokenStream {
-        let (owner, receiver) = if parent.is_empty() {
-            (quote!(Client), quote!(self))
-        } else {
-            let h = ident(&handle_name(parent));
-            (quote!(#h<'_>), quote!(self.client))
-        };
         let name = ident(node.last().map(String::as_str).unwrap_or_default());
         let handle = ident(&handle_name(node));
         let what = format!(" The `{}` operations.", node.join("."));
-        quote! {
-            impl #owner {
-                #[doc = #what]
-                pub fn #name(&self) -> #handle<'_> { #handle { client: #receiver } }
+        if parent.is_empty() {
+            quote! {
+                impl Client {
+                    #[doc = #what]
+                    pub fn #name(&self) -> #handle<'_> { #handle { client: self } }
+                }
+            }
+        } else {
+            let owner = ident(&handle_name(parent));
+            quote! {
+                impl<'a> #owner<'a> {
+                    #[doc = #what]
+                    pub fn #name(&self) -> #handle<'a> { #handle { client: self.client } }
+                }
             }
         }
     }

@@ -29380,3 +29380,6813 @@ pub mod error {
         }
     }
 }
+impl Actor {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::std::string::String, name: ::std::string::String) -> Self {
+        Self {
+            email: ::std::default::Default::default(),
+            id,
+            name,
+        }
+    }
+}
+impl AddManualBalanceLedgerEntryPayload {
+    /// A value with its required fields (`amount`, `customer_id`, `id`, `reason`, `segment_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        customer_id: ::uuid::Uuid,
+        id: ::uuid::Uuid,
+        reason: ::std::string::String,
+        segment_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            amount,
+            contract_id: ::std::default::Default::default(),
+            customer_id,
+            id,
+            per_group_amounts: ::std::default::Default::default(),
+            reason,
+            segment_id,
+            timestamp: ::std::default::Default::default(),
+        }
+    }
+}
+impl AddOneTimeChargePayload {
+    /// A value with its required fields (`charge_id`, `customer_plan_id`, `description`, `invoice_start_timestamp`, `price`, `quantity`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        charge_id: ::uuid::Uuid,
+        customer_plan_id: ::uuid::Uuid,
+        description: ::std::string::String,
+        invoice_start_timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+        price: f64,
+        quantity: f64,
+    ) -> Self {
+        Self {
+            charge_id,
+            customer_plan_id,
+            description,
+            invoice_start_timestamp,
+            price,
+            quantity,
+        }
+    }
+}
+impl AddPlanToCustomerPayload {
+    /// A value with its required fields (`plan_id`, `starting_on`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        plan_id: ::uuid::Uuid,
+        starting_on: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            net_payment_terms_days: ::std::default::Default::default(),
+            overage_rate_adjustments: ::std::default::Default::default(),
+            plan_id,
+            price_adjustments: ::std::default::Default::default(),
+            trial_spec: ::std::default::Default::default(),
+            starting_on,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl AddPlanToCustomerPayloadOverageRateAdjustmentsItem {
+    /// A value with its required fields (`custom_credit_type_id`, `fiat_currency_credit_type_id`, `to_fiat_conversion_factor`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        custom_credit_type_id: ::uuid::Uuid,
+        fiat_currency_credit_type_id: ::uuid::Uuid,
+        to_fiat_conversion_factor: f64,
+    ) -> Self {
+        Self {
+            custom_credit_type_id,
+            fiat_currency_credit_type_id,
+            to_fiat_conversion_factor,
+        }
+    }
+}
+impl AddPlanToCustomerPayloadPriceAdjustmentsItem {
+    /// A value with its required fields (`adjustment_type`, `charge_id`, `start_period`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        adjustment_type: AddPlanToCustomerPayloadPriceAdjustmentsItemAdjustmentType,
+        charge_id: ::uuid::Uuid,
+        start_period: f64,
+    ) -> Self {
+        Self {
+            adjustment_type,
+            charge_id,
+            quantity: ::std::default::Default::default(),
+            tier: ::std::default::Default::default(),
+            value: ::std::default::Default::default(),
+            start_period,
+        }
+    }
+}
+impl AddPlanToCustomerPayloadTrialSpec {
+    /// A value with its required fields (`length_in_days`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(length_in_days: f64) -> Self {
+        Self {
+            length_in_days,
+            spending_cap: ::std::default::Default::default(),
+        }
+    }
+}
+impl AddPlanToCustomerPayloadTrialSpecSpendingCap {
+    /// A value with its required fields (`amount`, `credit_type_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(amount: f64, credit_type_id: ::std::string::String) -> Self {
+        Self { amount, credit_type_id }
+    }
+}
+impl AddRatePayload {
+    /// A value with its required fields (`entitled`, `product_id`, `rate_card_id`, `rate_type`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        entitled: bool,
+        product_id: ::uuid::Uuid,
+        rate_card_id: ::uuid::Uuid,
+        rate_type: AddRatePayloadRateType,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            billing_frequency: ::std::default::Default::default(),
+            commit_rate: ::std::default::Default::default(),
+            credit_type_id: ::std::default::Default::default(),
+            custom_rate: ::std::default::Default::default(),
+            entitled,
+            is_prorated: ::std::default::Default::default(),
+            minimum_config: ::std::default::Default::default(),
+            price: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id,
+            quantity: ::std::default::Default::default(),
+            rate_card_id,
+            rate_type,
+            tiers: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl AlertSpecifier {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            custom_field_filters: ::std::default::Default::default(),
+            exclude: ::std::default::Default::default(),
+        }
+    }
+}
+impl AlertSpecifierFilter {
+    /// A value with its required fields (`custom_field_filters`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(custom_field_filters: ::std::vec::Vec<CustomFieldFilterType>) -> Self {
+        Self {
+            custom_field_filters,
+            exclude: ::std::default::Default::default(),
+        }
+    }
+}
+impl AlertSpecifierInclusiveCustomFieldFilter {
+    /// A value with its required fields (`entity`, `key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(entity: ::std::string::String, key: ::std::string::String) -> Self {
+        Self {
+            entity,
+            key,
+            value: ::std::default::Default::default(),
+        }
+    }
+}
+impl AmendContractPayload {
+    /// A value with its required fields (`contract_id`, `customer_id`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            commits: ::std::default::Default::default(),
+            contract_id,
+            credits: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            customer_id,
+            discounts: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            overrides: ::std::default::Default::default(),
+            professional_services: ::std::default::Default::default(),
+            reseller_royalties: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            scheduled_charges: ::std::default::Default::default(),
+            total_contract_value: ::std::default::Default::default(),
+            starting_at,
+        }
+    }
+}
+impl AppliedCommitOrCredit {
+    /// A value with its required fields (`id`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, type_: ::std::string::String) -> Self {
+        Self { id, type_ }
+    }
+}
+impl ApplySeatIncreaseConfigForRecurringCommit {
+    /// A value with its required fields (`is_prorated`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(is_prorated: bool) -> Self {
+        Self { is_prorated }
+    }
+}
+impl ApprovalRequestsSubmitBody {
+    /// A value with its required fields (`description`, `method`, `name`, `request_payload`, `request_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        description: ApprovalRequestsSubmitBodyDescription,
+        method: ApprovalRequestsSubmitBodyMethod,
+        name: ApprovalRequestsSubmitBodyName,
+        request_payload: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        request_type: ApprovalRequestsSubmitBodyRequestType,
+    ) -> Self {
+        Self {
+            description,
+            method,
+            name,
+            request_payload,
+            request_type,
+        }
+    }
+}
+impl ArchiveAlertPayload {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self {
+            id,
+            release_uniqueness_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl ArchiveCommitPayload {
+    /// A value with its required fields (`commit_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(commit_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self { commit_id, customer_id }
+    }
+}
+impl ArchiveContractPayload {
+    /// A value with its required fields (`contract_id`, `customer_id`, `void_invoices`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        void_invoices: bool,
+    ) -> Self {
+        Self {
+            contract_id,
+            customer_id,
+            void_invoices,
+        }
+    }
+}
+impl ArchiveCreditPayload {
+    /// A value with its required fields (`credit_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self { credit_id, customer_id }
+    }
+}
+impl ArchiveNotificationConfigPayload {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl ArchiveProductListItemPayload {
+    /// A value with its required fields (`product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::uuid::Uuid) -> Self {
+        Self { product_id }
+    }
+}
+impl BalanceCustomFieldFilterType {
+    /// A value with its required fields (`entity`, `key`, `value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        entity: ::std::string::String,
+        key: ::std::string::String,
+        value: ::std::string::String,
+    ) -> Self {
+        Self { entity, key, value }
+    }
+}
+impl BalanceFilter {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            balance_types: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            ids: ::std::default::Default::default(),
+        }
+    }
+}
+impl BalanceListRequest {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            access_type: ::std::default::Default::default(),
+            covering_date: ::std::default::Default::default(),
+            customer_id,
+            effective_before: ::std::default::Default::default(),
+            exclude_zero_balances: ::std::default::Default::default(),
+            id: ::std::default::Default::default(),
+            include_archived: ::std::default::Default::default(),
+            include_balance: ::std::default::Default::default(),
+            include_contract_balances: ::std::default::Default::default(),
+            include_ledgers: ::std::default::Default::default(),
+            limit: defaults::default_nzu64::<::std::num::NonZeroU64, 25>(),
+            next_page: ::std::default::Default::default(),
+            webhook_notification_id: ::std::default::Default::default(),
+            starting_at: ::std::default::Default::default(),
+        }
+    }
+}
+impl BaseThresholdCommit {
+    /// A value with its required fields (`product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::std::string::String) -> Self {
+        Self {
+            description: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id,
+        }
+    }
+}
+impl BaseUsageFilter {
+    /// A value with its required fields (`group_key`, `group_values`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        group_key: ::std::string::String,
+        group_values: ::std::vec::Vec<::std::string::String>,
+    ) -> Self {
+        Self {
+            group_key,
+            group_values,
+            starting_at: ::std::default::Default::default(),
+        }
+    }
+}
+impl BaseUsageFilterWithRequiredStartingAt {
+    /// A value with its required fields (`group_key`, `group_values`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        group_key: ::std::string::String,
+        group_values: ::std::vec::Vec<::std::string::String>,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            group_key,
+            group_values,
+            starting_at,
+        }
+    }
+}
+impl BillableMetricFilter {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self {
+            group_by: ::std::default::Default::default(),
+            id,
+        }
+    }
+}
+impl BillableMetricsUpdateBody {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self { name }
+    }
+}
+impl BillingProviderConfigurationUpdate {
+    /// A value with its required fields (`billing_provider_configuration`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_provider_configuration: BillingProviderConfigurationUpdateBillingProviderConfiguration,
+        schedule: BillingProviderConfigurationUpdateSchedule,
+    ) -> Self {
+        Self {
+            billing_provider_configuration,
+            schedule,
+        }
+    }
+}
+impl BillingProviderConfigurationUpdateBillingProviderConfiguration {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            billing_provider: ::std::default::Default::default(),
+            billing_provider_configuration_id: ::std::default::Default::default(),
+            delivery_method: ::std::default::Default::default(),
+        }
+    }
+}
+impl BillingProviderConfigurationUpdateSchedule {
+    /// A value with its required fields (`effective_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(effective_at: BillingProviderConfigurationUpdateEffectiveAtType) -> Self {
+        Self { effective_at }
+    }
+}
+impl Commit {
+    /// A value with its required fields (`created_at`, `id`, `product`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        id: ::uuid::Uuid,
+        product: CommitProduct,
+        type_: ::std::string::String,
+    ) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            amount: ::std::default::Default::default(),
+            applicable_contract_ids: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            archived_at: ::std::default::Default::default(),
+            balance: ::std::default::Default::default(),
+            contract: ::std::default::Default::default(),
+            cost_basis: ::std::default::Default::default(),
+            created_at,
+            created_by: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            id,
+            invoice_contract: ::std::default::Default::default(),
+            invoice_schedule: ::std::default::Default::default(),
+            ledger: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product,
+            rate_type: ::std::default::Default::default(),
+            recurring_commit_id: ::std::default::Default::default(),
+            rolled_over_from: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            spend_tracker_attributes: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            type_,
+            uniqueness_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl CommitContract {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl CommitHierarchyConfiguration {
+    /// A value with its required fields (`child_access`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(child_access: CommitHierarchyConfigurationChildAccess) -> Self {
+        Self { child_access }
+    }
+}
+impl CommitInput {
+    /// A value with its required fields (`product_id`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::uuid::Uuid, type_: CommitInputType) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            amount: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            invoice_schedule: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            spend_tracker_attributes: ::std::default::Default::default(),
+            temporary_id: ::std::default::Default::default(),
+            type_,
+        }
+    }
+}
+impl CommitInputV2 {
+    /// A value with its required fields (`product_id`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::uuid::Uuid, type_: CommitInputV2Type) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            amount: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            invoice_schedule: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            payment_gate_config: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            spend_tracker_attributes: ::std::default::Default::default(),
+            temporary_id: ::std::default::Default::default(),
+            type_,
+        }
+    }
+}
+impl CommitInvoiceContract {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl CommitPaymentGateConfig {
+    /// A value with its required fields (`payment_gate_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(payment_gate_type: CommitPaymentGateConfigPaymentGateType) -> Self {
+        Self {
+            payment_gate_type,
+            precalculated_tax_config: ::std::default::Default::default(),
+            stripe_config: ::std::default::Default::default(),
+            tax_type: ::std::default::Default::default(),
+        }
+    }
+}
+impl CommitPaymentGateConfigPrecalculatedTaxConfig {
+    /// A value with its required fields (`tax_amount`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(tax_amount: f64) -> Self {
+        Self {
+            tax_amount,
+            tax_name: ::std::default::Default::default(),
+        }
+    }
+}
+impl CommitPaymentGateConfigStripeConfig {
+    /// A value with its required fields (`payment_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(payment_type: CommitPaymentGateConfigStripeConfigPaymentType) -> Self {
+        Self {
+            invoice_metadata: ::std::default::Default::default(),
+            on_session_payment: ::std::default::Default::default(),
+            payment_type,
+        }
+    }
+}
+impl CommitProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl CommitRate {
+    /// A value with its required fields (`rate_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(rate_type: ::std::string::String) -> Self {
+        Self {
+            minimum_config: ::std::default::Default::default(),
+            price: ::std::default::Default::default(),
+            rate_type,
+            tiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl CommitRolledOverFrom {
+    /// A value with its required fields (`commit_id`, `contract_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(commit_id: ::uuid::Uuid, contract_id: ::uuid::Uuid) -> Self {
+        Self { commit_id, contract_id }
+    }
+}
+impl CommitSpecifier {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            exclude: ::std::default::Default::default(),
+            presentation_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            product_tags: ::std::default::Default::default(),
+        }
+    }
+}
+impl CommitSpecifierInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            exclude: ::std::default::Default::default(),
+            presentation_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            product_tags: ::std::default::Default::default(),
+        }
+    }
+}
+impl CommitSubscriptionConfig {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            allocation: ::std::default::Default::default(),
+            apply_seat_increase_config: ::std::default::Default::default(),
+            subscription_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl CommitTemplate {
+    /// A value with its required fields (`id`, `product`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: ::uuid::Uuid,
+        product: CommitTemplateProduct,
+        type_: ::std::string::String,
+    ) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            id,
+            invoice_schedule: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product,
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            type_,
+        }
+    }
+}
+impl CommitTemplateInput {
+    /// A value with its required fields (`access_schedule`, `product_id`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_schedule: RelativeScheduleDurationInput,
+        product_id: ::uuid::Uuid,
+        type_: CommitTemplateInputType,
+    ) -> Self {
+        Self {
+            access_schedule,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            invoice_schedule: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            temporary_id: ::std::default::Default::default(),
+            type_,
+        }
+    }
+}
+impl CommitTemplateInputInvoiceSchedule {
+    /// A value with its required fields (`schedule_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        schedule_items: ::std::vec::Vec<
+            CommitTemplateInputInvoiceScheduleScheduleItemsItem,
+        >,
+    ) -> Self {
+        Self {
+            credit_type_id: ::std::default::Default::default(),
+            do_not_invoice: ::std::default::Default::default(),
+            schedule_items,
+        }
+    }
+}
+impl CommitTemplateInputInvoiceScheduleScheduleItemsItem {
+    /// A value with its required fields (`date_offset`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(date_offset: RelativeDate, quantity: f64, unit_price: f64) -> Self {
+        Self {
+            date_offset,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl CommitTemplateInvoiceSchedule {
+    /// A value with its required fields (`credit_type`, `do_not_invoice`, `schedule_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        credit_type: CreditType,
+        do_not_invoice: bool,
+        schedule_items: ::std::vec::Vec<CommitTemplateInvoiceScheduleScheduleItemsItem>,
+    ) -> Self {
+        Self {
+            credit_type,
+            do_not_invoice,
+            schedule_items,
+        }
+    }
+}
+impl CommitTemplateInvoiceScheduleScheduleItemsItem {
+    /// A value with its required fields (`date_offset`, `id`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        date_offset: RelativeDate,
+        id: ::uuid::Uuid,
+        quantity: f64,
+        unit_price: f64,
+    ) -> Self {
+        Self {
+            date_offset,
+            id,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl CommitTemplateProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl Contract {
+    /// A value with its required fields (`amendments`, `current`, `customer_id`, `id`, `initial`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amendments: ::std::vec::Vec<ContractAmendment>,
+        current: ContractWithoutAmendments,
+        customer_id: ::uuid::Uuid,
+        id: ::uuid::Uuid,
+        initial: ContractWithoutAmendments,
+    ) -> Self {
+        Self {
+            amendments,
+            archived_at: ::std::default::Default::default(),
+            current,
+            custom_fields: ::std::default::Default::default(),
+            customer_billing_provider_configuration: ::std::default::Default::default(),
+            customer_id,
+            id,
+            initial,
+            package_id: ::std::default::Default::default(),
+            prepaid_balance_threshold_configuration: ::std::default::Default::default(),
+            scheduled_charges_on_usage_invoices: ::std::default::Default::default(),
+            spend_threshold_configuration: ::std::default::Default::default(),
+            spend_trackers: ::std::default::Default::default(),
+            subscriptions: ::std::default::Default::default(),
+            uniqueness_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl ContractAmendment {
+    /// A value with its required fields (`commits`, `created_at`, `created_by`, `id`, `overrides`, `scheduled_charges`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        commits: ::std::vec::Vec<Commit>,
+        created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        created_by: ::std::string::String,
+        id: ::uuid::Uuid,
+        overrides: ::std::vec::Vec<Override>,
+        scheduled_charges: ::std::vec::Vec<ScheduledCharge>,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            commits,
+            created_at,
+            created_by,
+            credits: ::std::default::Default::default(),
+            discounts: ::std::default::Default::default(),
+            id,
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            overrides,
+            professional_services: ::std::default::Default::default(),
+            reseller_royalties: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            scheduled_charges,
+            starting_at,
+        }
+    }
+}
+impl ContractHierarchyConfigurationInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            parent: ::std::default::Default::default(),
+            parent_behavior: ::std::default::Default::default(),
+            payer: ::std::default::Default::default(),
+            usage_statement_behavior: ::std::default::Default::default(),
+        }
+    }
+}
+impl ContractHierarchyConfigurationInputParentBehavior {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            invoice_consolidation_type: ::std::default::Default::default(),
+        }
+    }
+}
+impl ContractParentHierarchyConfigurationInput {
+    /// A value with its required fields (`contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self { contract_id, customer_id }
+    }
+}
+impl ContractSpendTrackersItem {
+    /// A value with its required fields (`alias`, `applicable_spend_specifiers`, `credit_type_id`, `reset_frequency`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        alias: ::std::string::String,
+        applicable_spend_specifiers: ::std::vec::Vec<
+            ContractSpendTrackersItemApplicableSpendSpecifiersItem,
+        >,
+        credit_type_id: ::uuid::Uuid,
+        reset_frequency: ::std::string::String,
+    ) -> Self {
+        Self {
+            accumulated_spend: ::std::default::Default::default(),
+            alias,
+            applicable_spend_specifiers,
+            credit_type_id,
+            reset_frequency,
+        }
+    }
+}
+impl ContractSpendTrackersItemAccumulatedSpend {
+    /// A value with its required fields (`amount`, `period_ending_before`, `period_starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        period_ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+        period_starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            amount,
+            period_ending_before,
+            period_starting_at,
+        }
+    }
+}
+impl ContractSpendTrackersItemApplicableSpendSpecifiersItem {
+    /// A value with its required fields (`sources`, `spend_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        sources: ::std::vec::Vec<::std::string::String>,
+        spend_type: ::std::string::String,
+    ) -> Self {
+        Self {
+            discounted: ::std::default::Default::default(),
+            sources,
+            spend_type,
+        }
+    }
+}
+impl ContractTransition {
+    /// A value with its required fields (`from_contract_id`, `to_contract_id`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        from_contract_id: ::uuid::Uuid,
+        to_contract_id: ::uuid::Uuid,
+        type_: ::std::string::String,
+    ) -> Self {
+        Self {
+            from_contract_id,
+            to_contract_id,
+            type_,
+        }
+    }
+}
+impl ContractTransitionInput {
+    /// A value with its required fields (`from_contract_id`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        from_contract_id: ::uuid::Uuid,
+        type_: ContractTransitionInputType,
+    ) -> Self {
+        Self {
+            from_contract_id,
+            future_invoice_behavior: ::std::default::Default::default(),
+            type_,
+        }
+    }
+}
+impl ContractTransitionInputFutureInvoiceBehavior {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            trueup: ::std::default::Default::default(),
+        }
+    }
+}
+impl ContractWithoutAmendments {
+    /// A value with its required fields (`commits`, `created_at`, `created_by`, `overrides`, `scheduled_charges`, `transitions`, `usage_statement_schedule`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        commits: ::std::vec::Vec<Commit>,
+        created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        created_by: ::std::string::String,
+        overrides: ::std::vec::Vec<Override>,
+        scheduled_charges: ::std::vec::Vec<ScheduledCharge>,
+        transitions: ::std::vec::Vec<ContractTransition>,
+        usage_statement_schedule: UsageStatementSchedule,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            commits,
+            created_at,
+            created_by,
+            credits: ::std::default::Default::default(),
+            discounts: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            net_payment_terms_days: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            overrides,
+            prepaid_balance_threshold_configuration: ::std::default::Default::default(),
+            professional_services: ::std::default::Default::default(),
+            rate_card_id: ::std::default::Default::default(),
+            recurring_commits: ::std::default::Default::default(),
+            recurring_credits: ::std::default::Default::default(),
+            reseller_royalties: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            scheduled_charges,
+            scheduled_charges_on_usage_invoices: ::std::default::Default::default(),
+            spend_threshold_configuration: ::std::default::Default::default(),
+            spend_trackers: ::std::default::Default::default(),
+            total_contract_value: ::std::default::Default::default(),
+            transitions,
+            usage_filter: ::std::default::Default::default(),
+            usage_statement_schedule,
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl ContractWithoutAmendmentsSpendTrackersItem {
+    /// A value with its required fields (`alias`, `applicable_spend_specifiers`, `credit_type_id`, `reset_frequency`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        alias: ::std::string::String,
+        applicable_spend_specifiers: ::std::vec::Vec<
+            ContractWithoutAmendmentsSpendTrackersItemApplicableSpendSpecifiersItem,
+        >,
+        credit_type_id: ::uuid::Uuid,
+        reset_frequency: ::std::string::String,
+    ) -> Self {
+        Self {
+            accumulated_spend: ::std::default::Default::default(),
+            alias,
+            applicable_spend_specifiers,
+            credit_type_id,
+            reset_frequency,
+        }
+    }
+}
+impl ContractWithoutAmendmentsSpendTrackersItemAccumulatedSpend {
+    /// A value with its required fields (`amount`, `period_ending_before`, `period_starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        period_ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+        period_starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            amount,
+            period_ending_before,
+            period_starting_at,
+        }
+    }
+}
+impl ContractWithoutAmendmentsSpendTrackersItemApplicableSpendSpecifiersItem {
+    /// A value with its required fields (`sources`, `spend_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        sources: ::std::vec::Vec<::std::string::String>,
+        spend_type: ::std::string::String,
+    ) -> Self {
+        Self {
+            discounted: ::std::default::Default::default(),
+            sources,
+            spend_type,
+        }
+    }
+}
+impl ContractsGetNetBalanceBody {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            credit_type_id: ::std::default::Default::default(),
+            customer_id,
+            filters: ::std::default::Default::default(),
+            invoice_inclusion_mode: defaults::contracts_get_net_balance_body_invoice_inclusion_mode(),
+        }
+    }
+}
+impl ContractsGetSubscriptionSeatsHistoryBody {
+    /// A value with its required fields (`contract_id`, `customer_id`, `subscription_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        subscription_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            contract_id,
+            covering_date: ::std::default::Default::default(),
+            cursor: ::std::default::Default::default(),
+            customer_id,
+            limit: defaults::contracts_get_subscription_seats_history_body_limit(),
+            subscription_id,
+            starting_at: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl ContractsListBody {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            covering_date: ::std::default::Default::default(),
+            customer_id,
+            include_archived: ::std::default::Default::default(),
+            include_balance: ::std::default::Default::default(),
+            include_ledgers: ::std::default::Default::default(),
+            starting_at: ::std::default::Default::default(),
+        }
+    }
+}
+impl ContractsListSeatBalancesBody {
+    /// A value with its required fields (`contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            contract_id,
+            covering_date: ::std::default::Default::default(),
+            cursor: ::std::default::Default::default(),
+            customer_id,
+            effective_before: ::std::default::Default::default(),
+            include_credits_and_commits: ::std::default::Default::default(),
+            include_ledgers: ::std::default::Default::default(),
+            limit: ::std::default::Default::default(),
+            seat_ids: ::std::default::Default::default(),
+            skip_missing_seat_ids: ::std::default::Default::default(),
+            subscription_ids: ::std::default::Default::default(),
+            starting_at: ::std::default::Default::default(),
+        }
+    }
+}
+impl ContractsRateCardsListBody {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+impl ContractsRateCardsRatesAddManyBody {
+    /// A value with its required fields (`rate_card_id`, `rates`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(rate_card_id: ::uuid::Uuid, rates: ::std::vec::Vec<RatePayload>) -> Self {
+        Self { rate_card_id, rates }
+    }
+}
+impl ContractsRetrieveBody {
+    /// A value with its required fields (`contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            contract_id,
+            customer_id,
+            include_balance: ::std::default::Default::default(),
+            include_ledgers: ::std::default::Default::default(),
+        }
+    }
+}
+impl ContractsRetrieveSubscriptionQuantityHistoryBody {
+    /// A value with its required fields (`contract_id`, `customer_id`, `subscription_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        subscription_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            contract_id,
+            customer_id,
+            subscription_id,
+        }
+    }
+}
+impl ContractsScheduleProServicesInvoiceBody {
+    /// A value with its required fields (`contract_id`, `customer_id`, `issued_at`, `line_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        issued_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        line_items: ::std::vec::Vec<ProServiceInvoiceLineItem>,
+    ) -> Self {
+        Self {
+            contract_id,
+            customer_id,
+            issued_at,
+            line_items,
+            netsuite_invoice_header_end: ::std::default::Default::default(),
+            netsuite_invoice_header_start: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateBillableMetricPayload {
+    /// A value with its required fields (`aggregate`, `filter`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        aggregate: CreateBillableMetricPayloadAggregate,
+        filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        name: ::std::string::String,
+    ) -> Self {
+        Self {
+            aggregate,
+            aggregate_key: ::std::default::Default::default(),
+            filter,
+            group_keys: ::std::default::Default::default(),
+            group_values: ::std::default::Default::default(),
+            name,
+        }
+    }
+}
+impl CreateBillableMetricV1Payload {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            aggregation_key: ::std::default::Default::default(),
+            aggregation_type: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            event_type_filter: ::std::default::Default::default(),
+            group_keys: ::std::default::Default::default(),
+            name,
+            property_filters: ::std::default::Default::default(),
+            sql: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateContractPayload {
+    /// A value with its required fields (`customer_id`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        customer_id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            billing_provider_configuration: ::std::default::Default::default(),
+            commits: ::std::default::Default::default(),
+            credits: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            customer_id,
+            discounts: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            multiplier_override_prioritization: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            net_payment_terms_days: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            overrides: ::std::default::Default::default(),
+            package_alias: ::std::default::Default::default(),
+            package_id: ::std::default::Default::default(),
+            prepaid_balance_threshold_configuration: ::std::default::Default::default(),
+            professional_services: ::std::default::Default::default(),
+            rate_card_alias: ::std::default::Default::default(),
+            rate_card_id: ::std::default::Default::default(),
+            recurring_commits: ::std::default::Default::default(),
+            recurring_credits: ::std::default::Default::default(),
+            reseller_royalties: ::std::default::Default::default(),
+            revenue_system_configuration: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            scheduled_charges: ::std::default::Default::default(),
+            scheduled_charges_on_usage_invoices: ::std::default::Default::default(),
+            spend_threshold_configuration: ::std::default::Default::default(),
+            spend_trackers: ::std::default::Default::default(),
+            subscriptions: ::std::default::Default::default(),
+            total_contract_value: ::std::default::Default::default(),
+            transition: ::std::default::Default::default(),
+            uniqueness_key: ::std::default::Default::default(),
+            usage_filter: ::std::default::Default::default(),
+            usage_statement_schedule: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateCreditGrantPayload {
+    /// A value with its required fields (`customer_id`, `expires_at`, `grant_amount`, `name`, `paid_amount`, `priority`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        customer_id: ::uuid::Uuid,
+        expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        grant_amount: CreateCreditGrantPayloadGrantAmount,
+        name: ::std::string::String,
+        paid_amount: CreateCreditGrantPayloadPaidAmount,
+        priority: f64,
+    ) -> Self {
+        Self {
+            credit_grant_type: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            customer_id,
+            effective_at: ::std::default::Default::default(),
+            expires_at,
+            grant_amount,
+            invoice_date: ::std::default::Default::default(),
+            name,
+            paid_amount,
+            priority,
+            product_ids: ::std::default::Default::default(),
+            reason: ::std::default::Default::default(),
+            rollover_settings: ::std::default::Default::default(),
+            uniqueness_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateCreditGrantPayloadGrantAmount {
+    /// A value with its required fields (`amount`, `credit_type_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(amount: f64, credit_type_id: ::uuid::Uuid) -> Self {
+        Self { amount, credit_type_id }
+    }
+}
+impl CreateCreditGrantPayloadPaidAmount {
+    /// A value with its required fields (`amount`, `credit_type_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(amount: f64, credit_type_id: ::uuid::Uuid) -> Self {
+        Self { amount, credit_type_id }
+    }
+}
+impl CreateCustomerAlertPayload {
+    /// A value with its required fields (`alert_type`, `name`, `threshold`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        alert_type: CreateCustomerAlertPayloadAlertType,
+        name: ::std::string::String,
+        threshold: f64,
+    ) -> Self {
+        Self {
+            alert_specifiers: ::std::default::Default::default(),
+            alert_type,
+            billable_metric_id: ::std::default::Default::default(),
+            credit_grant_type_filters: ::std::default::Default::default(),
+            credit_type_id: ::std::default::Default::default(),
+            custom_field_filters: ::std::default::Default::default(),
+            customer_id: ::std::default::Default::default(),
+            evaluate_on_create: ::std::default::Default::default(),
+            group_key_filter: ::std::default::Default::default(),
+            group_values: ::std::default::Default::default(),
+            invoice_types_filter: ::std::default::Default::default(),
+            name,
+            plan_id: ::std::default::Default::default(),
+            seat_filter: ::std::default::Default::default(),
+            threshold,
+            uniqueness_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateCustomerAlertPayloadSeatFilter {
+    /// A value with its required fields (`seat_group_key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(seat_group_key: ::std::string::String) -> Self {
+        Self {
+            seat_group_key,
+            seat_group_value: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateCustomerCommitPayload {
+    /// A value with its required fields (`access_schedule`, `customer_id`, `priority`, `product_id`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_schedule: ScheduleDurationInput,
+        customer_id: ::uuid::Uuid,
+        priority: f64,
+        product_id: ::uuid::Uuid,
+        type_: CreateCustomerCommitPayloadType,
+    ) -> Self {
+        Self {
+            access_schedule,
+            applicable_contract_ids: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            customer_id,
+            description: ::std::default::Default::default(),
+            invoice_contract_id: ::std::default::Default::default(),
+            invoice_schedule: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority,
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            type_,
+            uniqueness_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateCustomerCreditPayload {
+    /// A value with its required fields (`access_schedule`, `customer_id`, `priority`, `product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_schedule: ScheduleDurationInput,
+        customer_id: ::uuid::Uuid,
+        priority: f64,
+        product_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            access_schedule,
+            applicable_contract_ids: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            customer_id,
+            description: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority,
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            uniqueness_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateCustomerPayload {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            billing_config: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            customer_billing_provider_configurations: ::std::default::Default::default(),
+            customer_revenue_system_configurations: ::std::default::Default::default(),
+            ingest_aliases: ::std::default::Default::default(),
+            name,
+        }
+    }
+}
+impl CreateCustomerPayloadBillingConfig {
+    /// A value with its required fields (`billing_provider_customer_id`, `billing_provider_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_provider_customer_id: ::std::string::String,
+        billing_provider_type: BillingProviderType,
+    ) -> Self {
+        Self {
+            aws_is_subscription_product: ::std::default::Default::default(),
+            aws_product_code: ::std::default::Default::default(),
+            aws_region: ::std::default::Default::default(),
+            billing_provider_customer_id,
+            billing_provider_type,
+            stripe_collection_method: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateCustomerWithContractPayload {
+    /// A value with its required fields (`contract`, `customer`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract: CreateCustomerWithContractPayloadContract,
+        customer: CreateCustomerPayload,
+    ) -> Self {
+        Self { contract, customer }
+    }
+}
+impl CreateCustomerWithContractPayloadContract {
+    /// A value with its required fields (`starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(starting_at: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+        Self {
+            billing_provider_configuration: ::std::default::Default::default(),
+            commits: ::std::default::Default::default(),
+            credits: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            discounts: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            multiplier_override_prioritization: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            net_payment_terms_days: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            overrides: ::std::default::Default::default(),
+            prepaid_balance_threshold_configuration: ::std::default::Default::default(),
+            professional_services: ::std::default::Default::default(),
+            rate_card_alias: ::std::default::Default::default(),
+            rate_card_id: ::std::default::Default::default(),
+            recurring_commits: ::std::default::Default::default(),
+            recurring_credits: ::std::default::Default::default(),
+            reseller_royalties: ::std::default::Default::default(),
+            revenue_system_configuration: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            scheduled_charges: ::std::default::Default::default(),
+            scheduled_charges_on_usage_invoices: ::std::default::Default::default(),
+            spend_threshold_configuration: ::std::default::Default::default(),
+            spend_trackers: ::std::default::Default::default(),
+            subscriptions: ::std::default::Default::default(),
+            total_contract_value: ::std::default::Default::default(),
+            uniqueness_key: ::std::default::Default::default(),
+            usage_filter: ::std::default::Default::default(),
+            usage_statement_schedule: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreateHistoricalContractUsageInvoiceRequestPayload {
+    /// A value with its required fields (`invoices`, `preview`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        invoices: ::std::vec::Vec<HistoricalContractUsageInvoiceInputPayload>,
+        preview: bool,
+    ) -> Self {
+        Self { invoices, preview }
+    }
+}
+impl CreateNotificationConfigPayload {
+    /// A value with its required fields (`name`, `policy`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String, policy: LifecycleEventOffsetPolicy) -> Self {
+        Self {
+            name,
+            policy,
+            uniqueness_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreatePackagePayload {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            aliases: ::std::default::Default::default(),
+            billing_provider: ::std::default::Default::default(),
+            commits: ::std::default::Default::default(),
+            contract_name: ::std::default::Default::default(),
+            credits: ::std::default::Default::default(),
+            delivery_method: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            multiplier_override_prioritization: ::std::default::Default::default(),
+            name,
+            net_payment_terms_days: ::std::default::Default::default(),
+            overrides: ::std::default::Default::default(),
+            prepaid_balance_threshold_configuration: ::std::default::Default::default(),
+            rate_card_alias: ::std::default::Default::default(),
+            rate_card_id: ::std::default::Default::default(),
+            recurring_commits: ::std::default::Default::default(),
+            recurring_credits: ::std::default::Default::default(),
+            scheduled_charges: ::std::default::Default::default(),
+            scheduled_charges_on_usage_invoices: ::std::default::Default::default(),
+            spend_threshold_configuration: ::std::default::Default::default(),
+            spend_trackers: ::std::default::Default::default(),
+            subscriptions: ::std::default::Default::default(),
+            uniqueness_key: ::std::default::Default::default(),
+            usage_statement_schedule: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreatePrepaidCreditGrantPayload {
+    /// A value with its required fields (`customer_id`, `expires_at`, `grant_amount`, `invoice_date`, `name`, `paid_amount`, `prepaid_options`, `priority`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        customer_id: ::uuid::Uuid,
+        expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        grant_amount: CreatePrepaidCreditGrantPayloadGrantAmount,
+        invoice_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        name: ::std::string::String,
+        paid_amount: CreatePrepaidCreditGrantPayloadPaidAmount,
+        prepaid_options: PrepaidGrantOptions,
+        priority: f64,
+    ) -> Self {
+        Self {
+            credit_grant_type: ::std::default::Default::default(),
+            customer_id,
+            effective_at: ::std::default::Default::default(),
+            expires_at,
+            grant_amount,
+            invoice_date,
+            name,
+            paid_amount,
+            prepaid_options,
+            priority,
+            product_ids: ::std::default::Default::default(),
+            reason: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreatePrepaidCreditGrantPayloadGrantAmount {
+    /// A value with its required fields (`amount`, `credit_type_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(amount: f64, credit_type_id: ::uuid::Uuid) -> Self {
+        Self { amount, credit_type_id }
+    }
+}
+impl CreatePrepaidCreditGrantPayloadPaidAmount {
+    /// A value with its required fields (`amount`, `credit_type_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(amount: f64, credit_type_id: ::uuid::Uuid) -> Self {
+        Self { amount, credit_type_id }
+    }
+}
+impl CreateProductListItemPayload {
+    /// A value with its required fields (`name`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: ::std::string::String,
+        type_: CreateProductListItemPayloadType,
+    ) -> Self {
+        Self {
+            billable_metric_id: ::std::default::Default::default(),
+            composite_product_ids: ::std::default::Default::default(),
+            composite_scope: ::std::default::Default::default(),
+            composite_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            exclude_free_usage: ::std::default::Default::default(),
+            include_composite_spend: ::std::default::Default::default(),
+            is_refundable: ::std::default::Default::default(),
+            name,
+            netsuite_internal_item_id: ::std::default::Default::default(),
+            netsuite_overage_item_id: ::std::default::Default::default(),
+            presentation_group_key: ::std::default::Default::default(),
+            pricing_group_key: ::std::default::Default::default(),
+            quantity_conversion: ::std::default::Default::default(),
+            quantity_rounding: ::std::default::Default::default(),
+            sql_breakdown_granularity: ::std::default::Default::default(),
+            tags: ::std::default::Default::default(),
+            type_,
+        }
+    }
+}
+impl CreateRateCardPayload {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            aliases: ::std::default::Default::default(),
+            credit_type_conversions: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            fiat_credit_type_id: ::std::default::Default::default(),
+            name,
+        }
+    }
+}
+impl CreateStripeBillingSettingsPayload {
+    /// A value with its required fields (`stripe_api_key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(stripe_api_key: ::std::string::String) -> Self {
+        Self {
+            anrok_api_key: ::std::default::Default::default(),
+            stripe_api_key,
+        }
+    }
+}
+impl Credit {
+    /// A value with its required fields (`id`, `product`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: ::uuid::Uuid,
+        product: CreditProduct,
+        type_: ::std::string::String,
+    ) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            applicable_contract_ids: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            balance: ::std::default::Default::default(),
+            contract: ::std::default::Default::default(),
+            created_by: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            id,
+            ledger: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product,
+            rate_type: ::std::default::Default::default(),
+            recurring_credit_id: ::std::default::Default::default(),
+            rolled_over_from: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            type_,
+            uniqueness_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreditContract {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl CreditGrantRolloverSettings {
+    /// A value with its required fields (`expires_at`, `priority`, `rollover_amount`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        priority: f64,
+        rollover_amount: CreditGrantRolloverSettingsRolloverAmount,
+    ) -> Self {
+        Self {
+            expires_at,
+            priority,
+            rollover_amount,
+        }
+    }
+}
+impl CreditGrantsMigrateToContractsBody {
+    /// A value with its required fields (`contract_credits_product_id`, `contract_prepaid_commits_product_id`, `customer_id`, `cutover_date`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_credits_product_id: ::uuid::Uuid,
+        contract_prepaid_commits_product_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        cutover_date: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            batch_size: ::std::default::Default::default(),
+            contract_credits_priority_override: ::std::default::Default::default(),
+            contract_credits_product_id,
+            contract_prepaid_commits_priority_override: ::std::default::Default::default(),
+            contract_prepaid_commits_product_id,
+            customer_id,
+            cutover_date,
+            dry_run: ::std::default::Default::default(),
+            grant_to_contract_commit_mapping: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreditGrantsMigrateToContractsBodyGrantToContractCommitMappingItem {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            contract_id: ::std::default::Default::default(),
+            credit_grant_id: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreditGrantsVoidBody {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self {
+            id,
+            release_uniqueness_key: ::std::default::Default::default(),
+            void_credit_purchase_invoice: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreditInput {
+    /// A value with its required fields (`access_schedule`, `product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_schedule: ScheduleDurationInput,
+        product_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            access_schedule,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreditInputV2 {
+    /// A value with its required fields (`access_schedule`, `product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_schedule: ScheduleDurationInputV2,
+        product_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            access_schedule,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreditLedgerEntriesQueryPayload {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            credit_type_ids: ::std::default::Default::default(),
+            customer_ids: ::std::default::Default::default(),
+            starting_on: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreditProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl CreditRolledOverFrom {
+    /// A value with its required fields (`contract_id`, `credit_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, credit_id: ::uuid::Uuid) -> Self {
+        Self { contract_id, credit_id }
+    }
+}
+impl CreditSubscriptionConfig {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            allocation: ::std::default::Default::default(),
+            apply_seat_increase_config: ::std::default::Default::default(),
+            subscription_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreditTemplate {
+    /// A value with its required fields (`id`, `product`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: ::uuid::Uuid,
+        product: CreditTemplateProduct,
+        type_: ::serde_json::Value,
+    ) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            id,
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product,
+            rate_type: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            type_,
+        }
+    }
+}
+impl CreditTemplateInput {
+    /// A value with its required fields (`access_schedule`, `product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_schedule: RelativeScheduleDurationInput,
+        product_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            access_schedule,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl CreditTemplateProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl CreditType {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl CreditTypeConversionInput {
+    /// A value with its required fields (`custom_credit_type_id`, `fiat_per_custom_credit`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        custom_credit_type_id: ::uuid::Uuid,
+        fiat_per_custom_credit: f64,
+    ) -> Self {
+        Self {
+            custom_credit_type_id,
+            fiat_per_custom_credit,
+        }
+    }
+}
+impl CustomFieldFilterType {
+    /// A value with its required fields (`entity`, `key`, `value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        entity: ::std::string::String,
+        key: ::std::string::String,
+        value: ::std::string::String,
+    ) -> Self {
+        Self { entity, key, value }
+    }
+}
+impl CustomFieldsAddKeyBody {
+    /// A value with its required fields (`enforce_uniqueness`, `entity`, `key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        enforce_uniqueness: bool,
+        entity: ManagedEntity,
+        key: ::std::string::String,
+    ) -> Self {
+        Self {
+            enforce_uniqueness,
+            entity,
+            key,
+        }
+    }
+}
+impl CustomFieldsDeleteValuesBody {
+    /// A value with its required fields (`entity`, `entity_id`, `keys`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        entity: ManagedEntity,
+        entity_id: ::uuid::Uuid,
+        keys: ::std::vec::Vec<::std::string::String>,
+    ) -> Self {
+        Self { entity, entity_id, keys }
+    }
+}
+impl CustomFieldsListKeysBody {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            entities: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomFieldsRemoveKeyBody {
+    /// A value with its required fields (`entity`, `key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(entity: ManagedEntity, key: ::std::string::String) -> Self {
+        Self { entity, key }
+    }
+}
+impl CustomFieldsSetValuesBody {
+    /// A value with its required fields (`custom_fields`, `entity`, `entity_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        custom_fields: CustomField,
+        entity: ManagedEntity,
+        entity_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            custom_fields,
+            entity,
+            entity_id,
+        }
+    }
+}
+impl Customer {
+    /// A value with its required fields (`external_id`, `id`, `ingest_aliases`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        external_id: ::std::string::String,
+        id: ::uuid::Uuid,
+        ingest_aliases: ::std::vec::Vec<::std::string::String>,
+        name: ::std::string::String,
+    ) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            external_id,
+            id,
+            ingest_aliases,
+            name,
+        }
+    }
+}
+impl CustomerBillingProviderArchivePayload {
+    /// A value with its required fields (`customer_billing_provider_configuration_ids`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        customer_billing_provider_configuration_ids: ::std::vec::Vec<::uuid::Uuid>,
+        customer_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            customer_billing_provider_configuration_ids,
+            customer_id,
+        }
+    }
+}
+impl CustomerBillingProviderConfiguration {
+    /// A value with its required fields (`billing_provider`, `configuration`, `customer_id`, `delivery_method`, `delivery_method_configuration`, `delivery_method_id`, `id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_provider: BillingProviderType,
+        configuration: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        customer_id: ::uuid::Uuid,
+        delivery_method: BillingProviderDeliveryMethodType,
+        delivery_method_configuration: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        delivery_method_id: ::uuid::Uuid,
+        id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            archived_at: ::std::default::Default::default(),
+            billing_provider,
+            configuration,
+            customer_id,
+            delivery_method,
+            delivery_method_configuration,
+            delivery_method_id,
+            id,
+        }
+    }
+}
+impl CustomerBillingProviderConfigurationCreateCustomerInput {
+    /// A value with its required fields (`billing_provider`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(billing_provider: ContractsBillingProviderType) -> Self {
+        Self {
+            billing_provider,
+            configuration: ::std::default::Default::default(),
+            delivery_method: ::std::default::Default::default(),
+            delivery_method_id: ::std::default::Default::default(),
+            tax_provider: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomerBillingProviderConfigurationInput {
+    /// A value with its required fields (`billing_provider`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_provider: BillingProviderType,
+        customer_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            billing_provider,
+            configuration: ::std::default::Default::default(),
+            customer_id,
+            delivery_method: ::std::default::Default::default(),
+            delivery_method_id: ::std::default::Default::default(),
+            tax_provider: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomerBillingProviderConfigurationLookup {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            billing_provider: ::std::default::Default::default(),
+            billing_provider_configuration_id: ::std::default::Default::default(),
+            delivery_method: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomerConfigPayload {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            leave_stripe_invoices_in_draft: ::std::default::Default::default(),
+            salesforce_account_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomerRevenueSystemArchivePayload {
+    /// A value with its required fields (`customer_id`, `customer_revenue_system_configuration_ids`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        customer_id: ::uuid::Uuid,
+        customer_revenue_system_configuration_ids: ::std::vec::Vec<::uuid::Uuid>,
+    ) -> Self {
+        Self {
+            customer_id,
+            customer_revenue_system_configuration_ids,
+        }
+    }
+}
+impl CustomerRevenueSystemConfigurationCreateCustomerInput {
+    /// A value with its required fields (`provider`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(provider: RevenueSystemProviderType) -> Self {
+        Self {
+            configuration: ::std::default::Default::default(),
+            delivery_method: ::std::default::Default::default(),
+            delivery_method_id: ::std::default::Default::default(),
+            provider,
+        }
+    }
+}
+impl CustomerRevenueSystemConfigurationInput {
+    /// A value with its required fields (`configuration`, `customer_id`, `provider`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        configuration: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        customer_id: ::uuid::Uuid,
+        provider: RevenueSystemProviderType,
+    ) -> Self {
+        Self {
+            configuration,
+            customer_id,
+            delivery_method_id: ::std::default::Default::default(),
+            provider,
+        }
+    }
+}
+impl CustomerRevenueSystemConfigurationLookup {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            delivery_method: ::std::default::Default::default(),
+            provider: ::std::default::Default::default(),
+            revenue_system_configuration_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomersBillingConfigCreateBody {
+    /// A value with its required fields (`billing_provider_customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(billing_provider_customer_id: ::std::string::String) -> Self {
+        Self {
+            aws_customer_account_id: ::std::default::Default::default(),
+            aws_customer_id: ::std::default::Default::default(),
+            aws_product_code: ::std::default::Default::default(),
+            aws_region: ::std::default::Default::default(),
+            billing_provider_customer_id,
+            stripe_collection_method: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomersCommitsListBody {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            access_type: ::std::default::Default::default(),
+            commit_id: ::std::default::Default::default(),
+            covering_date: ::std::default::Default::default(),
+            customer_id,
+            effective_before: ::std::default::Default::default(),
+            include_archived: ::std::default::Default::default(),
+            include_balance: ::std::default::Default::default(),
+            include_contract_commits: ::std::default::Default::default(),
+            include_ledgers: ::std::default::Default::default(),
+            limit: defaults::default_nzu64::<::std::num::NonZeroU64, 25>(),
+            next_page: ::std::default::Default::default(),
+            starting_at: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomersCreditsListBody {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            covering_date: ::std::default::Default::default(),
+            credit_id: ::std::default::Default::default(),
+            customer_id,
+            effective_before: ::std::default::Default::default(),
+            include_archived: ::std::default::Default::default(),
+            include_balance: ::std::default::Default::default(),
+            include_contract_credits: ::std::default::Default::default(),
+            include_ledgers: ::std::default::Default::default(),
+            limit: defaults::default_nzu64::<::std::num::NonZeroU64, 25>(),
+            next_page: ::std::default::Default::default(),
+            starting_at: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomersInvoicesChargeSeatsBody {
+    /// A value with its required fields (`seat_charges`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        seat_charges: ::std::vec::Vec<CustomersInvoicesChargeSeatsBodySeatChargesItem>,
+    ) -> Self {
+        Self { seat_charges }
+    }
+}
+impl CustomersInvoicesChargeSeatsBodySeatChargesItem {
+    /// A value with its required fields (`charge_id`, `seat_count`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(charge_id: ::uuid::Uuid, seat_count: ::std::num::NonZeroU64) -> Self {
+        Self {
+            charge_id,
+            current_seat_count: ::std::default::Default::default(),
+            seat_count,
+        }
+    }
+}
+impl CustomersRetrieveBillingConfigurationsBody {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            customer_id,
+            include_archived: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomersRetrieveRevenueSystemConfigurationsBody {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            customer_id,
+            include_archived: ::std::default::Default::default(),
+            provider: ::std::default::Default::default(),
+        }
+    }
+}
+impl CustomersSetBillingConfigurationsBody {
+    /// A value with its required fields (`data`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        data: ::std::vec::Vec<CustomerBillingProviderConfigurationInput>,
+    ) -> Self {
+        Self { data }
+    }
+}
+impl CustomersSetRevenueSystemConfigurationsBody {
+    /// A value with its required fields (`data`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(data: ::std::vec::Vec<CustomerRevenueSystemConfigurationInput>) -> Self {
+        Self { data }
+    }
+}
+impl DisableCommitTrueupPayload {
+    /// A value with its required fields (`commit_id`, `contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        commit_id: ::uuid::Uuid,
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            amendment_id: ::std::default::Default::default(),
+            commit_id,
+            contract_id,
+            customer_id,
+        }
+    }
+}
+impl Discount {
+    /// A value with its required fields (`id`, `product`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: ::uuid::Uuid,
+        product: DiscountProduct,
+        schedule: SchedulePointInTime,
+    ) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            id,
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            product,
+            schedule,
+        }
+    }
+}
+impl DiscountConfiguration {
+    /// A value with its required fields (`payment_fraction`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(payment_fraction: f64) -> Self {
+        Self {
+            cap: ::std::default::Default::default(),
+            payment_fraction,
+        }
+    }
+}
+impl DiscountInput {
+    /// A value with its required fields (`product_id`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::uuid::Uuid, schedule: SchedulePointInTimeInput) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            product_id,
+            schedule,
+        }
+    }
+}
+impl DiscountInputV2 {
+    /// A value with its required fields (`product_id`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::uuid::Uuid, schedule: SchedulePointInTimeInputV2) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            product_id,
+            schedule,
+        }
+    }
+}
+impl DiscountProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl EditCommitPayload {
+    /// A value with its required fields (`commit_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(commit_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            applicable_contract_ids: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_id,
+            customer_id,
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            invoice_contract_id: ::std::default::Default::default(),
+            invoice_schedule: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl EditContractPayload {
+    /// A value with its required fields (`contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            add_billing_provider_configuration_update: ::std::default::Default::default(),
+            add_commits: ::std::default::Default::default(),
+            add_credits: ::std::default::Default::default(),
+            add_discounts: ::std::default::Default::default(),
+            add_overrides: ::std::default::Default::default(),
+            add_prepaid_balance_threshold_configuration: ::std::default::Default::default(),
+            add_professional_services: ::std::default::Default::default(),
+            add_recurring_commits: ::std::default::Default::default(),
+            add_recurring_credits: ::std::default::Default::default(),
+            add_reseller_royalties: ::std::default::Default::default(),
+            add_revenue_system_configuration_update: ::std::default::Default::default(),
+            add_scheduled_charges: ::std::default::Default::default(),
+            add_spend_threshold_configuration: ::std::default::Default::default(),
+            add_spend_trackers: ::std::default::Default::default(),
+            add_subscriptions: ::std::default::Default::default(),
+            allow_contract_ending_before_finalized_invoice: ::std::default::Default::default(),
+            archive_commits: ::std::default::Default::default(),
+            archive_credits: ::std::default::Default::default(),
+            archive_scheduled_charges: ::std::default::Default::default(),
+            archive_spend_trackers: ::std::default::Default::default(),
+            contract_id,
+            customer_id,
+            remove_overrides: ::std::default::Default::default(),
+            uniqueness_key: ::std::default::Default::default(),
+            update_commits: ::std::default::Default::default(),
+            update_contract_end_date: ::std::default::Default::default(),
+            update_contract_name: ::std::default::Default::default(),
+            update_credits: ::std::default::Default::default(),
+            update_net_payment_terms_days: ::std::default::Default::default(),
+            update_prepaid_balance_threshold_configuration: ::std::default::Default::default(),
+            update_recurring_commits: ::std::default::Default::default(),
+            update_recurring_credits: ::std::default::Default::default(),
+            update_scheduled_charges: ::std::default::Default::default(),
+            update_spend_threshold_configuration: ::std::default::Default::default(),
+            update_subscriptions: ::std::default::Default::default(),
+        }
+    }
+}
+impl EditContractPayloadArchiveCommitsItem {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl EditContractPayloadArchiveCreditsItem {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl EditContractPayloadArchiveScheduledChargesItem {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl EditContractPayloadRemoveOverridesItem {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl EditCreditGrantPayload {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self {
+            credit_grant_type: ::std::default::Default::default(),
+            expires_at: ::std::default::Default::default(),
+            id,
+            name: ::std::default::Default::default(),
+        }
+    }
+}
+impl EditCreditPayload {
+    /// A value with its required fields (`credit_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            applicable_contract_ids: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            credit_id,
+            customer_id,
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl EditNotificationConfigPayload {
+    /// A value with its required fields (`policy`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(policy: EditNotificationConfigPayloadPolicy) -> Self {
+        Self {
+            id: ::std::default::Default::default(),
+            is_enabled: ::std::default::Default::default(),
+            policy,
+        }
+    }
+}
+impl EmbeddableDashboardPayload {
+    /// A value with its required fields (`customer_id`, `dashboard`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        customer_id: ::uuid::Uuid,
+        dashboard: EmbeddableDashboardPayloadDashboard,
+    ) -> Self {
+        Self {
+            bm_group_key_overrides: ::std::default::Default::default(),
+            color_overrides: ::std::default::Default::default(),
+            customer_id,
+            dashboard,
+            dashboard_options: ::std::default::Default::default(),
+        }
+    }
+}
+impl EmbeddableDashboardPayloadBmGroupKeyOverridesItem {
+    /// A value with its required fields (`group_key_name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(group_key_name: ::std::string::String) -> Self {
+        Self {
+            display_name: ::std::default::Default::default(),
+            group_key_name,
+            value_display_names: ::std::default::Default::default(),
+        }
+    }
+}
+impl EmbeddableDashboardPayloadColorOverridesItem {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            name: ::std::default::Default::default(),
+            value: ::std::default::Default::default(),
+        }
+    }
+}
+impl EmbeddableDashboardPayloadDashboardOptionsItem {
+    /// A value with its required fields (`key`, `value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        key: EmbeddableDashboardPayloadDashboardOptionsItemKey,
+        value: ::std::string::String,
+    ) -> Self {
+        Self { key, value }
+    }
+}
+impl EndCustomerPlanPayload {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            void_invoices: ::std::default::Default::default(),
+            void_stripe_invoices: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl EventTypeFilter {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            in_values: ::std::default::Default::default(),
+            not_in_values: ::std::default::Default::default(),
+        }
+    }
+}
+impl ExcludeAlertSpecifier {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            custom_field_filters: ::std::default::Default::default(),
+        }
+    }
+}
+impl ExcludeSpecifier {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            product_tags: ::std::default::Default::default(),
+        }
+    }
+}
+impl ExcludeThresholdBalanceSpecifier {
+    /// A value with its required fields (`custom_field_filters`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        custom_field_filters: ::std::vec::Vec<BalanceCustomFieldFilterType>,
+    ) -> Self {
+        Self { custom_field_filters }
+    }
+}
+impl ExcludeThresholdBalanceSpecifierV2 {
+    /// A value with its required fields (`custom_field_filters`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        custom_field_filters: ::std::vec::Vec<BalanceCustomFieldFilterType>,
+    ) -> Self {
+        Self { custom_field_filters }
+    }
+}
+impl ExternalInvoice {
+    /// A value with its required fields (`billing_provider_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(billing_provider_type: BillingProviderType) -> Self {
+        Self {
+            billing_provider_error: ::std::default::Default::default(),
+            billing_provider_type,
+            external_payment_id: ::std::default::Default::default(),
+            external_status: ::std::default::Default::default(),
+            invoice_id: ::std::default::Default::default(),
+            invoiced_sub_total: ::std::default::Default::default(),
+            invoiced_total: ::std::default::Default::default(),
+            issued_at_timestamp: ::std::default::Default::default(),
+            pdf_url: ::std::default::Default::default(),
+            tax: ::std::default::Default::default(),
+        }
+    }
+}
+impl ExternalInvoiceTax {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            total_tax_amount: ::std::default::Default::default(),
+            total_taxable_amount: ::std::default::Default::default(),
+            transaction_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl ExternalPaymentGateThresholdCommitPayload {
+    /// A value with its required fields (`outcome`, `workflow_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        outcome: ExternalPaymentGateThresholdCommitPayloadOutcome,
+        workflow_id: ::uuid::Uuid,
+    ) -> Self {
+        Self { outcome, workflow_id }
+    }
+}
+impl GetContractNamedSchedulePayload {
+    /// A value with its required fields (`contract_id`, `customer_id`, `schedule_name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        schedule_name: ::std::string::String,
+    ) -> Self {
+        Self {
+            contract_id,
+            covering_date: ::std::default::Default::default(),
+            customer_id,
+            properties: ::std::default::Default::default(),
+            schedule_name,
+        }
+    }
+}
+impl GetContractRateSchedulePayload {
+    /// A value with its required fields (`contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            at: ::std::default::Default::default(),
+            contract_id,
+            customer_id,
+            selectors: ::std::default::Default::default(),
+        }
+    }
+}
+impl GetCustomerAlertPayload {
+    /// A value with its required fields (`alert_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(alert_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            alert_id,
+            alert_specifiers: ::std::default::Default::default(),
+            custom_field_filters: ::std::default::Default::default(),
+            customer_id,
+            group_values: ::std::default::Default::default(),
+            plans_or_contracts: ::std::default::Default::default(),
+            seat_filter: ::std::default::Default::default(),
+            webhook_notification_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl GetCustomerAlertPayloadSeatFilter {
+    /// A value with its required fields (`seat_group_key`, `seat_group_value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        seat_group_key: ::std::string::String,
+        seat_group_value: ::std::string::String,
+    ) -> Self {
+        Self {
+            seat_group_key,
+            seat_group_value,
+        }
+    }
+}
+impl GetCustomerNamedSchedulePayload {
+    /// A value with its required fields (`customer_id`, `schedule_name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid, schedule_name: ::std::string::String) -> Self {
+        Self {
+            covering_date: ::std::default::Default::default(),
+            customer_id,
+            schedule_name,
+        }
+    }
+}
+impl GetNotificationConfigPayload {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl GetRateCardNamedSchedulePayload {
+    /// A value with its required fields (`rate_card_id`, `schedule_name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        rate_card_id: ::uuid::Uuid,
+        schedule_name: ::std::string::String,
+    ) -> Self {
+        Self {
+            covering_date: ::std::default::Default::default(),
+            rate_card_id,
+            schedule_name,
+        }
+    }
+}
+impl GetRateSchedulePayload {
+    /// A value with its required fields (`rate_card_id`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        rate_card_id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            rate_card_id,
+            selectors: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl GetRatesPayload {
+    /// A value with its required fields (`at`, `rate_card_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        at: ::chrono::DateTime<::chrono::offset::Utc>,
+        rate_card_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            at,
+            rate_card_id,
+            selectors: ::std::default::Default::default(),
+        }
+    }
+}
+impl GroupByFilter {
+    /// A value with its required fields (`key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(key: ::std::string::String) -> Self {
+        Self {
+            key,
+            values: ::std::default::Default::default(),
+        }
+    }
+}
+impl GroupKeyFilterType {
+    /// A value with its required fields (`key`, `value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(key: ::std::string::String, value: ::std::string::String) -> Self {
+        Self { key, value }
+    }
+}
+impl GroupValueFilterType {
+    /// A value with its required fields (`key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(key: ::std::string::String) -> Self {
+        Self {
+            key,
+            value: ::std::default::Default::default(),
+        }
+    }
+}
+impl GroupedUsageRequest {
+    /// A value with its required fields (`billable_metric_id`, `customer_id`, `window_size`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billable_metric_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        window_size: WindowSize,
+    ) -> Self {
+        Self {
+            billable_metric_id,
+            current_period: ::std::default::Default::default(),
+            customer_id,
+            group_by: ::std::default::Default::default(),
+            group_filters: ::std::default::Default::default(),
+            group_key: ::std::default::Default::default(),
+            window_size,
+            starting_on: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl GroupedUsageRequestGroupBy {
+    /// A value with its required fields (`key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(key: ::std::string::String) -> Self {
+        Self {
+            key,
+            values: ::std::default::Default::default(),
+        }
+    }
+}
+impl HistoricalContractUsageInvoiceInputPayload {
+    /// A value with its required fields (`contract_id`, `credit_type_id`, `customer_id`, `exclusive_end_date`, `inclusive_start_date`, `issue_date`, `usage_line_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        credit_type_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        exclusive_end_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        inclusive_start_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        issue_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        usage_line_items: ::std::vec::Vec<HistoricalContractUsageInvoiceLineItemInput>,
+    ) -> Self {
+        Self {
+            billable_status: ::std::default::Default::default(),
+            breakdown_granularity: ::std::default::Default::default(),
+            contract_id,
+            credit_type_id,
+            custom_fields: ::std::default::Default::default(),
+            customer_id,
+            exclusive_end_date,
+            inclusive_start_date,
+            issue_date,
+            usage_line_items,
+        }
+    }
+}
+impl HistoricalContractUsageInvoiceLineItemBreakdownSubtotal {
+    /// A value with its required fields (`exclusive_end_date`, `inclusive_start_date`, `quantity`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exclusive_end_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        inclusive_start_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        quantity: f64,
+    ) -> Self {
+        Self {
+            exclusive_end_date,
+            inclusive_start_date,
+            quantity,
+        }
+    }
+}
+impl HistoricalContractUsageInvoiceLineItemInput {
+    /// A value with its required fields (`exclusive_end_date`, `inclusive_start_date`, `product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        exclusive_end_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        inclusive_start_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        product_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            exclusive_end_date,
+            inclusive_start_date,
+            presentation_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id,
+            quantity: ::std::default::Default::default(),
+            subtotals_with_quantity: ::std::default::Default::default(),
+        }
+    }
+}
+impl Id {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl IntegrationCloudwatchLogPayload {
+    /// A value with its required fields (`dimensions`, `metric_name`, `service_name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        dimensions: ::std::vec::Vec<IntegrationCloudwatchLogPayloadDimensionsItem>,
+        metric_name: ::std::string::String,
+        service_name: ::std::string::String,
+    ) -> Self {
+        Self {
+            dimensions,
+            metric_name,
+            service_name,
+        }
+    }
+}
+impl IntegrationCloudwatchLogPayloadDimensionsItem {
+    /// A value with its required fields (`name`, `value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String, value: ::std::string::String) -> Self {
+        Self { name, value }
+    }
+}
+impl Invoice {
+    /// A value with its required fields (`credit_type`, `customer_id`, `id`, `line_items`, `status`, `total`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        credit_type: CreditType,
+        customer_id: ::uuid::Uuid,
+        id: ::uuid::Uuid,
+        line_items: ::std::vec::Vec<InvoiceLineItem>,
+        status: InvoiceStatus,
+        total: f64,
+        type_: InvoiceType,
+    ) -> Self {
+        Self {
+            amendment_id: ::std::default::Default::default(),
+            billable_status: ::std::default::Default::default(),
+            constituent_invoices: ::std::default::Default::default(),
+            contract_custom_fields: ::std::default::Default::default(),
+            contract_id: ::std::default::Default::default(),
+            correction_record: ::std::default::Default::default(),
+            created_at: ::std::default::Default::default(),
+            credit_type,
+            custom_fields: ::std::default::Default::default(),
+            customer_custom_fields: ::std::default::Default::default(),
+            customer_id,
+            external_invoice: ::std::default::Default::default(),
+            id,
+            invoice_adjustments: ::std::default::Default::default(),
+            issued_at: ::std::default::Default::default(),
+            line_items,
+            net_payment_terms_days: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            payer: ::std::default::Default::default(),
+            plan_custom_fields: ::std::default::Default::default(),
+            plan_id: ::std::default::Default::default(),
+            plan_name: ::std::default::Default::default(),
+            regenerated_from_invoice_id: ::std::default::Default::default(),
+            reseller_royalty: ::std::default::Default::default(),
+            revenue_system_invoices: ::std::default::Default::default(),
+            salesforce_opportunity_id: ::std::default::Default::default(),
+            status,
+            subtotal: ::std::default::Default::default(),
+            total,
+            type_,
+            start_timestamp: ::std::default::Default::default(),
+            end_timestamp: ::std::default::Default::default(),
+        }
+    }
+}
+impl InvoiceAdjustment {
+    /// A value with its required fields (`credit_type`, `name`, `total`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        credit_type: CreditType,
+        name: ::std::string::String,
+        total: f64,
+    ) -> Self {
+        Self {
+            credit_grant_custom_fields: ::std::default::Default::default(),
+            credit_grant_id: ::std::default::Default::default(),
+            credit_type,
+            name,
+            total,
+        }
+    }
+}
+impl InvoiceConstituentInvoicesItem {
+    /// A value with its required fields (`contract_id`, `customer_id`, `invoice_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        invoice_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            contract_id,
+            customer_id,
+            invoice_id,
+        }
+    }
+}
+impl InvoiceCorrectionRecord {
+    /// A value with its required fields (`corrected_invoice_id`, `memo`, `reason`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        corrected_invoice_id: ::uuid::Uuid,
+        memo: ::std::string::String,
+        reason: ::std::string::String,
+    ) -> Self {
+        Self {
+            corrected_external_invoice: ::std::default::Default::default(),
+            corrected_invoice_id,
+            memo,
+            reason,
+        }
+    }
+}
+impl InvoiceLineItem {
+    /// A value with its required fields (`credit_type`, `name`, `total`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        credit_type: CreditType,
+        name: ::std::string::String,
+        total: f64,
+        type_: ::std::string::String,
+    ) -> Self {
+        Self {
+            applied_commit_or_credit: ::std::default::Default::default(),
+            commit_custom_fields: ::std::default::Default::default(),
+            commit_id: ::std::default::Default::default(),
+            commit_netsuite_item_id: ::std::default::Default::default(),
+            commit_netsuite_sales_order_id: ::std::default::Default::default(),
+            commit_segment_id: ::std::default::Default::default(),
+            commit_type: ::std::default::Default::default(),
+            credit_type,
+            custom_fields: ::std::default::Default::default(),
+            discount_custom_fields: ::std::default::Default::default(),
+            discount_id: ::std::default::Default::default(),
+            group_key: ::std::default::Default::default(),
+            group_value: ::std::default::Default::default(),
+            is_prorated: ::std::default::Default::default(),
+            list_price: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+            name,
+            netsuite_invoice_billing_end: ::std::default::Default::default(),
+            netsuite_invoice_billing_start: ::std::default::Default::default(),
+            netsuite_item_id: ::std::default::Default::default(),
+            origin: ::std::default::Default::default(),
+            postpaid_commit: ::std::default::Default::default(),
+            presentation_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_custom_fields: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            product_tags: ::std::default::Default::default(),
+            product_type: ::std::default::Default::default(),
+            professional_service_custom_fields: ::std::default::Default::default(),
+            professional_service_id: ::std::default::Default::default(),
+            quantity: ::std::default::Default::default(),
+            reseller_type: ::std::default::Default::default(),
+            scheduled_charge_custom_fields: ::std::default::Default::default(),
+            scheduled_charge_id: ::std::default::Default::default(),
+            sub_line_items: ::std::default::Default::default(),
+            subscription_custom_fields: ::std::default::Default::default(),
+            subscription_id: ::std::default::Default::default(),
+            tier: ::std::default::Default::default(),
+            total,
+            type_,
+            unit_price: ::std::default::Default::default(),
+            starting_at: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl InvoiceLineItemOrigin {
+    /// A value with its required fields (`contract_id`, `customer_id`, `invoice_id`, `line_item_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        invoice_id: ::uuid::Uuid,
+        line_item_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            contract_id,
+            customer_id,
+            invoice_id,
+            line_item_id,
+        }
+    }
+}
+impl InvoicePayer {
+    /// A value with its required fields (`contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self { contract_id, customer_id }
+    }
+}
+impl InvoiceResellerRoyalty {
+    /// A value with its required fields (`fraction`, `netsuite_reseller_id`, `reseller_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        fraction: ::std::string::String,
+        netsuite_reseller_id: ::std::string::String,
+        reseller_type: ResellerType,
+    ) -> Self {
+        Self {
+            aws_options: ::std::default::Default::default(),
+            fraction,
+            gcp_options: ::std::default::Default::default(),
+            netsuite_reseller_id,
+            reseller_type,
+        }
+    }
+}
+impl InvoiceResellerRoyaltyAwsOptions {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            aws_account_number: ::std::default::Default::default(),
+            aws_offer_id: ::std::default::Default::default(),
+            aws_payer_reference_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl InvoiceResellerRoyaltyGcpOptions {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            gcp_account_id: ::std::default::Default::default(),
+            gcp_offer_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl InvoiceSubLineItem {
+    /// A value with its required fields (`custom_fields`, `name`, `quantity`, `subtotal`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        custom_fields: CustomField,
+        name: ::std::string::String,
+        quantity: f64,
+        subtotal: f64,
+    ) -> Self {
+        Self {
+            charge_id: ::std::default::Default::default(),
+            credit_grant_id: ::std::default::Default::default(),
+            custom_fields,
+            name,
+            price: ::std::default::Default::default(),
+            quantity,
+            subtotal,
+            tier_period: ::std::default::Default::default(),
+            tiers: ::std::default::Default::default(),
+            start_date: ::std::default::Default::default(),
+            end_date: ::std::default::Default::default(),
+        }
+    }
+}
+impl InvoiceSubLineItemTierPeriod {
+    /// A value with its required fields (`starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(starting_at: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+        Self {
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl InvoiceTier {
+    /// A value with its required fields (`price`, `quantity`, `subtotal`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(price: f64, quantity: f64, subtotal: f64, starting_at: f64) -> Self {
+        Self {
+            price,
+            quantity,
+            subtotal,
+            starting_at,
+        }
+    }
+}
+impl InvoicesRegenerateBody {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl InvoicesVoidBody {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl LegacyCreateCustomerPayload {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            billing_config: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            customer_billing_provider_configurations: ::std::default::Default::default(),
+            customer_revenue_system_configurations: ::std::default::Default::default(),
+            external_id: ::std::default::Default::default(),
+            ingest_aliases: ::std::default::Default::default(),
+            name,
+        }
+    }
+}
+impl LegacyCreateCustomerPayloadBillingConfig {
+    /// A value with its required fields (`billing_provider_customer_id`, `billing_provider_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_provider_customer_id: ::std::string::String,
+        billing_provider_type: BillingProviderType,
+    ) -> Self {
+        Self {
+            aws_customer_account_id: ::std::default::Default::default(),
+            aws_customer_id: ::std::default::Default::default(),
+            aws_is_subscription_product: ::std::default::Default::default(),
+            aws_product_code: ::std::default::Default::default(),
+            aws_region: ::std::default::Default::default(),
+            billing_provider_customer_id,
+            billing_provider_type,
+            stripe_collection_method: ::std::default::Default::default(),
+        }
+    }
+}
+impl LifecycleEventOffsetPolicy {
+    /// A value with its required fields (`offset`, `type_`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(offset: ::std::string::String, type_: ::std::string::String) -> Self {
+        Self { offset, type_ }
+    }
+}
+impl ListContractsNamedSchedulesPayload {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            contract_id: ::std::default::Default::default(),
+            covering_date: ::std::default::Default::default(),
+            customer_id,
+            limit: ::std::default::Default::default(),
+            next_page: ::std::default::Default::default(),
+            properties: ::std::default::Default::default(),
+            schedule_name: ::std::default::Default::default(),
+        }
+    }
+}
+impl ListCreditGrantPayload {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            credit_grant_ids: ::std::default::Default::default(),
+            credit_type_ids: ::std::default::Default::default(),
+            customer_ids: ::std::default::Default::default(),
+            effective_before: ::std::default::Default::default(),
+            not_expiring_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl ListCustomerAlertsPayload {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            alert_statuses: ::std::default::Default::default(),
+            customer_id,
+        }
+    }
+}
+impl ListOffsetNotificationConfigsPayload {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            archive_filter: ::std::default::Default::default(),
+            cursor: ::std::default::Default::default(),
+            limit: ::std::default::Default::default(),
+        }
+    }
+}
+impl ListProductsPayload {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            archive_filter: ::std::default::Default::default(),
+        }
+    }
+}
+impl MinimumConfig {
+    /// A value with its required fields (`minimum`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(minimum: f64) -> Self {
+        Self { minimum }
+    }
+}
+impl MoveRateCardProductsPayload {
+    /// A value with its required fields (`product_moves`, `rate_card_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        product_moves: ::std::vec::Vec<MoveRateCardProductsPayloadProductMovesItem>,
+        rate_card_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            product_moves,
+            rate_card_id,
+        }
+    }
+}
+impl MoveRateCardProductsPayloadProductMovesItem {
+    /// A value with its required fields (`position`, `product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(position: f64, product_id: ::uuid::Uuid) -> Self {
+        Self { position, product_id }
+    }
+}
+impl NameValuePair {
+    /// A value with its required fields (`name`, `value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String, value: ::std::string::String) -> Self {
+        Self { name, value }
+    }
+}
+impl NullableProrationRoundingConfigInner {
+    /// A value with its required fields (`decimal_places`, `rounding_method`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        decimal_places: f64,
+        rounding_method: NullableProrationRoundingConfigInnerRoundingMethod,
+    ) -> Self {
+        Self {
+            decimal_places,
+            rounding_method,
+        }
+    }
+}
+impl Override {
+    /// A value with its required fields (`created_at`, `id`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            applicable_product_tags: ::std::default::Default::default(),
+            created_at,
+            credit_type: ::std::default::Default::default(),
+            entitled: ::std::default::Default::default(),
+            id,
+            is_commit_specific: ::std::default::Default::default(),
+            is_prorated: ::std::default::Default::default(),
+            multiplier: ::std::default::Default::default(),
+            override_specifiers: ::std::default::Default::default(),
+            override_tiers: ::std::default::Default::default(),
+            overwrite_rate: ::std::default::Default::default(),
+            price: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product: ::std::default::Default::default(),
+            quantity: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            target: ::std::default::Default::default(),
+            tiers: ::std::default::Default::default(),
+            type_: ::std::default::Default::default(),
+            value: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverrideInput {
+    /// A value with its required fields (`starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(starting_at: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+        Self {
+            applicable_product_tags: ::std::default::Default::default(),
+            entitled: ::std::default::Default::default(),
+            is_commit_specific: ::std::default::Default::default(),
+            multiplier: ::std::default::Default::default(),
+            override_specifiers: ::std::default::Default::default(),
+            overwrite_rate: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            target: ::std::default::Default::default(),
+            tiers: ::std::default::Default::default(),
+            type_: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverrideInputV2 {
+    /// A value with its required fields (`starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(starting_at: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+        Self {
+            applicable_product_tags: ::std::default::Default::default(),
+            entitled: ::std::default::Default::default(),
+            is_commit_specific: ::std::default::Default::default(),
+            multiplier: ::std::default::Default::default(),
+            override_specifiers: ::std::default::Default::default(),
+            overwrite_rate: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            target: ::std::default::Default::default(),
+            tiers: ::std::default::Default::default(),
+            type_: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverrideProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl OverrideSpecifier {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            any_commit_or_credit_ids: ::std::default::Default::default(),
+            billing_frequency: ::std::default::Default::default(),
+            commit_ids: ::std::default::Default::default(),
+            exclude: ::std::default::Default::default(),
+            presentation_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            product_tags: ::std::default::Default::default(),
+            recurring_commit_ids: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverrideSpecifierInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            any_commit_or_credit_ids: ::std::default::Default::default(),
+            billing_frequency: ::std::default::Default::default(),
+            commit_ids: ::std::default::Default::default(),
+            exclude: ::std::default::Default::default(),
+            presentation_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            product_tags: ::std::default::Default::default(),
+            recurring_commit_ids: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverrideSpecifierInputV2 {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            any_commit_or_credit_ids: ::std::default::Default::default(),
+            billing_frequency: ::std::default::Default::default(),
+            commit_ids: ::std::default::Default::default(),
+            exclude: ::std::default::Default::default(),
+            presentation_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            product_tags: ::std::default::Default::default(),
+            recurring_commit_ids: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverrideSpecifierTemplate {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            any_commit_or_credit_template_ids: ::std::default::Default::default(),
+            billing_frequency: ::std::default::Default::default(),
+            commit_template_ids: ::std::default::Default::default(),
+            exclude: ::std::default::Default::default(),
+            presentation_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            product_tags: ::std::default::Default::default(),
+            recurring_commit_template_ids: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverrideTemplate {
+    /// A value with its required fields (`id`, `override_specifiers`, `starting_at_offset`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: ::uuid::Uuid,
+        override_specifiers: ::std::vec::Vec<OverrideSpecifierTemplate>,
+        starting_at_offset: RelativeDate,
+    ) -> Self {
+        Self {
+            applicable_product_tags: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            entitled: ::std::default::Default::default(),
+            id,
+            is_commit_specific: ::std::default::Default::default(),
+            multiplier: ::std::default::Default::default(),
+            override_specifiers,
+            override_tiers: ::std::default::Default::default(),
+            overwrite_rate: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product: ::std::default::Default::default(),
+            target: ::std::default::Default::default(),
+            type_: ::std::default::Default::default(),
+            starting_at_offset,
+        }
+    }
+}
+impl OverrideTemplateInput {
+    /// A value with its required fields (`override_specifiers`, `starting_at_offset`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        override_specifiers: ::std::vec::Vec<OverrideSpecifierInput>,
+        starting_at_offset: RelativeDate,
+    ) -> Self {
+        Self {
+            duration: ::std::default::Default::default(),
+            entitled: ::std::default::Default::default(),
+            is_commit_specific: ::std::default::Default::default(),
+            multiplier: ::std::default::Default::default(),
+            override_specifiers,
+            overwrite_rate: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            target: ::std::default::Default::default(),
+            tiers: ::std::default::Default::default(),
+            type_: ::std::default::Default::default(),
+            starting_at_offset,
+        }
+    }
+}
+impl OverrideTemplateProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl OverrideTier {
+    /// A value with its required fields (`multiplier`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(multiplier: f64) -> Self {
+        Self {
+            multiplier,
+            size: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverrideTierInput {
+    /// A value with its required fields (`multiplier`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(multiplier: f64) -> Self {
+        Self {
+            multiplier,
+            size: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverwriteRate {
+    /// A value with its required fields (`rate_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(rate_type: ::std::string::String) -> Self {
+        Self {
+            credit_type: ::std::default::Default::default(),
+            custom_rate: ::std::default::Default::default(),
+            is_prorated: ::std::default::Default::default(),
+            minimum_config: ::std::default::Default::default(),
+            price: ::std::default::Default::default(),
+            quantity: ::std::default::Default::default(),
+            rate_type,
+            tiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverwriteRateInput {
+    /// A value with its required fields (`rate_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(rate_type: OverwriteRateInputRateType) -> Self {
+        Self {
+            credit_type_id: ::std::default::Default::default(),
+            custom_rate: ::std::default::Default::default(),
+            is_prorated: ::std::default::Default::default(),
+            minimum_config: ::std::default::Default::default(),
+            price: ::std::default::Default::default(),
+            quantity: ::std::default::Default::default(),
+            rate_type,
+            tiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl OverwriteRateInputV2 {
+    /// A value with its required fields (`rate_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(rate_type: OverwriteRateInputV2RateType) -> Self {
+        Self {
+            credit_type_id: ::std::default::Default::default(),
+            custom_rate: ::std::default::Default::default(),
+            is_prorated: ::std::default::Default::default(),
+            minimum_config: ::std::default::Default::default(),
+            price: ::std::default::Default::default(),
+            quantity: ::std::default::Default::default(),
+            rate_type,
+            tiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl Package {
+    /// A value with its required fields (`commits`, `created_at`, `created_by`, `id`, `overrides`, `scheduled_charges`, `usage_statement_schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        commits: ::std::vec::Vec<CommitTemplate>,
+        created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        created_by: ::std::string::String,
+        id: ::uuid::Uuid,
+        overrides: ::std::vec::Vec<OverrideTemplate>,
+        scheduled_charges: ::std::vec::Vec<ScheduledChargeTemplate>,
+        usage_statement_schedule: UsageStatementScheduleTemplate,
+    ) -> Self {
+        Self {
+            aliases: ::std::default::Default::default(),
+            archived_at: ::std::default::Default::default(),
+            billing_provider: ::std::default::Default::default(),
+            commits,
+            contract_name: ::std::default::Default::default(),
+            created_at,
+            created_by,
+            credits: ::std::default::Default::default(),
+            delivery_method: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            id,
+            multiplier_override_prioritization: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            net_payment_terms_days: ::std::default::Default::default(),
+            overrides,
+            prepaid_balance_threshold_configuration: ::std::default::Default::default(),
+            rate_card_id: ::std::default::Default::default(),
+            recurring_commits: ::std::default::Default::default(),
+            recurring_credits: ::std::default::Default::default(),
+            scheduled_charges,
+            scheduled_charges_on_usage_invoices: ::std::default::Default::default(),
+            spend_threshold_configuration: ::std::default::Default::default(),
+            spend_trackers: ::std::default::Default::default(),
+            subscriptions: ::std::default::Default::default(),
+            uniqueness_key: ::std::default::Default::default(),
+            usage_statement_schedule,
+        }
+    }
+}
+impl PackageAlias {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            starting_at: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl PackagesArchiveBody {
+    /// A value with its required fields (`package_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(package_id: ::uuid::Uuid) -> Self {
+        Self { package_id }
+    }
+}
+impl PackagesListBody {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            archive_filter: ::std::default::Default::default(),
+        }
+    }
+}
+impl PackagesListContractsOnPackageBody {
+    /// A value with its required fields (`package_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(package_id: ::uuid::Uuid) -> Self {
+        Self {
+            covering_date: ::std::default::Default::default(),
+            include_archived: ::std::default::Default::default(),
+            package_id,
+            starting_at: ::std::default::Default::default(),
+        }
+    }
+}
+impl PackagesRetrieveBody {
+    /// A value with its required fields (`package_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(package_id: ::uuid::Uuid) -> Self {
+        Self { package_id }
+    }
+}
+impl PaymentGateConfig {
+    /// A value with its required fields (`payment_gate_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(payment_gate_type: ::std::string::String) -> Self {
+        Self {
+            payment_gate_type,
+            precalculated_tax_config: ::std::default::Default::default(),
+            stripe_config: ::std::default::Default::default(),
+            tax_type: ::std::default::Default::default(),
+        }
+    }
+}
+impl PaymentGateConfigPrecalculatedTaxConfig {
+    /// A value with its required fields (`tax_amount`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(tax_amount: f64) -> Self {
+        Self {
+            tax_amount,
+            tax_name: ::std::default::Default::default(),
+        }
+    }
+}
+impl PaymentGateConfigStripeConfig {
+    /// A value with its required fields (`payment_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(payment_type: ::std::string::String) -> Self {
+        Self {
+            invoice_metadata: ::std::default::Default::default(),
+            payment_type,
+        }
+    }
+}
+impl PaymentGateConfigV2 {
+    /// A value with its required fields (`payment_gate_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(payment_gate_type: ::std::string::String) -> Self {
+        Self {
+            payment_gate_type,
+            precalculated_tax_config: ::std::default::Default::default(),
+            stripe_config: ::std::default::Default::default(),
+            tax_type: ::std::default::Default::default(),
+        }
+    }
+}
+impl PaymentGateConfigV2PrecalculatedTaxConfig {
+    /// A value with its required fields (`tax_amount`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(tax_amount: f64) -> Self {
+        Self {
+            tax_amount,
+            tax_name: ::std::default::Default::default(),
+        }
+    }
+}
+impl PaymentGateConfigV2StripeConfig {
+    /// A value with its required fields (`payment_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(payment_type: ::std::string::String) -> Self {
+        Self {
+            invoice_metadata: ::std::default::Default::default(),
+            payment_type,
+        }
+    }
+}
+impl PostpaidCommit {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl PrepaidBalanceDiscountCap {
+    /// A value with its required fields (`amount`, `spend_tracker_alias`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(amount: f64, spend_tracker_alias: ::std::string::String) -> Self {
+        Self {
+            amount,
+            spend_tracker_alias,
+        }
+    }
+}
+impl PrepaidBalanceDiscountCapInput {
+    /// A value with its required fields (`amount`, `spend_tracker_alias`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(amount: f64, spend_tracker_alias: ::std::string::String) -> Self {
+        Self {
+            amount,
+            spend_tracker_alias,
+        }
+    }
+}
+impl PrepaidBalanceThresholdCommit {
+    /// A value with its required fields (`product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::std::string::String) -> Self {
+        Self {
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl PrepaidBalanceThresholdCommitV2 {
+    /// A value with its required fields (`product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::std::string::String) -> Self {
+        Self {
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id,
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl PrepaidBalanceThresholdConfiguration {
+    /// A value with its required fields (`commit`, `is_enabled`, `payment_gate_config`, `recharge_to_amount`, `threshold_amount`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        commit: PrepaidBalanceThresholdCommit,
+        is_enabled: bool,
+        payment_gate_config: PaymentGateConfig,
+        recharge_to_amount: f64,
+        threshold_amount: f64,
+    ) -> Self {
+        Self {
+            commit,
+            custom_credit_type_id: ::std::default::Default::default(),
+            discount_configuration: ::std::default::Default::default(),
+            is_enabled,
+            payment_gate_config,
+            recharge_to_amount,
+            threshold_amount,
+            threshold_balance_specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl PrepaidBalanceThresholdConfigurationV2 {
+    /// A value with its required fields (`commit`, `is_enabled`, `payment_gate_config`, `recharge_to_amount`, `threshold_amount`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        commit: PrepaidBalanceThresholdCommitV2,
+        is_enabled: bool,
+        payment_gate_config: PaymentGateConfigV2,
+        recharge_to_amount: f64,
+        threshold_amount: f64,
+    ) -> Self {
+        Self {
+            commit,
+            custom_credit_type_id: ::std::default::Default::default(),
+            discount_configuration: ::std::default::Default::default(),
+            is_enabled,
+            payment_gate_config,
+            recharge_to_amount,
+            threshold_amount,
+            threshold_balance_specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl PrepaidGrantOptions {
+    /// A value with its required fields (`billing_provider_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(billing_provider_type: ::std::string::String) -> Self {
+        Self {
+            billing_provider_type,
+            stripe_options: ::std::default::Default::default(),
+        }
+    }
+}
+impl PrepaidGrantOptionsStripeOptions {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            calculate_tax: ::std::default::Default::default(),
+            invoice_custom_fields: ::std::default::Default::default(),
+            invoice_metadata: ::std::default::Default::default(),
+            payment_method_id: ::std::default::Default::default(),
+            precalculated_tax: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            radar_session_id: ::std::default::Default::default(),
+            redirect_url: ::std::default::Default::default(),
+            skip_tax_on_tax_platform_error: ::std::default::Default::default(),
+            tax_platform: ::std::default::Default::default(),
+            tax_product_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl PrepaidRechargeGrantOptions {
+    /// A value with its required fields (`billing_provider_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(billing_provider_type: ::std::string::String) -> Self {
+        Self {
+            billing_provider_type,
+            stripe_options: ::std::default::Default::default(),
+        }
+    }
+}
+impl PrepaidRechargeGrantOptionsStripeOptions {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            calculate_tax: ::std::default::Default::default(),
+            invoice_custom_fields: ::std::default::Default::default(),
+            invoice_metadata: ::std::default::Default::default(),
+            payment_method_id: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            redirect_url: ::std::default::Default::default(),
+            skip_tax_on_tax_platform_error: ::std::default::Default::default(),
+            tax_platform: ::std::default::Default::default(),
+            tax_product_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl PreviewEvent {
+    /// A value with its required fields (`event_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(event_type: PreviewEventEventType) -> Self {
+        Self {
+            event_type,
+            properties: ::std::default::Default::default(),
+            timestamp: ::std::default::Default::default(),
+            transaction_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl PreviewEventsPayload {
+    /// A value with its required fields (`events`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(events: ::std::vec::Vec<PreviewEvent>) -> Self {
+        Self {
+            events,
+            mode: defaults::preview_events_payload_mode(),
+            skip_zero_qty_line_items: ::std::default::Default::default(),
+        }
+    }
+}
+impl PricingUnitsArchiveBody {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl PricingUnitsCreateBody {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self { name }
+    }
+}
+impl ProService {
+    /// A value with its required fields (`id`, `max_amount`, `product_id`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: ::uuid::Uuid,
+        max_amount: f64,
+        product_id: ::uuid::Uuid,
+        quantity: f64,
+        unit_price: f64,
+    ) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            id,
+            max_amount,
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            product_id,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl ProServiceInput {
+    /// A value with its required fields (`max_amount`, `product_id`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        max_amount: f64,
+        product_id: ::uuid::Uuid,
+        quantity: f64,
+        unit_price: f64,
+    ) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            max_amount,
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            product_id,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl ProServiceInvoiceLineItem {
+    /// A value with its required fields (`professional_service_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(professional_service_id: ::uuid::Uuid) -> Self {
+        Self {
+            amendment_id: ::std::default::Default::default(),
+            amount: ::std::default::Default::default(),
+            metadata: ::std::default::Default::default(),
+            netsuite_invoice_billing_end: ::std::default::Default::default(),
+            netsuite_invoice_billing_start: ::std::default::Default::default(),
+            professional_service_id,
+            quantity: ::std::default::Default::default(),
+            unit_price: ::std::default::Default::default(),
+        }
+    }
+}
+impl PropertyFilter {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            exists: ::std::default::Default::default(),
+            in_values: ::std::default::Default::default(),
+            name,
+            not_in_values: ::std::default::Default::default(),
+        }
+    }
+}
+impl ProrationRoundingConfig {
+    /// A value with its required fields (`decimal_places`, `rounding_method`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(decimal_places: f64, rounding_method: ::std::string::String) -> Self {
+        Self {
+            decimal_places,
+            rounding_method,
+        }
+    }
+}
+impl ProrationRoundingConfigV2 {
+    /// A value with its required fields (`decimal_places`, `rounding_method`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(decimal_places: f64, rounding_method: ::std::string::String) -> Self {
+        Self {
+            decimal_places,
+            rounding_method,
+        }
+    }
+}
+impl QuantityConversionInner {
+    /// A value with its required fields (`conversion_factor`, `operation`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(conversion_factor: f64, operation: ::std::string::String) -> Self {
+        Self {
+            conversion_factor,
+            name: ::std::default::Default::default(),
+            operation,
+        }
+    }
+}
+impl QuantityRoundingInner {
+    /// A value with its required fields (`decimal_places`, `rounding_method`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(decimal_places: f64, rounding_method: ::std::string::String) -> Self {
+        Self {
+            decimal_places,
+            rounding_method,
+        }
+    }
+}
+impl Rate {
+    /// A value with its required fields (`rate_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(rate_type: ::std::string::String) -> Self {
+        Self {
+            credit_type: ::std::default::Default::default(),
+            custom_rate: ::std::default::Default::default(),
+            is_prorated: ::std::default::Default::default(),
+            minimum_config: ::std::default::Default::default(),
+            price: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            quantity: ::std::default::Default::default(),
+            rate_type,
+            tiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl RateCardAlias {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self {
+            name,
+            starting_at: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl RatePayload {
+    /// A value with its required fields (`entitled`, `product_id`, `rate_type`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        entitled: bool,
+        product_id: ::uuid::Uuid,
+        rate_type: RatePayloadRateType,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            billing_frequency: ::std::default::Default::default(),
+            commit_rate: ::std::default::Default::default(),
+            credit_type_id: ::std::default::Default::default(),
+            custom_rate: ::std::default::Default::default(),
+            entitled,
+            is_prorated: ::std::default::Default::default(),
+            minimum_config: ::std::default::Default::default(),
+            price: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id,
+            quantity: ::std::default::Default::default(),
+            rate_type,
+            tiers: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl RateSelector {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            billing_frequency: ::std::default::Default::default(),
+            partial_pricing_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl RateSelectorWithProductTags {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            billing_frequency: ::std::default::Default::default(),
+            partial_pricing_group_values: ::std::default::Default::default(),
+            pricing_group_values: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            product_tags: ::std::default::Default::default(),
+        }
+    }
+}
+impl RechargeSettingsPayload {
+    /// A value with its required fields (`credit_type_id`, `grant_duration`, `name`, `prepaid_options`, `priority`, `recharge_threshold`, `recharge_to_amount`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        credit_type_id: ::uuid::Uuid,
+        grant_duration: f64,
+        name: ::std::string::String,
+        prepaid_options: PrepaidRechargeGrantOptions,
+        priority: f64,
+        recharge_threshold: f64,
+        recharge_to_amount: f64,
+    ) -> Self {
+        Self {
+            credit_grant_type: ::std::default::Default::default(),
+            credit_type_id,
+            enabled: ::std::default::Default::default(),
+            grant_duration,
+            name,
+            prepaid_options,
+            priority,
+            product_ids: ::std::default::Default::default(),
+            reason: ::std::default::Default::default(),
+            recharge_now: ::std::default::Default::default(),
+            recharge_threshold,
+            recharge_to_amount,
+        }
+    }
+}
+impl RecurringCommit {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `id`, `priority`, `product`, `rate_type`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCommitAccessAmount,
+        commit_duration: RecurringCommitCommitDuration,
+        id: ::uuid::Uuid,
+        priority: f64,
+        product: RecurringCommitProduct,
+        rate_type: ::std::string::String,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            contract: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            id,
+            invoice_amount: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority,
+            product,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type,
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCommitAccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitCommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCommitContract {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl RecurringCommitInput {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `priority`, `product_id`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCommitInputAccessAmount,
+        commit_duration: RecurringCommitInputCommitDuration,
+        priority: f64,
+        product_id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            invoice_amount: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority,
+            product_id,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            temporary_id: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCommitInputAccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitInputCommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCommitInputInvoiceAmount {
+    /// A value with its required fields (`credit_type_id`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, quantity: f64, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitInputProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+            invoice: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCommitInputV2 {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `priority`, `product_id`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCommitInputV2AccessAmount,
+        commit_duration: RecurringCommitInputV2CommitDuration,
+        priority: f64,
+        product_id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            invoice_amount: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority,
+            product_id,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            temporary_id: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCommitInputV2AccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitInputV2CommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCommitInputV2InvoiceAmount {
+    /// A value with its required fields (`credit_type_id`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, quantity: f64, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitInputV2ProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+            invoice: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCommitInvoiceAmount {
+    /// A value with its required fields (`credit_type_id`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, quantity: f64, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl RecurringCommitProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+            invoice: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCommitSubscriptionConfig {
+    /// A value with its required fields (`allocation`, `apply_seat_increase_config`, `subscription_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        allocation: SubscriptionConfigAllocation,
+        apply_seat_increase_config: ApplySeatIncreaseConfigForRecurringCommit,
+        subscription_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            allocation,
+            apply_seat_increase_config,
+            subscription_id,
+        }
+    }
+}
+impl RecurringCommitSubscriptionConfigInput {
+    /// A value with its required fields (`apply_seat_increase_config`, `subscription_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        apply_seat_increase_config: ApplySeatIncreaseConfigForRecurringCommit,
+        subscription_id: ::std::string::String,
+    ) -> Self {
+        Self {
+            allocation: ::std::default::Default::default(),
+            apply_seat_increase_config,
+            subscription_id,
+        }
+    }
+}
+impl RecurringCommitSubscriptionConfigInputV2 {
+    /// A value with its required fields (`apply_seat_increase_config`, `subscription_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        apply_seat_increase_config: ApplySeatIncreaseConfigForRecurringCommit,
+        subscription_id: ::std::string::String,
+    ) -> Self {
+        Self {
+            allocation: ::std::default::Default::default(),
+            apply_seat_increase_config,
+            subscription_id,
+        }
+    }
+}
+impl RecurringCommitSubscriptionConfigTemplate {
+    /// A value with its required fields (`allocation`, `apply_seat_increase_config`, `subscription_template_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        allocation: SubscriptionConfigAllocation,
+        apply_seat_increase_config: ApplySeatIncreaseConfigForRecurringCommit,
+        subscription_template_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            allocation,
+            apply_seat_increase_config,
+            subscription_template_id,
+        }
+    }
+}
+impl RecurringCommitTemplate {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `id`, `priority`, `product`, `rate_type`, `starting_at_offset`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCommitTemplateAccessAmount,
+        commit_duration: RecurringCommitTemplateCommitDuration,
+        id: ::uuid::Uuid,
+        priority: f64,
+        product: RecurringCommitTemplateProduct,
+        rate_type: ::std::string::String,
+        starting_at_offset: RelativeDate,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            description: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            id,
+            invoice_amount: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority,
+            product,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type,
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            starting_at_offset,
+        }
+    }
+}
+impl RecurringCommitTemplateAccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitTemplateCommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCommitTemplateInput {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `priority`, `product_id`, `starting_at_offset`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCommitTemplateInputAccessAmount,
+        commit_duration: RecurringCommitTemplateInputCommitDuration,
+        priority: f64,
+        product_id: ::uuid::Uuid,
+        starting_at_offset: RelativeDate,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            description: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            invoice_amount: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority,
+            product_id,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            temporary_id: ::std::default::Default::default(),
+            starting_at_offset,
+        }
+    }
+}
+impl RecurringCommitTemplateInputAccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitTemplateInputCommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCommitTemplateInputInvoiceAmount {
+    /// A value with its required fields (`credit_type_id`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, quantity: f64, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitTemplateInputProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+            invoice: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCommitTemplateInvoiceAmount {
+    /// A value with its required fields (`credit_type_id`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, quantity: f64, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl RecurringCommitTemplateProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl RecurringCommitTemplateProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+            invoice: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCredit {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `id`, `priority`, `product`, `rate_type`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCreditAccessAmount,
+        commit_duration: RecurringCreditCommitDuration,
+        id: ::uuid::Uuid,
+        priority: f64,
+        product: RecurringCreditProduct,
+        rate_type: ::std::string::String,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            contract: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            id,
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority,
+            product,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type,
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCreditAccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCreditCommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCreditContract {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl RecurringCreditInput {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `priority`, `product_id`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCreditInputAccessAmount,
+        commit_duration: RecurringCreditInputCommitDuration,
+        priority: f64,
+        product_id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority,
+            product_id,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            temporary_id: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCreditInputAccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCreditInputCommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCreditInputProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCreditInputV2 {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `priority`, `product_id`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCreditInputV2AccessAmount,
+        commit_duration: RecurringCreditInputV2CommitDuration,
+        priority: f64,
+        product_id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority,
+            product_id,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            temporary_id: ::std::default::Default::default(),
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCreditInputV2AccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCreditInputV2CommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCreditInputV2ProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCreditProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl RecurringCreditProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCreditTemplate {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `id`, `priority`, `product`, `rate_type`, `starting_at_offset`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCreditTemplateAccessAmount,
+        commit_duration: RecurringCreditTemplateCommitDuration,
+        id: ::uuid::Uuid,
+        priority: f64,
+        product: RecurringCreditTemplateProduct,
+        rate_type: ::std::string::String,
+        starting_at_offset: RelativeDate,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            description: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            id,
+            name: ::std::default::Default::default(),
+            priority,
+            product,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type,
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            starting_at_offset,
+        }
+    }
+}
+impl RecurringCreditTemplateAccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCreditTemplateCommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCreditTemplateInput {
+    /// A value with its required fields (`access_amount`, `commit_duration`, `priority`, `product_id`, `starting_at_offset`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_amount: RecurringCreditTemplateInputAccessAmount,
+        commit_duration: RecurringCreditTemplateInputCommitDuration,
+        priority: f64,
+        product_id: ::uuid::Uuid,
+        starting_at_offset: RelativeDate,
+    ) -> Self {
+        Self {
+            access_amount,
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_duration,
+            description: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority,
+            product_id,
+            proration: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            recurrence_frequency: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+            subscription_config: ::std::default::Default::default(),
+            temporary_id: ::std::default::Default::default(),
+            starting_at_offset,
+        }
+    }
+}
+impl RecurringCreditTemplateInputAccessAmount {
+    /// A value with its required fields (`credit_type_id`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_type_id: ::uuid::Uuid, unit_price: f64) -> Self {
+        Self {
+            credit_type_id,
+            quantity: ::std::default::Default::default(),
+            unit_price,
+        }
+    }
+}
+impl RecurringCreditTemplateInputCommitDuration {
+    /// A value with its required fields (`value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(value: f64) -> Self {
+        Self {
+            unit: ::std::default::Default::default(),
+            value,
+        }
+    }
+}
+impl RecurringCreditTemplateInputProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+        }
+    }
+}
+impl RecurringCreditTemplateProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl RecurringCreditTemplateProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+        }
+    }
+}
+impl RelativeDate {
+    /// A value with its required fields (`unit`, `value`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(unit: ::std::string::String, value: i64) -> Self {
+        Self { unit, value }
+    }
+}
+impl RelativeScheduleDuration {
+    /// A value with its required fields (`credit_type`, `schedule_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        credit_type: CreditType,
+        schedule_items: ::std::vec::Vec<RelativeScheduleDurationScheduleItemsItem>,
+    ) -> Self {
+        Self {
+            credit_type,
+            schedule_items,
+        }
+    }
+}
+impl RelativeScheduleDurationInput {
+    /// A value with its required fields (`schedule_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        schedule_items: ::std::vec::Vec<RelativeScheduleDurationInputScheduleItemsItem>,
+    ) -> Self {
+        Self {
+            access_type: ::std::default::Default::default(),
+            credit_type_id: ::std::default::Default::default(),
+            schedule_items,
+        }
+    }
+}
+impl RelativeScheduleDurationInputScheduleItemsItem {
+    /// A value with its required fields (`amount`, `duration`, `starting_at_offset`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        duration: RelativeDate,
+        starting_at_offset: RelativeDate,
+    ) -> Self {
+        Self {
+            amount,
+            duration,
+            starting_at_offset,
+        }
+    }
+}
+impl RelativeScheduleDurationScheduleItemsItem {
+    /// A value with its required fields (`amount`, `duration`, `id`, `starting_at_offset`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        duration: RelativeDate,
+        id: ::uuid::Uuid,
+        starting_at_offset: RelativeDate,
+    ) -> Self {
+        Self {
+            amount,
+            duration,
+            id,
+            starting_at_offset,
+        }
+    }
+}
+impl RelativeSchedulePointInTime {
+    /// A value with its required fields (`credit_type`, `schedule_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        credit_type: CreditType,
+        schedule_items: ::std::vec::Vec<RelativeSchedulePointInTimeScheduleItemsItem>,
+    ) -> Self {
+        Self {
+            credit_type,
+            schedule_items,
+        }
+    }
+}
+impl RelativeSchedulePointInTimeInput {
+    /// A value with its required fields (`schedule_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        schedule_items: ::std::vec::Vec<
+            RelativeSchedulePointInTimeInputScheduleItemsItem,
+        >,
+    ) -> Self {
+        Self {
+            credit_type_id: ::std::default::Default::default(),
+            schedule_items,
+        }
+    }
+}
+impl RelativeSchedulePointInTimeInputScheduleItemsItem {
+    /// A value with its required fields (`date_offset`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(date_offset: RelativeDate, quantity: f64, unit_price: f64) -> Self {
+        Self {
+            date_offset,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl RelativeSchedulePointInTimeScheduleItemsItem {
+    /// A value with its required fields (`date_offset`, `id`, `quantity`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        date_offset: RelativeDate,
+        id: ::uuid::Uuid,
+        quantity: f64,
+        unit_price: f64,
+    ) -> Self {
+        Self {
+            date_offset,
+            id,
+            quantity,
+            unit_price,
+        }
+    }
+}
+impl ResellerRoyalty {
+    /// A value with its required fields (`fraction`, `netsuite_reseller_id`, `reseller_type`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        fraction: f64,
+        netsuite_reseller_id: ::std::string::String,
+        reseller_type: ResellerType,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            aws_account_number: ::std::default::Default::default(),
+            aws_offer_id: ::std::default::Default::default(),
+            aws_payer_reference_id: ::std::default::Default::default(),
+            fraction,
+            gcp_account_id: ::std::default::Default::default(),
+            gcp_offer_id: ::std::default::Default::default(),
+            netsuite_reseller_id,
+            reseller_contract_value: ::std::default::Default::default(),
+            reseller_type,
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl ResellerRoyaltyInput {
+    /// A value with its required fields (`fraction`, `netsuite_reseller_id`, `reseller_type`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        fraction: f64,
+        netsuite_reseller_id: ::std::string::String,
+        reseller_type: ResellerType,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            aws_options: ::std::default::Default::default(),
+            fraction,
+            gcp_options: ::std::default::Default::default(),
+            netsuite_reseller_id,
+            reseller_contract_value: ::std::default::Default::default(),
+            reseller_type,
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl ResellerRoyaltyInputAwsOptions {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            aws_account_number: ::std::default::Default::default(),
+            aws_offer_id: ::std::default::Default::default(),
+            aws_payer_reference_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl ResellerRoyaltyInputGcpOptions {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            gcp_account_id: ::std::default::Default::default(),
+            gcp_offer_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl ResellerRoyaltyOrUpdate {
+    /// A value with its required fields (`reseller_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(reseller_type: ResellerType) -> Self {
+        Self {
+            aws_account_number: ::std::default::Default::default(),
+            aws_offer_id: ::std::default::Default::default(),
+            aws_payer_reference_id: ::std::default::Default::default(),
+            fraction: ::std::default::Default::default(),
+            gcp_account_id: ::std::default::Default::default(),
+            gcp_offer_id: ::std::default::Default::default(),
+            netsuite_reseller_id: ::std::default::Default::default(),
+            reseller_contract_value: ::std::default::Default::default(),
+            reseller_type,
+            starting_at: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl ResellerRoyaltyOrUpdateInput {
+    /// A value with its required fields (`reseller_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(reseller_type: ResellerType) -> Self {
+        Self {
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            aws_options: ::std::default::Default::default(),
+            fraction: ::std::default::Default::default(),
+            gcp_options: ::std::default::Default::default(),
+            netsuite_reseller_id: ::std::default::Default::default(),
+            reseller_contract_value: ::std::default::Default::default(),
+            reseller_type,
+            starting_at: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl ResellerRoyaltyOrUpdateInputAwsOptions {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            aws_account_number: ::std::default::Default::default(),
+            aws_offer_id: ::std::default::Default::default(),
+            aws_payer_reference_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl ResellerRoyaltyOrUpdateInputGcpOptions {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            gcp_account_id: ::std::default::Default::default(),
+            gcp_offer_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl ResetCustomerAlertsPayload {
+    /// A value with its required fields (`alert_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(alert_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self { alert_id, customer_id }
+    }
+}
+impl RetireCommitsPayload {
+    /// A value with its required fields (`commit_ids`, `contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        commit_ids: ::std::vec::Vec<::uuid::Uuid>,
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            commit_ids,
+            contract_id,
+            customer_id,
+            dry_run: ::std::default::Default::default(),
+        }
+    }
+}
+impl RevenueSystemConfigurationUpdate {
+    /// A value with its required fields (`revenue_system_configuration`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        revenue_system_configuration: RevenueSystemConfigurationUpdateRevenueSystemConfiguration,
+        schedule: RevenueSystemConfigurationUpdateSchedule,
+    ) -> Self {
+        Self {
+            revenue_system_configuration,
+            schedule,
+        }
+    }
+}
+impl RevenueSystemConfigurationUpdateRevenueSystemConfiguration {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            delivery_method: ::std::default::Default::default(),
+            provider: ::std::default::Default::default(),
+            revenue_system_configuration_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl RevenueSystemConfigurationUpdateSchedule {
+    /// A value with its required fields (`effective_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(effective_at: RevenueSystemConfigurationUpdateEffectiveAtType) -> Self {
+        Self { effective_at }
+    }
+}
+impl RevenueSystemInvoice {
+    /// A value with its required fields (`revenue_system_external_entity_type`, `revenue_system_provider`, `sync_status`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        revenue_system_external_entity_type: ::std::string::String,
+        revenue_system_provider: ::std::string::String,
+        sync_status: ::std::string::String,
+    ) -> Self {
+        Self {
+            error_message: ::std::default::Default::default(),
+            revenue_system_external_entity_id: ::std::default::Default::default(),
+            revenue_system_external_entity_type,
+            revenue_system_provider,
+            sync_status,
+        }
+    }
+}
+impl ScheduleDuration {
+    /// A value with its required fields (`schedule_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        schedule_items: ::std::vec::Vec<ScheduleDurationScheduleItemsItem>,
+    ) -> Self {
+        Self {
+            credit_type: ::std::default::Default::default(),
+            schedule_items,
+        }
+    }
+}
+impl ScheduleDurationInput {
+    /// A value with its required fields (`schedule_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        schedule_items: ::std::vec::Vec<ScheduleDurationInputScheduleItemsItem>,
+    ) -> Self {
+        Self {
+            access_type: ::std::default::Default::default(),
+            credit_type_id: ::std::default::Default::default(),
+            schedule_items,
+        }
+    }
+}
+impl ScheduleDurationInputScheduleItemsItem {
+    /// A value with its required fields (`amount`, `starting_at`, `ending_before`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            amount,
+            starting_at,
+            ending_before,
+        }
+    }
+}
+impl ScheduleDurationInputV2 {
+    /// A value with its required fields (`schedule_items`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        schedule_items: ::std::vec::Vec<ScheduleDurationInputV2ScheduleItemsItem>,
+    ) -> Self {
+        Self {
+            access_type: ::std::default::Default::default(),
+            credit_type_id: ::std::default::Default::default(),
+            schedule_items,
+        }
+    }
+}
+impl ScheduleDurationInputV2ScheduleItemsItem {
+    /// A value with its required fields (`amount`, `starting_at`, `ending_before`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            amount,
+            starting_at,
+            ending_before,
+        }
+    }
+}
+impl ScheduleDurationScheduleItemsItem {
+    /// A value with its required fields (`amount`, `id`, `starting_at`, `ending_before`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            amount,
+            id,
+            starting_at,
+            ending_before,
+        }
+    }
+}
+impl SchedulePointInTime {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            credit_type: ::std::default::Default::default(),
+            do_not_invoice: ::std::default::Default::default(),
+            schedule_items: ::std::default::Default::default(),
+        }
+    }
+}
+impl SchedulePointInTimeInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            credit_type_id: ::std::default::Default::default(),
+            do_not_invoice: ::std::default::Default::default(),
+            recurring_schedule: ::std::default::Default::default(),
+            schedule_items: ::std::default::Default::default(),
+        }
+    }
+}
+impl SchedulePointInTimeInputRecurringSchedule {
+    /// A value with its required fields (`amount_distribution`, `frequency`, `starting_at`, `ending_before`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount_distribution: SchedulePointInTimeInputRecurringScheduleAmountDistribution,
+        frequency: RecurringScheduleFrequency,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            amount: ::std::default::Default::default(),
+            amount_distribution,
+            frequency,
+            quantity: ::std::default::Default::default(),
+            unit_price: ::std::default::Default::default(),
+            starting_at,
+            ending_before,
+        }
+    }
+}
+impl SchedulePointInTimeInputScheduleItemsItem {
+    /// A value with its required fields (`timestamp`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(timestamp: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+        Self {
+            amount: ::std::default::Default::default(),
+            quantity: ::std::default::Default::default(),
+            timestamp,
+            unit_price: ::std::default::Default::default(),
+        }
+    }
+}
+impl SchedulePointInTimeInputV2 {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            credit_type_id: ::std::default::Default::default(),
+            do_not_invoice: ::std::default::Default::default(),
+            recurring_schedule: ::std::default::Default::default(),
+            schedule_items: ::std::default::Default::default(),
+        }
+    }
+}
+impl SchedulePointInTimeInputV2RecurringSchedule {
+    /// A value with its required fields (`amount_distribution`, `frequency`, `starting_at`, `ending_before`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount_distribution: ::std::string::String,
+        frequency: RecurringScheduleFrequencyV2,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            amount: ::std::default::Default::default(),
+            amount_distribution,
+            frequency,
+            quantity: ::std::default::Default::default(),
+            unit_price: ::std::default::Default::default(),
+            starting_at,
+            ending_before,
+        }
+    }
+}
+impl SchedulePointInTimeInputV2ScheduleItemsItem {
+    /// A value with its required fields (`timestamp`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(timestamp: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+        Self {
+            amount: ::std::default::Default::default(),
+            quantity: ::std::default::Default::default(),
+            timestamp,
+            unit_price: ::std::default::Default::default(),
+        }
+    }
+}
+impl SchedulePointInTimeScheduleItemsItem {
+    /// A value with its required fields (`amount`, `id`, `quantity`, `timestamp`, `unit_price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        id: ::uuid::Uuid,
+        quantity: f64,
+        timestamp: ::chrono::DateTime<::chrono::offset::Utc>,
+        unit_price: f64,
+    ) -> Self {
+        Self {
+            amount,
+            id,
+            invoice_id: ::std::default::Default::default(),
+            quantity,
+            timestamp,
+            unit_price,
+        }
+    }
+}
+impl ScheduledCharge {
+    /// A value with its required fields (`id`, `product`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: ::uuid::Uuid,
+        product: ScheduledChargeProduct,
+        schedule: SchedulePointInTime,
+    ) -> Self {
+        Self {
+            archived_at: ::std::default::Default::default(),
+            custom_fields: ::std::default::Default::default(),
+            id,
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            product,
+            schedule,
+        }
+    }
+}
+impl ScheduledChargeInput {
+    /// A value with its required fields (`product_id`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::uuid::Uuid, schedule: SchedulePointInTimeInput) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            product_id,
+            schedule,
+        }
+    }
+}
+impl ScheduledChargeInputV2 {
+    /// A value with its required fields (`product_id`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(product_id: ::uuid::Uuid, schedule: SchedulePointInTimeInputV2) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            product_id,
+            schedule,
+        }
+    }
+}
+impl ScheduledChargeProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl ScheduledChargeTemplate {
+    /// A value with its required fields (`id`, `product`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: ::uuid::Uuid,
+        product: ScheduledChargeTemplateProduct,
+        schedule: RelativeSchedulePointInTime,
+    ) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            id,
+            name: ::std::default::Default::default(),
+            product,
+            schedule,
+        }
+    }
+}
+impl ScheduledChargeTemplateInput {
+    /// A value with its required fields (`product_id`, `schedule`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        product_id: ::uuid::Uuid,
+        schedule: RelativeSchedulePointInTimeInput,
+    ) -> Self {
+        Self {
+            custom_fields: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            product_id,
+            schedule,
+        }
+    }
+}
+impl ScheduledChargeTemplateProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl SeatsUsageQueryPayload {
+    /// A value with its required fields (`customer_id`, `seat_metric_id`, `usage_type`, `window_size`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        customer_id: ::uuid::Uuid,
+        seat_metric_id: ::uuid::Uuid,
+        usage_type: SeatsUsageQueryPayloadUsageType,
+        window_size: SeatsUsageQueryPayloadWindowSize,
+    ) -> Self {
+        Self {
+            current_period: ::std::default::Default::default(),
+            customer_id,
+            seat_metric_id,
+            usage_type,
+            window_size,
+            starting_on: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl SetBillingProviderApiKeyPayload {
+    /// A value with its required fields (`api_key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(api_key: ::std::string::String) -> Self {
+        Self { api_key }
+    }
+}
+impl SetClientWebhookSecretPayload {
+    /// A value with its required fields (`webhook_secret`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(webhook_secret: ::std::string::String) -> Self {
+        Self { webhook_secret }
+    }
+}
+impl SetCustomerBillableStatusPayload {
+    /// A value with its required fields (`billable_status`, `customer_id`, `effective_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billable_status: BillableStatus,
+        customer_id: ::uuid::Uuid,
+        effective_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            billable_status,
+            customer_id,
+            effective_at,
+        }
+    }
+}
+impl SetCustomerNamePayload {
+    /// A value with its required fields (`name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(name: ::std::string::String) -> Self {
+        Self { name }
+    }
+}
+impl SetIngestAliasesPayload {
+    /// A value with its required fields (`ingest_aliases`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ingest_aliases: ::std::vec::Vec<SetIngestAliasesPayloadIngestAliasesItem>,
+    ) -> Self {
+        Self { ingest_aliases }
+    }
+}
+impl SetRateCardProductsOrderPayload {
+    /// A value with its required fields (`product_order`, `rate_card_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        product_order: ::std::vec::Vec<::uuid::Uuid>,
+        rate_card_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            product_order,
+            rate_card_id,
+        }
+    }
+}
+impl SetUsageFilterPayload {
+    /// A value with its required fields (`contract_id`, `customer_id`, `group_key`, `group_values`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        group_key: ::std::string::String,
+        group_values: ::std::vec::Vec<::std::string::String>,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            contract_id,
+            customer_id,
+            group_key,
+            group_values,
+            starting_at,
+        }
+    }
+}
+impl SettingsBillingProvidersCreateBody {
+    /// A value with its required fields (`billing_provider`, `configuration`, `delivery_method`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_provider: GaBillingProviderType,
+        configuration: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        delivery_method: GaBillingProviderDeliveryMethodType,
+    ) -> Self {
+        Self {
+            billing_provider,
+            configuration,
+            delivery_method,
+        }
+    }
+}
+impl SettingsBillingProvidersListBody {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            next_page: ::std::default::Default::default(),
+        }
+    }
+}
+impl SettingsRotateDeltaStreamSecretBody {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            starting_on: ::std::default::Default::default(),
+        }
+    }
+}
+impl SettingsUpsertAnrokApiTokenBody {
+    /// A value with its required fields (`anrok_api_token`, `delivery_method_ids`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        anrok_api_token: ::std::string::String,
+        delivery_method_ids: ::std::vec::Vec<::uuid::Uuid>,
+    ) -> Self {
+        Self {
+            anrok_api_token,
+            delivery_method_ids,
+        }
+    }
+}
+impl SettingsUpsertAvalaraCredentialsBody {
+    /// A value with its required fields (`avalara_environment`, `avalara_password`, `avalara_username`, `delivery_method_ids`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        avalara_environment: SettingsUpsertAvalaraCredentialsBodyAvalaraEnvironment,
+        avalara_password: ::std::string::String,
+        avalara_username: ::std::string::String,
+        delivery_method_ids: ::std::vec::Vec<::uuid::Uuid>,
+    ) -> Self {
+        Self {
+            avalara_environment,
+            avalara_password,
+            avalara_username,
+            commit_transactions: ::std::default::Default::default(),
+            delivery_method_ids,
+        }
+    }
+}
+impl SpendBreakdownInvoicesQueryPayload {
+    /// A value with its required fields (`starting_on`, `ending_before`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        starting_on: ::chrono::DateTime<::chrono::offset::Utc>,
+        ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            credit_type_id: ::std::default::Default::default(),
+            group_filters: ::std::default::Default::default(),
+            group_keys: ::std::default::Default::default(),
+            limit: defaults::default_nzu64::<::std::num::NonZeroU64, 100>(),
+            next_page: ::std::default::Default::default(),
+            skip_zero_qty_line_items: ::std::default::Default::default(),
+            sort: defaults::spend_breakdown_invoices_query_payload_sort(),
+            window_size: ::std::default::Default::default(),
+            starting_on,
+            ending_before,
+        }
+    }
+}
+impl SpendThresholdConfiguration {
+    /// A value with its required fields (`commit`, `is_enabled`, `payment_gate_config`, `threshold_amount`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        commit: SpendThresholdCommit,
+        is_enabled: bool,
+        payment_gate_config: PaymentGateConfig,
+        threshold_amount: f64,
+    ) -> Self {
+        Self {
+            commit,
+            discount_configuration: ::std::default::Default::default(),
+            is_enabled,
+            payment_gate_config,
+            threshold_amount,
+        }
+    }
+}
+impl SpendThresholdConfigurationV2 {
+    /// A value with its required fields (`commit`, `is_enabled`, `payment_gate_config`, `threshold_amount`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        commit: SpendThresholdCommit,
+        is_enabled: bool,
+        payment_gate_config: PaymentGateConfigV2,
+        threshold_amount: f64,
+    ) -> Self {
+        Self {
+            commit,
+            discount_configuration: ::std::default::Default::default(),
+            is_enabled,
+            payment_gate_config,
+            threshold_amount,
+        }
+    }
+}
+impl SpendTrackerApplicableSpendSpecifier {
+    /// A value with its required fields (`sources`, `spend_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        sources: ::std::vec::Vec<::std::string::String>,
+        spend_type: ::std::string::String,
+    ) -> Self {
+        Self {
+            discounted: ::std::default::Default::default(),
+            sources,
+            spend_type,
+        }
+    }
+}
+impl SpendTrackerApplicableSpendSpecifierInput {
+    /// A value with its required fields (`sources`, `spend_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        sources: ::std::vec::Vec<SpendTrackerApplicableSpendSpecifierInputSourcesItem>,
+        spend_type: SpendTrackerApplicableSpendSpecifierInputSpendType,
+    ) -> Self {
+        Self {
+            discounted: ::std::default::Default::default(),
+            sources,
+            spend_type,
+        }
+    }
+}
+impl SpendTrackerAttributes {
+    /// A value with its required fields (`counts_as_discounted`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(counts_as_discounted: bool) -> Self {
+        Self { counts_as_discounted }
+    }
+}
+impl SpendTrackerAttributesInput {
+    /// A value with its required fields (`counts_as_discounted`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(counts_as_discounted: bool) -> Self {
+        Self { counts_as_discounted }
+    }
+}
+impl SpendTrackerInput {
+    /// A value with its required fields (`alias`, `applicable_spend_specifiers`, `credit_type_id`, `reset_frequency`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        alias: ::std::string::String,
+        applicable_spend_specifiers: ::std::vec::Vec<
+            SpendTrackerApplicableSpendSpecifierInput,
+        >,
+        credit_type_id: ::uuid::Uuid,
+        reset_frequency: SpendTrackerInputResetFrequency,
+    ) -> Self {
+        Self {
+            alias,
+            applicable_spend_specifiers,
+            credit_type_id,
+            reset_frequency,
+        }
+    }
+}
+impl SpendTrackerTemplate {
+    /// A value with its required fields (`alias`, `applicable_spend_specifiers`, `credit_type_id`, `reset_frequency`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        alias: ::std::string::String,
+        applicable_spend_specifiers: ::std::vec::Vec<
+            SpendTrackerApplicableSpendSpecifier,
+        >,
+        credit_type_id: ::uuid::Uuid,
+        reset_frequency: ::std::string::String,
+    ) -> Self {
+        Self {
+            alias,
+            applicable_spend_specifiers,
+            credit_type_id,
+            reset_frequency,
+        }
+    }
+}
+impl Subscription {
+    /// A value with its required fields (`billing_periods`, `collection_schedule`, `proration`, `quantity_management_mode`, `quantity_schedule`, `subscription_rate`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_periods: SubscriptionBillingPeriods,
+        collection_schedule: ::std::string::String,
+        proration: SubscriptionProration,
+        quantity_management_mode: ::std::string::String,
+        quantity_schedule: ::std::vec::Vec<SubscriptionQuantitySchedule>,
+        subscription_rate: SubscriptionRate,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            billing_cycle_config: ::std::default::Default::default(),
+            billing_periods,
+            collection_schedule,
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            fiat_credit_type_id: ::std::default::Default::default(),
+            id: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            proration,
+            quantity_management_mode,
+            quantity_schedule,
+            seat_config: ::std::default::Default::default(),
+            subscription_rate,
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionBillingCycleConfig {
+    /// A value with its required fields (`anchor_date`, `invoice_placement`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        anchor_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        invoice_placement: ::std::string::String,
+    ) -> Self {
+        Self {
+            anchor_date,
+            invoice_placement,
+        }
+    }
+}
+impl SubscriptionBillingCycleConfigInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            anchor_date: ::std::default::Default::default(),
+            invoice_placement: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionBillingCycleConfigTemplate {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            invoice_placement: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionBillingCycleConfigTemplateInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            invoice_placement: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionBillingPeriod {
+    /// A value with its required fields (`starting_at`, `ending_before`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self { starting_at, ending_before }
+    }
+}
+impl SubscriptionBillingPeriods {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            current: ::std::default::Default::default(),
+            next: ::std::default::Default::default(),
+            previous: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionInput {
+    /// A value with its required fields (`collection_schedule`, `proration`, `subscription_rate`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        collection_schedule: SubscriptionInputCollectionSchedule,
+        proration: SubscriptionProrationInput,
+        subscription_rate: SubscriptionRateInput,
+    ) -> Self {
+        Self {
+            billing_cycle_config: ::std::default::Default::default(),
+            collection_schedule,
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            initial_quantity: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            payment_gate_config: ::std::default::Default::default(),
+            proration,
+            quantity_management_mode: ::std::default::Default::default(),
+            seat_config: ::std::default::Default::default(),
+            subscription_rate,
+            temporary_id: ::std::default::Default::default(),
+            starting_at: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionInputV2 {
+    /// A value with its required fields (`collection_schedule`, `proration`, `subscription_rate`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        collection_schedule: SubscriptionInputV2CollectionSchedule,
+        proration: SubscriptionProrationInputV2,
+        subscription_rate: SubscriptionRateInput,
+    ) -> Self {
+        Self {
+            billing_cycle_config: ::std::default::Default::default(),
+            collection_schedule,
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            initial_quantity: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            payment_gate_config: ::std::default::Default::default(),
+            proration,
+            quantity_management_mode: ::std::default::Default::default(),
+            seat_config: ::std::default::Default::default(),
+            subscription_rate,
+            temporary_id: ::std::default::Default::default(),
+            starting_at: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionPaymentGateConfigInput {
+    /// A value with its required fields (`payment_gate_type`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        payment_gate_type: SubscriptionPaymentGateConfigInputPaymentGateType,
+    ) -> Self {
+        Self {
+            payment_gate_type,
+            tax_type: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionProration {
+    /// A value with its required fields (`invoice_behavior`, `is_prorated`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(invoice_behavior: ::std::string::String, is_prorated: bool) -> Self {
+        Self {
+            invoice_behavior,
+            is_prorated,
+            rounding: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionProrationInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            invoice_behavior: ::std::default::Default::default(),
+            is_prorated: ::std::default::Default::default(),
+            rounding: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionProrationInputV2 {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            invoice_behavior: ::std::default::Default::default(),
+            is_prorated: ::std::default::Default::default(),
+            rounding: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionQuantitySchedule {
+    /// A value with its required fields (`quantity`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        quantity: f64,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            quantity,
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionRate {
+    /// A value with its required fields (`billing_frequency`, `product`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_frequency: ::std::string::String,
+        product: SubscriptionRateProduct,
+    ) -> Self {
+        Self { billing_frequency, product }
+    }
+}
+impl SubscriptionRateInput {
+    /// A value with its required fields (`billing_frequency`, `product_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_frequency: SubscriptionRateInputBillingFrequency,
+        product_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            billing_frequency,
+            product_id,
+        }
+    }
+}
+impl SubscriptionRateProduct {
+    /// A value with its required fields (`id`, `name`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid, name: ::std::string::String) -> Self {
+        Self { id, name }
+    }
+}
+impl SubscriptionSeatConfig {
+    /// A value with its required fields (`seat_group_key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(seat_group_key: ::std::string::String) -> Self {
+        Self { seat_group_key }
+    }
+}
+impl SubscriptionSeatConfigInput {
+    /// A value with its required fields (`initial_seat_ids`, `seat_group_key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        initial_seat_ids: ::std::vec::Vec<::std::string::String>,
+        seat_group_key: ::std::string::String,
+    ) -> Self {
+        Self {
+            initial_seat_ids,
+            initial_unassigned_seats: ::std::default::Default::default(),
+            seat_group_key,
+        }
+    }
+}
+impl SubscriptionSeatConfigTemplateInput {
+    /// A value with its required fields (`seat_group_key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(seat_group_key: ::std::string::String) -> Self {
+        Self {
+            initial_unassigned_seats: ::std::default::Default::default(),
+            seat_group_key,
+        }
+    }
+}
+impl SubscriptionSeatUpdateAssignedSeat {
+    /// A value with its required fields (`seat_ids`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        seat_ids: ::std::vec::Vec<::std::string::String>,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self { seat_ids, starting_at }
+    }
+}
+impl SubscriptionSeatUpdateInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            add_seat_ids: ::std::default::Default::default(),
+            add_unassigned_seats: ::std::default::Default::default(),
+            remove_seat_ids: ::std::default::Default::default(),
+            remove_unassigned_seats: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionSeatUpdateUnassignedSeat {
+    /// A value with its required fields (`quantity`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        quantity: f64,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self { quantity, starting_at }
+    }
+}
+impl SubscriptionTemplate {
+    /// A value with its required fields (`collection_schedule`, `proration`, `subscription_rate`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        collection_schedule: ::std::string::String,
+        proration: SubscriptionProration,
+        subscription_rate: SubscriptionRate,
+    ) -> Self {
+        Self {
+            billing_cycle_config: ::std::default::Default::default(),
+            collection_schedule,
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            fiat_credit_type_id: ::std::default::Default::default(),
+            id: ::std::default::Default::default(),
+            initial_quantity: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            proration,
+            quantity_management_mode: ::std::default::Default::default(),
+            seat_config: ::std::default::Default::default(),
+            subscription_rate,
+            starting_at_offset: ::std::default::Default::default(),
+        }
+    }
+}
+impl SubscriptionTemplateInput {
+    /// A value with its required fields (`collection_schedule`, `proration`, `subscription_rate`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        collection_schedule: SubscriptionTemplateInputCollectionSchedule,
+        proration: SubscriptionProrationInput,
+        subscription_rate: SubscriptionRateInput,
+    ) -> Self {
+        Self {
+            billing_cycle_config: ::std::default::Default::default(),
+            collection_schedule,
+            custom_fields: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            initial_quantity: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            proration,
+            quantity_management_mode: ::std::default::Default::default(),
+            seat_config: ::std::default::Default::default(),
+            subscription_rate,
+            temporary_id: ::std::default::Default::default(),
+            starting_at_offset: ::std::default::Default::default(),
+        }
+    }
+}
+impl ThresholdBalanceSpecifier {
+    /// A value with its required fields (`exclude`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(exclude: ::std::vec::Vec<ExcludeThresholdBalanceSpecifier>) -> Self {
+        Self { exclude }
+    }
+}
+impl ThresholdBalanceSpecifierV2 {
+    /// A value with its required fields (`exclude`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(exclude: ::std::vec::Vec<ExcludeThresholdBalanceSpecifierV2>) -> Self {
+        Self { exclude }
+    }
+}
+impl Tier {
+    /// A value with its required fields (`price`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(price: f64) -> Self {
+        Self {
+            price,
+            size: ::std::default::Default::default(),
+        }
+    }
+}
+impl TierMetadata {
+    /// A value with its required fields (`level`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(level: f64, starting_at: ::std::string::String) -> Self {
+        Self {
+            level,
+            size: ::std::default::Default::default(),
+            starting_at,
+        }
+    }
+}
+impl UpdateAccessScheduleInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            add_schedule_items: ::std::default::Default::default(),
+            remove_schedule_items: ::std::default::Default::default(),
+            update_schedule_items: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateAccessScheduleInputAddScheduleItemsItem {
+    /// A value with its required fields (`amount`, `starting_at`, `ending_before`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        amount: f64,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            amount,
+            starting_at,
+            ending_before,
+        }
+    }
+}
+impl UpdateAccessScheduleInputRemoveScheduleItemsItem {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl UpdateAccessScheduleInputUpdateScheduleItemsItem {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self {
+            amount: ::std::default::Default::default(),
+            id,
+            starting_at: ::std::default::Default::default(),
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateActiveRechargeConfig {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            customer_id,
+            enabled: ::std::default::Default::default(),
+            recharge_threshold: ::std::default::Default::default(),
+            recharge_to_amount: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateBaseThresholdCommit {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            description: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateCommitEndDatePayload {
+    /// A value with its required fields (`commit_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(commit_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            access_ending_before: ::std::default::Default::default(),
+            commit_id,
+            customer_id,
+            invoices_ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateCommitInput {
+    /// A value with its required fields (`commit_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(commit_id: ::uuid::Uuid) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            commit_id,
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            invoice_schedule: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateContractEndDatePayload {
+    /// A value with its required fields (`contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            allow_ending_before_finalized_invoice: ::std::default::Default::default(),
+            contract_id,
+            customer_id,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateContractNamedSchedulePayload {
+    /// A value with its required fields (`contract_id`, `customer_id`, `schedule_name`, `value`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        contract_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+        schedule_name: ::std::string::String,
+        value: ::serde_json::Value,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            contract_id,
+            customer_id,
+            properties: ::std::default::Default::default(),
+            schedule_name,
+            value,
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateCreditEndDatePayload {
+    /// A value with its required fields (`access_ending_before`, `credit_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        access_ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+        credit_id: ::uuid::Uuid,
+        customer_id: ::uuid::Uuid,
+    ) -> Self {
+        Self {
+            access_ending_before,
+            credit_id,
+            customer_id,
+        }
+    }
+}
+impl UpdateCreditInput {
+    /// A value with its required fields (`credit_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(credit_id: ::uuid::Uuid) -> Self {
+        Self {
+            access_schedule: ::std::default::Default::default(),
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            credit_id,
+            description: ::std::default::Default::default(),
+            hierarchy_configuration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateCustomerNamedSchedulePayload {
+    /// A value with its required fields (`customer_id`, `schedule_name`, `value`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        customer_id: ::uuid::Uuid,
+        schedule_name: ::std::string::String,
+        value: ::serde_json::Value,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            customer_id,
+            schedule_name,
+            value,
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateDiscountConfiguration {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            cap: ::std::default::Default::default(),
+            payment_fraction: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateInvoiceIssueDatePayload {
+    /// A value with its required fields (`invoice_id`, `issue_date`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        invoice_id: ::uuid::Uuid,
+        issue_date: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self { invoice_id, issue_date }
+    }
+}
+impl UpdateInvoiceScheduleInput {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            add_schedule_items: ::std::default::Default::default(),
+            remove_schedule_items: ::std::default::Default::default(),
+            update_schedule_items: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateInvoiceScheduleInputAddScheduleItemsItem {
+    /// A value with its required fields (`timestamp`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(timestamp: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+        Self {
+            amount: ::std::default::Default::default(),
+            quantity: ::std::default::Default::default(),
+            timestamp,
+            unit_price: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateInvoiceScheduleInputRemoveScheduleItemsItem {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self { id }
+    }
+}
+impl UpdateInvoiceScheduleInputUpdateScheduleItemsItem {
+    /// A value with its required fields (`id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(id: ::uuid::Uuid) -> Self {
+        Self {
+            amount: ::std::default::Default::default(),
+            id,
+            quantity: ::std::default::Default::default(),
+            timestamp: ::std::default::Default::default(),
+            unit_price: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdatePrepaidBalanceThresholdCommit {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            applicable_product_ids: ::std::default::Default::default(),
+            applicable_product_tags: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            duration: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            priority: ::std::default::Default::default(),
+            product_id: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            rollover_fraction: ::std::default::Default::default(),
+            specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdatePrepaidBalanceThresholdConfiguration {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            commit: ::std::default::Default::default(),
+            custom_credit_type_id: ::std::default::Default::default(),
+            discount_configuration: ::std::default::Default::default(),
+            is_enabled: ::std::default::Default::default(),
+            payment_gate_config: ::std::default::Default::default(),
+            recharge_to_amount: ::std::default::Default::default(),
+            threshold_amount: ::std::default::Default::default(),
+            threshold_balance_specifiers: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateProductListItemPayload {
+    /// A value with its required fields (`product_id`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        product_id: ::uuid::Uuid,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            billable_metric_id: ::std::default::Default::default(),
+            composite_product_ids: ::std::default::Default::default(),
+            composite_tags: ::std::default::Default::default(),
+            exclude_free_usage: ::std::default::Default::default(),
+            include_composite_spend: ::std::default::Default::default(),
+            is_refundable: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            netsuite_internal_item_id: ::std::default::Default::default(),
+            netsuite_overage_item_id: ::std::default::Default::default(),
+            presentation_group_key: ::std::default::Default::default(),
+            pricing_group_key: ::std::default::Default::default(),
+            product_id,
+            quantity_conversion: ::std::default::Default::default(),
+            quantity_rounding: ::std::default::Default::default(),
+            sql_breakdown_granularity: ::std::default::Default::default(),
+            tags: ::std::default::Default::default(),
+            starting_at,
+        }
+    }
+}
+impl UpdateRateCardNamedSchedulePayload {
+    /// A value with its required fields (`rate_card_id`, `schedule_name`, `value`, `starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        rate_card_id: ::uuid::Uuid,
+        schedule_name: ::std::string::String,
+        value: ::serde_json::Value,
+        starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            rate_card_id,
+            schedule_name,
+            value,
+            starting_at,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateRateCardPayload {
+    /// A value with its required fields (`rate_card_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(rate_card_id: ::uuid::Uuid) -> Self {
+        Self {
+            add_credit_type_conversions: ::std::default::Default::default(),
+            aliases: ::std::default::Default::default(),
+            description: ::std::default::Default::default(),
+            name: ::std::default::Default::default(),
+            rate_card_id,
+        }
+    }
+}
+impl UpdateRecurringCommitInput {
+    /// A value with its required fields (`recurring_commit_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(recurring_commit_id: ::uuid::Uuid) -> Self {
+        Self {
+            access_amount: ::std::default::Default::default(),
+            invoice_amount: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            recurring_commit_id,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateRecurringCommitInputAccessAmount {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            quantity: ::std::default::Default::default(),
+            unit_price: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateRecurringCommitInputInvoiceAmount {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            quantity: ::std::default::Default::default(),
+            unit_price: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateRecurringCommitInputProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+            invoice: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateRecurringCreditInput {
+    /// A value with its required fields (`recurring_credit_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(recurring_credit_id: ::uuid::Uuid) -> Self {
+        Self {
+            access_amount: ::std::default::Default::default(),
+            proration_rounding: ::std::default::Default::default(),
+            rate_type: ::std::default::Default::default(),
+            recurring_credit_id,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateRecurringCreditInputAccessAmount {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            quantity: ::std::default::Default::default(),
+            unit_price: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateRecurringCreditInputProrationRounding {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            access: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateScheduledChargeInput {
+    /// A value with its required fields (`scheduled_charge_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(scheduled_charge_id: ::uuid::Uuid) -> Self {
+        Self {
+            invoice_schedule: ::std::default::Default::default(),
+            netsuite_sales_order_id: ::std::default::Default::default(),
+            scheduled_charge_id,
+        }
+    }
+}
+impl UpdateSpendThresholdConfiguration {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            commit: ::std::default::Default::default(),
+            discount_configuration: ::std::default::Default::default(),
+            is_enabled: ::std::default::Default::default(),
+            payment_gate_config: ::std::default::Default::default(),
+            threshold_amount: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateStripeBillingSettingsPayload {
+    /// A value with every field left out (all are optional).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            anrok_api_key: ::std::default::Default::default(),
+            stripe_api_key: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateSubscriptionInput {
+    /// A value with its required fields (`subscription_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(subscription_id: ::uuid::Uuid) -> Self {
+        Self {
+            proration_rounding: ::std::default::Default::default(),
+            quantity_management_mode_update: ::std::default::Default::default(),
+            quantity_updates: ::std::default::Default::default(),
+            seat_updates: ::std::default::Default::default(),
+            subscription_id,
+            ending_before: ::std::default::Default::default(),
+        }
+    }
+}
+impl UpdateSubscriptionInputQuantityManagementModeUpdate {
+    /// A value with its required fields (`quantity_management_mode`, `seat_config`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        quantity_management_mode: UpdateSubscriptionInputQuantityManagementModeUpdateQuantityManagementMode,
+        seat_config: UpdateSubscriptionInputQuantityManagementModeUpdateSeatConfig,
+    ) -> Self {
+        Self {
+            quantity_management_mode,
+            seat_config,
+        }
+    }
+}
+impl UpdateSubscriptionInputQuantityManagementModeUpdateSeatConfig {
+    /// A value with its required fields (`seat_group_key`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(seat_group_key: ::std::string::String) -> Self {
+        Self { seat_group_key }
+    }
+}
+impl UpdateSubscriptionInputQuantityUpdatesItem {
+    /// A value with its required fields (`starting_at`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(starting_at: ::chrono::DateTime<::chrono::offset::Utc>) -> Self {
+        Self {
+            quantity: ::std::default::Default::default(),
+            quantity_delta: ::std::default::Default::default(),
+            starting_at,
+        }
+    }
+}
+impl UsageFilter {
+    /// A value with its required fields (`initial`, `updates`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        initial: BaseUsageFilter,
+        updates: ::std::vec::Vec<BaseUsageFilterWithRequiredStartingAt>,
+    ) -> Self {
+        Self {
+            current: ::std::default::Default::default(),
+            initial,
+            updates,
+        }
+    }
+}
+impl UsageListRequest {
+    /// A value with its required fields (`window_size`, `starting_on`, `ending_before`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        window_size: WindowSize,
+        starting_on: ::chrono::DateTime<::chrono::offset::Utc>,
+        ending_before: ::chrono::DateTime<::chrono::offset::Utc>,
+    ) -> Self {
+        Self {
+            billable_metrics: ::std::default::Default::default(),
+            customer_ids: ::std::default::Default::default(),
+            window_size,
+            starting_on,
+            ending_before,
+        }
+    }
+}
+impl UsageSearchBody {
+    /// A value with its required fields (`transaction_ids`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(transaction_ids: ::std::vec::Vec<::std::string::String>) -> Self {
+        Self { transaction_ids }
+    }
+}
+impl UsageStatementSchedule {
+    /// A value with its required fields (`billing_anchor_date`, `frequency`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        billing_anchor_date: ::chrono::DateTime<::chrono::offset::Utc>,
+        frequency: ::std::string::String,
+    ) -> Self {
+        Self {
+            billing_anchor_date,
+            frequency,
+        }
+    }
+}
+impl UsageStatementScheduleInput {
+    /// A value with its required fields (`frequency`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(frequency: UsageStatementScheduleInputFrequency) -> Self {
+        Self {
+            billing_anchor_date: ::std::default::Default::default(),
+            day: ::std::default::Default::default(),
+            frequency,
+            invoice_generation_starting_at: ::std::default::Default::default(),
+        }
+    }
+}
+impl UsageStatementScheduleTemplate {
+    /// A value with its required fields (`frequency`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(frequency: ::std::string::String) -> Self {
+        Self {
+            day: ::std::default::Default::default(),
+            frequency,
+        }
+    }
+}
+impl UsageStatementScheduleTemplateInput {
+    /// A value with its required fields (`frequency`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(frequency: UsageStatementScheduleTemplateInputFrequency) -> Self {
+        Self {
+            day: ::std::default::Default::default(),
+            frequency,
+            invoice_generation_starting_at_offset: ::std::default::Default::default(),
+        }
+    }
+}
+impl V2ContractsGetEditHistoryBody {
+    /// A value with its required fields (`contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self { contract_id, customer_id }
+    }
+}
+impl V2ContractsListBody {
+    /// A value with its required fields (`customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            covering_date: ::std::default::Default::default(),
+            customer_id,
+            include_archived: ::std::default::Default::default(),
+            include_balance: ::std::default::Default::default(),
+            include_ledgers: ::std::default::Default::default(),
+            starting_at: ::std::default::Default::default(),
+        }
+    }
+}
+impl V2ContractsRetrieveBody {
+    /// A value with its required fields (`contract_id`, `customer_id`) and every optional one left out: set others with `X { field: …, ..X::new(…) }`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(contract_id: ::uuid::Uuid, customer_id: ::uuid::Uuid) -> Self {
+        Self {
+            as_of_date: ::std::default::Default::default(),
+            contract_id,
+            customer_id,
+            include_balance: ::std::default::Default::default(),
+            include_ledgers: ::std::default::Default::default(),
+            webhook_notification_id: ::std::default::Default::default(),
+        }
+    }
+}

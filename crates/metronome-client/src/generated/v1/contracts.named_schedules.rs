@@ -19,9 +19,9 @@ pub use list::*;
 #[path = "contracts.named_schedules/update.rs"]
 mod update;
 pub use update::*;
-impl Contracts<'_> {
+impl<'a> Contracts<'a> {
     /// The `v1.contracts.named_schedules` operations.
-    pub fn named_schedules(&self) -> ContractsNamedSchedules<'_> {
+    pub fn named_schedules(&self) -> ContractsNamedSchedules<'a> {
         ContractsNamedSchedules {
             client: self.client,
         }

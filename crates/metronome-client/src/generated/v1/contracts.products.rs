@@ -25,9 +25,9 @@ pub use list::*;
 #[path = "contracts.products/update.rs"]
 mod update;
 pub use update::*;
-impl Contracts<'_> {
+impl<'a> Contracts<'a> {
     /// The `v1.contracts.products` operations.
-    pub fn products(&self) -> ContractsProducts<'_> {
+    pub fn products(&self) -> ContractsProducts<'a> {
         ContractsProducts {
             client: self.client,
         }

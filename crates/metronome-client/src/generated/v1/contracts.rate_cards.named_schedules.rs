@@ -16,9 +16,9 @@ pub use retrieve::*;
 #[path = "contracts.rate_cards.named_schedules/update.rs"]
 mod update;
 pub use update::*;
-impl ContractsRateCards<'_> {
+impl<'a> ContractsRateCards<'a> {
     /// The `v1.contracts.rate_cards.named_schedules` operations.
-    pub fn named_schedules(&self) -> ContractsRateCardsNamedSchedules<'_> {
+    pub fn named_schedules(&self) -> ContractsRateCardsNamedSchedules<'a> {
         ContractsRateCardsNamedSchedules {
             client: self.client,
         }

@@ -16,9 +16,9 @@ pub use update::*;
 #[path = "contracts.rate_cards.product_orders/set.rs"]
 mod set;
 pub use set::*;
-impl ContractsRateCards<'_> {
+impl<'a> ContractsRateCards<'a> {
     /// The `v1.contracts.rate_cards.product_orders` operations.
-    pub fn product_orders(&self) -> ContractsRateCardsProductOrders<'_> {
+    pub fn product_orders(&self) -> ContractsRateCardsProductOrders<'a> {
         ContractsRateCardsProductOrders {
             client: self.client,
         }

@@ -19,9 +19,9 @@ pub use add_many::*;
 #[path = "contracts.rate_cards.rates/list.rs"]
 mod list;
 pub use list::*;
-impl ContractsRateCards<'_> {
+impl<'a> ContractsRateCards<'a> {
     /// The `v1.contracts.rate_cards.rates` operations.
-    pub fn rates(&self) -> ContractsRateCardsRates<'_> {
+    pub fn rates(&self) -> ContractsRateCardsRates<'a> {
         ContractsRateCardsRates {
             client: self.client,
         }

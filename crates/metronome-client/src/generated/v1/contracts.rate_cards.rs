@@ -28,9 +28,9 @@ pub use list::*;
 #[path = "contracts.rate_cards/update.rs"]
 mod update;
 pub use update::*;
-impl Contracts<'_> {
+impl<'a> Contracts<'a> {
     /// The `v1.contracts.rate_cards` operations.
-    pub fn rate_cards(&self) -> ContractsRateCards<'_> {
+    pub fn rate_cards(&self) -> ContractsRateCards<'a> {
         ContractsRateCards {
             client: self.client,
         }

@@ -19,9 +19,9 @@ pub use create::*;
 #[path = "credit_grants.recharge_settings/update.rs"]
 mod update;
 pub use update::*;
-impl CreditGrants<'_> {
+impl<'a> CreditGrants<'a> {
     /// The `v1.credit_grants.recharge_settings` operations.
-    pub fn recharge_settings(&self) -> CreditGrantsRechargeSettings<'_> {
+    pub fn recharge_settings(&self) -> CreditGrantsRechargeSettings<'a> {
         CreditGrantsRechargeSettings {
             client: self.client,
         }

@@ -19,9 +19,9 @@ pub use list::*;
 #[path = "customers.alerts/reset.rs"]
 mod reset;
 pub use reset::*;
-impl Customers<'_> {
+impl<'a> Customers<'a> {
     /// The `v1.customers.alerts` operations.
-    pub fn alerts(&self) -> CustomersAlerts<'_> {
+    pub fn alerts(&self) -> CustomersAlerts<'a> {
         CustomersAlerts {
             client: self.client,
         }

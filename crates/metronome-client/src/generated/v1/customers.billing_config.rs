@@ -19,9 +19,9 @@ pub use create::*;
 #[path = "customers.billing_config/delete.rs"]
 mod delete;
 pub use delete::*;
-impl Customers<'_> {
+impl<'a> Customers<'a> {
     /// The `v1.customers.billing_config` operations.
-    pub fn billing_config(&self) -> CustomersBillingConfig<'_> {
+    pub fn billing_config(&self) -> CustomersBillingConfig<'a> {
         CustomersBillingConfig {
             client: self.client,
         }

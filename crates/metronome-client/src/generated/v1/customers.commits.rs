@@ -19,9 +19,9 @@ pub use list::*;
 #[path = "customers.commits/update_end_date.rs"]
 mod update_end_date;
 pub use update_end_date::*;
-impl Customers<'_> {
+impl<'a> Customers<'a> {
     /// The `v1.customers.commits` operations.
-    pub fn commits(&self) -> CustomersCommits<'_> {
+    pub fn commits(&self) -> CustomersCommits<'a> {
         CustomersCommits {
             client: self.client,
         }

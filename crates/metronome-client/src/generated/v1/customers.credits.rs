@@ -19,9 +19,9 @@ pub use list::*;
 #[path = "customers.credits/update_end_date.rs"]
 mod update_end_date;
 pub use update_end_date::*;
-impl Customers<'_> {
+impl<'a> Customers<'a> {
     /// The `v1.customers.credits` operations.
-    pub fn credits(&self) -> CustomersCredits<'_> {
+    pub fn credits(&self) -> CustomersCredits<'a> {
         CustomersCredits {
             client: self.client,
         }

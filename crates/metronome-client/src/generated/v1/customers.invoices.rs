@@ -31,9 +31,9 @@ pub use retrieve::*;
 #[path = "customers.invoices/retrieve_pdf.rs"]
 mod retrieve_pdf;
 pub use retrieve_pdf::*;
-impl Customers<'_> {
+impl<'a> Customers<'a> {
     /// The `v1.customers.invoices` operations.
-    pub fn invoices(&self) -> CustomersInvoices<'_> {
+    pub fn invoices(&self) -> CustomersInvoices<'a> {
         CustomersInvoices {
             client: self.client,
         }

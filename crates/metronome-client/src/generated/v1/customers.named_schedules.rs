@@ -16,9 +16,9 @@ pub use retrieve::*;
 #[path = "customers.named_schedules/update.rs"]
 mod update;
 pub use update::*;
-impl Customers<'_> {
+impl<'a> Customers<'a> {
     /// The `v1.customers.named_schedules` operations.
-    pub fn named_schedules(&self) -> CustomersNamedSchedules<'_> {
+    pub fn named_schedules(&self) -> CustomersNamedSchedules<'a> {
         CustomersNamedSchedules {
             client: self.client,
         }

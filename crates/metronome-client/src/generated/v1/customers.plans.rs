@@ -22,9 +22,9 @@ pub use end::*;
 #[path = "customers.plans/list_price_adjustments.rs"]
 mod list_price_adjustments;
 pub use list_price_adjustments::*;
-impl Customers<'_> {
+impl<'a> Customers<'a> {
     /// The `v1.customers.plans` operations.
-    pub fn plans(&self) -> CustomersPlans<'_> {
+    pub fn plans(&self) -> CustomersPlans<'a> {
         CustomersPlans {
             client: self.client,
         }

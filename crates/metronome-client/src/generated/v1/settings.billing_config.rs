@@ -13,9 +13,9 @@ use super::Settings;
 #[path = "settings.billing_config/set_api_key.rs"]
 mod set_api_key;
 pub use set_api_key::*;
-impl Settings<'_> {
+impl<'a> Settings<'a> {
     /// The `v1.settings.billing_config` operations.
-    pub fn billing_config(&self) -> SettingsBillingConfig<'_> {
+    pub fn billing_config(&self) -> SettingsBillingConfig<'a> {
         SettingsBillingConfig {
             client: self.client,
         }

@@ -19,9 +19,9 @@ pub use delete::*;
 #[path = "settings.billing_config.stripe/update.rs"]
 mod update;
 pub use update::*;
-impl SettingsBillingConfig<'_> {
+impl<'a> SettingsBillingConfig<'a> {
     /// The `v1.settings.billing_config.stripe` operations.
-    pub fn stripe(&self) -> SettingsBillingConfigStripe<'_> {
+    pub fn stripe(&self) -> SettingsBillingConfigStripe<'a> {
         SettingsBillingConfigStripe {
             client: self.client,
         }

@@ -16,9 +16,9 @@ pub use list::*;
 #[path = "settings.billing_providers/create.rs"]
 mod create;
 pub use create::*;
-impl Settings<'_> {
+impl<'a> Settings<'a> {
     /// The `v1.settings.billing_providers` operations.
-    pub fn billing_providers(&self) -> SettingsBillingProviders<'_> {
+    pub fn billing_providers(&self) -> SettingsBillingProviders<'a> {
         SettingsBillingProviders {
             client: self.client,
         }

@@ -37,9 +37,9 @@ pub use get_edit_history::*;
 #[path = "contracts/list.rs"]
 mod list;
 pub use list::*;
-impl V2<'_> {
+impl<'a> V2<'a> {
     /// The `v2.contracts` operations.
-    pub fn contracts(&self) -> V2Contracts<'_> {
+    pub fn contracts(&self) -> V2Contracts<'a> {
         V2Contracts { client: self.client }
     }
 }

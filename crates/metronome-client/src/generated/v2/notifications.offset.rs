@@ -25,9 +25,9 @@ pub use retrieve::*;
 #[path = "notifications.offset/list.rs"]
 mod list;
 pub use list::*;
-impl V2Notifications<'_> {
+impl<'a> V2Notifications<'a> {
     /// The `v2.notifications.offset` operations.
-    pub fn offset(&self) -> V2NotificationsOffset<'_> {
+    pub fn offset(&self) -> V2NotificationsOffset<'a> {
         V2NotificationsOffset {
             client: self.client,
         }

@@ -10,9 +10,9 @@ use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
 use super::V2;
-impl V2<'_> {
+impl<'a> V2<'a> {
     /// The `v2.notifications` operations.
-    pub fn notifications(&self) -> V2Notifications<'_> {
+    pub fn notifications(&self) -> V2Notifications<'a> {
         V2Notifications {
             client: self.client,
         }

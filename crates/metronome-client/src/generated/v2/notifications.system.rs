@@ -13,9 +13,9 @@ use super::V2Notifications;
 #[path = "notifications.system/list.rs"]
 mod list;
 pub use list::*;
-impl V2Notifications<'_> {
+impl<'a> V2Notifications<'a> {
     /// The `v2.notifications.system` operations.
-    pub fn system(&self) -> V2NotificationsSystem<'_> {
+    pub fn system(&self) -> V2NotificationsSystem<'a> {
         V2NotificationsSystem {
             client: self.client,
         }
