@@ -869,3 +869,39 @@ async fn a_required_flag_or_choice_is_named_at_the_call_site_and_checked_before_
         .unwrap();
     added.assert_async().await;
 }
+
+#[tokio::test]
+async fn a_json_object_goes_where_the_description_takes_any_object() {
+    let server = MockServer::start_async().await;
+    let submitted = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/approval_requests/submit")
+                .json_body_includes(r#"{"request_payload": {"name": "Example", "limit": 5}}"#);
+            then.status(200).json_body(json!({"data": {
+                "id": CUSTOMER, "approval_url": "https://example.test/a",
+                "created_at": "2026-01-01T00:00:00Z"}}));
+        })
+        .await;
+    let client = sdk(&server.base_url());
+    let submit = |payload: serde_json::Value| {
+        client
+            .approval_requests()
+            .submit("Raise the limit", "A customer asked", "POST")
+            .request_type("/v1/customers")
+            .request_payload(payload)
+    };
+    match submit(json!(["not", "an", "object"])).send().await {
+        Err(Error::InvalidRequest(message)) => assert_eq!(
+            message,
+            "request_payload: must be a JSON object, got an array"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(submitted.calls_async().await, 0);
+    submit(json!({"name": "Example", "limit": 5}))
+        .send()
+        .await
+        .unwrap();
+    submitted.assert_async().await;
+}

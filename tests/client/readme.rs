@@ -105,8 +105,11 @@ fn readme_snippets_need_no_crate_beyond_the_sdk_tokio_and_futures() {
                 {
                     continue;
                 }
+                // The webhook receiver shows an axum handler on purpose:
+                // that snippet is about the framework.
+                let framework = segment == "axum" && block.contains("use axum::");
                 assert!(
-                    MANIFEST_CRATES.contains(&segment),
+                    MANIFEST_CRATES.contains(&segment) || framework,
                     "{file}: a snippet uses `{segment}::` directly; reach it through metronome_client's re-exports:\n{block}"
                 );
             }

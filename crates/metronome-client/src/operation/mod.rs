@@ -95,6 +95,27 @@ impl<T> IntoValue<T> for T {
     }
 }
 
+/// A `json!` object where the description takes any object (custom
+/// fields, a payload): anything but an object is refused before sending.
+impl IntoValue<serde_json::Map<String, serde_json::Value>> for serde_json::Value {
+    fn into_value(self) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        match self {
+            serde_json::Value::Object(map) => Ok(map),
+            other => Err(format!(
+                "must be a JSON object, got {}",
+                match other {
+                    serde_json::Value::Null => "null",
+                    serde_json::Value::Bool(_) => "a boolean",
+                    serde_json::Value::Number(_) => "a number",
+                    serde_json::Value::String(_) => "a string",
+                    serde_json::Value::Array(_) => "an array",
+                    serde_json::Value::Object(_) => "an object",
+                }
+            )),
+        }
+    }
+}
+
 /// A closed set of values a request may carry (`window_size`, say): the
 /// generated enums, each with its wire values.
 pub trait RequestEnum: std::str::FromStr + Sized {
