@@ -392,3 +392,38 @@ async fn prerendered_pages_are_the_same_pages_and_faults_still_apply() {
     );
     assert!(cached.busy_time() > std::time::Duration::ZERO);
 }
+
+#[tokio::test]
+async fn the_request_log_keeps_headers_with_credentials_redacted() {
+    let mock = MockMetronome::start().await;
+    let client = metronome_client::Client::builder()
+        .bearer_token(mock.token())
+        .base_url(mock.base_url())
+        .default_header("x-team", "billing")
+        .default_header("x-api-key", "k3y-value")
+        .build()
+        .unwrap();
+    client.customers().list().send().await.unwrap();
+    let logged = mock.requests();
+    let request = logged.last().unwrap();
+    assert_eq!(
+        request.header("X-Team"),
+        Some("billing"),
+        "{:?}",
+        request.headers
+    );
+    assert_eq!(request.header("x-api-key"), Some("[redacted]"));
+    assert_eq!(request.header("authorization"), Some("[redacted]"));
+    assert!(
+        request
+            .header("user-agent")
+            .is_some_and(|ua| ua.starts_with("metronome-client/")),
+        "{:?}",
+        request.headers
+    );
+    let shown = format!("{logged:?}");
+    assert!(
+        !shown.contains("k3y-value") && !shown.contains(mock.token()),
+        "{shown}"
+    );
+}

@@ -116,7 +116,7 @@ impl MockMetronome {
     }
 
     /// Bytes the request log holds: bodies (at most 64 KiB per request),
-    /// paths and queries, 64 MiB in all; for a request without the token,
+    /// paths, queries and headers, 64 MiB in all; for a request without the token,
     /// its method and the first 256 characters of its path only.
     pub fn log_bytes(&self) -> usize {
         self.shared.log.bytes()

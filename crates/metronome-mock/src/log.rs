@@ -38,9 +38,23 @@ pub struct LoggedRequest {
     pub status: u16,
     /// The label of the fault injected, if any.
     pub fault: Option<String>,
+    /// The request's headers, names in lower case, in the order sent; a
+    /// header that carries a credential (`authorization`, cookies, and any
+    /// name with `token`, `secret`, `key`, `session` or `password` in it)
+    /// shows as `[redacted]`. None for a request without the token.
+    pub headers: Vec<(String, String)>,
 }
 
 impl LoggedRequest {
+    /// The value of header `name` (any case), if sent; the first when
+    /// repeated.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The value of query parameter `name`, if sent.
     pub fn query_param(&self, name: &str) -> Option<&str> {
         self.query
@@ -62,9 +76,36 @@ pub(crate) struct Entry {
     pub authorization: Option<String>,
     pub status: u16,
     pub fault: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Whether a header's value is a credential the log must not keep.
+pub(crate) fn is_secret_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+    ) || ["token", "secret", "key", "session", "password"]
+        .iter()
+        .any(|part| name.contains(part))
 }
 
 impl Entry {
+    /// Keeps the headers, credentials redacted.
+    pub fn keep_headers(&mut self, headers: &http::HeaderMap) {
+        self.headers = headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if is_secret_header(name.as_str()) {
+                    "[redacted]".to_string()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_string(), shown)
+            })
+            .collect();
+    }
+
     /// Keeps (a copy of) at most [`MAX_LOGGED_BODY`] bytes of `body`.
     pub fn keep_body(&mut self, body: &[u8]) {
         self.body_len = body.len();
@@ -78,6 +119,7 @@ impl Entry {
             + self
                 .query
                 .iter()
+                .chain(&self.headers)
                 .map(|(k, v)| k.len() + v.len())
                 .sum::<usize>()
     }
@@ -104,6 +146,7 @@ impl Entry {
             authorization: self.authorization.clone(),
             status: self.status,
             fault: self.fault.clone(),
+            headers: self.headers.clone(),
         }
     }
 

@@ -225,6 +225,7 @@ async fn handle(
         },
     };
     logged.entry.keep_body(&body);
+    logged.entry.keep_headers(&parts.headers);
 
     let outcome = {
         answer(
