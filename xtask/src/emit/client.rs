@@ -195,18 +195,10 @@ fn conversion(kind: &Kind, ty: &syn::Type, known: &[String]) -> (TokenStream, To
     match kind {
         // Text the description limits to a set of values: checked, and
         // sent in the description's spelling.
-        Kind::Text | Kind::NewText(_) if !known.is_empty() => {
-            let parse = match kind {
-                Kind::NewText(t) => {
-                    quote!(.and_then(|v| v.parse::<#t>().map_err(|e| e.to_string())))
-                }
-                _ => TokenStream::new(),
-            };
-            (
-                quote!(impl Into<String>),
-                quote!(check::one_of(value.into(), &[#(#known),*]) #parse),
-            )
-        }
+        Kind::Text | Kind::NewText(_) if !known.is_empty() => (
+            quote!(impl Into<String>),
+            text_chain(kind, known, false, None),
+        ),
         Kind::Id => (quote!(impl IntoId), quote!(value.into_id())),
         Kind::Timestamp => (quote!(impl IntoTimestamp), quote!(value.into_timestamp())),
         Kind::Text => (
@@ -428,6 +420,30 @@ pub fn facts(arg: &Arg) -> String {
     text
 }
 
+/// A text argument's conversion: the known values (in the description's
+/// spelling), then a path segment's rule, then `checks` (the length), then
+/// the type's own parse.
+fn text_chain(
+    kind: &Kind,
+    known: &[String],
+    path: bool,
+    checks: Option<TokenStream>,
+) -> TokenStream {
+    let mut chain = if known.is_empty() {
+        quote!(Ok::<String, String>(value.into()))
+    } else {
+        quote!(check::one_of(value.into(), &[#(#known),*]))
+    };
+    if path {
+        chain.extend(quote!(.and_then(check::segment)));
+    }
+    chain.extend(checks);
+    if let Kind::NewText(t) = kind {
+        chain.extend(quote!(.and_then(|v| v.parse::<#t>().map_err(|e| e.to_string()))));
+    }
+    chain
+}
+
 /// One setter: converts, checks, records a problem or keeps the value.
 fn setter(arg: &Arg, positional: bool) -> Result<TokenStream> {
     let known = &arg.limits.known;
@@ -452,19 +468,7 @@ fn setter(arg: &Arg, positional: bool) -> Result<TokenStream> {
         // description's spelling), then a path segment's rule, then the
         // length, then the type's own parse.
         (kind, checks) if text && (!known.is_empty() || path || checks.is_some()) => {
-            let mut chain = if known.is_empty() {
-                quote!(Ok::<String, String>(value.into()))
-            } else {
-                quote!(check::one_of(value.into(), &[#(#known),*]))
-            };
-            if path {
-                chain.extend(quote!(.and_then(check::segment)));
-            }
-            chain.extend(checks);
-            if let Kind::NewText(t) = kind {
-                chain.extend(quote!(.and_then(|v| v.parse::<#t>().map_err(|e| e.to_string()))));
-            }
-            chain
+            text_chain(kind, known, path, checks)
         }
         // The range is checked on the number given, then it becomes a `NonZeroU64`.
         (Kind::NonZero, Some(checks)) => quote! {

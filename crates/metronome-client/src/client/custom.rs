@@ -144,11 +144,7 @@ fn check_path(path: &str) -> Result<(), String> {
 /// assert!(metronome_client::path_segment("..").is_err());
 /// ```
 pub fn path_segment(text: &str) -> Result<String, Error> {
-    if matches!(text, "" | "." | "..") {
-        return Err(Error::InvalidRequest(format!(
-            "{text:?} cannot be a path segment: it would name the level of the path, not a resource"
-        )));
-    }
+    crate::operation::check::segment(text.to_string()).map_err(Error::InvalidRequest)?;
     const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')

@@ -52,18 +52,19 @@ impl Problems {
     /// not is reported by name, unless its setter already reported a
     /// problem.
     pub(crate) fn check_required(&self, required: &[(&str, &str, bool)]) -> Result<(), Error> {
-        let mut problems = self.0.clone();
-        for (name, setter, set) in required {
-            let reported = self.0.iter().any(|p| {
+        let reported = |name: &str| {
+            self.0.iter().any(|p| {
                 p.strip_prefix(name)
                     .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('['))
+            })
+        };
+        let missing = required
+            .iter()
+            .filter(|(name, _, set)| !set && !reported(name))
+            .map(|(name, setter, _)| {
+                format!("{name} is required: call .{setter}(..) before sending")
             });
-            if !set && !reported {
-                problems.push(format!(
-                    "{name} is required: call .{setter}(..) before sending"
-                ));
-            }
-        }
+        let problems: Vec<String> = self.0.iter().cloned().chain(missing).collect();
         if problems.is_empty() {
             Ok(())
         } else {
@@ -73,11 +74,7 @@ impl Problems {
 
     /// `Ok` when there is nothing to report.
     pub(crate) fn check(&self) -> Result<(), Error> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::InvalidRequest(self.0.join("; ")))
-        }
+        self.check_required(&[])
     }
 }
 
