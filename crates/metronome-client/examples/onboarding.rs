@@ -46,17 +46,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .price(2.0)
         .send()
         .await?;
-    let commit = CommitInput {
-        access_schedule: Some(ScheduleDurationInput::new(vec![
-            ScheduleDurationInputScheduleItemsItem::new(100_000.0, start, end),
-        ])),
-        ..CommitInput::new(product.id, CommitInputType::Prepaid)
-    };
     let contract = client
         .contracts()
         .create(customer.id, start)
         .rate_card_id(rate_card.id)
-        .commits([commit])
+        .commits([CommitInput {
+            access_schedule: Some(ScheduleDurationInput::new(vec![
+                ScheduleDurationInputScheduleItemsItem::new(100_000.0, start, end),
+            ])),
+            ..CommitInput::new(product.id, CommitInputType::Prepaid)
+        }])
         .send()
         .await?;
     // -- onboarding ends here --
