@@ -1,10 +1,12 @@
 //! Long walks through a server that fails about one request in five.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
-use metronome_client::{Client, Error, RetryPolicy};
+use metronome_client::{Client, Error, RetryPolicy, middleware};
 use metronome_mock::{Fault, MockMetronome};
 
 /// Every kind of transient failure, in equal shares (the walk and ingest
@@ -25,17 +27,7 @@ pub(crate) fn fault_mix() -> Vec<Fault> {
 /// A client with short waits (configuration, not a shortcut in the code)
 /// and enough retries that 20 % of failures in a row cannot exhaust them.
 fn client(mock: &MockMetronome) -> Client {
-    let policy = RetryPolicy::default()
-        .max_retries(8)
-        .initial_backoff(Duration::from_millis(1))
-        .max_backoff(Duration::from_millis(4));
-    Client::builder()
-        .bearer_token(mock.token())
-        .base_url(mock.base_url())
-        .retry_policy(policy)
-        .timeout(Duration::from_millis(150))
-        .build()
-        .unwrap()
+    counted_client(mock, &Retries::default())
 }
 
 fn report(
@@ -55,28 +47,51 @@ fn report(
     );
 }
 
-/// Runs `walk` on its own runtime and counts the retries the client
-/// itself logged (its `metronome: retrying` events).
-fn counting_retries<T>(walk: impl std::future::Future<Output = T>) -> (T, usize) {
-    let (output, text) = metronome_integration_tests::capture_logs(tracing::Level::DEBUG, || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(walk)
-    });
-    (
-        output,
-        text.lines()
-            .filter(|l| l.contains("metronome: retrying"))
-            .count(),
-    )
+/// The retries a client made: attempts after the first of each call, as
+/// its own middleware sees them (below the retry loop).
+#[derive(Clone, Default)]
+struct Retries(Arc<AtomicUsize>);
+
+/// [`client`], with a middleware that counts its retries into `retries`.
+fn counted_client(mock: &MockMetronome, retries: &Retries) -> Client {
+    let count = retries.0.clone();
+    let policy = RetryPolicy::default()
+        .max_retries(8)
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(4));
+    Client::builder()
+        .bearer_token(mock.token())
+        .base_url(mock.base_url())
+        .retry_policy(policy)
+        .timeout(Duration::from_millis(150))
+        .middleware(middleware::from_fn(move |request, next| {
+            if next.attempt() > 1 {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+            Box::pin(next.run(request))
+        }))
+        .build()
+        .unwrap()
+}
+
+/// Runs `walk` on a current-thread runtime of its own and returns what it
+/// returned with the retries its client made.
+fn counting_retries<T, F: std::future::Future<Output = T>>(
+    walk: impl FnOnce(Retries) -> F,
+) -> (T, usize) {
+    let retries = Retries::default();
+    let output = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(walk(retries.clone()));
+    (output, retries.0.load(Ordering::Relaxed))
 }
 
 #[test]
 fn usage_1000_pages_with_20_percent_faults_every_item_once_in_order() {
     let started = Instant::now();
-    let ((mock, rows), retries) = counting_retries(async {
+    let ((mock, rows), retries) = counting_retries(|retries| async move {
         let mock = MockMetronome::builder()
             .customers(10)
             .metrics(1)
@@ -86,7 +101,7 @@ fn usage_1000_pages_with_20_percent_faults_every_item_once_in_order() {
             .start()
             .await;
         mock.faults().random(0.2, fault_mix(), 2024);
-        let walk = client(&mock)
+        let walk = counted_client(&mock, &retries)
             .usage()
             .list("2024-01-01T00:00:00Z", "2024-04-10T00:00:00Z", "day")
             .stream();
@@ -144,7 +159,7 @@ fn usage_1000_pages_with_20_percent_faults_every_item_once_in_order() {
 #[test]
 fn costs_1000_pages_with_20_percent_faults_every_day_once_in_order() {
     let started = Instant::now();
-    let ((mock, days), retries) = counting_retries(async {
+    let ((mock, days), retries) = counting_retries(|retries| async move {
         let mock = MockMetronome::builder()
             .customers(1)
             .metrics(2)
@@ -154,7 +169,7 @@ fn costs_1000_pages_with_20_percent_faults_every_day_once_in_order() {
             .await;
         mock.faults().random(0.2, fault_mix(), 1969);
         let customer = mock.dataset().customers()[0].id;
-        let walk = client(&mock).customers().list_costs(
+        let walk = counted_client(&mock, &retries).customers().list_costs(
             customer,
             "2024-01-01T00:00:00Z",
             "2026-09-27T00:00:00Z",

@@ -113,8 +113,44 @@ fn optional(field: &syn::Field) -> bool {
     })
 }
 
-/// The function serde fills a field with (`#[serde(default = "path")]`).
-fn serde_default_fn(field: &syn::Field) -> Option<syn::ExprPath> {
+/// Makes the functions of `types::defaults` (the description's defaults,
+/// which serde fills in when a field is absent) public, so that the client
+/// layer, which builds request bodies itself, fills a field the caller left
+/// out as progenitor's type builder would.
+pub fn publish_defaults(file: &mut syn::File) {
+    for item in &mut file.items {
+        let Item::Mod(types) = item else { continue };
+        if types.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = &mut types.content else {
+            continue;
+        };
+        for item in items.iter_mut() {
+            let Item::Mod(defaults) = item else { continue };
+            if defaults.ident != "defaults" {
+                continue;
+            }
+            let Some((_, functions)) = &mut defaults.content else {
+                continue;
+            };
+            for function in functions.iter_mut() {
+                if let Item::Fn(f) = function
+                    && matches!(f.vis, syn::Visibility::Restricted(_))
+                {
+                    f.vis = syn::parse_quote!(pub);
+                    f.attrs.push(syn::parse_quote!(
+                        #[doc = " A default the description gives, filled in where a request leaves the field out."]
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The function serde calls for a field left out (`#[serde(default =
+/// "defaults::…")]`), if it names one.
+pub fn serde_default_fn(field: &syn::Field) -> Option<syn::ExprPath> {
     field
         .attrs
         .iter()

@@ -58,6 +58,7 @@ pub fn generate(tree: &Value, client: bool) -> Result<Generated> {
     crate::slim::drop_unused_builders(&mut file);
     crate::any_case::alias_request_enums(&mut file);
     crate::constructors::add(&mut file);
+    crate::constructors::publish_defaults(&mut file);
     let model = Model::build(tree, &file, client)?;
     for (method, reason) in &model.not_walkable {
         eprintln!("not walkable: {method}: {reason}");

@@ -18,8 +18,8 @@ const LAYERS: &[&str] = &[
     "classify",
     "transport",
     "error",
-    "pagination",
     "operation",
+    "pagination",
     "client",
     "requests",
     "extras",
@@ -270,7 +270,8 @@ fn each_layer_uses_only_the_layers_below_it() {
     // if it saw the crate's real imports.
     for expected in [
         ("error", "classify"),
-        ("error", "transport"),
+        ("operation", "transport"),
+        ("pagination", "operation"),
         ("transport", "classify"),
         ("client", "transport"),
         ("requests", "operation"),

@@ -177,16 +177,16 @@ fn the_generated_surface_names_things_one_way() {
                     .trim_end_matches(",String>")
                     .to_string()
             } else {
-                // The body's type, as the client's `request()` builds it.
+                // The body's type, as the client's `http()` builds it.
                 let request = impls[*builder]
                     .iter()
-                    .find(|f| f.sig.ident == "request")
+                    .find(|f| f.sig.ident == "http")
                     .map(|f| text(&f.block))
                     .unwrap();
                 let body_type = request
-                    .split("types::builder::")
+                    .split("json(&types::")
                     .nth(1)
-                    .and_then(|rest| rest.split("::default").next())
+                    .and_then(|rest| rest.split('{').next())
                     .unwrap()
                     .to_string();
                 low_structs[&format!("types::{body_type}")][low_field].clone()

@@ -6,9 +6,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
 
 use crate::OperationInfo;
+
+/// progenitor adds `api-version: <info.version>` to every request.
+const API_VERSION_HEADER: &str = "api-version";
 
 /// The future a [`Transport`] returns.
 pub type TransportFuture<'a> =
@@ -109,6 +112,29 @@ impl ClientState {
     pub fn with_transport(mut self, transport: impl Transport) -> Self {
         self.transport = Arc::new(transport);
         self
+    }
+
+    /// Puts this state's headers on a request's: the default headers where
+    /// the request has none of that name, `Authorization` always, the
+    /// `User-Agent` unless a default header names one. progenitor's
+    /// `api-version` (the version of the description, which Metronome does
+    /// not read) is removed. Every request of this crate goes through it,
+    /// and so can a request built elsewhere for the same client.
+    pub fn apply_headers(&self, headers: &mut HeaderMap) {
+        headers.remove(API_VERSION_HEADER);
+        for (name, value) in self.default_headers.iter() {
+            if !headers.contains_key(name) {
+                headers.insert(name, value.clone());
+            }
+        }
+        if let Some(value) = &self.authorization {
+            headers.insert(AUTHORIZATION, value.clone());
+        }
+        if let Some(value) = &self.user_agent
+            && !self.default_headers.contains_key(USER_AGENT)
+        {
+            headers.insert(USER_AGENT, value.clone());
+        }
     }
 
     /// Whether a bearer token is set.

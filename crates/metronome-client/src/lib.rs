@@ -59,12 +59,13 @@
 // (`xtask/tests/layers.rs` reads the imports and checks):
 //
 // - `classify`: what a status, a header or a failure means (a leaf);
-// - `transport/`: the retry loop, middleware, per-call options, what the
-//   transport saw of a call, the cursor read ahead;
+// - `transport/`: the retry loop, middleware, per-call options, the call
+//   handed down with each request, the client's connection, the cursor
+//   read ahead;
 // - `error/`: the `Error` type and how failures map to it;
-// - `pagination/`: the walk, over a fetch of one page (no `Client`);
 // - `operation/`: what request builders are made of (conversions, checks,
-//   sending, `Response`);
+//   the HTTP request built, sent and decoded once, `Response`);
+// - `pagination/`: the walk, over a fetch of one page (no `Client`);
 // - `client/`: `Client`, its configuration, `client.request(..)`;
 // - `generated/` (module `requests`): every operation's builder and the
 //   resource handles, written by `cargo xtask gen`;

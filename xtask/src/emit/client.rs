@@ -16,7 +16,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{cfg, doc, float, ident};
-use crate::model::{Arg, Body, Kind, Limits, Model, Op, Output, Place, handle_name};
+use crate::model::{Arg, Body, Fill, Kind, Limits, Model, Op, Output, Place, handle_name};
 
 /// The resource tree: each handle (a resource path, `["v1", "customers"]`)
 /// with the handles under it, its operations and the features that
@@ -581,7 +581,7 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
         .into_iter()
         .map(|arg| setter(arg, positional.contains(&arg.wire.as_str())))
         .collect::<Result<Vec<_>>>()?;
-    let request = low_level_request(op);
+    let request = http_request(op)?;
     let period = match op.period() {
         Some((start, end)) => {
             let (start_field, end_field) = (ident(&start.field()), ident(&end.field()));
@@ -604,35 +604,55 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
     let wires: Vec<&String> = args.iter().map(|a| &a.wire).collect();
     let held = &fields;
     let (finish, after) = match &op.output {
-        Output::Page(item) => (
-            quote! {
-                /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
-                pub(crate) fn query(&self) -> Result<Self, Error> {
-                    #check
-                    #period
-                    Ok(self.clone())
-                }
-            },
-            quote! {
-            impl crate::operation::Arguments for #b {
-                fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
-                    match name {
-                        #( #wires => self.#held.as_ref().map(|v| v as &dyn ::std::any::Any), )*
-                        _ => None,
+        Output::Page(item) => {
+            let Some(walk) = &op.page else {
+                anyhow::bail!("{}: a page without its walk", op.id);
+            };
+            let response = &walk.response;
+            let next = crate::emit::pagination::next(&walk.next);
+            // A uuid's text may be written differently from its decoded
+            // form: such a cursor is not read ahead.
+            let read_ahead: Vec<&str> = if walk.next.cursor().uuid {
+                Vec::new()
+            } else {
+                walk.receive.split('.').collect()
+            };
+            (
+                quote! {
+                    /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
+                    pub(crate) fn query(&self) -> Result<Self, Error> {
+                        #check
+                        #period
+                        Ok(self.clone())
+                    }
+                },
+                quote! {
+                impl crate::operation::Arguments for #b {
+                    fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
+                        match name {
+                            #( #wires => self.#held.as_ref().map(|v| v as &dyn ::std::any::Any), )*
+                            _ => None,
+                        }
                     }
                 }
-            }
-            crate::pagination::list_request!(#b, #item);
-                        impl PageQuery for #b {
-                type Item = #item;
-                const OPERATION: &'static str = #method;
-                #[inline]
-                fn fetch<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<#item>, Error>> {
-                    crate::pagination::fetch::fetch_page(self.request(&self.client), cursor, self.options)
+                crate::pagination::list_request!(#b, #item);
+                impl PageQuery for #b {
+                    type Item = #item;
+                    const OPERATION: &'static str = #method;
+                    fn fetch<'a>(&'a self, cursor: Option<&'a str>, at: PageCall) -> BoxFuture<'a, Result<Page<#item>, Error>> {
+                        Box::pin(crate::pagination::fetch::fetch_page(
+                            self.client.connection(),
+                            self.http(cursor),
+                            self.options,
+                            at,
+                            &[#(#read_ahead),*],
+                            |response: #response| (response.data, #next),
+                        ))
+                    }
                 }
-            }
-            },
-        ),
+                },
+            )
+        }
         output => {
             let ret = match output {
                 Output::Unit => quote!(()),
@@ -640,10 +660,11 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
                 Output::Data(t) | Output::Body(t) => quote!(#t),
                 Output::Page(_) => unreachable!("lists are handled above"),
             };
-            let send = if matches!(output, Output::Bytes) {
-                quote!(crate::operation::send_bytes)
-            } else {
-                quote!(crate::operation::send_body)
+            let response = &op.response;
+            let send = match output {
+                Output::Bytes => quote!(crate::operation::send::bytes),
+                Output::Unit => quote!(crate::operation::send::unit),
+                _ => quote!(crate::operation::send::json::<#response>),
             };
             let map = if matches!(output, Output::Data(_)) {
                 quote!(.map(|response| response.map(|body| body.data)))
@@ -652,17 +673,14 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
             };
             let finish = quote! {
                 /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-                #[inline]
                 pub async fn send(self) -> Result<#ret, Error> {
                     self.send_with_response().await.map(Response::into_body)
                 }
                 /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-                #[inline]
                 pub async fn send_with_response(self) -> Result<Response<#ret>, Error> {
                     #check
                     #period
-                    let request = self.request(&self.client);
-                    #send(#method, self.options, Box::pin(request.send())).await #map
+                    #send(self.client.connection(), self.http(), self.options).await #map
                 }
             };
             (finish, TokenStream::new())
@@ -699,40 +717,171 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
     })
 }
 
-/// `request()`: the low-level request, as the checked arguments make it.
-fn low_level_request(op: &Op) -> TokenStream {
-    let b = ident(&op.builder);
-    let method = ident(&op.method);
-    let params = op.params.iter().map(|p| {
-        let n = ident(&p.name);
-        quote! { if let Some(value) = &self.#n { request = request.#n(value.clone()); } }
+/// Whether a query value of this kind is written by `QueryValue` (the
+/// others, string newtypes and other types, go through serde).
+fn plain_query(kind: &Kind) -> bool {
+    match kind {
+        Kind::List(item) => plain_query(item),
+        Kind::Id
+        | Kind::Timestamp
+        | Kind::Text
+        | Kind::Bool
+        | Kind::Number(_)
+        | Kind::NonZero
+        | Kind::Enum(_) => true,
+        Kind::NewText(_) | Kind::Other(_) => false,
+    }
+}
+
+/// `http()`: the HTTP request the checked arguments make: the path with
+/// each parameter encoded as one segment, the query in progenitor's order
+/// (by name; a list as repeated keys), the JSON body built as the body
+/// type. A walkable operation's takes the cursor of the page to fetch.
+fn http_request(op: &Op) -> Result<TokenStream> {
+    let walk = matches!(op.output, Output::Page(_));
+    let missing = quote!(crate::operation::request::missing);
+    // The cursor, as the type of the argument it goes in.
+    let cursor_arg = op
+        .cursor
+        .as_ref()
+        .and_then(|c| op.args().into_iter().find(|a| &a.name == c));
+    let cursor = match cursor_arg {
+        Some(a) if walk && matches!(a.kind, Kind::Id) => quote! {
+            let cursor = cursor.map(crate::operation::request::uuid_cursor).transpose()?;
+        },
+        Some(_) if walk => quote! {
+            let cursor = cursor.map(str::to_string);
+        },
+        _ => TokenStream::new(),
+    };
+    // The value of an argument, as an `Option` of what the builder holds.
+    let value = |a: &Arg| {
+        let f = ident(&a.field());
+        if walk && cursor_arg.is_some_and(|c| std::ptr::eq(c, a)) {
+            quote!(cursor.or_else(|| self.#f.clone()))
+        } else {
+            quote!(self.#f.clone())
+        }
+    };
+    // The path: its template with `{}` for each parameter.
+    let mut template = String::new();
+    let mut segments = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            anyhow::bail!("{}: an unclosed `{{` in the path", op.id);
+        };
+        template.push_str(&rest[..open]);
+        template.push_str("{}");
+        let wire = &rest[open + 1..close];
+        let Some(a) = op
+            .params
+            .iter()
+            .find(|a| a.place == Place::Path && a.wire == wire)
+        else {
+            anyhow::bail!(
+                "{}: the path names `{wire}`, which is no path parameter",
+                op.id
+            );
+        };
+        let f = ident(&a.field());
+        segments.push(quote! {
+            crate::operation::request::segment(self.#f.as_ref().ok_or_else(|| #missing(#wire))?)
+        });
+        rest = &rest[close + 1..];
+    }
+    template.push_str(rest);
+    let path = if segments.is_empty() {
+        quote!(#template.to_string())
+    } else {
+        quote!(format!(#template, #(#segments),*))
+    };
+    let mut query: Vec<&Arg> = op
+        .params
+        .iter()
+        .filter(|a| a.place == Place::Parameter)
+        .collect();
+    query.sort_by(|a, b| a.name.cmp(&b.name));
+    let query = query.iter().map(|a| {
+        let wire = &a.wire;
+        let f = ident(&a.field());
+        if walk && cursor_arg.is_some_and(|c| std::ptr::eq(c, *a)) {
+            quote!(request.query(#wire, &cursor.or_else(|| self.#f.clone()));)
+        } else if plain_query(&a.kind) {
+            quote!(request.query(#wire, &self.#f);)
+        } else {
+            quote!(request.query_serialized(#wire, &self.#f)?;)
+        }
     });
     let body = match &op.body {
-        Body::Object { ty, fields, .. } => {
-            let names: Vec<_> = fields.iter().map(|f| ident(&f.name)).collect();
-            let held: Vec<_> = fields.iter().map(|f| ident(&f.field())).collect();
+        Body::Object {
+            ty,
+            fields,
+            members,
+            ..
+        } => {
+            let inits = members.iter().map(|m| {
+                let name = &m.ident;
+                let wire = &m.wire;
+                let src = match m
+                    .arg
+                    .as_ref()
+                    .and_then(|n| fields.iter().find(|a| &a.name == n))
+                {
+                    Some(a) => value(a),
+                    None => quote!(None),
+                };
+                let filled = match &m.fill {
+                    Fill::Option => src,
+                    Fill::Required => quote!(#src.ok_or_else(|| #missing(#wire))?),
+                    Fill::Default => quote!(#src.unwrap_or_default()),
+                    Fill::DefaultFn {
+                        path,
+                        optional: true,
+                    } => quote!(#src.or_else(types::#path)),
+                    Fill::DefaultFn {
+                        path,
+                        optional: false,
+                    } => quote!(#src.unwrap_or_else(types::#path)),
+                };
+                quote!(#name: #filled,)
+            });
             quote! {
-                let mut body = types::builder::#ty::default();
-                #( if let Some(value) = &self.#held { body = body.#names(value.clone()); } )*
-                request = request.body(body);
+                request.json(&types::#ty { #(#inits)* })?;
             }
         }
-        Body::List(_) => quote! {
-            if let Some(value) = &self.body { request = request.body(value.clone()); }
-        },
+        Body::List(a) => {
+            let wire = &a.wire;
+            quote!(request.json(self.body.as_ref().ok_or_else(|| #missing(#wire))?)?;)
+        }
         Body::None => TokenStream::new(),
     };
-    quote! {
-        /// The low-level request, as checked arguments make it.
-        #[allow(unused_mut)]
-        #[inline]
-        pub(crate) fn request<'c>(&self, client: &'c Client) -> metronome_api::builder::#b<'c> {
-            let mut request = client.api().#method();
-            #(#params)*
+    let method = ident(&op.http_method);
+    let name = &op.method;
+    let route = &op.path;
+    let (signature, doc) = if walk {
+        (
+            quote!(pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error>),
+            " The HTTP request the checked arguments make, at `cursor` (the first page for `None`).",
+        )
+    } else {
+        (
+            quote!(pub(crate) fn http(&self) -> Result<HttpRequest, Error>),
+            " The HTTP request the checked arguments make.",
+        )
+    };
+    Ok(quote! {
+        #[doc = #doc]
+        #[allow(unused_mut, clippy::redundant_clone)]
+        #signature {
+            #cursor
+            let path = #path;
+            let mut request = HttpRequest::new(#name, ::reqwest::Method::#method, #route, path);
+            #(#query)*
             #body
-            request
+            Ok(request)
         }
-    }
+    })
 }
 
 /// The enums a request takes.
@@ -770,8 +919,10 @@ pub fn request_enums(model: &Model) -> TokenStream {
 fn imports() -> TokenStream {
     quote! {
         use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+        use crate::operation::request::HttpRequest;
         use crate::transport::options::CallOptions;
         use crate::pagination::{WalkLimits, PageQuery};
+        use crate::pagination::fetch::PageCall;
         use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
         use futures::future::BoxFuture;
         use metronome_api::types;

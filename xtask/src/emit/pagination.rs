@@ -22,7 +22,7 @@ fn cursor_text(value: TokenStream, ty: CursorType) -> TokenStream {
 }
 
 /// The expression that takes the next cursor out of `response`.
-fn next(next: &NextCursor) -> TokenStream {
+pub(crate) fn next(next: &NextCursor) -> TokenStream {
     match next {
         NextCursor::Field { name, cursor } => {
             let name = ident(name);

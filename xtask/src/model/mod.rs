@@ -126,15 +126,41 @@ pub enum Output {
 /// The request body.
 pub enum Body {
     None,
-    /// A struct built through its type builder: `types::builder::X`.
+    /// A struct of the types module, `types::X`.
     Object {
         ty: syn::Ident,
         fields: Vec<Arg>,
         /// The required properties' wire names, in the description's order.
         required: Vec<String>,
+        /// Every field of the struct, in its order, and how it is filled.
+        members: Vec<Member>,
     },
     /// A list body (`Vec<T>`): one positional argument.
     List(Box<Arg>),
+}
+
+/// One field of a body struct: its name, the argument that sets it (its
+/// Rust name; `None` when no property of the description backs it), and
+/// what it holds when the argument is not set.
+pub struct Member {
+    pub ident: syn::Ident,
+    pub wire: String,
+    pub arg: Option<String>,
+    pub fill: Fill,
+}
+
+/// How a body field is filled from the builder's `Option` of its value.
+#[derive(Clone)]
+pub enum Fill {
+    /// The field is an `Option`: as is.
+    Option,
+    /// Required: must be set (the builder's check saw to it).
+    Required,
+    /// Left out: the type's default (an empty list or map).
+    Default,
+    /// Left out: the default the description gives (a function of the
+    /// types module, `defaults::…`), `Option` or not.
+    DefaultFn { path: syn::ExprPath, optional: bool },
 }
 
 /// Where a page's next cursor is read in the low-level response.
@@ -230,6 +256,12 @@ pub struct Op {
     pub pointer: String,
     /// `x-period`: the wire names of a period's start and end.
     pub period: Option<(String, String)>,
+    /// The success type (`types::X`; `()` for none, the byte stream for a
+    /// document).
+    pub response: Type,
+    /// For walkable operations: the response and where its next cursor
+    /// is (set once the walks are known).
+    pub page: Option<LowLevelWalk>,
 }
 
 /// The most arguments an operation's method takes positionally.
@@ -430,11 +462,19 @@ impl Model {
         let paginated = pagination::find(tree);
         let (low_level_walks, not_walkable) = low_level_walks(&paginated, file, &types);
         let walkable: BTreeSet<&str> = low_level_walks.iter().map(|(b, _)| b.as_str()).collect();
-        let ops = if client {
+        let mut ops = if client {
             operations(tree, file, &types, &walkable, &paginated)?
         } else {
             Vec::new()
         };
+        for op in &mut ops {
+            if matches!(op.output, Output::Page(_)) {
+                op.page = low_level_walks
+                    .iter()
+                    .find(|(builder, _)| *builder == op.builder)
+                    .map(|(_, walk)| walk.clone());
+            }
+        }
         let mut routes: Vec<(String, String, String)> = load::operations(tree)
             .map(|(path, method, op)| {
                 let id = op["operationId"].as_str().unwrap_or_default();
@@ -731,10 +771,13 @@ fn operations(
                         .structs
                         .get(name)
                         .with_context(|| format!("{at}: no body struct {name}"))?;
+                    let fields = body_fields(tree, schema, structure, types);
+                    let required = required_names(tree, schema);
                     Body::Object {
                         ty: syn::Ident::new(name, proc_macro2::Span::call_site()),
-                        fields: body_fields(tree, schema, structure, types),
-                        required: required_names(tree, schema),
+                        members: members(structure, &fields, &required),
+                        fields,
+                        required,
                     }
                 } else if flat.starts_with("::std::vec::Vec<") {
                     let (_, inner) = optional(ty);
@@ -853,6 +896,8 @@ fn operations(
             cursor,
             walk: page.map(|p| (p.send.clone(), p.receive.clone())),
             feature: op["tags"][0].as_str().unwrap_or_default().to_string(),
+            response: qualify(response, &in_types),
+            page: None,
             pointer: format!("/paths/{}/{method}", load::pointer_escape(path)),
             period,
         });
@@ -944,6 +989,46 @@ fn body_fields(
         });
     }
     out
+}
+
+/// Every field of a body struct, with the argument that sets it and how
+/// it is filled when that is not set (as progenitor's type builder fills
+/// it: the description's default, an empty value, `None`).
+fn members(structure: &syn::ItemStruct, fields: &[Arg], required: &[String]) -> Vec<Member> {
+    let Fields::Named(named) = &structure.fields else {
+        return Vec::new();
+    };
+    named
+        .named
+        .iter()
+        .filter_map(|f| {
+            let ident = f.ident.clone()?;
+            let wire = syntax::serde_rename(&f.attrs).unwrap_or_else(|| ident.to_string());
+            let arg = fields
+                .iter()
+                .find(|a| ident == a.name)
+                .map(|a| a.name.clone());
+            let (is_option, _) = optional(&f.ty);
+            let fill = if let Some(path) = crate::constructors::serde_default_fn(f) {
+                Fill::DefaultFn {
+                    path,
+                    optional: is_option,
+                }
+            } else if is_option {
+                Fill::Option
+            } else if required.contains(&wire) {
+                Fill::Required
+            } else {
+                Fill::Default
+            };
+            Some(Member {
+                ident,
+                wire,
+                arg,
+                fill,
+            })
+        })
+        .collect()
 }
 
 /// A schema's required property names (`allOf` merged), in the

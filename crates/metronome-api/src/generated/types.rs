@@ -29326,25 +29326,30 @@ impl ::std::convert::TryFrom<::std::string::String> for WindowSize {
 pub mod builder;
 /// Generation of default values for serde.
 pub mod defaults {
-    pub(super) fn default_nzu64<T, const V: u64>() -> T
+    /// A default the description gives, filled in where a request leaves the field out.
+    pub fn default_nzu64<T, const V: u64>() -> T
     where
         T: ::std::convert::TryFrom<::std::num::NonZeroU64>,
         <T as ::std::convert::TryFrom<::std::num::NonZeroU64>>::Error: ::std::fmt::Debug,
     {
         T::try_from(::std::num::NonZeroU64::try_from(V).unwrap()).unwrap()
     }
-    pub(super) fn contracts_get_net_balance_body_invoice_inclusion_mode() -> super::ContractsGetNetBalanceBodyInvoiceInclusionMode {
+    /// A default the description gives, filled in where a request leaves the field out.
+    pub fn contracts_get_net_balance_body_invoice_inclusion_mode() -> super::ContractsGetNetBalanceBodyInvoiceInclusionMode {
         super::ContractsGetNetBalanceBodyInvoiceInclusionMode::FinalizedAndDraft
     }
-    pub(super) fn contracts_get_subscription_seats_history_body_limit() -> ::std::option::Option<
+    /// A default the description gives, filled in where a request leaves the field out.
+    pub fn contracts_get_subscription_seats_history_body_limit() -> ::std::option::Option<
         i64,
     > {
         ::std::option::Option::Some(10_i64)
     }
-    pub(super) fn preview_events_payload_mode() -> super::PreviewEventsPayloadMode {
+    /// A default the description gives, filled in where a request leaves the field out.
+    pub fn preview_events_payload_mode() -> super::PreviewEventsPayloadMode {
         super::PreviewEventsPayloadMode::Replace
     }
-    pub(super) fn spend_breakdown_invoices_query_payload_sort() -> super::SpendBreakdownInvoicesQueryPayloadSort {
+    /// A default the description gives, filled in where a request leaves the field out.
+    pub fn spend_breakdown_invoices_query_payload_sort() -> super::SpendBreakdownInvoicesQueryPayloadSort {
         super::SpendBreakdownInvoicesQueryPayloadSort::DateAsc
     }
 }

@@ -3,14 +3,17 @@
 //! They go through the same transport as every other call: the client's
 //! token and User-Agent, retries, the body cap, and the same [`Error`].
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::error::RequestContext;
-use crate::transport::exchange;
+use crate::operation::request::HttpRequest;
+use crate::operation::send::respond;
+use crate::transport::call::Recorded;
 use crate::transport::options::CallOptions;
 use crate::{Client, Error};
 
@@ -165,45 +168,24 @@ pub(crate) async fn send_raw(
     query: &[(String, String)],
     body: Option<Vec<u8>>,
 ) -> Result<CustomResponse, Error> {
-    let api = client.api();
-    let url = format!("{}{}", api.baseurl(), path);
-    let mut builder = api.client().request(method, url);
-    if !query.is_empty() {
-        builder = builder.query(query);
-    }
-    if let Some(body) = body {
-        builder = builder
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body);
-    }
-    let mut request = builder
-        .build()
-        .map_err(|e| Error::InvalidRequest(format!("the request cannot be built: {e}")))?;
-    let info = OperationInfo {
-        operation_id: operation,
-    };
-    let (result, exchange) = exchange::record(options, async {
-        api.pre::<()>(&mut request, &info)
-            .await
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        Ok::<_, Error>(api.exec(request, &info).await)
-    })
-    .await;
-    let context = RequestContext {
+    let request = HttpRequest {
         operation,
-        attempts: exchange.attempts.max(1),
-        page: None,
+        route: None,
+        method,
+        path: path.to_string(),
+        query: query
+            .iter()
+            .map(|(name, value)| (Cow::Owned(name.clone()), value.clone()))
+            .collect(),
+        body,
+        json: false,
     };
-    let response = match result? {
-        Ok(response) => response,
-        Err(source) => return Err(crate::error::transport(context, source)),
-    };
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|source| crate::error::transport(context.clone(), source))?;
+    let (context, recorded) = respond(client.connection(), request, options, None, None).await?;
+    let Recorded {
+        status,
+        headers,
+        body,
+    } = recorded;
     if status.is_client_error() || status.is_server_error() {
         return Err(crate::error::api(context, status, headers, body, None));
     }

@@ -11,6 +11,7 @@ use reqwest::header::HeaderValue;
 pub(crate) mod custom;
 
 use crate::Error;
+use crate::transport::connection::Connection;
 use crate::transport::middleware::Middleware;
 use crate::transport::retry::{RetryPolicy, RetryTransport};
 
@@ -52,9 +53,8 @@ pub struct Client {
 }
 
 struct Inner {
-    api: metronome_api::Client,
+    connection: Connection,
     base_url: String,
-    retry: RetryPolicy,
     timeout: Duration,
 }
 
@@ -77,7 +77,7 @@ impl Client {
     /// The generated low-level client, for operations this crate does not
     /// wrap yet. Its requests go through the same token, retries and limits.
     pub fn api(&self) -> &metronome_api::Client {
-        &self.inner.api
+        &self.inner.connection.api
     }
 
     /// The base URL requests go to, without a trailing slash.
@@ -87,7 +87,7 @@ impl Client {
 
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+        &self.inner.connection.transport.policy
     }
 
     /// The timeout of each attempt.
@@ -98,7 +98,12 @@ impl Client {
     /// Retries after a failed first attempt, as set with
     /// [`ClientBuilder::max_retries`] (or the retry policy's).
     pub fn max_retries(&self) -> u32 {
-        self.inner.retry.retries()
+        self.inner.connection.transport.policy.retries()
+    }
+
+    /// Where every call goes.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.inner.connection
     }
 }
 
@@ -108,7 +113,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base_url)
             .field("bearer_token", &"<redacted>")
             .field("timeout", &self.inner.timeout)
-            .field("retry", &self.inner.retry)
+            .field("retry", &self.inner.connection.transport.policy)
             .finish_non_exhaustive()
     }
 }
@@ -324,23 +329,23 @@ impl ClientBuilder {
             }
         };
         let default_headers = header_map(&self.default_headers)?;
+        let transport = RetryTransport {
+            policy: self.retry,
+            timeout: Some(self.timeout),
+            max_response_bytes: self.max_response_bytes,
+            middleware: self.middleware.into(),
+        };
         let state = ClientState::new()
             .with_bearer_token(&token)
             .map_err(|e| Error::Config(e.to_string()))?
             .with_user_agent(HeaderValue::from_static(USER_AGENT))
             .with_default_headers(default_headers)
-            .with_transport(RetryTransport {
-                policy: self.retry.clone(),
-                timeout: Some(self.timeout),
-                max_response_bytes: self.max_response_bytes,
-                middleware: self.middleware.into(),
-            });
+            .with_transport(transport.clone());
         let api = metronome_api::Client::new_with_client(&base_url, http, state);
         Ok(Client {
             inner: Arc::new(Inner {
-                api,
+                connection: Connection { api, transport },
                 base_url,
-                retry: self.retry,
                 timeout: self.timeout,
             }),
         })

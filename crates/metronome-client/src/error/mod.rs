@@ -11,7 +11,6 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::classify::{self, request_id};
-use crate::transport::exchange::Exchange;
 
 /// How much of a body an error message quotes.
 const BODY_EXCERPT: usize = 200;
@@ -434,59 +433,6 @@ impl Error {
             context.page = Some(page);
         }
         self
-    }
-
-    /// Maps what the generated client returned, together with what the
-    /// transport recorded, to an [`Error`]. `T` is the success type, used to
-    /// find the path of a decode failure.
-    pub(crate) fn from_generated<E>(
-        error: progenitor_client::Error<E>,
-        exchange: Exchange,
-        operation: &'static str,
-    ) -> Self {
-        use progenitor_client::Error as Generated;
-
-        // The error body's own type does not matter: the exchange holds the
-        // body, and `api` reads `message` from it whatever the schema.
-        let error = error.into_untyped();
-
-        let context = RequestContext {
-            operation,
-            attempts: exchange.attempts,
-            page: None,
-        };
-        let recorded = exchange.response;
-        match error {
-            Generated::InvalidRequest(message) | Generated::Custom(message) => {
-                Error::InvalidRequest(message)
-            }
-            Generated::CommunicationError(source)
-            | Generated::InvalidUpgrade(source)
-            | Generated::ResponseBodyError(source) => transport(context, source),
-            Generated::ErrorResponse(value) => {
-                let (headers, body) = recorded.map(|r| (r.headers, r.body)).unwrap_or_default();
-                api(context, value.status(), headers, body, None)
-            }
-            Generated::UnexpectedResponse(response) => {
-                let (headers, body) = recorded.map(|r| (r.headers, r.body)).unwrap_or_default();
-                api(context, response.status(), headers, body, None)
-            }
-            Generated::InvalidResponsePayload(body, source) => {
-                let (status, headers) = recorded.map(|r| (r.status, r.headers)).unwrap_or_default();
-                if status.is_client_error() || status.is_server_error() {
-                    // An error status whose body is not `{message}`: still an API error.
-                    return api(context, status, headers, body, None);
-                }
-                let path = json_path::path_of(&body, &source);
-                Error::Decode(Box::new(DecodeError {
-                    context,
-                    status: Some(status),
-                    body,
-                    path,
-                    source,
-                }))
-            }
-        }
     }
 }
 

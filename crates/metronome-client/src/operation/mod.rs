@@ -1,21 +1,15 @@
 //! What every generated request builder (`generated/`) is made of: the
 //! argument conversions it calls, the checks of the description's
-//! constraints, the list of problems found before sending, and the ways a
-//! request is sent. Written once, here; nothing per operation.
+//! constraints, the list of problems found before sending, the HTTP
+//! request it builds ([`request`]) and how that is sent and its answer
+//! decoded ([`send`]). Written once, here; nothing per operation.
 
 pub(crate) mod args;
+pub(crate) mod request;
 pub(crate) mod response;
-
-use std::future::Future;
-
-use bytes::Bytes;
-use metronome_api::ResponseValue;
-use serde::de::DeserializeOwned;
+pub(crate) mod send;
 
 use crate::Error;
-use crate::transport::exchange;
-use crate::transport::options::CallOptions;
-use response::Response;
 
 /// A request's arguments read by their names in the API description: how
 /// hand-written extensions (`extras/`) read a generated list builder
@@ -267,94 +261,6 @@ pub mod check {
             (_, Some(hi)) if len > hi => Err(format!("takes at most {hi} character(s), got {len}")),
             _ => Ok(()),
         }
-    }
-}
-
-/// Sends one generated request that is not a page, and returns its decoded
-/// body with the response's status and headers, or an [`Error`] with
-/// everything the transport recorded.
-///
-/// Callers box the generated future where they create it
-/// (`Box::pin(call.send())`): it is several kilobytes, and moving it by
-/// value through each wrapper costs more per request than one allocation
-/// (see `benches/request_cost.rs`).
-pub(crate) async fn send_body<R, E>(
-    operation: &'static str,
-    options: CallOptions,
-    call: impl Future<Output = Result<ResponseValue<R>, progenitor_client::Error<E>>>,
-) -> Result<Response<R>, Error>
-where
-    R: DeserializeOwned,
-{
-    let (result, mut exchange) = exchange::record(options, call).await;
-    match result {
-        Ok(value) => {
-            let status = value.status();
-            let headers = exchange.response.map(|r| r.headers).unwrap_or_default();
-            Ok(Response::new(value.into_inner(), status, headers))
-        }
-        // Any 2xx is a success (a 202 or 204 where the description says
-        // 200): its body is decoded as a 200's would be, an empty one as
-        // nothing. An error is never made of a success.
-        Err(progenitor_client::Error::UnexpectedResponse(response))
-            if response.status().is_success() =>
-        {
-            let status = response.status();
-            let Some(recorded) = exchange.response.take() else {
-                let error = progenitor_client::Error::<E>::UnexpectedResponse(response);
-                return Err(Error::from_generated(error, exchange, operation));
-            };
-            let empty = recorded.body.iter().all(u8::is_ascii_whitespace);
-            let text: &[u8] = if empty { b"null" } else { &recorded.body };
-            match serde_json::from_slice::<R>(text) {
-                Ok(body) => Ok(Response::new(body, status, recorded.headers)),
-                Err(source) => {
-                    let body = recorded.body.clone();
-                    exchange.response = Some(recorded);
-                    let error = progenitor_client::Error::<E>::InvalidResponsePayload(body, source);
-                    Err(Error::from_generated(error, exchange, operation))
-                }
-            }
-        }
-        Err(error) => Err(Error::from_generated(error, exchange, operation)),
-    }
-}
-
-/// Sends one generated request whose answer is a document (the invoice
-/// PDF), and returns its bytes, read whole by the transport.
-pub(crate) async fn send_bytes<E>(
-    operation: &'static str,
-    options: CallOptions,
-    call: impl Future<
-        Output = Result<ResponseValue<progenitor_client::ByteStream>, progenitor_client::Error<E>>,
-    >,
-) -> Result<Response<Bytes>, Error> {
-    let (result, mut exchange) = exchange::record(options, call).await;
-    match result {
-        Ok(value) => {
-            let status = value.status();
-            if let Some(recorded) = exchange.response.take() {
-                return Ok(Response::new(recorded.body, status, recorded.headers));
-            }
-            // The transport kept no body: it refused to read it (over the
-            // cap), and the stream it left says so. Never an empty success.
-            let headers = value.headers().clone();
-            let mut stream = value.into_inner().into_inner();
-            let mut body = bytes::BytesMut::new();
-            while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
-                match chunk {
-                    Ok(bytes) => body.extend_from_slice(&bytes),
-                    Err(source) => {
-                        let error = progenitor_client::Error::<E>::ResponseBodyError(source);
-                        return Err(Error::from_generated(error, exchange, operation));
-                    }
-                }
-            }
-            // Without this crate's transport (nothing recorded), the
-            // stream is the body.
-            Ok(Response::new(body.freeze(), status, headers))
-        }
-        Err(error) => Err(Error::from_generated(error, exchange, operation)),
     }
 }
 

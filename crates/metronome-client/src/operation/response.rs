@@ -41,6 +41,11 @@ impl<T> Response<T> {
     }
 
     /// The same response with its body changed by `f`.
+    /// The body, status and headers, apart.
+    pub(crate) fn into_parts(self) -> (T, StatusCode, HeaderMap) {
+        (self.body, self.status, self.headers)
+    }
+
     pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
         Response {
             body: f(self.body),

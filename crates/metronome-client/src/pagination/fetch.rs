@@ -1,42 +1,42 @@
-//! The one fetch of a page every walk uses: a low-level request of a
-//! paginated operation (its builder implements the generated `Paginated`),
-//! sent at a cursor, its answer split into items and the next cursor, its
-//! failure mapped to [`Error`] with what the transport recorded.
+//! The one fetch of a page every walk uses: a paginated operation's
+//! request, built at a cursor, sent as one call, its answer decoded once
+//! and split into items and the next cursor.
 
-use futures::future::BoxFuture;
-use metronome_api::Paginated;
+use serde::de::DeserializeOwned;
 
 use crate::Error;
+use crate::operation::request::HttpRequest;
+use crate::operation::send::{decode, exchange};
 use crate::pagination::Page;
-use crate::transport::exchange;
+use crate::transport::call::{CursorAhead, CursorHook};
+use crate::transport::connection::Connection;
 use crate::transport::options::CallOptions;
 
-/// Sends one page of a low-level paginated request, at `cursor` (the
-/// request's own first page for `None`). The cursor is applied before the
-/// future is made, so the future borrows nothing but the request.
-pub(crate) fn fetch_page<'a, B: Paginated<'a>>(
-    request: B,
-    cursor: Option<&str>,
+/// Which page of a walk a fetch is, and who waits for its next cursor
+/// (the look-ahead): nothing for a page fetched on its own.
+#[derive(Debug, Default)]
+pub(crate) struct PageCall {
+    /// The page's number in its walk, from 1.
+    pub page: Option<u64>,
+    /// Where the next cursor goes as soon as the bytes are in.
+    pub hook: Option<CursorHook>,
+}
+
+/// Sends `request` and splits its answer (of type `R`) with `split`.
+/// `cursor` is where the next cursor is in the JSON, for the look-ahead
+/// (empty: it cannot be read from the bytes, as a uuid written otherwise
+/// than it decodes).
+pub(crate) async fn fetch_page<R: DeserializeOwned, T>(
+    connection: &Connection,
+    request: Result<HttpRequest, Error>,
     options: CallOptions,
-) -> BoxFuture<'a, Result<Page<B::Item>, Error>> {
-    let request = match cursor {
-        Some(cursor) => request.with_cursor(cursor),
-        None => request,
-    };
-    // Boxed where it is made: the generated future is several kilobytes,
-    // and moving it by value through each wrapper costs more than this
-    // allocation (benches/request_cost.rs).
-    let send: BoxFuture<'a, _> = Box::pin(request.send_page());
-    Box::pin(async move {
-        let (result, exchange) = exchange::record_page(options, Some(B::CURSOR), send).await;
-        match result {
-            Ok(value) => {
-                let status = value.status();
-                let headers = exchange.response.map(|r| r.headers).unwrap_or_default();
-                let (data, next_page) = B::split(value.into_inner());
-                Ok(Page::new(data, next_page, status, headers))
-            }
-            Err(error) => Err(Error::from_generated(error, exchange, B::OPERATION)),
-        }
-    })
+    at: PageCall,
+    cursor: &'static [&'static str],
+    split: fn(R) -> (Vec<T>, Option<String>),
+) -> Result<Page<T>, Error> {
+    let ahead = at.hook.map(|hook| CursorAhead { path: cursor, hook });
+    let answer = exchange(connection, request?, options, at.page, ahead).await?;
+    let (body, status, headers) = decode::<R>(answer)?.into_parts();
+    let (data, next_page) = split(body);
+    Ok(Page::new(data, next_page, status, headers))
 }

@@ -38,6 +38,7 @@ use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 
 use crate::Error;
+use fetch::PageCall;
 use page::Page;
 
 /// How to fetch one page of a paginated operation.
@@ -48,11 +49,13 @@ pub(crate) trait PageQuery: Send + Sync + 'static {
     /// The operation's name, for errors.
     const OPERATION: &'static str;
 
-    /// Fetches the page at `cursor` (the first page for `None`). The query
-    /// holds what it sends with (a request builder holds its client).
+    /// Fetches the page at `cursor` (the first page for `None`), as the
+    /// page of a walk `at` says. The query holds what it sends with (a
+    /// request builder holds its client).
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<Self::Item>, Error>>;
 }
 
@@ -92,7 +95,11 @@ impl AnyPage {
 /// A [`PageQuery`] with its item type hidden: what the walk holds.
 trait AnyQuery: Send + Sync {
     fn operation(&self) -> &'static str;
-    fn fetch_any<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<AnyPage, Error>>;
+    fn fetch_any<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+        at: PageCall,
+    ) -> BoxFuture<'a, Result<AnyPage, Error>>;
 }
 
 impl<Q: PageQuery> AnyQuery for Q {
@@ -100,8 +107,12 @@ impl<Q: PageQuery> AnyQuery for Q {
         Q::OPERATION
     }
 
-    fn fetch_any<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<AnyPage, Error>> {
-        futures::TryFutureExt::map_ok(self.fetch(cursor), AnyPage::new).boxed()
+    fn fetch_any<'a>(
+        &'a self,
+        cursor: Option<&'a str>,
+        at: PageCall,
+    ) -> BoxFuture<'a, Result<AnyPage, Error>> {
+        futures::TryFutureExt::map_ok(self.fetch(cursor, at), AnyPage::new).boxed()
     }
 }
 
@@ -190,7 +201,12 @@ macro_rules! list_request {
             #[inline]
             pub async fn send(self) -> Result<$crate::Page<$item>, $crate::Error> {
                 let query = self.query()?;
-                $crate::pagination::PageQuery::fetch(&query, self.limits.start.as_deref()).await
+                $crate::pagination::PageQuery::fetch(
+                    &query,
+                    self.limits.start.as_deref(),
+                    $crate::pagination::fetch::PageCall::default(),
+                )
+                .await
             }
 
             /// Every page, fetched lazily as the stream is polled.
@@ -322,8 +338,11 @@ impl Walk {
             Err(end) => return end.map(Err),
         };
         let page = self.cursors.fetched;
-        let fetch = self.query.fetch_any(cursor.as_deref());
-        let fetched = crate::transport::exchange::on_page(page, fetch).await;
+        let at = PageCall {
+            page: Some(page),
+            hook: None,
+        };
+        let fetched = self.query.fetch_any(cursor.as_deref(), at).await;
         Some(self.cursors.after(fetched))
     }
 }
@@ -425,7 +444,7 @@ struct Fetching {
 
 /// The look-ahead: fetches pages in tasks of their own and hands them over
 /// in order. A page's next cursor is read from its bytes as they arrive
-/// (`fetch::read_cursor`, through the transport), so the request for the
+/// (`transport::cursor::read_cursor`, by the transport), so the request for the
 /// next page goes out while this one is decoded: decoding overlaps the
 /// network instead of adding to it. When the cursor cannot be read ahead,
 /// the decoded page gives it, as in a sequential walk.
@@ -451,12 +470,11 @@ async fn produce(
                 let (hook, read_ahead) = tokio::sync::oneshot::channel();
                 let query = query.clone();
                 let task = tokio::spawn(async move {
-                    let fetch = query.fetch_any(cursor.as_deref());
-                    crate::transport::exchange::on_page(
-                        page,
-                        crate::transport::exchange::with_cursor_hook(hook, fetch),
-                    )
-                    .await
+                    let at = PageCall {
+                        page: Some(page),
+                        hook: Some(hook),
+                    };
+                    query.fetch_any(cursor.as_deref(), at).await
                 });
                 queue.push_back(Fetching {
                     task: AbortOnDrop(Some(task)),
@@ -775,7 +793,11 @@ mod tests {
         type Item = u64;
         const OPERATION: &'static str = "test_pages";
 
-        fn fetch<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Page<u64>, Error>> {
+        fn fetch<'a>(
+            &'a self,
+            cursor: Option<&'a str>,
+            _at: PageCall,
+        ) -> BoxFuture<'a, Result<Page<u64>, Error>> {
             Box::pin(async move {
                 let n: u64 = cursor.map_or(1, |c| c.parse().unwrap());
                 if Some(n) == self.panic_on {

@@ -1,7 +1,7 @@
 //! Settings of one call that override the client's: set on any request
 //! builder (`.max_retries(0)`, `.timeout(…)`), carried to the retry
-//! transport for that call only (through the call's
-//! [`exchange`](crate::transport::exchange)).
+//! transport for that call only (in its
+//! [`Call`](crate::transport::call::Call)).
 
 use std::time::Duration;
 

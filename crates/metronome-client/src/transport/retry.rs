@@ -1,5 +1,6 @@
-//! Where a request is retried: the transport every generated operation
-//! goes through.
+//! Where a request is retried: the transport every operation goes
+//! through ([`RetryTransport::send`], with its [`Call`]), and the
+//! low-level client's too (its [`Transport`] impl).
 //!
 //! One call is up to `1 + max_retries` attempts. An attempt is retried on a
 //! connection error, a timeout, a body cut short, or a response with status
@@ -10,8 +11,8 @@
 //!
 //! Each response body is read here, in full but never beyond the
 //! configured cap, so that a body cut short is retried like any other
-//! transport failure and the final status, headers and body can be
-//! recorded for the error mapping.
+//! transport failure; the last attempt's status, headers and body are
+//! handed back whole, decoded once by the caller.
 //!
 //! Each call is a `metronome.request` span (operation, method, path
 //! template, page of a walk, attempts, final status) holding one
@@ -32,8 +33,9 @@ use tracing::field::Empty;
 use crate::classify::{
     BodyTooLarge, request_id, retry_after, should_retry_error, should_retry_response,
 };
-use crate::transport::exchange::{self, Recorded};
+use crate::transport::call::{Call, Outcome as Attempt, Recorded, Sent};
 use crate::transport::middleware::{Middleware, Next};
+use crate::transport::options::CallOptions;
 
 /// How failed attempts are retried.
 ///
@@ -179,16 +181,9 @@ impl std::fmt::Debug for RetryTransport {
     }
 }
 
-/// One attempt's result: a fully read response, or a transport failure.
-enum Attempt {
-    Response(Recorded),
-    TooLarge(StatusCode, HeaderMap),
-    Failed(reqwest::Error),
-    /// The attempt as a whole (middleware, the exchange, the body read)
-    /// outran its time limit.
-    TimedOut(Duration),
-}
-
+/// The low-level client's requests (`client.api()`): the same retries,
+/// limits and spans, with the client's settings, handed back to the
+/// generated code as a response whose body is already in memory.
 impl Transport for RetryTransport {
     fn execute<'a>(
         &'a self,
@@ -196,21 +191,39 @@ impl Transport for RetryTransport {
         request: reqwest::Request,
         info: &'a OperationInfo,
     ) -> TransportFuture<'a> {
+        let route = metronome_api::operation_route(info.operation_id).map(|(_, path)| path);
+        let call = Call::new(info.operation_id, route, CallOptions::default());
+        Box::pin(async move {
+            let sent = self.send(client, request, call).await;
+            self.finish(sent, info)
+        })
+    }
+}
+
+impl RetryTransport {
+    /// Sends one call: up to `1 + max_retries` attempts, each through the
+    /// middleware, under the time limit, its body read up to the cap. The
+    /// call is a `metronome.request` span.
+    pub(crate) async fn send(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        call: Call,
+    ) -> Sent {
         // The field values are only computed when a subscriber listens.
         let span = tracing::info_span!(
             "metronome.request",
-            operation = info.operation_id,
+            operation = call.operation,
             method = %request.method(),
-            path = metronome_api::operation_route(info.operation_id)
-                .map_or_else(|| request.url().path(), |(_, path)| path),
+            path = call.route.unwrap_or_else(|| request.url().path()),
             page = Empty,
             attempts = Empty,
             status = Empty,
         );
-        if let Some(page) = exchange::page() {
+        if let Some(page) = call.page {
             span.record("page", page);
         }
-        Box::pin(self.call(client, request, info).instrument(span))
+        self.call(client, request, call).instrument(span).await
     }
 }
 
@@ -219,9 +232,10 @@ impl RetryTransport {
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let options = exchange::options();
+        mut call: Call,
+    ) -> Sent {
+        let options = call.options;
+        let operation = call.operation;
         if let Some(timeout) = options.timeout {
             *request.timeout_mut() = Some(timeout);
         } else if request.timeout().is_none() {
@@ -232,7 +246,6 @@ impl RetryTransport {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            exchange::note(|e| e.attempts = attempts);
             let spare = (attempts <= max_retries)
                 .then(|| request.try_clone())
                 .flatten();
@@ -250,7 +263,7 @@ impl RetryTransport {
             // body a middleware made included.
             let limit = request.timeout().copied();
             let attempt = self
-                .attempt(client, request, info, attempts)
+                .attempt(client, request, operation, attempts)
                 .instrument(span.clone());
             let attempt = match limit {
                 Some(limit) => tokio::time::timeout(limit, attempt)
@@ -294,7 +307,7 @@ impl RetryTransport {
                     drop(span);
                     tracing::debug!(
                         target: "metronome",
-                        operation = info.operation_id,
+                        operation,
                         attempt = attempts,
                         status = attempt_status(&attempt),
                         outcome = outcome(&attempt),
@@ -308,47 +321,28 @@ impl RetryTransport {
                     drop(span);
                     tracing::debug!(
                         target: "metronome",
-                        operation = info.operation_id,
+                        operation,
                         status = attempt_status(&attempt),
                         outcome = outcome(&attempt),
                         attempts,
                         elapsed_ms = call_started.elapsed().as_millis() as u64,
                         "request finished"
                     );
-                    self.read_cursor_ahead(&attempt).await;
+                    if let Some(ahead) = call.ahead.take() {
+                        read_cursor_ahead(&attempt, ahead).await;
+                    }
                     let current = tracing::Span::current();
                     current.record("attempts", attempts);
                     let status = attempt_status(&attempt);
                     if status != 0 {
                         current.record("status", status);
                     }
-                    return self.finish(attempt, info, attempts);
+                    return Sent {
+                        attempts,
+                        outcome: attempt,
+                    };
                 }
             }
-        }
-    }
-
-    /// For a page of a walk that asked for it: reads the next cursor from
-    /// the bytes and hands it over before the page is decoded, then lets
-    /// the walk start the next request (on a current-thread runtime, the
-    /// decode then runs while that request is on the wire).
-    async fn read_cursor_ahead(&self, attempt: &Attempt) {
-        let Attempt::Response(recorded) = attempt else {
-            return;
-        };
-        if !recorded.status.is_success() {
-            return;
-        }
-        let Some(path) = exchange::cursor_path() else {
-            return;
-        };
-        let Some(hook) = exchange::take_cursor_hook() else {
-            return;
-        };
-        if let Some(next) = super::cursor::read_cursor(&recorded.body, path)
-            && hook.send(next).is_ok()
-        {
-            tokio::task::yield_now().await;
         }
     }
 
@@ -356,14 +350,14 @@ impl RetryTransport {
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
-        info: &OperationInfo,
+        operation: &'static str,
         attempt: u32,
     ) -> Attempt {
         let sent = if self.middleware.is_empty() {
             // No layer to go through: no boxed future per attempt.
             client.execute(request).await
         } else {
-            Next::new(client, &self.middleware, info.operation_id, attempt)
+            Next::new(client, &self.middleware, operation, attempt)
                 .run(request)
                 .await
         };
@@ -399,6 +393,24 @@ impl RetryTransport {
     }
 }
 
+/// For a page of a walk that asked for it: reads the next cursor from the
+/// bytes and hands it over before the page is decoded, then lets the walk
+/// start the next request (on a current-thread runtime, the decode then
+/// runs while that request is on the wire).
+async fn read_cursor_ahead(attempt: &Attempt, ahead: crate::transport::call::CursorAhead) {
+    let Attempt::Response(recorded) = attempt else {
+        return;
+    };
+    if !recorded.status.is_success() {
+        return;
+    }
+    if let Some(next) = super::cursor::read_cursor(&recorded.body, ahead.path)
+        && ahead.hook.send(next).is_ok()
+    {
+        tokio::task::yield_now().await;
+    }
+}
+
 fn attempt_headers(attempt: &Attempt) -> Option<&HeaderMap> {
     match attempt {
         Attempt::Response(r) => Some(&r.headers),
@@ -428,15 +440,11 @@ fn attempt_status(attempt: &Attempt) -> u16 {
 }
 
 impl RetryTransport {
-    /// Records the last attempt and hands the generated code a response
-    /// whose body is already in memory.
-    fn finish(
-        &self,
-        attempt: Attempt,
-        info: &OperationInfo,
-        attempts: u32,
-    ) -> reqwest::Result<reqwest::Response> {
-        match attempt {
+    /// Hands the low-level client's generated code a response whose body
+    /// is already in memory.
+    fn finish(&self, sent: Sent, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+        let attempts = sent.attempts;
+        match sent.outcome {
             Attempt::Failed(e) => {
                 tracing::debug!(operation = info.operation_id, attempts, error = %e, "metronome: request failed");
                 Err(e)
@@ -452,16 +460,10 @@ impl RetryTransport {
                 // an error status whatever the operation; this one fails
                 // with a timed-out I/O error, which `Error::Timeout` is made
                 // of, as reqwest's own timeout would be.
-                let timed_out = futures::stream::once(async move {
-                    Err::<Bytes, _>(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        AttemptTimedOut(limit),
-                    ))
-                });
                 Ok(rebuild(
                     StatusCode::GATEWAY_TIMEOUT,
                     HeaderMap::new(),
-                    reqwest::Body::wrap_stream(timed_out),
+                    timed_out_body(limit),
                 ))
             }
             Attempt::TooLarge(status, headers) => {
@@ -492,16 +494,11 @@ impl RetryTransport {
                     bytes = recorded.body.len(),
                     "metronome: response"
                 );
-                // The headers go to the generated code too, so that callers
-                // of `client.api()` see them; pages and errors take theirs
-                // from the exchange.
-                let response = rebuild(
+                Ok(rebuild(
                     recorded.status,
-                    recorded.headers.clone(),
-                    recorded.body.clone().into(),
-                );
-                exchange::note(|e| e.response = Some(recorded));
-                Ok(response)
+                    recorded.headers,
+                    recorded.body.into(),
+                ))
             }
         }
     }
@@ -518,6 +515,33 @@ impl std::fmt::Display for AttemptTimedOut {
 }
 
 impl std::error::Error for AttemptTimedOut {}
+
+/// A body that fails at once with a timed-out I/O error.
+fn timed_out_body(limit: Duration) -> reqwest::Body {
+    reqwest::Body::wrap_stream(futures::stream::once(async move {
+        Err::<Bytes, _>(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            AttemptTimedOut(limit),
+        ))
+    }))
+}
+
+/// The error of an attempt that outran its time limit, as reqwest reports
+/// its own timeouts (`is_timeout()`): what [`Error::Timeout`](crate::Error::Timeout)
+/// holds.
+pub(crate) async fn timed_out(limit: Duration) -> reqwest::Error {
+    match rebuild(
+        StatusCode::GATEWAY_TIMEOUT,
+        HeaderMap::new(),
+        timed_out_body(limit),
+    )
+    .bytes()
+    .await
+    {
+        Err(error) => error,
+        Ok(_) => unreachable!("the body fails on its first read"),
+    }
+}
 
 fn rebuild(status: StatusCode, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
     let mut response = http::Response::new(body);

@@ -4,8 +4,10 @@
 //! `POST /v1/alerts/archive`: the request builder of `client.alerts().archive(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -48,39 +50,38 @@ impl AlertsArchive {
             .keep("release_uniqueness_key", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::AlertsArchive<'c> {
-        let mut request = client.api().alerts_archive();
-        let mut body = types::builder::ArchiveAlertPayload::default();
-        if let Some(value) = &self.body_id {
-            body = body.id(value.clone());
-        }
-        if let Some(value) = &self.body_release_uniqueness_key {
-            body = body.release_uniqueness_key(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/alerts/archive".to_string();
+        let mut request = HttpRequest::new(
+            "alerts_archive",
+            ::reqwest::Method::POST,
+            "/v1/alerts/archive",
+            path,
+        );
         request
+            .json(
+                &types::ArchiveAlertPayload {
+                    id: self
+                        .body_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("id"))?,
+                    release_uniqueness_key: self.body_release_uniqueness_key.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "alerts_archive",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::AlertsArchiveResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

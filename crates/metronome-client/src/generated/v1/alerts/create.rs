@@ -4,8 +4,10 @@
 //! `POST /v1/alerts/create`: the request builder of `client.alerts().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -250,81 +252,69 @@ impl AlertsCreate {
         self.body_uniqueness_key = self.problems.keep("uniqueness_key", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::AlertsCreate<'c> {
-        let mut request = client.api().alerts_create();
-        let mut body = types::builder::CreateCustomerAlertPayload::default();
-        if let Some(value) = &self.body_alert_specifiers {
-            body = body.alert_specifiers(value.clone());
-        }
-        if let Some(value) = &self.body_alert_type {
-            body = body.alert_type(value.clone());
-        }
-        if let Some(value) = &self.body_billable_metric_id {
-            body = body.billable_metric_id(value.clone());
-        }
-        if let Some(value) = &self.body_credit_grant_type_filters {
-            body = body.credit_grant_type_filters(value.clone());
-        }
-        if let Some(value) = &self.body_credit_type_id {
-            body = body.credit_type_id(value.clone());
-        }
-        if let Some(value) = &self.body_custom_field_filters {
-            body = body.custom_field_filters(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_evaluate_on_create {
-            body = body.evaluate_on_create(value.clone());
-        }
-        if let Some(value) = &self.body_group_key_filter {
-            body = body.group_key_filter(value.clone());
-        }
-        if let Some(value) = &self.body_group_values {
-            body = body.group_values(value.clone());
-        }
-        if let Some(value) = &self.body_invoice_types_filter {
-            body = body.invoice_types_filter(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_plan_id {
-            body = body.plan_id(value.clone());
-        }
-        if let Some(value) = &self.body_seat_filter {
-            body = body.seat_filter(value.clone());
-        }
-        if let Some(value) = &self.body_threshold {
-            body = body.threshold(value.clone());
-        }
-        if let Some(value) = &self.body_uniqueness_key {
-            body = body.uniqueness_key(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/alerts/create".to_string();
+        let mut request = HttpRequest::new(
+            "alerts_create",
+            ::reqwest::Method::POST,
+            "/v1/alerts/create",
+            path,
+        );
         request
+            .json(
+                &types::CreateCustomerAlertPayload {
+                    alert_specifiers: self
+                        .body_alert_specifiers
+                        .clone()
+                        .unwrap_or_default(),
+                    alert_type: self
+                        .body_alert_type
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "alert_type",
+                        ))?,
+                    billable_metric_id: self.body_billable_metric_id.clone(),
+                    credit_grant_type_filters: self
+                        .body_credit_grant_type_filters
+                        .clone()
+                        .unwrap_or_default(),
+                    credit_type_id: self.body_credit_type_id.clone(),
+                    custom_field_filters: self
+                        .body_custom_field_filters
+                        .clone()
+                        .unwrap_or_default(),
+                    customer_id: self.body_customer_id.clone(),
+                    evaluate_on_create: self.body_evaluate_on_create.clone(),
+                    group_key_filter: self.body_group_key_filter.clone(),
+                    group_values: self.body_group_values.clone().unwrap_or_default(),
+                    invoice_types_filter: self.body_invoice_types_filter.clone(),
+                    name: self
+                        .body_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("name"))?,
+                    plan_id: self.body_plan_id.clone(),
+                    seat_filter: self.body_seat_filter.clone(),
+                    threshold: self
+                        .body_threshold
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("threshold"))?,
+                    uniqueness_key: self.body_uniqueness_key.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "alerts_create",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::AlertsCreateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/approval_requests/submit`: the request builder of `client.approval_requests().submit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -106,40 +108,54 @@ impl ApprovalRequestsSubmit {
         self.body_request_type = self.problems.keep("request_type", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ApprovalRequestsSubmit<'c> {
-        let mut request = client.api().approval_requests_submit();
-        let mut body = types::builder::ApprovalRequestsSubmitBody::default();
-        if let Some(value) = &self.body_description {
-            body = body.description(value.clone());
-        }
-        if let Some(value) = &self.body_method {
-            body = body.method(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_request_payload {
-            body = body.request_payload(value.clone());
-        }
-        if let Some(value) = &self.body_request_type {
-            body = body.request_type(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/approval_requests/submit".to_string();
+        let mut request = HttpRequest::new(
+            "approval_requests_submit",
+            ::reqwest::Method::POST,
+            "/v1/approval_requests/submit",
+            path,
+        );
         request
+            .json(
+                &types::ApprovalRequestsSubmitBody {
+                    description: self
+                        .body_description
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "description",
+                        ))?,
+                    method: self
+                        .body_method
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("method"))?,
+                    name: self
+                        .body_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("name"))?,
+                    request_payload: self
+                        .body_request_payload
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "request_payload",
+                        ))?,
+                    request_type: self
+                        .body_request_type
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "request_type",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::ApprovalRequestsSubmitResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::ApprovalRequestsSubmitResponseData>, Error> {
@@ -154,12 +170,9 @@ impl ApprovalRequestsSubmit {
                     ),
                 ],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "approval_requests_submit",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ApprovalRequestsSubmitResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `GET /v1/auditLogs`: the request builder of `client.audit_logs().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -95,36 +97,25 @@ impl AuditLogsList {
         self.resource_type = self.problems.keep("resource_type", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::AuditLogsList<'c> {
-        let mut request = client.api().audit_logs_list();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        if let Some(value) = &self.starting_on {
-            request = request.starting_on(value.clone());
-        }
-        if let Some(value) = &self.ending_before {
-            request = request.ending_before(value.clone());
-        }
-        if let Some(value) = &self.sort {
-            request = request.sort(value.clone());
-        }
-        if let Some(value) = &self.resource_id {
-            request = request.resource_id(value.clone());
-        }
-        if let Some(value) = &self.resource_type {
-            request = request.resource_type(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/auditLogs".to_string();
+        let mut request = HttpRequest::new(
+            "audit_logs_list",
+            ::reqwest::Method::GET,
+            "/v1/auditLogs",
+            path,
+        );
+        request.query("ending_before", &self.ending_before);
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("resource_id", &self.resource_id);
+        request.query("resource_type", &self.resource_type);
+        request.query("sort", &self.sort);
+        request.query("starting_on", &self.starting_on);
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -160,15 +151,23 @@ crate::pagination::list_request!(AuditLogsList, types::AuditLog);
 impl PageQuery for AuditLogsList {
     type Item = types::AuditLog;
     const OPERATION: &'static str = "audit_logs_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::AuditLog>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::AuditLogsListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/billable-metrics/create`: the request builder of `client.billable_metrics().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -121,57 +123,44 @@ impl BillableMetricsCreate {
         self.body_sql = self.problems.keep("sql", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::BillableMetricsCreate<'c> {
-        let mut request = client.api().billable_metrics_create();
-        let mut body = types::builder::CreateBillableMetricV1Payload::default();
-        if let Some(value) = &self.body_aggregation_key {
-            body = body.aggregation_key(value.clone());
-        }
-        if let Some(value) = &self.body_aggregation_type {
-            body = body.aggregation_type(value.clone());
-        }
-        if let Some(value) = &self.body_custom_fields {
-            body = body.custom_fields(value.clone());
-        }
-        if let Some(value) = &self.body_event_type_filter {
-            body = body.event_type_filter(value.clone());
-        }
-        if let Some(value) = &self.body_group_keys {
-            body = body.group_keys(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_property_filters {
-            body = body.property_filters(value.clone());
-        }
-        if let Some(value) = &self.body_sql {
-            body = body.sql(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/billable-metrics/create".to_string();
+        let mut request = HttpRequest::new(
+            "billable_metrics_create",
+            ::reqwest::Method::POST,
+            "/v1/billable-metrics/create",
+            path,
+        );
         request
+            .json(
+                &types::CreateBillableMetricV1Payload {
+                    aggregation_key: self.body_aggregation_key.clone(),
+                    aggregation_type: self.body_aggregation_type.clone(),
+                    custom_fields: self.body_custom_fields.clone(),
+                    event_type_filter: self.body_event_type_filter.clone(),
+                    group_keys: self.body_group_keys.clone(),
+                    name: self
+                        .body_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("name"))?,
+                    property_filters: self.body_property_filters.clone(),
+                    sql: self.body_sql.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "billable_metrics_create",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::BillableMetricsCreateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

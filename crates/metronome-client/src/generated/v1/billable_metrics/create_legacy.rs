@@ -4,8 +4,10 @@
 //! `POST /v1/billable-metrics`: the request builder of `client.billable_metrics().create_legacy(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -116,51 +118,48 @@ impl BillableMetricsCreateLegacy {
         self.body_name = self.problems.keep("name", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::BillableMetricsCreateLegacy<'c> {
-        let mut request = client.api().billable_metrics_create_legacy();
-        let mut body = types::builder::CreateBillableMetricPayload::default();
-        if let Some(value) = &self.body_aggregate {
-            body = body.aggregate(value.clone());
-        }
-        if let Some(value) = &self.body_aggregate_key {
-            body = body.aggregate_key(value.clone());
-        }
-        if let Some(value) = &self.body_filter {
-            body = body.filter(value.clone());
-        }
-        if let Some(value) = &self.body_group_keys {
-            body = body.group_keys(value.clone());
-        }
-        if let Some(value) = &self.body_group_values {
-            body = body.group_values(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/billable-metrics".to_string();
+        let mut request = HttpRequest::new(
+            "billable_metrics_create_legacy",
+            ::reqwest::Method::POST,
+            "/v1/billable-metrics",
+            path,
+        );
         request
+            .json(
+                &types::CreateBillableMetricPayload {
+                    aggregate: self
+                        .body_aggregate
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("aggregate"))?,
+                    aggregate_key: self.body_aggregate_key.clone(),
+                    filter: self
+                        .body_filter
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("filter"))?,
+                    group_keys: self.body_group_keys.clone().unwrap_or_default(),
+                    group_values: self.body_group_values.clone().unwrap_or_default(),
+                    name: self
+                        .body_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("name"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "billable_metrics_create_legacy",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::BillableMetricsCreateLegacyResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `GET /v1/billable-metrics`: the request builder of `client.billable_metrics().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -55,24 +57,21 @@ impl BillableMetricsList {
         self.include_archived = self.problems.keep("include_archived", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::BillableMetricsList<'c> {
-        let mut request = client.api().billable_metrics_list();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        if let Some(value) = &self.include_archived {
-            request = request.include_archived(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/billable-metrics".to_string();
+        let mut request = HttpRequest::new(
+            "billable_metrics_list",
+            ::reqwest::Method::GET,
+            "/v1/billable-metrics",
+            path,
+        );
+        request.query("include_archived", &self.include_archived);
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -96,15 +95,23 @@ crate::pagination::list_request!(BillableMetricsList, types::BillableMetric);
 impl PageQuery for BillableMetricsList {
     type Item = types::BillableMetric;
     const OPERATION: &'static str = "billable_metrics_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::BillableMetric>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::BillableMetricListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

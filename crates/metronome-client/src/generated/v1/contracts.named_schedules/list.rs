@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/listNamedSchedules`: the request builder of `client.contracts().named_schedules().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -97,38 +99,35 @@ impl ContractsNamedSchedulesList {
         self.body_schedule_name = self.problems.keep("schedule_name", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsNamedSchedulesList<'c> {
-        let mut request = client.api().contracts_named_schedules_list();
-        let mut body = types::builder::ListContractsNamedSchedulesPayload::default();
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_covering_date {
-            body = body.covering_date(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_limit {
-            body = body.limit(value.clone());
-        }
-        if let Some(value) = &self.body_next_page {
-            body = body.next_page(value.clone());
-        }
-        if let Some(value) = &self.body_properties {
-            body = body.properties(value.clone());
-        }
-        if let Some(value) = &self.body_schedule_name {
-            body = body.schedule_name(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/contracts/listNamedSchedules".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_named_schedules_list",
+            ::reqwest::Method::POST,
+            "/v1/contracts/listNamedSchedules",
+            path,
+        );
         request
+            .json(
+                &types::ListContractsNamedSchedulesPayload {
+                    contract_id: self.body_contract_id.clone(),
+                    covering_date: self.body_covering_date.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    limit: self.body_limit.clone(),
+                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    properties: self.body_properties.clone().unwrap_or_default(),
+                    schedule_name: self.body_schedule_name.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -168,15 +167,23 @@ crate::pagination::list_request!(
 impl PageQuery for ContractsNamedSchedulesList {
     type Item = types::CustomerContractNamedSchedule;
     const OPERATION: &'static str = "contracts_named_schedules_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::CustomerContractNamedSchedule>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::ListContractsNamedSchedulesPage| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/contract-pricing/products/archive`: the request builder of `client.contracts().products().archive(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -36,36 +38,37 @@ impl ContractsProductsArchive {
         self.body_product_id = self.problems.keep("product_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsProductsArchive<'c> {
-        let mut request = client.api().contracts_products_archive();
-        let mut body = types::builder::ArchiveProductListItemPayload::default();
-        if let Some(value) = &self.body_product_id {
-            body = body.product_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contract-pricing/products/archive".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_products_archive",
+            ::reqwest::Method::POST,
+            "/v1/contract-pricing/products/archive",
+            path,
+        );
         request
+            .json(
+                &types::ArchiveProductListItemPayload {
+                    product_id: self
+                        .body_product_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("product_id"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_products_archive",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsProductsArchiveResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/contract-pricing/products/update`: the request builder of `client.contracts().products().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -256,84 +258,67 @@ impl ContractsProductsUpdate {
         self.body_tags = self.problems.keep("tags", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsProductsUpdate<'c> {
-        let mut request = client.api().contracts_products_update();
-        let mut body = types::builder::UpdateProductListItemPayload::default();
-        if let Some(value) = &self.body_billable_metric_id {
-            body = body.billable_metric_id(value.clone());
-        }
-        if let Some(value) = &self.body_composite_product_ids {
-            body = body.composite_product_ids(value.clone());
-        }
-        if let Some(value) = &self.body_composite_tags {
-            body = body.composite_tags(value.clone());
-        }
-        if let Some(value) = &self.body_exclude_free_usage {
-            body = body.exclude_free_usage(value.clone());
-        }
-        if let Some(value) = &self.body_include_composite_spend {
-            body = body.include_composite_spend(value.clone());
-        }
-        if let Some(value) = &self.body_is_refundable {
-            body = body.is_refundable(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_netsuite_internal_item_id {
-            body = body.netsuite_internal_item_id(value.clone());
-        }
-        if let Some(value) = &self.body_netsuite_overage_item_id {
-            body = body.netsuite_overage_item_id(value.clone());
-        }
-        if let Some(value) = &self.body_presentation_group_key {
-            body = body.presentation_group_key(value.clone());
-        }
-        if let Some(value) = &self.body_pricing_group_key {
-            body = body.pricing_group_key(value.clone());
-        }
-        if let Some(value) = &self.body_product_id {
-            body = body.product_id(value.clone());
-        }
-        if let Some(value) = &self.body_quantity_conversion {
-            body = body.quantity_conversion(value.clone());
-        }
-        if let Some(value) = &self.body_quantity_rounding {
-            body = body.quantity_rounding(value.clone());
-        }
-        if let Some(value) = &self.body_sql_breakdown_granularity {
-            body = body.sql_breakdown_granularity(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        if let Some(value) = &self.body_tags {
-            body = body.tags(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contract-pricing/products/update".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_products_update",
+            ::reqwest::Method::POST,
+            "/v1/contract-pricing/products/update",
+            path,
+        );
         request
+            .json(
+                &types::UpdateProductListItemPayload {
+                    billable_metric_id: self.body_billable_metric_id.clone(),
+                    composite_product_ids: self
+                        .body_composite_product_ids
+                        .clone()
+                        .unwrap_or_default(),
+                    composite_tags: self.body_composite_tags.clone().unwrap_or_default(),
+                    exclude_free_usage: self.body_exclude_free_usage.clone(),
+                    include_composite_spend: self.body_include_composite_spend.clone(),
+                    is_refundable: self.body_is_refundable.clone(),
+                    name: self.body_name.clone(),
+                    netsuite_internal_item_id: self
+                        .body_netsuite_internal_item_id
+                        .clone(),
+                    netsuite_overage_item_id: self.body_netsuite_overage_item_id.clone(),
+                    presentation_group_key: self.body_presentation_group_key.clone(),
+                    pricing_group_key: self.body_pricing_group_key.clone(),
+                    product_id: self
+                        .body_product_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "product_id",
+                        ))?,
+                    quantity_conversion: self.body_quantity_conversion.clone(),
+                    quantity_rounding: self.body_quantity_rounding.clone(),
+                    sql_breakdown_granularity: self
+                        .body_sql_breakdown_granularity
+                        .clone(),
+                    starting_at: self
+                        .body_starting_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_at",
+                        ))?,
+                    tags: self.body_tags.clone().unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_products_update",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsProductsUpdateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/contract-pricing/rate-cards/updateNamedSchedule`: the request builder of `client.contracts().rate_cards().named_schedules().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -76,40 +78,51 @@ impl ContractsRateCardsNamedSchedulesUpdate {
         self.body_value = self.problems.keep("value", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsRateCardsNamedSchedulesUpdate<'c> {
-        let mut request = client.api().contracts_rate_cards_named_schedules_update();
-        let mut body = types::builder::UpdateRateCardNamedSchedulePayload::default();
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_rate_card_id {
-            body = body.rate_card_id(value.clone());
-        }
-        if let Some(value) = &self.body_schedule_name {
-            body = body.schedule_name(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        if let Some(value) = &self.body_value {
-            body = body.value(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contract-pricing/rate-cards/updateNamedSchedule".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_rate_cards_named_schedules_update",
+            ::reqwest::Method::POST,
+            "/v1/contract-pricing/rate-cards/updateNamedSchedule",
+            path,
+        );
         request
+            .json(
+                &types::UpdateRateCardNamedSchedulePayload {
+                    ending_before: self.body_ending_before.clone(),
+                    rate_card_id: self
+                        .body_rate_card_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "rate_card_id",
+                        ))?,
+                    schedule_name: self
+                        .body_schedule_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "schedule_name",
+                        ))?,
+                    starting_at: self
+                        .body_starting_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_at",
+                        ))?,
+                    value: self
+                        .body_value
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("value"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check_required(&[("value", "value", self.body_value.is_some())])?;
         check::period(
@@ -118,12 +131,7 @@ impl ContractsRateCardsNamedSchedulesUpdate {
             "ending_before",
             self.body_ending_before.as_ref(),
         )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_rate_cards_named_schedules_update",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/contract-pricing/rate-cards/addRate`: the request builder of `client.contracts().rate_cards().rates().add(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -219,73 +221,68 @@ impl ContractsRateCardsRatesAdd {
         self.body_tiers = self.problems.keep("tiers", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsRateCardsRatesAdd<'c> {
-        let mut request = client.api().contracts_rate_cards_rates_add();
-        let mut body = types::builder::AddRatePayload::default();
-        if let Some(value) = &self.body_billing_frequency {
-            body = body.billing_frequency(value.clone());
-        }
-        if let Some(value) = &self.body_commit_rate {
-            body = body.commit_rate(value.clone());
-        }
-        if let Some(value) = &self.body_credit_type_id {
-            body = body.credit_type_id(value.clone());
-        }
-        if let Some(value) = &self.body_custom_rate {
-            body = body.custom_rate(value.clone());
-        }
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_entitled {
-            body = body.entitled(value.clone());
-        }
-        if let Some(value) = &self.body_is_prorated {
-            body = body.is_prorated(value.clone());
-        }
-        if let Some(value) = &self.body_minimum_config {
-            body = body.minimum_config(value.clone());
-        }
-        if let Some(value) = &self.body_price {
-            body = body.price(value.clone());
-        }
-        if let Some(value) = &self.body_pricing_group_values {
-            body = body.pricing_group_values(value.clone());
-        }
-        if let Some(value) = &self.body_product_id {
-            body = body.product_id(value.clone());
-        }
-        if let Some(value) = &self.body_quantity {
-            body = body.quantity(value.clone());
-        }
-        if let Some(value) = &self.body_rate_card_id {
-            body = body.rate_card_id(value.clone());
-        }
-        if let Some(value) = &self.body_rate_type {
-            body = body.rate_type(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        if let Some(value) = &self.body_tiers {
-            body = body.tiers(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contract-pricing/rate-cards/addRate".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_rate_cards_rates_add",
+            ::reqwest::Method::POST,
+            "/v1/contract-pricing/rate-cards/addRate",
+            path,
+        );
         request
+            .json(
+                &types::AddRatePayload {
+                    billing_frequency: self.body_billing_frequency.clone(),
+                    commit_rate: self.body_commit_rate.clone(),
+                    credit_type_id: self.body_credit_type_id.clone(),
+                    custom_rate: self.body_custom_rate.clone().unwrap_or_default(),
+                    ending_before: self.body_ending_before.clone(),
+                    entitled: self
+                        .body_entitled
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("entitled"))?,
+                    is_prorated: self.body_is_prorated.clone(),
+                    minimum_config: self.body_minimum_config.clone(),
+                    price: self.body_price.clone(),
+                    pricing_group_values: self
+                        .body_pricing_group_values
+                        .clone()
+                        .unwrap_or_default(),
+                    product_id: self
+                        .body_product_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "product_id",
+                        ))?,
+                    quantity: self.body_quantity.clone(),
+                    rate_card_id: self
+                        .body_rate_card_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "rate_card_id",
+                        ))?,
+                    rate_type: self
+                        .body_rate_type
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("rate_type"))?,
+                    starting_at: self
+                        .body_starting_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_at",
+                        ))?,
+                    tiers: self.body_tiers.clone().unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::RateWithCommitRate, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::RateWithCommitRate>, Error> {
@@ -302,12 +299,9 @@ impl ContractsRateCardsRatesAdd {
             "ending_before",
             self.body_ending_before.as_ref(),
         )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_rate_cards_rates_add",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsRateCardsRatesAddResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

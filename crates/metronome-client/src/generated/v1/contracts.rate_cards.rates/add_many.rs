@@ -4,8 +4,10 @@
 //! `POST /v1/contract-pricing/rate-cards/addRates`: the request builder of `client.contracts().rate_cards().rates().add_many(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -53,39 +55,43 @@ impl ContractsRateCardsRatesAddMany {
         self.body_rates = self.problems.keep("rates", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsRateCardsRatesAddMany<'c> {
-        let mut request = client.api().contracts_rate_cards_rates_add_many();
-        let mut body = types::builder::ContractsRateCardsRatesAddManyBody::default();
-        if let Some(value) = &self.body_rate_card_id {
-            body = body.rate_card_id(value.clone());
-        }
-        if let Some(value) = &self.body_rates {
-            body = body.rates(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contract-pricing/rate-cards/addRates".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_rate_cards_rates_add_many",
+            ::reqwest::Method::POST,
+            "/v1/contract-pricing/rate-cards/addRates",
+            path,
+        );
         request
+            .json(
+                &types::ContractsRateCardsRatesAddManyBody {
+                    rate_card_id: self
+                        .body_rate_card_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "rate_card_id",
+                        ))?,
+                    rates: self
+                        .body_rates
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("rates"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_rate_cards_rates_add_many",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsRateCardsRatesAddManyResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/contract-pricing/rate-cards/getRates`: the request builder of `client.contracts().rate_cards().rates().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -87,32 +89,36 @@ impl ContractsRateCardsRatesList {
         self.body_selectors = self.problems.keep("selectors", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsRateCardsRatesList<'c> {
-        let mut request = client.api().contracts_rate_cards_rates_list();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::GetRatesPayload::default();
-        if let Some(value) = &self.body_at {
-            body = body.at(value.clone());
-        }
-        if let Some(value) = &self.body_rate_card_id {
-            body = body.rate_card_id(value.clone());
-        }
-        if let Some(value) = &self.body_selectors {
-            body = body.selectors(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/contract-pricing/rate-cards/getRates".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_rate_cards_rates_list",
+            ::reqwest::Method::POST,
+            "/v1/contract-pricing/rate-cards/getRates",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::GetRatesPayload {
+                    at: self
+                        .body_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("at"))?,
+                    rate_card_id: self
+                        .body_rate_card_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "rate_card_id",
+                        ))?,
+                    selectors: self.body_selectors.clone().unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -140,15 +146,23 @@ crate::pagination::list_request!(ContractsRateCardsRatesList, types::RateSchedul
 impl PageQuery for ContractsRateCardsRatesList {
     type Item = types::RateSchedule;
     const OPERATION: &'static str = "contracts_rate_cards_rates_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::RateSchedule>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::ContractsRateCardsRatesListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

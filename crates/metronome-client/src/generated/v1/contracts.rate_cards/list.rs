@@ -4,8 +4,10 @@
 //! `POST /v1/contract-pricing/rate-cards/list`: the request builder of `client.contracts().rate_cards().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -45,23 +47,25 @@ impl ContractsRateCardsList {
         self.limit = self.problems.keep("limit", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsRateCardsList<'c> {
-        let mut request = client.api().contracts_rate_cards_list();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::ContractsRateCardsListBody::default();
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/contract-pricing/rate-cards/list".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_rate_cards_list",
+            ::reqwest::Method::POST,
+            "/v1/contract-pricing/rate-cards/list",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::ContractsRateCardsListBody {
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -82,15 +86,23 @@ crate::pagination::list_request!(ContractsRateCardsList, types::RateCard);
 impl PageQuery for ContractsRateCardsList {
     type Item = types::RateCard;
     const OPERATION: &'static str = "contracts_rate_cards_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::RateCard>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::ContractsRateCardsListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

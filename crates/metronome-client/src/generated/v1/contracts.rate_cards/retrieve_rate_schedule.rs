@@ -4,8 +4,10 @@
 //! `POST /v1/contract-pricing/rate-cards/getRateSchedule`: the request builder of `client.contracts().rate_cards().retrieve_rate_schedule(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -93,35 +95,39 @@ impl ContractsRateCardsRetrieveRateSchedule {
         self.body_starting_at = self.problems.keep("starting_at", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsRateCardsRetrieveRateSchedule<'c> {
-        let mut request = client.api().contracts_rate_cards_retrieve_rate_schedule();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::GetRateSchedulePayload::default();
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_rate_card_id {
-            body = body.rate_card_id(value.clone());
-        }
-        if let Some(value) = &self.body_selectors {
-            body = body.selectors(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/contract-pricing/rate-cards/getRateSchedule".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_rate_cards_retrieve_rate_schedule",
+            ::reqwest::Method::POST,
+            "/v1/contract-pricing/rate-cards/getRateSchedule",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::GetRateSchedulePayload {
+                    ending_before: self.body_ending_before.clone(),
+                    rate_card_id: self
+                        .body_rate_card_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "rate_card_id",
+                        ))?,
+                    selectors: self.body_selectors.clone().unwrap_or_default(),
+                    starting_at: self
+                        .body_starting_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_at",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -162,15 +168,23 @@ crate::pagination::list_request!(
 impl PageQuery for ContractsRateCardsRetrieveRateSchedule {
     type Item = types::RateSchedule;
     const OPERATION: &'static str = "contracts_rate_cards_retrieve_rate_schedule";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::RateSchedule>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::ContractsRateCardsRetrieveRateScheduleResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/contract-pricing/rate-cards/update`: the request builder of `client.contracts().rate_cards().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -96,48 +98,46 @@ impl ContractsRateCardsUpdate {
         self.body_rate_card_id = self.problems.keep("rate_card_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsRateCardsUpdate<'c> {
-        let mut request = client.api().contracts_rate_cards_update();
-        let mut body = types::builder::UpdateRateCardPayload::default();
-        if let Some(value) = &self.body_add_credit_type_conversions {
-            body = body.add_credit_type_conversions(value.clone());
-        }
-        if let Some(value) = &self.body_aliases {
-            body = body.aliases(value.clone());
-        }
-        if let Some(value) = &self.body_description {
-            body = body.description(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_rate_card_id {
-            body = body.rate_card_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contract-pricing/rate-cards/update".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_rate_cards_update",
+            ::reqwest::Method::POST,
+            "/v1/contract-pricing/rate-cards/update",
+            path,
+        );
         request
+            .json(
+                &types::UpdateRateCardPayload {
+                    add_credit_type_conversions: self
+                        .body_add_credit_type_conversions
+                        .clone()
+                        .unwrap_or_default(),
+                    aliases: self.body_aliases.clone().unwrap_or_default(),
+                    description: self.body_description.clone(),
+                    name: self.body_name.clone(),
+                    rate_card_id: self
+                        .body_rate_card_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "rate_card_id",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_rate_cards_update",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsRateCardsUpdateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

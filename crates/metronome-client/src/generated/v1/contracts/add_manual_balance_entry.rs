@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/addManualBalanceLedgerEntry`: the request builder of `client.contracts().add_manual_balance_entry(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -111,49 +113,58 @@ impl ContractsAddManualBalanceEntry {
         self.body_timestamp = self.problems.keep("timestamp", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsAddManualBalanceEntry<'c> {
-        let mut request = client.api().contracts_add_manual_balance_entry();
-        let mut body = types::builder::AddManualBalanceLedgerEntryPayload::default();
-        if let Some(value) = &self.body_amount {
-            body = body.amount(value.clone());
-        }
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_id {
-            body = body.id(value.clone());
-        }
-        if let Some(value) = &self.body_per_group_amounts {
-            body = body.per_group_amounts(value.clone());
-        }
-        if let Some(value) = &self.body_reason {
-            body = body.reason(value.clone());
-        }
-        if let Some(value) = &self.body_segment_id {
-            body = body.segment_id(value.clone());
-        }
-        if let Some(value) = &self.body_timestamp {
-            body = body.timestamp(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/addManualBalanceLedgerEntry".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_add_manual_balance_entry",
+            ::reqwest::Method::POST,
+            "/v1/contracts/addManualBalanceLedgerEntry",
+            path,
+        );
         request
+            .json(
+                &types::AddManualBalanceLedgerEntryPayload {
+                    amount: self
+                        .body_amount
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("amount"))?,
+                    contract_id: self.body_contract_id.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    id: self
+                        .body_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("id"))?,
+                    per_group_amounts: self
+                        .body_per_group_amounts
+                        .clone()
+                        .unwrap_or_default(),
+                    reason: self
+                        .body_reason
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("reason"))?,
+                    segment_id: self
+                        .body_segment_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "segment_id",
+                        ))?,
+                    timestamp: self.body_timestamp.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems
             .check_required(
@@ -162,12 +173,7 @@ impl ContractsAddManualBalanceEntry {
                     ("reason", "reason", self.body_reason.is_some()),
                 ],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_add_manual_balance_entry",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

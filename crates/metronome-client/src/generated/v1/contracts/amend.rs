@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/amend`: the request builder of `client.contracts().amend(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -240,75 +242,73 @@ impl ContractsAmend {
             .keep("total_contract_value", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsAmend<'c> {
-        let mut request = client.api().contracts_amend();
-        let mut body = types::builder::AmendContractPayload::default();
-        if let Some(value) = &self.body_commits {
-            body = body.commits(value.clone());
-        }
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_credits {
-            body = body.credits(value.clone());
-        }
-        if let Some(value) = &self.body_custom_fields {
-            body = body.custom_fields(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_discounts {
-            body = body.discounts(value.clone());
-        }
-        if let Some(value) = &self.body_netsuite_sales_order_id {
-            body = body.netsuite_sales_order_id(value.clone());
-        }
-        if let Some(value) = &self.body_overrides {
-            body = body.overrides(value.clone());
-        }
-        if let Some(value) = &self.body_professional_services {
-            body = body.professional_services(value.clone());
-        }
-        if let Some(value) = &self.body_reseller_royalties {
-            body = body.reseller_royalties(value.clone());
-        }
-        if let Some(value) = &self.body_salesforce_opportunity_id {
-            body = body.salesforce_opportunity_id(value.clone());
-        }
-        if let Some(value) = &self.body_scheduled_charges {
-            body = body.scheduled_charges(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        if let Some(value) = &self.body_total_contract_value {
-            body = body.total_contract_value(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/amend".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_amend",
+            ::reqwest::Method::POST,
+            "/v1/contracts/amend",
+            path,
+        );
         request
+            .json(
+                &types::AmendContractPayload {
+                    commits: self.body_commits.clone().unwrap_or_default(),
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    credits: self.body_credits.clone().unwrap_or_default(),
+                    custom_fields: self.body_custom_fields.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    discounts: self.body_discounts.clone().unwrap_or_default(),
+                    netsuite_sales_order_id: self.body_netsuite_sales_order_id.clone(),
+                    overrides: self.body_overrides.clone().unwrap_or_default(),
+                    professional_services: self
+                        .body_professional_services
+                        .clone()
+                        .unwrap_or_default(),
+                    reseller_royalties: self
+                        .body_reseller_royalties
+                        .clone()
+                        .unwrap_or_default(),
+                    salesforce_opportunity_id: self
+                        .body_salesforce_opportunity_id
+                        .clone(),
+                    scheduled_charges: self
+                        .body_scheduled_charges
+                        .clone()
+                        .unwrap_or_default(),
+                    starting_at: self
+                        .body_starting_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_at",
+                        ))?,
+                    total_contract_value: self.body_total_contract_value.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_amend",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsAmendResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

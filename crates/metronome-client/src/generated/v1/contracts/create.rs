@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/create`: the request builder of `client.contracts().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -552,130 +554,102 @@ impl ContractsCreate {
             .keep("usage_statement_schedule", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsCreate<'c> {
-        let mut request = client.api().contracts_create();
-        let mut body = types::builder::CreateContractPayload::default();
-        if let Some(value) = &self.body_billing_provider_configuration {
-            body = body.billing_provider_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_commits {
-            body = body.commits(value.clone());
-        }
-        if let Some(value) = &self.body_credits {
-            body = body.credits(value.clone());
-        }
-        if let Some(value) = &self.body_custom_fields {
-            body = body.custom_fields(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_discounts {
-            body = body.discounts(value.clone());
-        }
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_hierarchy_configuration {
-            body = body.hierarchy_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_multiplier_override_prioritization {
-            body = body.multiplier_override_prioritization(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_net_payment_terms_days {
-            body = body.net_payment_terms_days(value.clone());
-        }
-        if let Some(value) = &self.body_netsuite_sales_order_id {
-            body = body.netsuite_sales_order_id(value.clone());
-        }
-        if let Some(value) = &self.body_overrides {
-            body = body.overrides(value.clone());
-        }
-        if let Some(value) = &self.body_package_alias {
-            body = body.package_alias(value.clone());
-        }
-        if let Some(value) = &self.body_package_id {
-            body = body.package_id(value.clone());
-        }
-        if let Some(value) = &self.body_prepaid_balance_threshold_configuration {
-            body = body.prepaid_balance_threshold_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_professional_services {
-            body = body.professional_services(value.clone());
-        }
-        if let Some(value) = &self.body_rate_card_alias {
-            body = body.rate_card_alias(value.clone());
-        }
-        if let Some(value) = &self.body_rate_card_id {
-            body = body.rate_card_id(value.clone());
-        }
-        if let Some(value) = &self.body_recurring_commits {
-            body = body.recurring_commits(value.clone());
-        }
-        if let Some(value) = &self.body_recurring_credits {
-            body = body.recurring_credits(value.clone());
-        }
-        if let Some(value) = &self.body_reseller_royalties {
-            body = body.reseller_royalties(value.clone());
-        }
-        if let Some(value) = &self.body_revenue_system_configuration {
-            body = body.revenue_system_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_salesforce_opportunity_id {
-            body = body.salesforce_opportunity_id(value.clone());
-        }
-        if let Some(value) = &self.body_scheduled_charges {
-            body = body.scheduled_charges(value.clone());
-        }
-        if let Some(value) = &self.body_scheduled_charges_on_usage_invoices {
-            body = body.scheduled_charges_on_usage_invoices(value.clone());
-        }
-        if let Some(value) = &self.body_spend_threshold_configuration {
-            body = body.spend_threshold_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_spend_trackers {
-            body = body.spend_trackers(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        if let Some(value) = &self.body_subscriptions {
-            body = body.subscriptions(value.clone());
-        }
-        if let Some(value) = &self.body_total_contract_value {
-            body = body.total_contract_value(value.clone());
-        }
-        if let Some(value) = &self.body_transition {
-            body = body.transition(value.clone());
-        }
-        if let Some(value) = &self.body_uniqueness_key {
-            body = body.uniqueness_key(value.clone());
-        }
-        if let Some(value) = &self.body_usage_filter {
-            body = body.usage_filter(value.clone());
-        }
-        if let Some(value) = &self.body_usage_statement_schedule {
-            body = body.usage_statement_schedule(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/create".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_create",
+            ::reqwest::Method::POST,
+            "/v1/contracts/create",
+            path,
+        );
         request
+            .json(
+                &types::CreateContractPayload {
+                    billing_provider_configuration: self
+                        .body_billing_provider_configuration
+                        .clone(),
+                    commits: self.body_commits.clone().unwrap_or_default(),
+                    credits: self.body_credits.clone().unwrap_or_default(),
+                    custom_fields: self.body_custom_fields.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    discounts: self.body_discounts.clone().unwrap_or_default(),
+                    ending_before: self.body_ending_before.clone(),
+                    hierarchy_configuration: self.body_hierarchy_configuration.clone(),
+                    multiplier_override_prioritization: self
+                        .body_multiplier_override_prioritization
+                        .clone(),
+                    name: self.body_name.clone(),
+                    net_payment_terms_days: self.body_net_payment_terms_days.clone(),
+                    netsuite_sales_order_id: self.body_netsuite_sales_order_id.clone(),
+                    overrides: self.body_overrides.clone().unwrap_or_default(),
+                    package_alias: self.body_package_alias.clone(),
+                    package_id: self.body_package_id.clone(),
+                    prepaid_balance_threshold_configuration: self
+                        .body_prepaid_balance_threshold_configuration
+                        .clone(),
+                    professional_services: self
+                        .body_professional_services
+                        .clone()
+                        .unwrap_or_default(),
+                    rate_card_alias: self.body_rate_card_alias.clone(),
+                    rate_card_id: self.body_rate_card_id.clone(),
+                    recurring_commits: self
+                        .body_recurring_commits
+                        .clone()
+                        .unwrap_or_default(),
+                    recurring_credits: self
+                        .body_recurring_credits
+                        .clone()
+                        .unwrap_or_default(),
+                    reseller_royalties: self
+                        .body_reseller_royalties
+                        .clone()
+                        .unwrap_or_default(),
+                    revenue_system_configuration: self
+                        .body_revenue_system_configuration
+                        .clone(),
+                    salesforce_opportunity_id: self
+                        .body_salesforce_opportunity_id
+                        .clone(),
+                    scheduled_charges: self
+                        .body_scheduled_charges
+                        .clone()
+                        .unwrap_or_default(),
+                    scheduled_charges_on_usage_invoices: self
+                        .body_scheduled_charges_on_usage_invoices
+                        .clone(),
+                    spend_threshold_configuration: self
+                        .body_spend_threshold_configuration
+                        .clone(),
+                    spend_trackers: self.body_spend_trackers.clone().unwrap_or_default(),
+                    starting_at: self
+                        .body_starting_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_at",
+                        ))?,
+                    subscriptions: self.body_subscriptions.clone(),
+                    total_contract_value: self.body_total_contract_value.clone(),
+                    transition: self.body_transition.clone(),
+                    uniqueness_key: self.body_uniqueness_key.clone(),
+                    usage_filter: self.body_usage_filter.clone(),
+                    usage_statement_schedule: self.body_usage_statement_schedule.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::CreateContractResponse, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CreateContractResponse>, Error> {
@@ -686,12 +660,9 @@ impl ContractsCreate {
             "ending_before",
             self.body_ending_before.as_ref(),
         )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_create",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsCreateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

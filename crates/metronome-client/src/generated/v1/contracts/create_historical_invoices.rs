@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/createHistoricalInvoices`: the request builder of `client.contracts().create_historical_invoices(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -57,41 +59,43 @@ impl ContractsCreateHistoricalInvoices {
         self.body_preview = self.problems.keep("preview", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsCreateHistoricalInvoices<'c> {
-        let mut request = client.api().contracts_create_historical_invoices();
-        let mut body = types::builder::CreateHistoricalContractUsageInvoiceRequestPayload::default();
-        if let Some(value) = &self.body_invoices {
-            body = body.invoices(value.clone());
-        }
-        if let Some(value) = &self.body_preview {
-            body = body.preview(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/createHistoricalInvoices".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_create_historical_invoices",
+            ::reqwest::Method::POST,
+            "/v1/contracts/createHistoricalInvoices",
+            path,
+        );
         request
+            .json(
+                &types::CreateHistoricalContractUsageInvoiceRequestPayload {
+                    invoices: self
+                        .body_invoices
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("invoices"))?,
+                    preview: self
+                        .body_preview
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("preview"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<::std::vec::Vec<types::Invoice>>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_create_historical_invoices",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsCreateHistoricalInvoicesResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/customerBalances/getNetBalance`: the request builder of `client.contracts().get_net_balance(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -81,47 +83,49 @@ impl ContractsGetNetBalance {
             .keep("invoice_inclusion_mode", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsGetNetBalance<'c> {
-        let mut request = client.api().contracts_get_net_balance();
-        let mut body = types::builder::ContractsGetNetBalanceBody::default();
-        if let Some(value) = &self.body_credit_type_id {
-            body = body.credit_type_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_filters {
-            body = body.filters(value.clone());
-        }
-        if let Some(value) = &self.body_invoice_inclusion_mode {
-            body = body.invoice_inclusion_mode(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/customerBalances/getNetBalance".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_get_net_balance",
+            ::reqwest::Method::POST,
+            "/v1/contracts/customerBalances/getNetBalance",
+            path,
+        );
         request
+            .json(
+                &types::ContractsGetNetBalanceBody {
+                    credit_type_id: self.body_credit_type_id.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    filters: self.body_filters.clone().unwrap_or_default(),
+                    invoice_inclusion_mode: self
+                        .body_invoice_inclusion_mode
+                        .clone()
+                        .unwrap_or_else(
+                            types::defaults::contracts_get_net_balance_body_invoice_inclusion_mode,
+                        ),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::ContractsGetNetBalanceResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::ContractsGetNetBalanceResponseData>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_get_net_balance",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsGetNetBalanceResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

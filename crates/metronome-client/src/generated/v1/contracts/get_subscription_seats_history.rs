@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/getSubscriptionSeatsHistory`: the request builder of `client.contracts().get_subscription_seats_history(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -100,41 +102,51 @@ impl ContractsGetSubscriptionSeatsHistory {
         self.body_subscription_id = self.problems.keep("subscription_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsGetSubscriptionSeatsHistory<'c> {
-        let mut request = client.api().contracts_get_subscription_seats_history();
-        let mut body = types::builder::ContractsGetSubscriptionSeatsHistoryBody::default();
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_covering_date {
-            body = body.covering_date(value.clone());
-        }
-        if let Some(value) = &self.body_cursor {
-            body = body.cursor(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_limit {
-            body = body.limit(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        if let Some(value) = &self.body_subscription_id {
-            body = body.subscription_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/contracts/getSubscriptionSeatsHistory".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_get_subscription_seats_history",
+            ::reqwest::Method::POST,
+            "/v1/contracts/getSubscriptionSeatsHistory",
+            path,
+        );
         request
+            .json(
+                &types::ContractsGetSubscriptionSeatsHistoryBody {
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    covering_date: self.body_covering_date.clone(),
+                    cursor: cursor.or_else(|| self.body_cursor.clone()),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    ending_before: self.body_ending_before.clone(),
+                    limit: self
+                        .body_limit
+                        .clone()
+                        .or_else(
+                            types::defaults::contracts_get_subscription_seats_history_body_limit,
+                        ),
+                    starting_at: self.body_starting_at.clone(),
+                    subscription_id: self
+                        .body_subscription_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "subscription_id",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -181,15 +193,23 @@ crate::pagination::list_request!(
 impl PageQuery for ContractsGetSubscriptionSeatsHistory {
     type Item = types::SubscriptionSeatsScheduleEntry;
     const OPERATION: &'static str = "contracts_get_subscription_seats_history";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::SubscriptionSeatsScheduleEntry>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::ContractsGetSubscriptionSeatsHistoryResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

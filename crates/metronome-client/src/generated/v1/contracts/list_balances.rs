@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/customerBalances/list`: the request builder of `client.contracts().list_balances(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -174,59 +176,49 @@ impl ContractsListBalances {
             .keep("webhook_notification_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsListBalances<'c> {
-        let mut request = client.api().contracts_list_balances();
-        let mut body = types::builder::BalanceListRequest::default();
-        if let Some(value) = &self.body_access_type {
-            body = body.access_type(value.clone());
-        }
-        if let Some(value) = &self.body_covering_date {
-            body = body.covering_date(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_effective_before {
-            body = body.effective_before(value.clone());
-        }
-        if let Some(value) = &self.body_exclude_zero_balances {
-            body = body.exclude_zero_balances(value.clone());
-        }
-        if let Some(value) = &self.body_id {
-            body = body.id(value.clone());
-        }
-        if let Some(value) = &self.body_include_archived {
-            body = body.include_archived(value.clone());
-        }
-        if let Some(value) = &self.body_include_balance {
-            body = body.include_balance(value.clone());
-        }
-        if let Some(value) = &self.body_include_contract_balances {
-            body = body.include_contract_balances(value.clone());
-        }
-        if let Some(value) = &self.body_include_ledgers {
-            body = body.include_ledgers(value.clone());
-        }
-        if let Some(value) = &self.body_limit {
-            body = body.limit(value.clone());
-        }
-        if let Some(value) = &self.body_next_page {
-            body = body.next_page(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        if let Some(value) = &self.body_webhook_notification_id {
-            body = body.webhook_notification_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/contracts/customerBalances/list".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_list_balances",
+            ::reqwest::Method::POST,
+            "/v1/contracts/customerBalances/list",
+            path,
+        );
         request
+            .json(
+                &types::BalanceListRequest {
+                    access_type: self.body_access_type.clone(),
+                    covering_date: self.body_covering_date.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    effective_before: self.body_effective_before.clone(),
+                    exclude_zero_balances: self.body_exclude_zero_balances.clone(),
+                    id: self.body_id.clone(),
+                    include_archived: self.body_include_archived.clone(),
+                    include_balance: self.body_include_balance.clone(),
+                    include_contract_balances: self
+                        .body_include_contract_balances
+                        .clone(),
+                    include_ledgers: self.body_include_ledgers.clone(),
+                    limit: self
+                        .body_limit
+                        .clone()
+                        .unwrap_or_else(
+                            types::defaults::default_nzu64::<::std::num::NonZeroU64, 25>,
+                        ),
+                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    starting_at: self.body_starting_at.clone(),
+                    webhook_notification_id: self.body_webhook_notification_id.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -289,15 +281,23 @@ crate::pagination::list_request!(ContractsListBalances, types::Balance);
 impl PageQuery for ContractsListBalances {
     type Item = types::Balance;
     const OPERATION: &'static str = "contracts_list_balances";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::Balance>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::BalanceListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/seatBalances/list`: the request builder of `client.contracts().list_seat_balances(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -162,53 +164,57 @@ impl ContractsListSeatBalances {
         self.body_subscription_ids = self.problems.keep("subscription_ids", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsListSeatBalances<'c> {
-        let mut request = client.api().contracts_list_seat_balances();
-        let mut body = types::builder::ContractsListSeatBalancesBody::default();
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_covering_date {
-            body = body.covering_date(value.clone());
-        }
-        if let Some(value) = &self.body_cursor {
-            body = body.cursor(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_effective_before {
-            body = body.effective_before(value.clone());
-        }
-        if let Some(value) = &self.body_include_credits_and_commits {
-            body = body.include_credits_and_commits(value.clone());
-        }
-        if let Some(value) = &self.body_include_ledgers {
-            body = body.include_ledgers(value.clone());
-        }
-        if let Some(value) = &self.body_limit {
-            body = body.limit(value.clone());
-        }
-        if let Some(value) = &self.body_seat_ids {
-            body = body.seat_ids(value.clone());
-        }
-        if let Some(value) = &self.body_skip_missing_seat_ids {
-            body = body.skip_missing_seat_ids(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        if let Some(value) = &self.body_subscription_ids {
-            body = body.subscription_ids(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/contracts/seatBalances/list".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_list_seat_balances",
+            ::reqwest::Method::POST,
+            "/v1/contracts/seatBalances/list",
+            path,
+        );
         request
+            .json(
+                &types::ContractsListSeatBalancesBody {
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    covering_date: self.body_covering_date.clone(),
+                    cursor: cursor.or_else(|| self.body_cursor.clone()),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    effective_before: self.body_effective_before.clone(),
+                    include_credits_and_commits: self
+                        .body_include_credits_and_commits
+                        .clone()
+                        .unwrap_or_default(),
+                    include_ledgers: self
+                        .body_include_ledgers
+                        .clone()
+                        .unwrap_or_default(),
+                    limit: self.body_limit.clone(),
+                    seat_ids: self.body_seat_ids.clone().unwrap_or_default(),
+                    skip_missing_seat_ids: self
+                        .body_skip_missing_seat_ids
+                        .clone()
+                        .unwrap_or_default(),
+                    starting_at: self.body_starting_at.clone(),
+                    subscription_ids: self
+                        .body_subscription_ids
+                        .clone()
+                        .unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -261,15 +267,26 @@ crate::pagination::list_request!(ContractsListSeatBalances, types::SeatBalance);
 impl PageQuery for ContractsListSeatBalances {
     type Item = types::SeatBalance;
     const OPERATION: &'static str = "contracts_list_seat_balances";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::SeatBalance>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["pagination", "next_page"],
+                |response: types::ContractsListSeatBalancesResponse| (
+                    response.data,
+                    {
+                        let p = response.pagination;
+                        p.next_page
+                    },
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/commits/threshold-billing/release`: the request builder of `client.contracts().release_threshold_commit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -51,39 +53,41 @@ impl ContractsReleaseThresholdCommit {
         self.body_workflow_id = self.problems.keep("workflow_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsReleaseThresholdCommit<'c> {
-        let mut request = client.api().contracts_release_threshold_commit();
-        let mut body = types::builder::ExternalPaymentGateThresholdCommitPayload::default();
-        if let Some(value) = &self.body_outcome {
-            body = body.outcome(value.clone());
-        }
-        if let Some(value) = &self.body_workflow_id {
-            body = body.workflow_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/commits/threshold-billing/release".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_release_threshold_commit",
+            ::reqwest::Method::POST,
+            "/v1/contracts/commits/threshold-billing/release",
+            path,
+        );
         request
+            .json(
+                &types::ExternalPaymentGateThresholdCommitPayload {
+                    outcome: self
+                        .body_outcome
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("outcome"))?,
+                    workflow_id: self
+                        .body_workflow_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "workflow_id",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_release_threshold_commit",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/getContractRateSchedule`: the request builder of `client.contracts().retrieve_rate_schedule(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -97,35 +99,39 @@ impl ContractsRetrieveRateSchedule {
         self.body_selectors = self.problems.keep("selectors", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsRetrieveRateSchedule<'c> {
-        let mut request = client.api().contracts_retrieve_rate_schedule();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::GetContractRateSchedulePayload::default();
-        if let Some(value) = &self.body_at {
-            body = body.at(value.clone());
-        }
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_selectors {
-            body = body.selectors(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/contracts/getContractRateSchedule".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_retrieve_rate_schedule",
+            ::reqwest::Method::POST,
+            "/v1/contracts/getContractRateSchedule",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::GetContractRateSchedulePayload {
+                    at: self.body_at.clone(),
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    selectors: self.body_selectors.clone().unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -158,15 +164,23 @@ crate::pagination::list_request!(
 impl PageQuery for ContractsRetrieveRateSchedule {
     type Item = types::ContractRateSchedule;
     const OPERATION: &'static str = "contracts_retrieve_rate_schedule";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::ContractRateSchedule>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::ContractsRetrieveRateScheduleResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/getSubscriptionQuantityHistory`: the request builder of `client.contracts().retrieve_subscription_quantity_history(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -56,46 +58,53 @@ impl ContractsRetrieveSubscriptionQuantityHistory {
         self.body_subscription_id = self.problems.keep("subscription_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsRetrieveSubscriptionQuantityHistory<'c> {
-        let mut request = client
-            .api()
-            .contracts_retrieve_subscription_quantity_history();
-        let mut body = types::builder::ContractsRetrieveSubscriptionQuantityHistoryBody::default();
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_subscription_id {
-            body = body.subscription_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/getSubscriptionQuantityHistory".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_retrieve_subscription_quantity_history",
+            ::reqwest::Method::POST,
+            "/v1/contracts/getSubscriptionQuantityHistory",
+            path,
+        );
         request
+            .json(
+                &types::ContractsRetrieveSubscriptionQuantityHistoryBody {
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    subscription_id: self
+                        .body_subscription_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "subscription_id",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::SubscriptionQuantityHistory, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::SubscriptionQuantityHistory>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_retrieve_subscription_quantity_history",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsRetrieveSubscriptionQuantityHistoryResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

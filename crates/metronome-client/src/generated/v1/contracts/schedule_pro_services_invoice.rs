@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/scheduleProServicesInvoice`: the request builder of `client.contracts().schedule_pro_services_invoice(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -103,43 +105,56 @@ impl ContractsScheduleProServicesInvoice {
             .keep("netsuite_invoice_header_start", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsScheduleProServicesInvoice<'c> {
-        let mut request = client.api().contracts_schedule_pro_services_invoice();
-        let mut body = types::builder::ContractsScheduleProServicesInvoiceBody::default();
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_issued_at {
-            body = body.issued_at(value.clone());
-        }
-        if let Some(value) = &self.body_line_items {
-            body = body.line_items(value.clone());
-        }
-        if let Some(value) = &self.body_netsuite_invoice_header_end {
-            body = body.netsuite_invoice_header_end(value.clone());
-        }
-        if let Some(value) = &self.body_netsuite_invoice_header_start {
-            body = body.netsuite_invoice_header_start(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/scheduleProServicesInvoice".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_schedule_pro_services_invoice",
+            ::reqwest::Method::POST,
+            "/v1/contracts/scheduleProServicesInvoice",
+            path,
+        );
         request
+            .json(
+                &types::ContractsScheduleProServicesInvoiceBody {
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    issued_at: self
+                        .body_issued_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("issued_at"))?,
+                    line_items: self
+                        .body_line_items
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "line_items",
+                        ))?,
+                    netsuite_invoice_header_end: self
+                        .body_netsuite_invoice_header_end
+                        .clone(),
+                    netsuite_invoice_header_start: self
+                        .body_netsuite_invoice_header_start
+                        .clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<::std::vec::Vec<types::Invoice>>, Error> {
@@ -147,12 +162,9 @@ impl ContractsScheduleProServicesInvoice {
             .check_required(
                 &[("line_items", "line_items", self.body_line_items.is_some())],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_schedule_pro_services_invoice",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsScheduleProServicesInvoiceResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/setUsageFilter`: the request builder of `client.contracts().set_usage_filter(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -85,40 +87,56 @@ impl ContractsSetUsageFilter {
         self.body_starting_at = self.problems.keep("starting_at", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsSetUsageFilter<'c> {
-        let mut request = client.api().contracts_set_usage_filter();
-        let mut body = types::builder::SetUsageFilterPayload::default();
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_group_key {
-            body = body.group_key(value.clone());
-        }
-        if let Some(value) = &self.body_group_values {
-            body = body.group_values(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/setUsageFilter".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_set_usage_filter",
+            ::reqwest::Method::POST,
+            "/v1/contracts/setUsageFilter",
+            path,
+        );
         request
+            .json(
+                &types::SetUsageFilterPayload {
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    group_key: self
+                        .body_group_key
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("group_key"))?,
+                    group_values: self
+                        .body_group_values
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "group_values",
+                        ))?,
+                    starting_at: self
+                        .body_starting_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_at",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems
             .check_required(
@@ -127,12 +145,7 @@ impl ContractsSetUsageFilter {
                     ("group_values", "group_values", self.body_group_values.is_some()),
                 ],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_set_usage_filter",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

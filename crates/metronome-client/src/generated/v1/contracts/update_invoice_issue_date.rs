@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/updateInvoiceIssueDate`: the request builder of `client.contracts().update_invoice_issue_date(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -46,39 +48,43 @@ impl ContractsUpdateInvoiceIssueDate {
         self.body_issue_date = self.problems.keep("issue_date", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ContractsUpdateInvoiceIssueDate<'c> {
-        let mut request = client.api().contracts_update_invoice_issue_date();
-        let mut body = types::builder::UpdateInvoiceIssueDatePayload::default();
-        if let Some(value) = &self.body_invoice_id {
-            body = body.invoice_id(value.clone());
-        }
-        if let Some(value) = &self.body_issue_date {
-            body = body.issue_date(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/updateInvoiceIssueDate".to_string();
+        let mut request = HttpRequest::new(
+            "contracts_update_invoice_issue_date",
+            ::reqwest::Method::POST,
+            "/v1/contracts/updateInvoiceIssueDate",
+            path,
+        );
         request
+            .json(
+                &types::UpdateInvoiceIssueDatePayload {
+                    invoice_id: self
+                        .body_invoice_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "invoice_id",
+                        ))?,
+                    issue_date: self
+                        .body_issue_date
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("issue_date"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "contracts_update_invoice_issue_date",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::ContractsUpdateInvoiceIssueDateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/credits/{customer_id}/rechargeSettings/{recharge_settings_id}`: the request builder of `client.credit_grants().recharge_settings().update(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -182,69 +184,80 @@ impl CreditGrantsRechargeSettingsUpdate {
             .keep("recharge_to_amount", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CreditGrantsRechargeSettingsUpdate<'c> {
-        let mut request = client.api().credit_grants_recharge_settings_update();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.recharge_settings_id {
-            request = request.recharge_settings_id(value.clone());
-        }
-        let mut body = types::builder::RechargeSettingsPayload::default();
-        if let Some(value) = &self.body_credit_grant_type {
-            body = body.credit_grant_type(value.clone());
-        }
-        if let Some(value) = &self.body_credit_type_id {
-            body = body.credit_type_id(value.clone());
-        }
-        if let Some(value) = &self.body_enabled {
-            body = body.enabled(value.clone());
-        }
-        if let Some(value) = &self.body_grant_duration {
-            body = body.grant_duration(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_prepaid_options {
-            body = body.prepaid_options(value.clone());
-        }
-        if let Some(value) = &self.body_priority {
-            body = body.priority(value.clone());
-        }
-        if let Some(value) = &self.body_product_ids {
-            body = body.product_ids(value.clone());
-        }
-        if let Some(value) = &self.body_reason {
-            body = body.reason(value.clone());
-        }
-        if let Some(value) = &self.body_recharge_now {
-            body = body.recharge_now(value.clone());
-        }
-        if let Some(value) = &self.body_recharge_threshold {
-            body = body.recharge_threshold(value.clone());
-        }
-        if let Some(value) = &self.body_recharge_to_amount {
-            body = body.recharge_to_amount(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/credits/{}/rechargeSettings/{}", crate
+            ::operation::request::segment(self.customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?), crate
+            ::operation::request::segment(self.recharge_settings_id.as_ref()
+            .ok_or_else(|| crate ::operation::request::missing("recharge_settings_id"))
+            ?)
+        );
+        let mut request = HttpRequest::new(
+            "credit_grants_recharge_settings_update",
+            ::reqwest::Method::POST,
+            "/v1/credits/{customer_id}/rechargeSettings/{recharge_settings_id}",
+            path,
+        );
         request
+            .json(
+                &types::RechargeSettingsPayload {
+                    credit_grant_type: self.body_credit_grant_type.clone(),
+                    credit_type_id: self
+                        .body_credit_type_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "credit_type_id",
+                        ))?,
+                    enabled: self.body_enabled.clone(),
+                    grant_duration: self
+                        .body_grant_duration
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "grant_duration",
+                        ))?,
+                    name: self
+                        .body_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("name"))?,
+                    prepaid_options: self
+                        .body_prepaid_options
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "prepaid_options",
+                        ))?,
+                    priority: self
+                        .body_priority
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("priority"))?,
+                    product_ids: self.body_product_ids.clone().unwrap_or_default(),
+                    reason: self.body_reason.clone(),
+                    recharge_now: self.body_recharge_now.clone(),
+                    recharge_threshold: self
+                        .body_recharge_threshold
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "recharge_threshold",
+                        ))?,
+                    recharge_to_amount: self
+                        .body_recharge_to_amount
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "recharge_to_amount",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsRechargeSettingsUpdateResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CreditGrantsRechargeSettingsUpdateResponseData>, Error> {
@@ -275,12 +288,9 @@ impl CreditGrantsRechargeSettingsUpdate {
                     ("priority", "priority", self.body_priority.is_some()),
                 ],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "credit_grants_recharge_settings_update",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CreditGrantsRechargeSettingsUpdateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/credits/createPrepaidGrant`: the request builder of `client.credit_grants().create_prepaid(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -164,63 +166,78 @@ impl CreditGrantsCreatePrepaid {
         self.body_reason = self.problems.keep("reason", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CreditGrantsCreatePrepaid<'c> {
-        let mut request = client.api().credit_grants_create_prepaid();
-        let mut body = types::builder::CreatePrepaidCreditGrantPayload::default();
-        if let Some(value) = &self.body_credit_grant_type {
-            body = body.credit_grant_type(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_effective_at {
-            body = body.effective_at(value.clone());
-        }
-        if let Some(value) = &self.body_expires_at {
-            body = body.expires_at(value.clone());
-        }
-        if let Some(value) = &self.body_grant_amount {
-            body = body.grant_amount(value.clone());
-        }
-        if let Some(value) = &self.body_invoice_date {
-            body = body.invoice_date(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_paid_amount {
-            body = body.paid_amount(value.clone());
-        }
-        if let Some(value) = &self.body_prepaid_options {
-            body = body.prepaid_options(value.clone());
-        }
-        if let Some(value) = &self.body_priority {
-            body = body.priority(value.clone());
-        }
-        if let Some(value) = &self.body_product_ids {
-            body = body.product_ids(value.clone());
-        }
-        if let Some(value) = &self.body_reason {
-            body = body.reason(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/credits/createPrepaidGrant".to_string();
+        let mut request = HttpRequest::new(
+            "credit_grants_create_prepaid",
+            ::reqwest::Method::POST,
+            "/v1/credits/createPrepaidGrant",
+            path,
+        );
         request
+            .json(
+                &types::CreatePrepaidCreditGrantPayload {
+                    credit_grant_type: self.body_credit_grant_type.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    effective_at: self.body_effective_at.clone(),
+                    expires_at: self
+                        .body_expires_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "expires_at",
+                        ))?,
+                    grant_amount: self
+                        .body_grant_amount
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "grant_amount",
+                        ))?,
+                    invoice_date: self
+                        .body_invoice_date
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "invoice_date",
+                        ))?,
+                    name: self
+                        .body_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("name"))?,
+                    paid_amount: self
+                        .body_paid_amount
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "paid_amount",
+                        ))?,
+                    prepaid_options: self
+                        .body_prepaid_options
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "prepaid_options",
+                        ))?,
+                    priority: self
+                        .body_priority
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("priority"))?,
+                    product_ids: self.body_product_ids.clone().unwrap_or_default(),
+                    reason: self.body_reason.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsCreatePrepaidResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CreditGrantsCreatePrepaidResponseData>, Error> {
@@ -238,12 +255,9 @@ impl CreditGrantsCreatePrepaid {
                     ("priority", "priority", self.body_priority.is_some()),
                 ],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "credit_grants_create_prepaid",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CreditGrantsCreatePrepaidResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

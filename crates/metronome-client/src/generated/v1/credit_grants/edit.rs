@@ -4,8 +4,10 @@
 //! `POST /v1/credits/editGrant`: the request builder of `client.credit_grants().edit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -66,45 +68,40 @@ impl CreditGrantsEdit {
         self.body_name = self.problems.keep("name", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CreditGrantsEdit<'c> {
-        let mut request = client.api().credit_grants_edit();
-        let mut body = types::builder::EditCreditGrantPayload::default();
-        if let Some(value) = &self.body_credit_grant_type {
-            body = body.credit_grant_type(value.clone());
-        }
-        if let Some(value) = &self.body_expires_at {
-            body = body.expires_at(value.clone());
-        }
-        if let Some(value) = &self.body_id {
-            body = body.id(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/credits/editGrant".to_string();
+        let mut request = HttpRequest::new(
+            "credit_grants_edit",
+            ::reqwest::Method::POST,
+            "/v1/credits/editGrant",
+            path,
+        );
         request
+            .json(
+                &types::EditCreditGrantPayload {
+                    credit_grant_type: self.body_credit_grant_type.clone(),
+                    expires_at: self.body_expires_at.clone(),
+                    id: self
+                        .body_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("id"))?,
+                    name: self.body_name.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "credit_grants_edit",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CreditGrantsEditResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/credits/listGrants`: the request builder of `client.credit_grants().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -120,38 +122,36 @@ impl CreditGrantsList {
             .keep("not_expiring_before", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CreditGrantsList<'c> {
-        let mut request = client.api().credit_grants_list();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::ListCreditGrantPayload::default();
-        if let Some(value) = &self.body_credit_grant_ids {
-            body = body.credit_grant_ids(value.clone());
-        }
-        if let Some(value) = &self.body_credit_type_ids {
-            body = body.credit_type_ids(value.clone());
-        }
-        if let Some(value) = &self.body_customer_ids {
-            body = body.customer_ids(value.clone());
-        }
-        if let Some(value) = &self.body_effective_before {
-            body = body.effective_before(value.clone());
-        }
-        if let Some(value) = &self.body_not_expiring_before {
-            body = body.not_expiring_before(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/credits/listGrants".to_string();
+        let mut request = HttpRequest::new(
+            "credit_grants_list",
+            ::reqwest::Method::POST,
+            "/v1/credits/listGrants",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::ListCreditGrantPayload {
+                    credit_grant_ids: self
+                        .body_credit_grant_ids
+                        .clone()
+                        .unwrap_or_default(),
+                    credit_type_ids: self
+                        .body_credit_type_ids
+                        .clone()
+                        .unwrap_or_default(),
+                    customer_ids: self.body_customer_ids.clone().unwrap_or_default(),
+                    effective_before: self.body_effective_before.clone(),
+                    not_expiring_before: self.body_not_expiring_before.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -187,15 +187,23 @@ crate::pagination::list_request!(CreditGrantsList, types::CreditGrant);
 impl PageQuery for CreditGrantsList {
     type Item = types::CreditGrant;
     const OPERATION: &'static str = "credit_grants_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::CreditGrant>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CreditGrantsListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

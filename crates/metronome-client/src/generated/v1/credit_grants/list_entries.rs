@@ -4,8 +4,10 @@
 //! `POST /v1/credits/listEntries`: the request builder of `client.credit_grants().list_entries(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -96,35 +98,32 @@ impl CreditGrantsListEntries {
         self.body_starting_on = self.problems.keep("starting_on", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CreditGrantsListEntries<'c> {
-        let mut request = client.api().credit_grants_list_entries();
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        if let Some(value) = &self.sort {
-            request = request.sort(value.clone());
-        }
-        let mut body = types::builder::CreditLedgerEntriesQueryPayload::default();
-        if let Some(value) = &self.body_credit_type_ids {
-            body = body.credit_type_ids(value.clone());
-        }
-        if let Some(value) = &self.body_customer_ids {
-            body = body.customer_ids(value.clone());
-        }
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_starting_on {
-            body = body.starting_on(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/credits/listEntries".to_string();
+        let mut request = HttpRequest::new(
+            "credit_grants_list_entries",
+            ::reqwest::Method::POST,
+            "/v1/credits/listEntries",
+            path,
+        );
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("sort", &self.sort);
         request
+            .json(
+                &types::CreditLedgerEntriesQueryPayload {
+                    credit_type_ids: self
+                        .body_credit_type_ids
+                        .clone()
+                        .unwrap_or_default(),
+                    customer_ids: self.body_customer_ids.clone().unwrap_or_default(),
+                    ending_before: self.body_ending_before.clone(),
+                    starting_on: self.body_starting_on.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -165,15 +164,23 @@ crate::pagination::list_request!(
 impl PageQuery for CreditGrantsListEntries {
     type Item = types::CustomerCreditTypeLedger;
     const OPERATION: &'static str = "credit_grants_list_entries";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::CustomerCreditTypeLedger>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CreditGrantsListEntriesResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

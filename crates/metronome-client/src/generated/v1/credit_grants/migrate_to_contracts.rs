@@ -4,8 +4,10 @@
 //! `POST /v1/credits/migrateToContracts`: the request builder of `client.credit_grants().migrate_to_contracts(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -142,54 +144,66 @@ impl CreditGrantsMigrateToContracts {
             .keep("grant_to_contract_commit_mapping", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CreditGrantsMigrateToContracts<'c> {
-        let mut request = client.api().credit_grants_migrate_to_contracts();
-        let mut body = types::builder::CreditGrantsMigrateToContractsBody::default();
-        if let Some(value) = &self.body_batch_size {
-            body = body.batch_size(value.clone());
-        }
-        if let Some(value) = &self.body_contract_credits_priority_override {
-            body = body.contract_credits_priority_override(value.clone());
-        }
-        if let Some(value) = &self.body_contract_credits_product_id {
-            body = body.contract_credits_product_id(value.clone());
-        }
-        if let Some(value) = &self.body_contract_prepaid_commits_priority_override {
-            body = body.contract_prepaid_commits_priority_override(value.clone());
-        }
-        if let Some(value) = &self.body_contract_prepaid_commits_product_id {
-            body = body.contract_prepaid_commits_product_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_cutover_date {
-            body = body.cutover_date(value.clone());
-        }
-        if let Some(value) = &self.body_dry_run {
-            body = body.dry_run(value.clone());
-        }
-        if let Some(value) = &self.body_grant_to_contract_commit_mapping {
-            body = body.grant_to_contract_commit_mapping(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/credits/migrateToContracts".to_string();
+        let mut request = HttpRequest::new(
+            "credit_grants_migrate_to_contracts",
+            ::reqwest::Method::POST,
+            "/v1/credits/migrateToContracts",
+            path,
+        );
         request
+            .json(
+                &types::CreditGrantsMigrateToContractsBody {
+                    batch_size: self.body_batch_size.clone(),
+                    contract_credits_priority_override: self
+                        .body_contract_credits_priority_override
+                        .clone(),
+                    contract_credits_product_id: self
+                        .body_contract_credits_product_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_credits_product_id",
+                        ))?,
+                    contract_prepaid_commits_priority_override: self
+                        .body_contract_prepaid_commits_priority_override
+                        .clone(),
+                    contract_prepaid_commits_product_id: self
+                        .body_contract_prepaid_commits_product_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_prepaid_commits_product_id",
+                        ))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    cutover_date: self
+                        .body_cutover_date
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "cutover_date",
+                        ))?,
+                    dry_run: self.body_dry_run.clone(),
+                    grant_to_contract_commit_mapping: self
+                        .body_grant_to_contract_commit_mapping
+                        .clone()
+                        .unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CreditGrantsMigrateToContractsResponse, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CreditGrantsMigrateToContractsResponse>, Error> {
@@ -197,12 +211,9 @@ impl CreditGrantsMigrateToContracts {
             .check_required(
                 &[("cutover_date", "cutover_date", self.body_cutover_date.is_some())],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "credit_grants_migrate_to_contracts",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CreditGrantsMigrateToContractsResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
     }
 }

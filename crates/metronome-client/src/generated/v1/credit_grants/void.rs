@@ -4,8 +4,10 @@
 //! `POST /v1/credits/voidGrant`: the request builder of `client.credit_grants().void(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -60,42 +62,41 @@ impl CreditGrantsVoid {
             .keep("void_credit_purchase_invoice", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CreditGrantsVoid<'c> {
-        let mut request = client.api().credit_grants_void();
-        let mut body = types::builder::CreditGrantsVoidBody::default();
-        if let Some(value) = &self.body_id {
-            body = body.id(value.clone());
-        }
-        if let Some(value) = &self.body_release_uniqueness_key {
-            body = body.release_uniqueness_key(value.clone());
-        }
-        if let Some(value) = &self.body_void_credit_purchase_invoice {
-            body = body.void_credit_purchase_invoice(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/credits/voidGrant".to_string();
+        let mut request = HttpRequest::new(
+            "credit_grants_void",
+            ::reqwest::Method::POST,
+            "/v1/credits/voidGrant",
+            path,
+        );
         request
+            .json(
+                &types::CreditGrantsVoidBody {
+                    id: self
+                        .body_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("id"))?,
+                    release_uniqueness_key: self.body_release_uniqueness_key.clone(),
+                    void_credit_purchase_invoice: self
+                        .body_void_credit_purchase_invoice
+                        .clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "credit_grants_void",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CreditGrantsVoidResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/customFields/deleteValues`: the request builder of `client.custom_fields().delete_values(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -89,42 +91,43 @@ impl CustomFieldsDeleteValues {
         self.body_keys = self.problems.keep("keys", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomFieldsDeleteValues<'c> {
-        let mut request = client.api().custom_fields_delete_values();
-        let mut body = types::builder::CustomFieldsDeleteValuesBody::default();
-        if let Some(value) = &self.body_entity {
-            body = body.entity(value.clone());
-        }
-        if let Some(value) = &self.body_entity_id {
-            body = body.entity_id(value.clone());
-        }
-        if let Some(value) = &self.body_keys {
-            body = body.keys(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/customFields/deleteValues".to_string();
+        let mut request = HttpRequest::new(
+            "custom_fields_delete_values",
+            ::reqwest::Method::POST,
+            "/v1/customFields/deleteValues",
+            path,
+        );
         request
+            .json(
+                &types::CustomFieldsDeleteValuesBody {
+                    entity: self
+                        .body_entity
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("entity"))?,
+                    entity_id: self
+                        .body_entity_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("entity_id"))?,
+                    keys: self
+                        .body_keys
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("keys"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "custom_fields_delete_values",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/customFields/listKeys`: the request builder of `client.custom_fields().list_keys(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -80,23 +82,25 @@ impl CustomFieldsListKeys {
         self.body_entities = self.problems.keep("entities", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomFieldsListKeys<'c> {
-        let mut request = client.api().custom_fields_list_keys();
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::CustomFieldsListKeysBody::default();
-        if let Some(value) = &self.body_entities {
-            body = body.entities(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/customFields/listKeys".to_string();
+        let mut request = HttpRequest::new(
+            "custom_fields_list_keys",
+            ::reqwest::Method::POST,
+            "/v1/customFields/listKeys",
+            path,
+        );
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::CustomFieldsListKeysBody {
+                    entities: self.body_entities.clone().unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -119,18 +123,26 @@ crate::pagination::list_request!(
 impl PageQuery for CustomFieldsListKeys {
     type Item = types::CustomFieldsListKeysResponseDataItem;
     const OPERATION: &'static str = "custom_fields_list_keys";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<
         'a,
         Result<Page<types::CustomFieldsListKeysResponseDataItem>, Error>,
     > {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CustomFieldsListKeysResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

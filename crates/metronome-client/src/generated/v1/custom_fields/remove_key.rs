@@ -4,8 +4,10 @@
 //! `POST /v1/customFields/removeKey`: the request builder of `client.custom_fields().remove_key(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -73,39 +75,39 @@ impl CustomFieldsRemoveKey {
         self.body_key = self.problems.keep("key", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomFieldsRemoveKey<'c> {
-        let mut request = client.api().custom_fields_remove_key();
-        let mut body = types::builder::CustomFieldsRemoveKeyBody::default();
-        if let Some(value) = &self.body_entity {
-            body = body.entity(value.clone());
-        }
-        if let Some(value) = &self.body_key {
-            body = body.key(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/customFields/removeKey".to_string();
+        let mut request = HttpRequest::new(
+            "custom_fields_remove_key",
+            ::reqwest::Method::POST,
+            "/v1/customFields/removeKey",
+            path,
+        );
         request
+            .json(
+                &types::CustomFieldsRemoveKeyBody {
+                    entity: self
+                        .body_entity
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("entity"))?,
+                    key: self
+                        .body_key
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("key"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "custom_fields_remove_key",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/customFields/setValues`: the request builder of `client.custom_fields().set_values(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -83,42 +85,45 @@ impl CustomFieldsSetValues {
         self.body_entity_id = self.problems.keep("entity_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomFieldsSetValues<'c> {
-        let mut request = client.api().custom_fields_set_values();
-        let mut body = types::builder::CustomFieldsSetValuesBody::default();
-        if let Some(value) = &self.body_custom_fields {
-            body = body.custom_fields(value.clone());
-        }
-        if let Some(value) = &self.body_entity {
-            body = body.entity(value.clone());
-        }
-        if let Some(value) = &self.body_entity_id {
-            body = body.entity_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/customFields/setValues".to_string();
+        let mut request = HttpRequest::new(
+            "custom_fields_set_values",
+            ::reqwest::Method::POST,
+            "/v1/customFields/setValues",
+            path,
+        );
         request
+            .json(
+                &types::CustomFieldsSetValuesBody {
+                    custom_fields: self
+                        .body_custom_fields
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "custom_fields",
+                        ))?,
+                    entity: self
+                        .body_entity
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("entity"))?,
+                    entity_id: self
+                        .body_entity_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("entity_id"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "custom_fields_set_values",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/customer-alerts/list`: the request builder of `client.customers().alerts().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -62,26 +64,31 @@ impl CustomersAlertsList {
         self.body_customer_id = self.problems.keep("customer_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersAlertsList<'c> {
-        let mut request = client.api().customers_alerts_list();
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::ListCustomerAlertsPayload::default();
-        if let Some(value) = &self.body_alert_statuses {
-            body = body.alert_statuses(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/customer-alerts/list".to_string();
+        let mut request = HttpRequest::new(
+            "customers_alerts_list",
+            ::reqwest::Method::POST,
+            "/v1/customer-alerts/list",
+            path,
+        );
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::ListCustomerAlertsPayload {
+                    alert_statuses: self.body_alert_statuses.clone().unwrap_or_default(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -107,15 +114,23 @@ crate::pagination::list_request!(CustomersAlertsList, types::CustomerAlert);
 impl PageQuery for CustomersAlertsList {
     type Item = types::CustomerAlert;
     const OPERATION: &'static str = "customers_alerts_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::CustomerAlert>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CustomersAlertsListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/customer-alerts/get`: the request builder of `client.customers().alerts().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -148,59 +150,57 @@ impl CustomersAlertsRetrieve {
             .keep("webhook_notification_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersAlertsRetrieve<'c> {
-        let mut request = client.api().customers_alerts_retrieve();
-        let mut body = types::builder::GetCustomerAlertPayload::default();
-        if let Some(value) = &self.body_alert_id {
-            body = body.alert_id(value.clone());
-        }
-        if let Some(value) = &self.body_alert_specifiers {
-            body = body.alert_specifiers(value.clone());
-        }
-        if let Some(value) = &self.body_custom_field_filters {
-            body = body.custom_field_filters(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_group_values {
-            body = body.group_values(value.clone());
-        }
-        if let Some(value) = &self.body_plans_or_contracts {
-            body = body.plans_or_contracts(value.clone());
-        }
-        if let Some(value) = &self.body_seat_filter {
-            body = body.seat_filter(value.clone());
-        }
-        if let Some(value) = &self.body_webhook_notification_id {
-            body = body.webhook_notification_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/customer-alerts/get".to_string();
+        let mut request = HttpRequest::new(
+            "customers_alerts_retrieve",
+            ::reqwest::Method::POST,
+            "/v1/customer-alerts/get",
+            path,
+        );
         request
+            .json(
+                &types::GetCustomerAlertPayload {
+                    alert_id: self
+                        .body_alert_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("alert_id"))?,
+                    alert_specifiers: self
+                        .body_alert_specifiers
+                        .clone()
+                        .unwrap_or_default(),
+                    custom_field_filters: self
+                        .body_custom_field_filters
+                        .clone()
+                        .unwrap_or_default(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    group_values: self.body_group_values.clone().unwrap_or_default(),
+                    plans_or_contracts: self.body_plans_or_contracts.clone(),
+                    seat_filter: self.body_seat_filter.clone(),
+                    webhook_notification_id: self.body_webhook_notification_id.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::CustomerAlert, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CustomerAlert>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_alerts_retrieve",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersAlertsRetrieveResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

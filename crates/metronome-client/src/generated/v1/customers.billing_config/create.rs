@@ -4,8 +4,10 @@
 //! `POST /v1/customers/{customer_id}/billing-config/{billing_provider_type}`: the request builder of `client.customers().billing_config().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -172,57 +174,49 @@ impl CustomersBillingConfigCreate {
             .keep("stripe_collection_method", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersBillingConfigCreate<'c> {
-        let mut request = client.api().customers_billing_config_create();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.billing_provider_type {
-            request = request.billing_provider_type(value.clone());
-        }
-        let mut body = types::builder::CustomersBillingConfigCreateBody::default();
-        if let Some(value) = &self.body_aws_customer_account_id {
-            body = body.aws_customer_account_id(value.clone());
-        }
-        if let Some(value) = &self.body_aws_customer_id {
-            body = body.aws_customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_aws_product_code {
-            body = body.aws_product_code(value.clone());
-        }
-        if let Some(value) = &self.body_aws_region {
-            body = body.aws_region(value.clone());
-        }
-        if let Some(value) = &self.body_billing_provider_customer_id {
-            body = body.billing_provider_customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_stripe_collection_method {
-            body = body.stripe_collection_method(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/customers/{}/billing-config/{}", crate
+            ::operation::request::segment(self.customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?), crate
+            ::operation::request::segment(self.billing_provider_type.as_ref()
+            .ok_or_else(|| crate ::operation::request::missing("billing_provider_type"))
+            ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_billing_config_create",
+            ::reqwest::Method::POST,
+            "/v1/customers/{customer_id}/billing-config/{billing_provider_type}",
+            path,
+        );
         request
+            .json(
+                &types::CustomersBillingConfigCreateBody {
+                    aws_customer_account_id: self.body_aws_customer_account_id.clone(),
+                    aws_customer_id: self.body_aws_customer_id.clone(),
+                    aws_product_code: self.body_aws_product_code.clone(),
+                    aws_region: self.body_aws_region.clone(),
+                    billing_provider_customer_id: self
+                        .body_billing_provider_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "billing_provider_customer_id",
+                        ))?,
+                    stripe_collection_method: self.body_stripe_collection_method.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_billing_config_create",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

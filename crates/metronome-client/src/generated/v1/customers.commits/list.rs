@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/customerCommits/list`: the request builder of `client.customers().commits().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -150,53 +152,45 @@ impl CustomersCommitsList {
         self.body_starting_at = self.problems.keep("starting_at", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersCommitsList<'c> {
-        let mut request = client.api().customers_commits_list();
-        let mut body = types::builder::CustomersCommitsListBody::default();
-        if let Some(value) = &self.body_access_type {
-            body = body.access_type(value.clone());
-        }
-        if let Some(value) = &self.body_commit_id {
-            body = body.commit_id(value.clone());
-        }
-        if let Some(value) = &self.body_covering_date {
-            body = body.covering_date(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_effective_before {
-            body = body.effective_before(value.clone());
-        }
-        if let Some(value) = &self.body_include_archived {
-            body = body.include_archived(value.clone());
-        }
-        if let Some(value) = &self.body_include_balance {
-            body = body.include_balance(value.clone());
-        }
-        if let Some(value) = &self.body_include_contract_commits {
-            body = body.include_contract_commits(value.clone());
-        }
-        if let Some(value) = &self.body_include_ledgers {
-            body = body.include_ledgers(value.clone());
-        }
-        if let Some(value) = &self.body_limit {
-            body = body.limit(value.clone());
-        }
-        if let Some(value) = &self.body_next_page {
-            body = body.next_page(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/contracts/customerCommits/list".to_string();
+        let mut request = HttpRequest::new(
+            "customers_commits_list",
+            ::reqwest::Method::POST,
+            "/v1/contracts/customerCommits/list",
+            path,
+        );
         request
+            .json(
+                &types::CustomersCommitsListBody {
+                    access_type: self.body_access_type.clone(),
+                    commit_id: self.body_commit_id.clone(),
+                    covering_date: self.body_covering_date.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    effective_before: self.body_effective_before.clone(),
+                    include_archived: self.body_include_archived.clone(),
+                    include_balance: self.body_include_balance.clone(),
+                    include_contract_commits: self.body_include_contract_commits.clone(),
+                    include_ledgers: self.body_include_ledgers.clone(),
+                    limit: self
+                        .body_limit
+                        .clone()
+                        .unwrap_or_else(
+                            types::defaults::default_nzu64::<::std::num::NonZeroU64, 25>,
+                        ),
+                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    starting_at: self.body_starting_at.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -251,15 +245,23 @@ crate::pagination::list_request!(CustomersCommitsList, types::Commit);
 impl PageQuery for CustomersCommitsList {
     type Item = types::Commit;
     const OPERATION: &'static str = "customers_commits_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::Commit>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CustomersCommitsListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/customerCredits/create`: the request builder of `client.customers().credits().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -246,70 +248,72 @@ impl CustomersCreditsCreate {
         self.body_uniqueness_key = self.problems.keep("uniqueness_key", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersCreditsCreate<'c> {
-        let mut request = client.api().customers_credits_create();
-        let mut body = types::builder::CreateCustomerCreditPayload::default();
-        if let Some(value) = &self.body_access_schedule {
-            body = body.access_schedule(value.clone());
-        }
-        if let Some(value) = &self.body_applicable_contract_ids {
-            body = body.applicable_contract_ids(value.clone());
-        }
-        if let Some(value) = &self.body_applicable_product_ids {
-            body = body.applicable_product_ids(value.clone());
-        }
-        if let Some(value) = &self.body_applicable_product_tags {
-            body = body.applicable_product_tags(value.clone());
-        }
-        if let Some(value) = &self.body_custom_fields {
-            body = body.custom_fields(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_description {
-            body = body.description(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_netsuite_sales_order_id {
-            body = body.netsuite_sales_order_id(value.clone());
-        }
-        if let Some(value) = &self.body_priority {
-            body = body.priority(value.clone());
-        }
-        if let Some(value) = &self.body_product_id {
-            body = body.product_id(value.clone());
-        }
-        if let Some(value) = &self.body_rate_type {
-            body = body.rate_type(value.clone());
-        }
-        if let Some(value) = &self.body_salesforce_opportunity_id {
-            body = body.salesforce_opportunity_id(value.clone());
-        }
-        if let Some(value) = &self.body_specifiers {
-            body = body.specifiers(value.clone());
-        }
-        if let Some(value) = &self.body_uniqueness_key {
-            body = body.uniqueness_key(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/customerCredits/create".to_string();
+        let mut request = HttpRequest::new(
+            "customers_credits_create",
+            ::reqwest::Method::POST,
+            "/v1/contracts/customerCredits/create",
+            path,
+        );
         request
+            .json(
+                &types::CreateCustomerCreditPayload {
+                    access_schedule: self
+                        .body_access_schedule
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "access_schedule",
+                        ))?,
+                    applicable_contract_ids: self
+                        .body_applicable_contract_ids
+                        .clone()
+                        .unwrap_or_default(),
+                    applicable_product_ids: self
+                        .body_applicable_product_ids
+                        .clone()
+                        .unwrap_or_default(),
+                    applicable_product_tags: self
+                        .body_applicable_product_tags
+                        .clone()
+                        .unwrap_or_default(),
+                    custom_fields: self.body_custom_fields.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    description: self.body_description.clone(),
+                    name: self.body_name.clone(),
+                    netsuite_sales_order_id: self.body_netsuite_sales_order_id.clone(),
+                    priority: self
+                        .body_priority
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("priority"))?,
+                    product_id: self
+                        .body_product_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "product_id",
+                        ))?,
+                    rate_type: self.body_rate_type.clone(),
+                    salesforce_opportunity_id: self
+                        .body_salesforce_opportunity_id
+                        .clone(),
+                    specifiers: self.body_specifiers.clone().unwrap_or_default(),
+                    uniqueness_key: self.body_uniqueness_key.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems
             .check_required(
@@ -321,12 +325,9 @@ impl CustomersCreditsCreate {
                     ),
                 ],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_credits_create",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersCreditsCreateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

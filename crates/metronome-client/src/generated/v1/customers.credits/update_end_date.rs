@@ -4,8 +4,10 @@
 //! `POST /v1/contracts/customerCredits/updateEndDate`: the request builder of `client.customers().credits().update_end_date(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -60,42 +62,49 @@ impl CustomersCreditsUpdateEndDate {
         self.body_customer_id = self.problems.keep("customer_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersCreditsUpdateEndDate<'c> {
-        let mut request = client.api().customers_credits_update_end_date();
-        let mut body = types::builder::UpdateCreditEndDatePayload::default();
-        if let Some(value) = &self.body_access_ending_before {
-            body = body.access_ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_credit_id {
-            body = body.credit_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/contracts/customerCredits/updateEndDate".to_string();
+        let mut request = HttpRequest::new(
+            "customers_credits_update_end_date",
+            ::reqwest::Method::POST,
+            "/v1/contracts/customerCredits/updateEndDate",
+            path,
+        );
         request
+            .json(
+                &types::UpdateCreditEndDatePayload {
+                    access_ending_before: self
+                        .body_access_ending_before
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "access_ending_before",
+                        ))?,
+                    credit_id: self
+                        .body_credit_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("credit_id"))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_credits_update_end_date",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersCreditsUpdateEndDateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/customers/{customer_id}/addCharge`: the request builder of `client.customers().invoices().add_charge(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -100,48 +102,64 @@ impl CustomersInvoicesAddCharge {
         self.body_quantity = self.problems.keep("quantity", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersInvoicesAddCharge<'c> {
-        let mut request = client.api().customers_invoices_add_charge();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        let mut body = types::builder::AddOneTimeChargePayload::default();
-        if let Some(value) = &self.body_charge_id {
-            body = body.charge_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_plan_id {
-            body = body.customer_plan_id(value.clone());
-        }
-        if let Some(value) = &self.body_description {
-            body = body.description(value.clone());
-        }
-        if let Some(value) = &self.body_invoice_start_timestamp {
-            body = body.invoice_start_timestamp(value.clone());
-        }
-        if let Some(value) = &self.body_price {
-            body = body.price(value.clone());
-        }
-        if let Some(value) = &self.body_quantity {
-            body = body.quantity(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/customers/{}/addCharge", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_invoices_add_charge",
+            ::reqwest::Method::POST,
+            "/v1/customers/{customer_id}/addCharge",
+            path,
+        );
         request
+            .json(
+                &types::AddOneTimeChargePayload {
+                    charge_id: self
+                        .body_charge_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("charge_id"))?,
+                    customer_plan_id: self
+                        .body_customer_plan_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_plan_id",
+                        ))?,
+                    description: self
+                        .body_description
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "description",
+                        ))?,
+                    invoice_start_timestamp: self
+                        .body_invoice_start_timestamp
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "invoice_start_timestamp",
+                        ))?,
+                    price: self
+                        .body_price
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("price"))?,
+                    quantity: self
+                        .body_quantity
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("quantity"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<
@@ -161,12 +179,9 @@ impl CustomersInvoicesAddCharge {
                     ("description", "description", self.body_description.is_some()),
                 ],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_invoices_add_charge",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >(self.client.connection(), self.http(), self.options)
             .await
     }
 }

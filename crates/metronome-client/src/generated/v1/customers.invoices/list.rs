@@ -4,8 +4,10 @@
 //! `GET /v1/customers/{customer_id}/invoices`: the request builder of `client.customers().invoices().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -155,51 +157,33 @@ impl CustomersInvoicesList {
             .keep("webhook_notification_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersInvoicesList<'c> {
-        let mut request = client.api().customers_invoices_list();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        if let Some(value) = &self.status {
-            request = request.status(value.clone());
-        }
-        if let Some(value) = &self.type_ {
-            request = request.type_(value.clone());
-        }
-        if let Some(value) = &self.skip_zero_qty_line_items {
-            request = request.skip_zero_qty_line_items(value.clone());
-        }
-        if let Some(value) = &self.sort {
-            request = request.sort(value.clone());
-        }
-        if let Some(value) = &self.credit_type_id {
-            request = request.credit_type_id(value.clone());
-        }
-        if let Some(value) = &self.contract_id {
-            request = request.contract_id(value.clone());
-        }
-        if let Some(value) = &self.starting_on {
-            request = request.starting_on(value.clone());
-        }
-        if let Some(value) = &self.ending_before {
-            request = request.ending_before(value.clone());
-        }
-        if let Some(value) = &self.webhook_notification_id {
-            request = request.webhook_notification_id(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = format!(
+            "/v1/customers/{}/invoices", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_invoices_list",
+            ::reqwest::Method::GET,
+            "/v1/customers/{customer_id}/invoices",
+            path,
+        );
+        request.query("contract_id", &self.contract_id);
+        request.query("credit_type_id", &self.credit_type_id);
+        request.query("ending_before", &self.ending_before);
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("skip_zero_qty_line_items", &self.skip_zero_qty_line_items);
+        request.query("sort", &self.sort);
+        request.query("starting_on", &self.starting_on);
+        request.query("status", &self.status);
+        request.query("type", &self.type_);
+        request.query("webhook_notification_id", &self.webhook_notification_id);
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -244,15 +228,23 @@ crate::pagination::list_request!(CustomersInvoicesList, types::Invoice);
 impl PageQuery for CustomersInvoicesList {
     type Item = types::Invoice;
     const OPERATION: &'static str = "customers_invoices_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::Invoice>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CustomersInvoicesListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

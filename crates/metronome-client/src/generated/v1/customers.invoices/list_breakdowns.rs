@@ -4,8 +4,10 @@
 //! `GET /v1/customers/{customer_id}/invoices/breakdowns`: the request builder of `client.customers().invoices().list_breakdowns(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -133,45 +135,31 @@ impl CustomersInvoicesListBreakdowns {
         self.ending_before = self.problems.keep("ending_before", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersInvoicesListBreakdowns<'c> {
-        let mut request = client.api().customers_invoices_list_breakdowns();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        if let Some(value) = &self.status {
-            request = request.status(value.clone());
-        }
-        if let Some(value) = &self.skip_zero_qty_line_items {
-            request = request.skip_zero_qty_line_items(value.clone());
-        }
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.window_size {
-            request = request.window_size(value.clone());
-        }
-        if let Some(value) = &self.sort {
-            request = request.sort(value.clone());
-        }
-        if let Some(value) = &self.credit_type_id {
-            request = request.credit_type_id(value.clone());
-        }
-        if let Some(value) = &self.starting_on {
-            request = request.starting_on(value.clone());
-        }
-        if let Some(value) = &self.ending_before {
-            request = request.ending_before(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = format!(
+            "/v1/customers/{}/invoices/breakdowns", crate
+            ::operation::request::segment(self.customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_invoices_list_breakdowns",
+            ::reqwest::Method::GET,
+            "/v1/customers/{customer_id}/invoices/breakdowns",
+            path,
+        );
+        request.query("credit_type_id", &self.credit_type_id);
+        request.query("ending_before", &self.ending_before);
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("skip_zero_qty_line_items", &self.skip_zero_qty_line_items);
+        request.query("sort", &self.sort);
+        request.query("starting_on", &self.starting_on);
+        request.query("status", &self.status);
+        request.query("window_size", &self.window_size);
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -214,15 +202,23 @@ crate::pagination::list_request!(
 impl PageQuery for CustomersInvoicesListBreakdowns {
     type Item = types::BreakdownInvoice;
     const OPERATION: &'static str = "customers_invoices_list_breakdowns";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::BreakdownInvoice>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CustomersInvoicesListBreakdownsResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

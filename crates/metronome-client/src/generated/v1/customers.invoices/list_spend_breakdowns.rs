@@ -4,8 +4,10 @@
 //! `POST /v1/customers/{customer_id}/invoices/spend-breakdowns`: the request builder of `client.customers().invoices().list_spend_breakdowns(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -178,53 +180,58 @@ impl CustomersInvoicesListSpendBreakdowns {
         self.body_window_size = self.problems.keep("window_size", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersInvoicesListSpendBreakdowns<'c> {
-        let mut request = client.api().customers_invoices_list_spend_breakdowns();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.include_list_prices {
-            request = request.include_list_prices(value.clone());
-        }
-        let mut body = types::builder::SpendBreakdownInvoicesQueryPayload::default();
-        if let Some(value) = &self.body_credit_type_id {
-            body = body.credit_type_id(value.clone());
-        }
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_group_filters {
-            body = body.group_filters(value.clone());
-        }
-        if let Some(value) = &self.body_group_keys {
-            body = body.group_keys(value.clone());
-        }
-        if let Some(value) = &self.body_limit {
-            body = body.limit(value.clone());
-        }
-        if let Some(value) = &self.body_next_page {
-            body = body.next_page(value.clone());
-        }
-        if let Some(value) = &self.body_skip_zero_qty_line_items {
-            body = body.skip_zero_qty_line_items(value.clone());
-        }
-        if let Some(value) = &self.body_sort {
-            body = body.sort(value.clone());
-        }
-        if let Some(value) = &self.body_starting_on {
-            body = body.starting_on(value.clone());
-        }
-        if let Some(value) = &self.body_window_size {
-            body = body.window_size(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = format!(
+            "/v1/customers/{}/invoices/spend-breakdowns", crate
+            ::operation::request::segment(self.customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_invoices_list_spend_breakdowns",
+            ::reqwest::Method::POST,
+            "/v1/customers/{customer_id}/invoices/spend-breakdowns",
+            path,
+        );
+        request.query("include_list_prices", &self.include_list_prices);
         request
+            .json(
+                &types::SpendBreakdownInvoicesQueryPayload {
+                    credit_type_id: self.body_credit_type_id.clone(),
+                    ending_before: self
+                        .body_ending_before
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "ending_before",
+                        ))?,
+                    group_filters: self.body_group_filters.clone().unwrap_or_default(),
+                    group_keys: self.body_group_keys.clone().unwrap_or_default(),
+                    limit: self
+                        .body_limit
+                        .clone()
+                        .unwrap_or_else(
+                            types::defaults::default_nzu64::<::std::num::NonZeroU64, 100>,
+                        ),
+                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    skip_zero_qty_line_items: self.body_skip_zero_qty_line_items.clone(),
+                    sort: self
+                        .body_sort
+                        .clone()
+                        .unwrap_or_else(
+                            types::defaults::spend_breakdown_invoices_query_payload_sort,
+                        ),
+                    starting_on: self
+                        .body_starting_on
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_on",
+                        ))?,
+                    window_size: self.body_window_size.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -283,15 +290,23 @@ crate::pagination::list_request!(
 impl PageQuery for CustomersInvoicesListSpendBreakdowns {
     type Item = types::SpendBreakdownInvoice;
     const OPERATION: &'static str = "customers_invoices_list_spend_breakdowns";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::SpendBreakdownInvoice>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CustomersInvoicesListSpendBreakdownsResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

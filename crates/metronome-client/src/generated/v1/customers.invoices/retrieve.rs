@@ -4,8 +4,10 @@
 //! `GET /v1/customers/{customer_id}/invoices/{invoice_id}`: the request builder of `client.customers().invoices().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -58,40 +60,35 @@ impl CustomersInvoicesRetrieve {
             .keep("skip_zero_qty_line_items", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersInvoicesRetrieve<'c> {
-        let mut request = client.api().customers_invoices_retrieve();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.invoice_id {
-            request = request.invoice_id(value.clone());
-        }
-        if let Some(value) = &self.skip_zero_qty_line_items {
-            request = request.skip_zero_qty_line_items(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/customers/{}/invoices/{}", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?), crate
+            ::operation::request::segment(self.invoice_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("invoice_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_invoices_retrieve",
+            ::reqwest::Method::GET,
+            "/v1/customers/{customer_id}/invoices/{invoice_id}",
+            path,
+        );
+        request.query("skip_zero_qty_line_items", &self.skip_zero_qty_line_items);
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Invoice, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Invoice>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_invoices_retrieve",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersInvoicesRetrieveResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

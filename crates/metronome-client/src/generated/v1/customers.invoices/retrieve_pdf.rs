@@ -4,8 +4,10 @@
 //! `GET /v1/customers/{customer_id}/invoices/{invoice_id}/pdf`: the request builder of `client.customers().invoices().retrieve_pdf(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -46,36 +48,35 @@ impl CustomersInvoicesRetrievePdf {
         self.invoice_id = self.problems.keep("invoice_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersInvoicesRetrievePdf<'c> {
-        let mut request = client.api().customers_invoices_retrieve_pdf();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.invoice_id {
-            request = request.invoice_id(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/customers/{}/invoices/{}/pdf", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?), crate
+            ::operation::request::segment(self.invoice_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("invoice_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_invoices_retrieve_pdf",
+            ::reqwest::Method::GET,
+            "/v1/customers/{customer_id}/invoices/{invoice_id}/pdf",
+            path,
+        );
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<bytes::Bytes, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<bytes::Bytes>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_bytes(
-                "customers_invoices_retrieve_pdf",
+        crate::operation::send::bytes(
+                self.client.connection(),
+                self.http(),
                 self.options,
-                Box::pin(request.send()),
             )
             .await
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/customers/{customer_id}/plans/add`: the request builder of `client.customers().plans().add(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -139,49 +141,53 @@ impl CustomersPlansAdd {
         self.body_trial_spec = self.problems.keep("trial_spec", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersPlansAdd<'c> {
-        let mut request = client.api().customers_plans_add();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        let mut body = types::builder::AddPlanToCustomerPayload::default();
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_net_payment_terms_days {
-            body = body.net_payment_terms_days(value.clone());
-        }
-        if let Some(value) = &self.body_overage_rate_adjustments {
-            body = body.overage_rate_adjustments(value.clone());
-        }
-        if let Some(value) = &self.body_plan_id {
-            body = body.plan_id(value.clone());
-        }
-        if let Some(value) = &self.body_price_adjustments {
-            body = body.price_adjustments(value.clone());
-        }
-        if let Some(value) = &self.body_starting_on {
-            body = body.starting_on(value.clone());
-        }
-        if let Some(value) = &self.body_trial_spec {
-            body = body.trial_spec(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/customers/{}/plans/add", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_plans_add",
+            ::reqwest::Method::POST,
+            "/v1/customers/{customer_id}/plans/add",
+            path,
+        );
         request
+            .json(
+                &types::AddPlanToCustomerPayload {
+                    ending_before: self.body_ending_before.clone(),
+                    net_payment_terms_days: self.body_net_payment_terms_days.clone(),
+                    overage_rate_adjustments: self
+                        .body_overage_rate_adjustments
+                        .clone()
+                        .unwrap_or_default(),
+                    plan_id: self
+                        .body_plan_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("plan_id"))?,
+                    price_adjustments: self
+                        .body_price_adjustments
+                        .clone()
+                        .unwrap_or_default(),
+                    starting_on: self
+                        .body_starting_on
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_on",
+                        ))?,
+                    trial_spec: self.body_trial_spec.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         check::period(
@@ -190,12 +196,9 @@ impl CustomersPlansAdd {
             "ending_before",
             self.body_ending_before.as_ref(),
         )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_plans_add",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersPlansAddResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/customers/{customer_id}/plans/{customer_plan_id}/end`: the request builder of `client.customers().plans().end(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -78,42 +80,39 @@ impl CustomersPlansEnd {
             .keep("void_stripe_invoices", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersPlansEnd<'c> {
-        let mut request = client.api().customers_plans_end();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.customer_plan_id {
-            request = request.customer_plan_id(value.clone());
-        }
-        let mut body = types::builder::EndCustomerPlanPayload::default();
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_void_invoices {
-            body = body.void_invoices(value.clone());
-        }
-        if let Some(value) = &self.body_void_stripe_invoices {
-            body = body.void_stripe_invoices(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/customers/{}/plans/{}/end", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?), crate
+            ::operation::request::segment(self.customer_plan_id.as_ref().ok_or_else(||
+            crate ::operation::request::missing("customer_plan_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_plans_end",
+            ::reqwest::Method::POST,
+            "/v1/customers/{customer_id}/plans/{customer_plan_id}/end",
+            path,
+        );
         request
+            .json(
+                &types::EndCustomerPlanPayload {
+                    ending_before: self.body_ending_before.clone(),
+                    void_invoices: self.body_void_invoices.clone(),
+                    void_stripe_invoices: self.body_void_stripe_invoices.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<
@@ -121,12 +120,9 @@ impl CustomersPlansEnd {
         Error,
     > {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_plans_end",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `GET /v1/customers/{customer_id}/plans/{customer_plan_id}/priceAdjustments`: the request builder of `client.customers().plans().list_price_adjustments(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -65,27 +67,26 @@ impl CustomersPlansListPriceAdjustments {
         self.limit = self.problems.keep("limit", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersPlansListPriceAdjustments<'c> {
-        let mut request = client.api().customers_plans_list_price_adjustments();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.customer_plan_id {
-            request = request.customer_plan_id(value.clone());
-        }
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = format!(
+            "/v1/customers/{}/plans/{}/priceAdjustments", crate
+            ::operation::request::segment(self.customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?), crate
+            ::operation::request::segment(self.customer_plan_id.as_ref().ok_or_else(||
+            crate ::operation::request::missing("customer_plan_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_plans_list_price_adjustments",
+            ::reqwest::Method::GET,
+            "/v1/customers/{customer_id}/plans/{customer_plan_id}/priceAdjustments",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -112,15 +113,23 @@ crate::pagination::list_request!(
 impl PageQuery for CustomersPlansListPriceAdjustments {
     type Item = types::PriceAdjustment;
     const OPERATION: &'static str = "customers_plans_list_price_adjustments";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::PriceAdjustment>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CustomersPlansListPriceAdjustmentsResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/archiveCustomerRevenueSystemConfigurations`: the request builder of `client.customers().archive_revenue_system_configurations(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -57,43 +59,49 @@ impl CustomersArchiveRevenueSystemConfigurations {
             .keep("customer_revenue_system_configuration_ids", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersArchiveRevenueSystemConfigurations<'c> {
-        let mut request = client.api().customers_archive_revenue_system_configurations();
-        let mut body = types::builder::CustomerRevenueSystemArchivePayload::default();
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_revenue_system_configuration_ids {
-            body = body.customer_revenue_system_configuration_ids(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/archiveCustomerRevenueSystemConfigurations".to_string();
+        let mut request = HttpRequest::new(
+            "customers_archive_revenue_system_configurations",
+            ::reqwest::Method::POST,
+            "/v1/archiveCustomerRevenueSystemConfigurations",
+            path,
+        );
         request
+            .json(
+                &types::CustomerRevenueSystemArchivePayload {
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    customer_revenue_system_configuration_ids: self
+                        .body_customer_revenue_system_configuration_ids
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_revenue_system_configuration_ids",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomerRevenueSystemArchivePayload, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CustomerRevenueSystemArchivePayload>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_archive_revenue_system_configurations",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersArchiveRevenueSystemConfigurationsResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

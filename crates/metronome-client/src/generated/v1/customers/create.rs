@@ -4,8 +4,10 @@
 //! `POST /v1/customers`: the request builder of `client.customers().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -157,54 +159,49 @@ impl CustomersCreate {
         self.body_name = self.problems.keep("name", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersCreate<'c> {
-        let mut request = client.api().customers_create();
-        let mut body = types::builder::LegacyCreateCustomerPayload::default();
-        if let Some(value) = &self.body_billing_config {
-            body = body.billing_config(value.clone());
-        }
-        if let Some(value) = &self.body_custom_fields {
-            body = body.custom_fields(value.clone());
-        }
-        if let Some(value) = &self.body_customer_billing_provider_configurations {
-            body = body.customer_billing_provider_configurations(value.clone());
-        }
-        if let Some(value) = &self.body_customer_revenue_system_configurations {
-            body = body.customer_revenue_system_configurations(value.clone());
-        }
-        if let Some(value) = &self.body_external_id {
-            body = body.external_id(value.clone());
-        }
-        if let Some(value) = &self.body_ingest_aliases {
-            body = body.ingest_aliases(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/customers".to_string();
+        let mut request = HttpRequest::new(
+            "customers_create",
+            ::reqwest::Method::POST,
+            "/v1/customers",
+            path,
+        );
         request
+            .json(
+                &types::LegacyCreateCustomerPayload {
+                    billing_config: self.body_billing_config.clone(),
+                    custom_fields: self.body_custom_fields.clone(),
+                    customer_billing_provider_configurations: self
+                        .body_customer_billing_provider_configurations
+                        .clone()
+                        .unwrap_or_default(),
+                    customer_revenue_system_configurations: self
+                        .body_customer_revenue_system_configurations
+                        .clone()
+                        .unwrap_or_default(),
+                    external_id: self.body_external_id.clone(),
+                    ingest_aliases: self.body_ingest_aliases.clone().unwrap_or_default(),
+                    name: self
+                        .body_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("name"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Customer, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Customer>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_create",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersCreateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/composite/createCustomerWithContract`: the request builder of `client.customers().create_with_contract(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -52,41 +54,43 @@ impl CustomersCreateWithContract {
         self.body_customer = self.problems.keep("customer", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersCreateWithContract<'c> {
-        let mut request = client.api().customers_create_with_contract();
-        let mut body = types::builder::CreateCustomerWithContractPayload::default();
-        if let Some(value) = &self.body_contract {
-            body = body.contract(value.clone());
-        }
-        if let Some(value) = &self.body_customer {
-            body = body.customer(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/composite/createCustomerWithContract".to_string();
+        let mut request = HttpRequest::new(
+            "customers_create_with_contract",
+            ::reqwest::Method::POST,
+            "/v1/composite/createCustomerWithContract",
+            path,
+        );
         request
+            .json(
+                &types::CreateCustomerWithContractPayload {
+                    contract: self
+                        .body_contract
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("contract"))?,
+                    customer: self
+                        .body_customer
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("customer"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::CustomerAndContract, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CustomerAndContract>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_create_with_contract",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersCreateWithContractResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

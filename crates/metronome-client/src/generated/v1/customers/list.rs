@@ -4,8 +4,10 @@
 //! `GET /v1/customers`: the request builder of `client.customers().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -106,33 +108,24 @@ impl CustomersList {
             .keep("salesforce_account_ids", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersList<'c> {
-        let mut request = client.api().customers_list();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        if let Some(value) = &self.ingest_alias {
-            request = request.ingest_alias(value.clone());
-        }
-        if let Some(value) = &self.customer_ids {
-            request = request.customer_ids(value.clone());
-        }
-        if let Some(value) = &self.only_archived {
-            request = request.only_archived(value.clone());
-        }
-        if let Some(value) = &self.salesforce_account_ids {
-            request = request.salesforce_account_ids(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/customers".to_string();
+        let mut request = HttpRequest::new(
+            "customers_list",
+            ::reqwest::Method::GET,
+            "/v1/customers",
+            path,
+        );
+        request.query("customer_ids", &self.customer_ids);
+        request.query("ingest_alias", &self.ingest_alias);
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("only_archived", &self.only_archived);
+        request.query("salesforce_account_ids", &self.salesforce_account_ids);
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -165,15 +158,23 @@ crate::pagination::list_request!(CustomersList, types::CustomerDetail);
 impl PageQuery for CustomersList {
     type Item = types::CustomerDetail;
     const OPERATION: &'static str = "customers_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::CustomerDetail>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CustomerListResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

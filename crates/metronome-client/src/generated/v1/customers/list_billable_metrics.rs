@@ -4,8 +4,10 @@
 //! `GET /v1/customers/{customer_id}/billable-metrics`: the request builder of `client.customers().list_billable_metrics(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -75,30 +77,26 @@ impl CustomersListBillableMetrics {
         self.include_archived = self.problems.keep("include_archived", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersListBillableMetrics<'c> {
-        let mut request = client.api().customers_list_billable_metrics();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        if let Some(value) = &self.on_current_plan {
-            request = request.on_current_plan(value.clone());
-        }
-        if let Some(value) = &self.include_archived {
-            request = request.include_archived(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = format!(
+            "/v1/customers/{}/billable-metrics", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_list_billable_metrics",
+            ::reqwest::Method::GET,
+            "/v1/customers/{customer_id}/billable-metrics",
+            path,
+        );
+        request.query("include_archived", &self.include_archived);
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("on_current_plan", &self.on_current_plan);
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -128,15 +126,23 @@ crate::pagination::list_request!(
 impl PageQuery for CustomersListBillableMetrics {
     type Item = types::BillableMetricWithDeprecatedFields;
     const OPERATION: &'static str = "customers_list_billable_metrics";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::BillableMetricWithDeprecatedFields>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::CustomersListBillableMetricsResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

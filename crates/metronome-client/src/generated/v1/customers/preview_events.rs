@@ -4,8 +4,10 @@
 //! `POST /v1/customers/{customer_id}/previewEvents`: the request builder of `client.customers().preview_events(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -79,47 +81,51 @@ impl CustomersPreviewEvents {
             .keep("skip_zero_qty_line_items", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersPreviewEvents<'c> {
-        let mut request = client.api().customers_preview_events();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        let mut body = types::builder::PreviewEventsPayload::default();
-        if let Some(value) = &self.body_events {
-            body = body.events(value.clone());
-        }
-        if let Some(value) = &self.body_mode {
-            body = body.mode(value.clone());
-        }
-        if let Some(value) = &self.body_skip_zero_qty_line_items {
-            body = body.skip_zero_qty_line_items(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/customers/{}/previewEvents", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_preview_events",
+            ::reqwest::Method::POST,
+            "/v1/customers/{customer_id}/previewEvents",
+            path,
+        );
         request
+            .json(
+                &types::PreviewEventsPayload {
+                    events: self
+                        .body_events
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("events"))?,
+                    mode: self
+                        .body_mode
+                        .clone()
+                        .unwrap_or_else(types::defaults::preview_events_payload_mode),
+                    skip_zero_qty_line_items: self
+                        .body_skip_zero_qty_line_items
+                        .clone()
+                        .unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<::std::vec::Vec<types::Invoice>>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_preview_events",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersPreviewEventsResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/getCustomerBillingProviderConfigurations`: the request builder of `client.customers().retrieve_billing_configurations(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -46,33 +48,37 @@ impl CustomersRetrieveBillingConfigurations {
         self.body_include_archived = self.problems.keep("include_archived", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersRetrieveBillingConfigurations<'c> {
-        let mut request = client.api().customers_retrieve_billing_configurations();
-        let mut body = types::builder::CustomersRetrieveBillingConfigurationsBody::default();
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_include_archived {
-            body = body.include_archived(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/getCustomerBillingProviderConfigurations".to_string();
+        let mut request = HttpRequest::new(
+            "customers_retrieve_billing_configurations",
+            ::reqwest::Method::POST,
+            "/v1/getCustomerBillingProviderConfigurations",
+            path,
+        );
         request
+            .json(
+                &types::CustomersRetrieveBillingConfigurationsBody {
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    include_archived: self.body_include_archived.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::CustomerBillingProviderConfiguration>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<
@@ -80,12 +86,9 @@ impl CustomersRetrieveBillingConfigurations {
         Error,
     > {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_retrieve_billing_configurations",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersRetrieveBillingConfigurationsResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/customers/setBillableStatus`: the request builder of `client.customers().set_billable_status(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -57,46 +59,55 @@ impl CustomersSetBillableStatus {
         self.body_effective_at = self.problems.keep("effective_at", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersSetBillableStatus<'c> {
-        let mut request = client.api().customers_set_billable_status();
-        let mut body = types::builder::SetCustomerBillableStatusPayload::default();
-        if let Some(value) = &self.body_billable_status {
-            body = body.billable_status(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_effective_at {
-            body = body.effective_at(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/customers/setBillableStatus".to_string();
+        let mut request = HttpRequest::new(
+            "customers_set_billable_status",
+            ::reqwest::Method::POST,
+            "/v1/customers/setBillableStatus",
+            path,
+        );
         request
+            .json(
+                &types::SetCustomerBillableStatusPayload {
+                    billable_status: self
+                        .body_billable_status
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "billable_status",
+                        ))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    effective_at: self
+                        .body_effective_at
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "effective_at",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::CustomersSetBillableStatusResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::CustomersSetBillableStatusResponseData>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_set_billable_status",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersSetBillableStatusResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

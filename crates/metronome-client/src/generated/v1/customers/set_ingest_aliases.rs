@@ -4,8 +4,10 @@
 //! `POST /v1/customers/{customer_id}/setIngestAliases`: the request builder of `client.customers().set_ingest_aliases(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -62,39 +64,41 @@ impl CustomersSetIngestAliases {
         self.body_ingest_aliases = self.problems.keep("ingest_aliases", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersSetIngestAliases<'c> {
-        let mut request = client.api().customers_set_ingest_aliases();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        let mut body = types::builder::SetIngestAliasesPayload::default();
-        if let Some(value) = &self.body_ingest_aliases {
-            body = body.ingest_aliases(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/customers/{}/setIngestAliases", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_set_ingest_aliases",
+            ::reqwest::Method::POST,
+            "/v1/customers/{customer_id}/setIngestAliases",
+            path,
+        );
         request
+            .json(
+                &types::SetIngestAliasesPayload {
+                    ingest_aliases: self
+                        .body_ingest_aliases
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "ingest_aliases",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_set_ingest_aliases",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/setCustomerRevenueSystemConfigurations`: the request builder of `client.customers().set_revenue_system_configurations(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -47,30 +49,34 @@ impl CustomersSetRevenueSystemConfigurations {
         self.body_data = self.problems.keep("data", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersSetRevenueSystemConfigurations<'c> {
-        let mut request = client.api().customers_set_revenue_system_configurations();
-        let mut body = types::builder::CustomersSetRevenueSystemConfigurationsBody::default();
-        if let Some(value) = &self.body_data {
-            body = body.data(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/setCustomerRevenueSystemConfigurations".to_string();
+        let mut request = HttpRequest::new(
+            "customers_set_revenue_system_configurations",
+            ::reqwest::Method::POST,
+            "/v1/setCustomerRevenueSystemConfigurations",
+            path,
+        );
         request
+            .json(
+                &types::CustomersSetRevenueSystemConfigurationsBody {
+                    data: self
+                        .body_data
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("data"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::CustomerRevenueSystemConfiguration>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<
@@ -78,12 +84,9 @@ impl CustomersSetRevenueSystemConfigurations {
         Error,
     > {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_set_revenue_system_configurations",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::CustomersSetRevenueSystemConfigurationsResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/customers/{customer_id}/updateConfig`: the request builder of `client.customers().update_config(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -60,42 +62,39 @@ impl CustomersUpdateConfig {
             .keep("salesforce_account_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::CustomersUpdateConfig<'c> {
-        let mut request = client.api().customers_update_config();
-        if let Some(value) = &self.customer_id {
-            request = request.customer_id(value.clone());
-        }
-        let mut body = types::builder::CustomerConfigPayload::default();
-        if let Some(value) = &self.body_leave_stripe_invoices_in_draft {
-            body = body.leave_stripe_invoices_in_draft(value.clone());
-        }
-        if let Some(value) = &self.body_salesforce_account_id {
-            body = body.salesforce_account_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/customers/{}/updateConfig", crate ::operation::request::segment(self
+            .customer_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("customer_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "customers_update_config",
+            ::reqwest::Method::POST,
+            "/v1/customers/{customer_id}/updateConfig",
+            path,
+        );
         request
+            .json(
+                &types::CustomerConfigPayload {
+                    leave_stripe_invoices_in_draft: self
+                        .body_leave_stripe_invoices_in_draft
+                        .clone(),
+                    salesforce_account_id: self.body_salesforce_account_id.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "customers_update_config",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/dashboards/getEmbeddableUrl`: the request builder of `client.dashboards().get_embeddable_url(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -119,52 +121,59 @@ impl DashboardsGetEmbeddableUrl {
         self.body_dashboard_options = self.problems.keep("dashboard_options", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::DashboardsGetEmbeddableUrl<'c> {
-        let mut request = client.api().dashboards_get_embeddable_url();
-        let mut body = types::builder::EmbeddableDashboardPayload::default();
-        if let Some(value) = &self.body_bm_group_key_overrides {
-            body = body.bm_group_key_overrides(value.clone());
-        }
-        if let Some(value) = &self.body_color_overrides {
-            body = body.color_overrides(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_dashboard {
-            body = body.dashboard(value.clone());
-        }
-        if let Some(value) = &self.body_dashboard_options {
-            body = body.dashboard_options(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/dashboards/getEmbeddableUrl".to_string();
+        let mut request = HttpRequest::new(
+            "dashboards_get_embeddable_url",
+            ::reqwest::Method::POST,
+            "/v1/dashboards/getEmbeddableUrl",
+            path,
+        );
         request
+            .json(
+                &types::EmbeddableDashboardPayload {
+                    bm_group_key_overrides: self
+                        .body_bm_group_key_overrides
+                        .clone()
+                        .unwrap_or_default(),
+                    color_overrides: self
+                        .body_color_overrides
+                        .clone()
+                        .unwrap_or_default(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    dashboard: self
+                        .body_dashboard
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("dashboard"))?,
+                    dashboard_options: self
+                        .body_dashboard_options
+                        .clone()
+                        .unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::DashboardsGetEmbeddableUrlResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::DashboardsGetEmbeddableUrlResponseData>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "dashboards_get_embeddable_url",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::DashboardsGetEmbeddableUrlResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

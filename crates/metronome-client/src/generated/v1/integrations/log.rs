@@ -4,8 +4,10 @@
 //! `POST /v1/integrations/log`: the request builder of `client.integrations().log(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -67,42 +69,49 @@ impl IntegrationsLog {
         self.body_service_name = self.problems.keep("service_name", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::IntegrationsLog<'c> {
-        let mut request = client.api().integrations_log();
-        let mut body = types::builder::IntegrationCloudwatchLogPayload::default();
-        if let Some(value) = &self.body_dimensions {
-            body = body.dimensions(value.clone());
-        }
-        if let Some(value) = &self.body_metric_name {
-            body = body.metric_name(value.clone());
-        }
-        if let Some(value) = &self.body_service_name {
-            body = body.service_name(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/integrations/log".to_string();
+        let mut request = HttpRequest::new(
+            "integrations_log",
+            ::reqwest::Method::POST,
+            "/v1/integrations/log",
+            path,
+        );
         request
+            .json(
+                &types::IntegrationCloudwatchLogPayload {
+                    dimensions: self
+                        .body_dimensions
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "dimensions",
+                        ))?,
+                    metric_name: self
+                        .body_metric_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "metric_name",
+                        ))?,
+                    service_name: self
+                        .body_service_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "service_name",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "integrations_log",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

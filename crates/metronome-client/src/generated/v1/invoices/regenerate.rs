@@ -4,8 +4,10 @@
 //! `POST /v1/invoices/regenerate`: the request builder of `client.invoices().regenerate(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -36,30 +38,34 @@ impl InvoicesRegenerate {
         self.body_id = self.problems.keep("id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::InvoicesRegenerate<'c> {
-        let mut request = client.api().invoices_regenerate();
-        let mut body = types::builder::InvoicesRegenerateBody::default();
-        if let Some(value) = &self.body_id {
-            body = body.id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/invoices/regenerate".to_string();
+        let mut request = HttpRequest::new(
+            "invoices_regenerate",
+            ::reqwest::Method::POST,
+            "/v1/invoices/regenerate",
+            path,
+        );
         request
+            .json(
+                &types::InvoicesRegenerateBody {
+                    id: self
+                        .body_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("id"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::option::Option<types::InvoicesRegenerateResponseData>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<
@@ -67,12 +73,9 @@ impl InvoicesRegenerate {
         Error,
     > {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "invoices_regenerate",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::InvoicesRegenerateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

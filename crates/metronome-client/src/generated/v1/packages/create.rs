@@ -4,8 +4,10 @@
 //! `POST /v1/packages/create`: the request builder of `client.packages().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -399,102 +401,76 @@ impl PackagesCreate {
             .keep("usage_statement_schedule", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::PackagesCreate<'c> {
-        let mut request = client.api().packages_create();
-        let mut body = types::builder::CreatePackagePayload::default();
-        if let Some(value) = &self.body_aliases {
-            body = body.aliases(value.clone());
-        }
-        if let Some(value) = &self.body_billing_provider {
-            body = body.billing_provider(value.clone());
-        }
-        if let Some(value) = &self.body_commits {
-            body = body.commits(value.clone());
-        }
-        if let Some(value) = &self.body_contract_name {
-            body = body.contract_name(value.clone());
-        }
-        if let Some(value) = &self.body_credits {
-            body = body.credits(value.clone());
-        }
-        if let Some(value) = &self.body_delivery_method {
-            body = body.delivery_method(value.clone());
-        }
-        if let Some(value) = &self.body_duration {
-            body = body.duration(value.clone());
-        }
-        if let Some(value) = &self.body_multiplier_override_prioritization {
-            body = body.multiplier_override_prioritization(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_net_payment_terms_days {
-            body = body.net_payment_terms_days(value.clone());
-        }
-        if let Some(value) = &self.body_overrides {
-            body = body.overrides(value.clone());
-        }
-        if let Some(value) = &self.body_prepaid_balance_threshold_configuration {
-            body = body.prepaid_balance_threshold_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_rate_card_alias {
-            body = body.rate_card_alias(value.clone());
-        }
-        if let Some(value) = &self.body_rate_card_id {
-            body = body.rate_card_id(value.clone());
-        }
-        if let Some(value) = &self.body_recurring_commits {
-            body = body.recurring_commits(value.clone());
-        }
-        if let Some(value) = &self.body_recurring_credits {
-            body = body.recurring_credits(value.clone());
-        }
-        if let Some(value) = &self.body_scheduled_charges {
-            body = body.scheduled_charges(value.clone());
-        }
-        if let Some(value) = &self.body_scheduled_charges_on_usage_invoices {
-            body = body.scheduled_charges_on_usage_invoices(value.clone());
-        }
-        if let Some(value) = &self.body_spend_threshold_configuration {
-            body = body.spend_threshold_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_spend_trackers {
-            body = body.spend_trackers(value.clone());
-        }
-        if let Some(value) = &self.body_subscriptions {
-            body = body.subscriptions(value.clone());
-        }
-        if let Some(value) = &self.body_uniqueness_key {
-            body = body.uniqueness_key(value.clone());
-        }
-        if let Some(value) = &self.body_usage_statement_schedule {
-            body = body.usage_statement_schedule(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/packages/create".to_string();
+        let mut request = HttpRequest::new(
+            "packages_create",
+            ::reqwest::Method::POST,
+            "/v1/packages/create",
+            path,
+        );
         request
+            .json(
+                &types::CreatePackagePayload {
+                    aliases: self.body_aliases.clone().unwrap_or_default(),
+                    billing_provider: self.body_billing_provider.clone(),
+                    commits: self.body_commits.clone().unwrap_or_default(),
+                    contract_name: self.body_contract_name.clone(),
+                    credits: self.body_credits.clone().unwrap_or_default(),
+                    delivery_method: self.body_delivery_method.clone(),
+                    duration: self.body_duration.clone(),
+                    multiplier_override_prioritization: self
+                        .body_multiplier_override_prioritization
+                        .clone(),
+                    name: self
+                        .body_name
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("name"))?,
+                    net_payment_terms_days: self.body_net_payment_terms_days.clone(),
+                    overrides: self.body_overrides.clone().unwrap_or_default(),
+                    prepaid_balance_threshold_configuration: self
+                        .body_prepaid_balance_threshold_configuration
+                        .clone(),
+                    rate_card_alias: self.body_rate_card_alias.clone(),
+                    rate_card_id: self.body_rate_card_id.clone(),
+                    recurring_commits: self
+                        .body_recurring_commits
+                        .clone()
+                        .unwrap_or_default(),
+                    recurring_credits: self
+                        .body_recurring_credits
+                        .clone()
+                        .unwrap_or_default(),
+                    scheduled_charges: self
+                        .body_scheduled_charges
+                        .clone()
+                        .unwrap_or_default(),
+                    scheduled_charges_on_usage_invoices: self
+                        .body_scheduled_charges_on_usage_invoices
+                        .clone(),
+                    spend_threshold_configuration: self
+                        .body_spend_threshold_configuration
+                        .clone(),
+                    spend_trackers: self.body_spend_trackers.clone().unwrap_or_default(),
+                    subscriptions: self.body_subscriptions.clone().unwrap_or_default(),
+                    uniqueness_key: self.body_uniqueness_key.clone(),
+                    usage_statement_schedule: self.body_usage_statement_schedule.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "packages_create",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::PackagesCreateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/packages/listContractsOnPackage`: the request builder of `client.packages().list_contracts_on_package(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -85,35 +87,34 @@ impl PackagesListContractsOnPackage {
         self.body_starting_at = self.problems.keep("starting_at", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::PackagesListContractsOnPackage<'c> {
-        let mut request = client.api().packages_list_contracts_on_package();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::PackagesListContractsOnPackageBody::default();
-        if let Some(value) = &self.body_covering_date {
-            body = body.covering_date(value.clone());
-        }
-        if let Some(value) = &self.body_include_archived {
-            body = body.include_archived(value.clone());
-        }
-        if let Some(value) = &self.body_package_id {
-            body = body.package_id(value.clone());
-        }
-        if let Some(value) = &self.body_starting_at {
-            body = body.starting_at(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/packages/listContractsOnPackage".to_string();
+        let mut request = HttpRequest::new(
+            "packages_list_contracts_on_package",
+            ::reqwest::Method::POST,
+            "/v1/packages/listContractsOnPackage",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::PackagesListContractsOnPackageBody {
+                    covering_date: self.body_covering_date.clone(),
+                    include_archived: self.body_include_archived.clone(),
+                    package_id: self
+                        .body_package_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "package_id",
+                        ))?,
+                    starting_at: self.body_starting_at.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -148,15 +149,23 @@ crate::pagination::list_request!(
 impl PageQuery for PackagesListContractsOnPackage {
     type Item = types::ContractProjectionSummary;
     const OPERATION: &'static str = "packages_list_contracts_on_package";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::ContractProjectionSummary>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::PackagesListContractsOnPackageResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/packages/get`: the request builder of `client.packages().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -36,36 +38,37 @@ impl PackagesRetrieve {
         self.body_package_id = self.problems.keep("package_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::PackagesRetrieve<'c> {
-        let mut request = client.api().packages_retrieve();
-        let mut body = types::builder::PackagesRetrieveBody::default();
-        if let Some(value) = &self.body_package_id {
-            body = body.package_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/packages/get".to_string();
+        let mut request = HttpRequest::new(
+            "packages_retrieve",
+            ::reqwest::Method::POST,
+            "/v1/packages/get",
+            path,
+        );
         request
+            .json(
+                &types::PackagesRetrieveBody {
+                    package_id: self
+                        .body_package_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("package_id"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Package, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Package>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "packages_retrieve",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::PackagesRetrieveResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `GET /v1/planDetails/{plan_id}`: the request builder of `client.plans().get_details(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -36,34 +38,31 @@ impl PlansGetDetails {
         self.plan_id = self.problems.keep("plan_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::PlansGetDetails<'c> {
-        let mut request = client.api().plans_get_details();
-        if let Some(value) = &self.plan_id {
-            request = request.plan_id(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/planDetails/{}", crate ::operation::request::segment(self.plan_id
+            .as_ref().ok_or_else(|| crate ::operation::request::missing("plan_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "plans_get_details",
+            ::reqwest::Method::GET,
+            "/v1/planDetails/{plan_id}",
+            path,
+        );
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::PlanDetail, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::PlanDetail>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "plans_get_details",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::PlansGetDetailsResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `GET /v1/planDetails/{plan_id}/customers`: the request builder of `client.plans().list_customers(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -68,27 +70,25 @@ impl PlansListCustomers {
         self.status = self.problems.keep("status", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::PlansListCustomers<'c> {
-        let mut request = client.api().plans_list_customers();
-        if let Some(value) = &self.plan_id {
-            request = request.plan_id(value.clone());
-        }
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        if let Some(value) = &self.status {
-            request = request.status(value.clone());
-        }
-        request
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = format!(
+            "/v1/planDetails/{}/customers", crate ::operation::request::segment(self
+            .plan_id.as_ref().ok_or_else(|| crate
+            ::operation::request::missing("plan_id")) ?)
+        );
+        let mut request = HttpRequest::new(
+            "plans_list_customers",
+            ::reqwest::Method::GET,
+            "/v1/planDetails/{plan_id}/customers",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("status", &self.status);
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -111,15 +111,23 @@ crate::pagination::list_request!(PlansListCustomers, types::CustomerAndPlanDetai
 impl PageQuery for PlansListCustomers {
     type Item = types::CustomerAndPlanDetail;
     const OPERATION: &'static str = "plans_list_customers";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::CustomerAndPlanDetail>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::PlansListCustomersResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

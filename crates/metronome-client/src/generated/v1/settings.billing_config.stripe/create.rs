@@ -4,8 +4,10 @@
 //! `POST /v1/client/billing-config/stripe`: the request builder of `client.settings().billing_config().stripe().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -46,39 +48,38 @@ impl SettingsBillingConfigStripeCreate {
         self.body_stripe_api_key = self.problems.keep("stripe_api_key", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::SettingsBillingConfigStripeCreate<'c> {
-        let mut request = client.api().settings_billing_config_stripe_create();
-        let mut body = types::builder::CreateStripeBillingSettingsPayload::default();
-        if let Some(value) = &self.body_anrok_api_key {
-            body = body.anrok_api_key(value.clone());
-        }
-        if let Some(value) = &self.body_stripe_api_key {
-            body = body.stripe_api_key(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/client/billing-config/stripe".to_string();
+        let mut request = HttpRequest::new(
+            "settings_billing_config_stripe_create",
+            ::reqwest::Method::POST,
+            "/v1/client/billing-config/stripe",
+            path,
+        );
         request
+            .json(
+                &types::CreateStripeBillingSettingsPayload {
+                    anrok_api_key: self.body_anrok_api_key.clone(),
+                    stripe_api_key: self
+                        .body_stripe_api_key
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "stripe_api_key",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "settings_billing_config_stripe_create",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/client/billing-config/{billing_provider_type}/apiKey`: the request builder of `client.settings().billing_config().set_api_key(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -51,39 +53,40 @@ impl SettingsBillingConfigSetApiKey {
         self.body_api_key = self.problems.keep("api_key", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::SettingsBillingConfigSetApiKey<'c> {
-        let mut request = client.api().settings_billing_config_set_api_key();
-        if let Some(value) = &self.billing_provider_type {
-            request = request.billing_provider_type(value.clone());
-        }
-        let mut body = types::builder::SetBillingProviderApiKeyPayload::default();
-        if let Some(value) = &self.body_api_key {
-            body = body.api_key(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = format!(
+            "/v1/client/billing-config/{}/apiKey", crate
+            ::operation::request::segment(self.billing_provider_type.as_ref()
+            .ok_or_else(|| crate ::operation::request::missing("billing_provider_type"))
+            ?)
+        );
+        let mut request = HttpRequest::new(
+            "settings_billing_config_set_api_key",
+            ::reqwest::Method::POST,
+            "/v1/client/billing-config/{billing_provider_type}/apiKey",
+            path,
+        );
         request
+            .json(
+                &types::SetBillingProviderApiKeyPayload {
+                    api_key: self
+                        .body_api_key
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("api_key"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "settings_billing_config_set_api_key",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

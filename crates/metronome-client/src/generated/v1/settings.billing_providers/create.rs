@@ -4,8 +4,10 @@
 //! `POST /v1/setUpBillingProvider`: the request builder of `client.settings().billing_providers().create(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -69,46 +71,55 @@ impl SettingsBillingProvidersCreate {
         self.body_delivery_method = self.problems.keep("delivery_method", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::SettingsBillingProvidersCreate<'c> {
-        let mut request = client.api().settings_billing_providers_create();
-        let mut body = types::builder::SettingsBillingProvidersCreateBody::default();
-        if let Some(value) = &self.body_billing_provider {
-            body = body.billing_provider(value.clone());
-        }
-        if let Some(value) = &self.body_configuration {
-            body = body.configuration(value.clone());
-        }
-        if let Some(value) = &self.body_delivery_method {
-            body = body.delivery_method(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/setUpBillingProvider".to_string();
+        let mut request = HttpRequest::new(
+            "settings_billing_providers_create",
+            ::reqwest::Method::POST,
+            "/v1/setUpBillingProvider",
+            path,
+        );
         request
+            .json(
+                &types::SettingsBillingProvidersCreateBody {
+                    billing_provider: self
+                        .body_billing_provider
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "billing_provider",
+                        ))?,
+                    configuration: self
+                        .body_configuration
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "configuration",
+                        ))?,
+                    delivery_method: self
+                        .body_delivery_method
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "delivery_method",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsBillingProvidersCreateResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::SettingsBillingProvidersCreateResponseData>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "settings_billing_providers_create",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::SettingsBillingProvidersCreateResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

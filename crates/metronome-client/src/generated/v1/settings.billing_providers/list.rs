@@ -4,8 +4,10 @@
 //! `POST /v1/listConfiguredBillingProviders`: the request builder of `client.settings().billing_providers().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -30,20 +32,24 @@ impl SettingsBillingProvidersList {
             limits: WalkLimits::default(),
         }
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::SettingsBillingProvidersList<'c> {
-        let mut request = client.api().settings_billing_providers_list();
-        let mut body = types::builder::SettingsBillingProvidersListBody::default();
-        if let Some(value) = &self.body_next_page {
-            body = body.next_page(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(crate::operation::request::uuid_cursor).transpose()?;
+        let path = "/v1/listConfiguredBillingProviders".to_string();
+        let mut request = HttpRequest::new(
+            "settings_billing_providers_list",
+            ::reqwest::Method::POST,
+            "/v1/listConfiguredBillingProviders",
+            path,
+        );
         request
+            .json(
+                &types::SettingsBillingProvidersListBody {
+                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -67,15 +73,23 @@ crate::pagination::list_request!(
 impl PageQuery for SettingsBillingProvidersList {
     type Item = types::BillingProviderDeliveryMethod;
     const OPERATION: &'static str = "settings_billing_providers_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::BillingProviderDeliveryMethod>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &[],
+                |response: types::SettingsBillingProvidersListResponse| (
+                    response.data,
+                    response.next_page.map(|id| id.to_string()),
+                ),
+            ),
         )
     }
 }

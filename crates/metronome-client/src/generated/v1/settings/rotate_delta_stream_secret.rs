@@ -4,8 +4,10 @@
 //! `POST /v1/rotateDeltaStreamSecret`: the request builder of `client.settings().rotate_delta_stream_secret(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -36,40 +38,38 @@ impl SettingsRotateDeltaStreamSecret {
         self.body_starting_on = self.problems.keep("starting_on", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::SettingsRotateDeltaStreamSecret<'c> {
-        let mut request = client.api().settings_rotate_delta_stream_secret();
-        let mut body = types::builder::SettingsRotateDeltaStreamSecretBody::default();
-        if let Some(value) = &self.body_starting_on {
-            body = body.starting_on(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/rotateDeltaStreamSecret".to_string();
+        let mut request = HttpRequest::new(
+            "settings_rotate_delta_stream_secret",
+            ::reqwest::Method::POST,
+            "/v1/rotateDeltaStreamSecret",
+            path,
+        );
         request
+            .json(
+                &types::SettingsRotateDeltaStreamSecretBody {
+                    starting_on: self.body_starting_on.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsRotateDeltaStreamSecretResponse, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::SettingsRotateDeltaStreamSecretResponse>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "settings_rotate_delta_stream_secret",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::SettingsRotateDeltaStreamSecretResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/client/config/webhook_secret`: the request builder of `client.settings().set_webhook_secret(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -36,36 +38,37 @@ impl SettingsSetWebhookSecret {
         self.body_webhook_secret = self.problems.keep("webhook_secret", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::SettingsSetWebhookSecret<'c> {
-        let mut request = client.api().settings_set_webhook_secret();
-        let mut body = types::builder::SetClientWebhookSecretPayload::default();
-        if let Some(value) = &self.body_webhook_secret {
-            body = body.webhook_secret(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/client/config/webhook_secret".to_string();
+        let mut request = HttpRequest::new(
+            "settings_set_webhook_secret",
+            ::reqwest::Method::POST,
+            "/v1/client/config/webhook_secret",
+            path,
+        );
         request
+            .json(
+                &types::SetClientWebhookSecretPayload {
+                    webhook_secret: self
+                        .body_webhook_secret
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "webhook_secret",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "settings_set_webhook_secret",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/upsertAnrokApiToken`: the request builder of `client.settings().upsert_anrok_api_token(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -55,43 +57,49 @@ impl SettingsUpsertAnrokApiToken {
             .keep("delivery_method_ids", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::SettingsUpsertAnrokApiToken<'c> {
-        let mut request = client.api().settings_upsert_anrok_api_token();
-        let mut body = types::builder::SettingsUpsertAnrokApiTokenBody::default();
-        if let Some(value) = &self.body_anrok_api_token {
-            body = body.anrok_api_token(value.clone());
-        }
-        if let Some(value) = &self.body_delivery_method_ids {
-            body = body.delivery_method_ids(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/upsertAnrokApiToken".to_string();
+        let mut request = HttpRequest::new(
+            "settings_upsert_anrok_api_token",
+            ::reqwest::Method::POST,
+            "/v1/upsertAnrokApiToken",
+            path,
+        );
         request
+            .json(
+                &types::SettingsUpsertAnrokApiTokenBody {
+                    anrok_api_token: self
+                        .body_anrok_api_token
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "anrok_api_token",
+                        ))?,
+                    delivery_method_ids: self
+                        .body_delivery_method_ids
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "delivery_method_ids",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::SettingsUpsertAnrokApiTokenResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::SettingsUpsertAnrokApiTokenResponseData>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "settings_upsert_anrok_api_token",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::SettingsUpsertAnrokApiTokenResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v1/upsertAvalaraCredentials`: the request builder of `client.settings().upsert_avalara_credentials(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -96,42 +98,55 @@ impl SettingsUpsertAvalaraCredentials {
             .keep("delivery_method_ids", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::SettingsUpsertAvalaraCredentials<'c> {
-        let mut request = client.api().settings_upsert_avalara_credentials();
-        let mut body = types::builder::SettingsUpsertAvalaraCredentialsBody::default();
-        if let Some(value) = &self.body_avalara_environment {
-            body = body.avalara_environment(value.clone());
-        }
-        if let Some(value) = &self.body_avalara_password {
-            body = body.avalara_password(value.clone());
-        }
-        if let Some(value) = &self.body_avalara_username {
-            body = body.avalara_username(value.clone());
-        }
-        if let Some(value) = &self.body_commit_transactions {
-            body = body.commit_transactions(value.clone());
-        }
-        if let Some(value) = &self.body_delivery_method_ids {
-            body = body.delivery_method_ids(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/upsertAvalaraCredentials".to_string();
+        let mut request = HttpRequest::new(
+            "settings_upsert_avalara_credentials",
+            ::reqwest::Method::POST,
+            "/v1/upsertAvalaraCredentials",
+            path,
+        );
         request
+            .json(
+                &types::SettingsUpsertAvalaraCredentialsBody {
+                    avalara_environment: self
+                        .body_avalara_environment
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "avalara_environment",
+                        ))?,
+                    avalara_password: self
+                        .body_avalara_password
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "avalara_password",
+                        ))?,
+                    avalara_username: self
+                        .body_avalara_username
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "avalara_username",
+                        ))?,
+                    commit_transactions: self.body_commit_transactions.clone(),
+                    delivery_method_ids: self
+                        .body_delivery_method_ids
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "delivery_method_ids",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<::serde_json::Map<::std::string::String, ::serde_json::Value>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<
@@ -148,12 +163,9 @@ impl SettingsUpsertAvalaraCredentials {
                     ),
                 ],
             )?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "settings_upsert_avalara_credentials",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/threshold-billing/update-active-recharge-config`: the request builder of `client.threshold_billing().update_active_recharge_config(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -72,45 +74,40 @@ impl ThresholdBillingUpdateActiveRechargeConfig {
             .keep("recharge_to_amount", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::ThresholdBillingUpdateActiveRechargeConfig<'c> {
-        let mut request = client.api().threshold_billing_update_active_recharge_config();
-        let mut body = types::builder::UpdateActiveRechargeConfig::default();
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_enabled {
-            body = body.enabled(value.clone());
-        }
-        if let Some(value) = &self.body_recharge_threshold {
-            body = body.recharge_threshold(value.clone());
-        }
-        if let Some(value) = &self.body_recharge_to_amount {
-            body = body.recharge_to_amount(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/threshold-billing/update-active-recharge-config".to_string();
+        let mut request = HttpRequest::new(
+            "threshold_billing_update_active_recharge_config",
+            ::reqwest::Method::POST,
+            "/v1/threshold-billing/update-active-recharge-config",
+            path,
+        );
         request
+            .json(
+                &types::UpdateActiveRechargeConfig {
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    enabled: self.body_enabled.clone(),
+                    recharge_threshold: self.body_recharge_threshold.clone(),
+                    recharge_to_amount: self.body_recharge_to_amount.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<(), Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<()>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "threshold_billing_update_active_recharge_config",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::unit(self.client.connection(), self.http(), self.options)
             .await
     }
 }

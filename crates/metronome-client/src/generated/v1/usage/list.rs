@@ -4,8 +4,10 @@
 //! `POST /v1/usage`: the request builder of `client.usage().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -95,35 +97,47 @@ impl UsageList {
         self.body_window_size = self.problems.keep("window_size", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::UsageList<'c> {
-        let mut request = client.api().usage_list();
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::UsageListRequest::default();
-        if let Some(value) = &self.body_billable_metrics {
-            body = body.billable_metrics(value.clone());
-        }
-        if let Some(value) = &self.body_customer_ids {
-            body = body.customer_ids(value.clone());
-        }
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_starting_on {
-            body = body.starting_on(value.clone());
-        }
-        if let Some(value) = &self.body_window_size {
-            body = body.window_size(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/usage".to_string();
+        let mut request = HttpRequest::new(
+            "usage_list",
+            ::reqwest::Method::POST,
+            "/v1/usage",
+            path,
+        );
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::UsageListRequest {
+                    billable_metrics: self
+                        .body_billable_metrics
+                        .clone()
+                        .unwrap_or_default(),
+                    customer_ids: self.body_customer_ids.clone().unwrap_or_default(),
+                    ending_before: self
+                        .body_ending_before
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "ending_before",
+                        ))?,
+                    starting_on: self
+                        .body_starting_on
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "starting_on",
+                        ))?,
+                    window_size: self
+                        .body_window_size
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "window_size",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -164,15 +178,20 @@ crate::pagination::list_request!(UsageList, types::UsageAggregate);
 impl PageQuery for UsageList {
     type Item = types::UsageAggregate;
     const OPERATION: &'static str = "usage_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::UsageAggregate>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::UsageListResponse| (response.data, response.next_page),
+            ),
         )
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v1/usage/seats`: the request builder of `client.usage().list_seats(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -121,44 +123,52 @@ impl UsageListSeats {
         self.body_window_size = self.problems.keep("window_size", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::UsageListSeats<'c> {
-        let mut request = client.api().usage_list_seats();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::SeatsUsageQueryPayload::default();
-        if let Some(value) = &self.body_current_period {
-            body = body.current_period(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_seat_metric_id {
-            body = body.seat_metric_id(value.clone());
-        }
-        if let Some(value) = &self.body_starting_on {
-            body = body.starting_on(value.clone());
-        }
-        if let Some(value) = &self.body_usage_type {
-            body = body.usage_type(value.clone());
-        }
-        if let Some(value) = &self.body_window_size {
-            body = body.window_size(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/usage/seats".to_string();
+        let mut request = HttpRequest::new(
+            "usage_list_seats",
+            ::reqwest::Method::POST,
+            "/v1/usage/seats",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::SeatsUsageQueryPayload {
+                    current_period: self.body_current_period.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    ending_before: self.body_ending_before.clone(),
+                    seat_metric_id: self
+                        .body_seat_metric_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "seat_metric_id",
+                        ))?,
+                    starting_on: self.body_starting_on.clone(),
+                    usage_type: self
+                        .body_usage_type
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "usage_type",
+                        ))?,
+                    window_size: self
+                        .body_window_size
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "window_size",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -209,15 +219,23 @@ crate::pagination::list_request!(UsageListSeats, types::SeatsUsageAggregate);
 impl PageQuery for UsageListSeats {
     type Item = types::SeatsUsageAggregate;
     const OPERATION: &'static str = "usage_list_seats";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::SeatsUsageAggregate>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::UsageListSeatsResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

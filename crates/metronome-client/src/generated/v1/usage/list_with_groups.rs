@@ -4,8 +4,10 @@
 //! `POST /v1/usage/groups`: the request builder of `client.usage().list_with_groups(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -140,50 +142,49 @@ impl UsageListWithGroups {
         self.body_window_size = self.problems.keep("window_size", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::UsageListWithGroups<'c> {
-        let mut request = client.api().usage_list_with_groups();
-        if let Some(value) = &self.limit {
-            request = request.limit(value.clone());
-        }
-        if let Some(value) = &self.next_page {
-            request = request.next_page(value.clone());
-        }
-        let mut body = types::builder::GroupedUsageRequest::default();
-        if let Some(value) = &self.body_billable_metric_id {
-            body = body.billable_metric_id(value.clone());
-        }
-        if let Some(value) = &self.body_current_period {
-            body = body.current_period(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_ending_before {
-            body = body.ending_before(value.clone());
-        }
-        if let Some(value) = &self.body_group_by {
-            body = body.group_by(value.clone());
-        }
-        if let Some(value) = &self.body_group_filters {
-            body = body.group_filters(value.clone());
-        }
-        if let Some(value) = &self.body_group_key {
-            body = body.group_key(value.clone());
-        }
-        if let Some(value) = &self.body_starting_on {
-            body = body.starting_on(value.clone());
-        }
-        if let Some(value) = &self.body_window_size {
-            body = body.window_size(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v1/usage/groups".to_string();
+        let mut request = HttpRequest::new(
+            "usage_list_with_groups",
+            ::reqwest::Method::POST,
+            "/v1/usage/groups",
+            path,
+        );
+        request.query("limit", &self.limit);
+        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
         request
+            .json(
+                &types::GroupedUsageRequest {
+                    billable_metric_id: self
+                        .body_billable_metric_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "billable_metric_id",
+                        ))?,
+                    current_period: self.body_current_period.clone(),
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    ending_before: self.body_ending_before.clone(),
+                    group_by: self.body_group_by.clone(),
+                    group_filters: self.body_group_filters.clone(),
+                    group_key: self.body_group_key.clone(),
+                    starting_on: self.body_starting_on.clone(),
+                    window_size: self
+                        .body_window_size
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "window_size",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -235,15 +236,23 @@ crate::pagination::list_request!(UsageListWithGroups, types::GroupedUsage);
 impl PageQuery for UsageListWithGroups {
     type Item = types::GroupedUsage;
     const OPERATION: &'static str = "usage_list_with_groups";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<'a, Result<Page<types::GroupedUsage>, Error>> {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["next_page"],
+                |response: types::GroupedUsageResponse| (
+                    response.data,
+                    response.next_page,
+                ),
+            ),
         )
     }
 }

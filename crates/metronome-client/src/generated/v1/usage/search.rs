@@ -4,8 +4,10 @@
 //! `POST /v1/events/search`: the request builder of `client.usage().search(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -45,40 +47,43 @@ impl UsageSearch {
         self.body_transaction_ids = self.problems.keep("transactionIds", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::UsageSearch<'c> {
-        let mut request = client.api().usage_search();
-        let mut body = types::builder::UsageSearchBody::default();
-        if let Some(value) = &self.body_transaction_ids {
-            body = body.transaction_ids(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v1/events/search".to_string();
+        let mut request = HttpRequest::new(
+            "usage_search",
+            ::reqwest::Method::POST,
+            "/v1/events/search",
+            path,
+        );
         request
+            .json(
+                &types::UsageSearchBody {
+                    transaction_ids: self
+                        .body_transaction_ids
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "transactionIds",
+                        ))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<::std::vec::Vec<types::UsageSearchResponseItem>, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<::std::vec::Vec<types::UsageSearchResponseItem>>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "usage_search",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            ::std::vec::Vec<types::UsageSearchResponseItem>,
+        >(self.client.connection(), self.http(), self.options)
             .await
     }
 }

@@ -4,8 +4,10 @@
 //! `POST /v2/contracts/edit`: the request builder of `client.v2().contracts().edit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -678,140 +680,141 @@ impl V2ContractsEdit {
             .keep("update_subscriptions", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::V2ContractsEdit<'c> {
-        let mut request = client.api().v2_contracts_edit();
-        let mut body = types::builder::EditContractPayload::default();
-        if let Some(value) = &self.body_add_billing_provider_configuration_update {
-            body = body.add_billing_provider_configuration_update(value.clone());
-        }
-        if let Some(value) = &self.body_add_commits {
-            body = body.add_commits(value.clone());
-        }
-        if let Some(value) = &self.body_add_credits {
-            body = body.add_credits(value.clone());
-        }
-        if let Some(value) = &self.body_add_discounts {
-            body = body.add_discounts(value.clone());
-        }
-        if let Some(value) = &self.body_add_overrides {
-            body = body.add_overrides(value.clone());
-        }
-        if let Some(value) = &self.body_add_prepaid_balance_threshold_configuration {
-            body = body.add_prepaid_balance_threshold_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_add_professional_services {
-            body = body.add_professional_services(value.clone());
-        }
-        if let Some(value) = &self.body_add_recurring_commits {
-            body = body.add_recurring_commits(value.clone());
-        }
-        if let Some(value) = &self.body_add_recurring_credits {
-            body = body.add_recurring_credits(value.clone());
-        }
-        if let Some(value) = &self.body_add_reseller_royalties {
-            body = body.add_reseller_royalties(value.clone());
-        }
-        if let Some(value) = &self.body_add_revenue_system_configuration_update {
-            body = body.add_revenue_system_configuration_update(value.clone());
-        }
-        if let Some(value) = &self.body_add_scheduled_charges {
-            body = body.add_scheduled_charges(value.clone());
-        }
-        if let Some(value) = &self.body_add_spend_threshold_configuration {
-            body = body.add_spend_threshold_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_add_spend_trackers {
-            body = body.add_spend_trackers(value.clone());
-        }
-        if let Some(value) = &self.body_add_subscriptions {
-            body = body.add_subscriptions(value.clone());
-        }
-        if let Some(value) = &self.body_allow_contract_ending_before_finalized_invoice {
-            body = body.allow_contract_ending_before_finalized_invoice(value.clone());
-        }
-        if let Some(value) = &self.body_archive_commits {
-            body = body.archive_commits(value.clone());
-        }
-        if let Some(value) = &self.body_archive_credits {
-            body = body.archive_credits(value.clone());
-        }
-        if let Some(value) = &self.body_archive_scheduled_charges {
-            body = body.archive_scheduled_charges(value.clone());
-        }
-        if let Some(value) = &self.body_archive_spend_trackers {
-            body = body.archive_spend_trackers(value.clone());
-        }
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_remove_overrides {
-            body = body.remove_overrides(value.clone());
-        }
-        if let Some(value) = &self.body_uniqueness_key {
-            body = body.uniqueness_key(value.clone());
-        }
-        if let Some(value) = &self.body_update_commits {
-            body = body.update_commits(value.clone());
-        }
-        if let Some(value) = &self.body_update_contract_end_date {
-            body = body.update_contract_end_date(value.clone());
-        }
-        if let Some(value) = &self.body_update_contract_name {
-            body = body.update_contract_name(value.clone());
-        }
-        if let Some(value) = &self.body_update_credits {
-            body = body.update_credits(value.clone());
-        }
-        if let Some(value) = &self.body_update_net_payment_terms_days {
-            body = body.update_net_payment_terms_days(value.clone());
-        }
-        if let Some(value) = &self.body_update_prepaid_balance_threshold_configuration {
-            body = body.update_prepaid_balance_threshold_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_update_recurring_commits {
-            body = body.update_recurring_commits(value.clone());
-        }
-        if let Some(value) = &self.body_update_recurring_credits {
-            body = body.update_recurring_credits(value.clone());
-        }
-        if let Some(value) = &self.body_update_scheduled_charges {
-            body = body.update_scheduled_charges(value.clone());
-        }
-        if let Some(value) = &self.body_update_spend_threshold_configuration {
-            body = body.update_spend_threshold_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_update_subscriptions {
-            body = body.update_subscriptions(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v2/contracts/edit".to_string();
+        let mut request = HttpRequest::new(
+            "v2_contracts_edit",
+            ::reqwest::Method::POST,
+            "/v2/contracts/edit",
+            path,
+        );
         request
+            .json(
+                &types::EditContractPayload {
+                    add_billing_provider_configuration_update: self
+                        .body_add_billing_provider_configuration_update
+                        .clone(),
+                    add_commits: self.body_add_commits.clone().unwrap_or_default(),
+                    add_credits: self.body_add_credits.clone().unwrap_or_default(),
+                    add_discounts: self.body_add_discounts.clone().unwrap_or_default(),
+                    add_overrides: self.body_add_overrides.clone().unwrap_or_default(),
+                    add_prepaid_balance_threshold_configuration: self
+                        .body_add_prepaid_balance_threshold_configuration
+                        .clone(),
+                    add_professional_services: self
+                        .body_add_professional_services
+                        .clone()
+                        .unwrap_or_default(),
+                    add_recurring_commits: self
+                        .body_add_recurring_commits
+                        .clone()
+                        .unwrap_or_default(),
+                    add_recurring_credits: self
+                        .body_add_recurring_credits
+                        .clone()
+                        .unwrap_or_default(),
+                    add_reseller_royalties: self
+                        .body_add_reseller_royalties
+                        .clone()
+                        .unwrap_or_default(),
+                    add_revenue_system_configuration_update: self
+                        .body_add_revenue_system_configuration_update
+                        .clone(),
+                    add_scheduled_charges: self
+                        .body_add_scheduled_charges
+                        .clone()
+                        .unwrap_or_default(),
+                    add_spend_threshold_configuration: self
+                        .body_add_spend_threshold_configuration
+                        .clone(),
+                    add_spend_trackers: self
+                        .body_add_spend_trackers
+                        .clone()
+                        .unwrap_or_default(),
+                    add_subscriptions: self.body_add_subscriptions.clone(),
+                    allow_contract_ending_before_finalized_invoice: self
+                        .body_allow_contract_ending_before_finalized_invoice
+                        .clone(),
+                    archive_commits: self
+                        .body_archive_commits
+                        .clone()
+                        .unwrap_or_default(),
+                    archive_credits: self
+                        .body_archive_credits
+                        .clone()
+                        .unwrap_or_default(),
+                    archive_scheduled_charges: self
+                        .body_archive_scheduled_charges
+                        .clone()
+                        .unwrap_or_default(),
+                    archive_spend_trackers: self
+                        .body_archive_spend_trackers
+                        .clone()
+                        .unwrap_or_default(),
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    remove_overrides: self
+                        .body_remove_overrides
+                        .clone()
+                        .unwrap_or_default(),
+                    uniqueness_key: self.body_uniqueness_key.clone(),
+                    update_commits: self.body_update_commits.clone().unwrap_or_default(),
+                    update_contract_end_date: self.body_update_contract_end_date.clone(),
+                    update_contract_name: self.body_update_contract_name.clone(),
+                    update_credits: self.body_update_credits.clone().unwrap_or_default(),
+                    update_net_payment_terms_days: self
+                        .body_update_net_payment_terms_days
+                        .clone(),
+                    update_prepaid_balance_threshold_configuration: self
+                        .body_update_prepaid_balance_threshold_configuration
+                        .clone(),
+                    update_recurring_commits: self
+                        .body_update_recurring_commits
+                        .clone()
+                        .unwrap_or_default(),
+                    update_recurring_credits: self
+                        .body_update_recurring_credits
+                        .clone()
+                        .unwrap_or_default(),
+                    update_scheduled_charges: self
+                        .body_update_scheduled_charges
+                        .clone()
+                        .unwrap_or_default(),
+                    update_spend_threshold_configuration: self
+                        .body_update_spend_threshold_configuration
+                        .clone(),
+                    update_subscriptions: self
+                        .body_update_subscriptions
+                        .clone()
+                        .unwrap_or_default(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::V2ContractsEditResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::V2ContractsEditResponseData>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "v2_contracts_edit",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::V2ContractsEditResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v2/contracts/credits/edit`: the request builder of `client.v2().contracts().edit_credit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -205,72 +207,54 @@ impl V2ContractsEditCredit {
         self.body_specifiers = self.problems.keep("specifiers", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::V2ContractsEditCredit<'c> {
-        let mut request = client.api().v2_contracts_edit_credit();
-        let mut body = types::builder::EditCreditPayload::default();
-        if let Some(value) = &self.body_access_schedule {
-            body = body.access_schedule(value.clone());
-        }
-        if let Some(value) = &self.body_applicable_contract_ids {
-            body = body.applicable_contract_ids(value.clone());
-        }
-        if let Some(value) = &self.body_applicable_product_ids {
-            body = body.applicable_product_ids(value.clone());
-        }
-        if let Some(value) = &self.body_applicable_product_tags {
-            body = body.applicable_product_tags(value.clone());
-        }
-        if let Some(value) = &self.body_credit_id {
-            body = body.credit_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_description {
-            body = body.description(value.clone());
-        }
-        if let Some(value) = &self.body_hierarchy_configuration {
-            body = body.hierarchy_configuration(value.clone());
-        }
-        if let Some(value) = &self.body_name {
-            body = body.name(value.clone());
-        }
-        if let Some(value) = &self.body_priority {
-            body = body.priority(value.clone());
-        }
-        if let Some(value) = &self.body_product_id {
-            body = body.product_id(value.clone());
-        }
-        if let Some(value) = &self.body_rate_type {
-            body = body.rate_type(value.clone());
-        }
-        if let Some(value) = &self.body_specifiers {
-            body = body.specifiers(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v2/contracts/credits/edit".to_string();
+        let mut request = HttpRequest::new(
+            "v2_contracts_edit_credit",
+            ::reqwest::Method::POST,
+            "/v2/contracts/credits/edit",
+            path,
+        );
         request
+            .json(
+                &types::EditCreditPayload {
+                    access_schedule: self.body_access_schedule.clone(),
+                    applicable_contract_ids: self.body_applicable_contract_ids.clone(),
+                    applicable_product_ids: self.body_applicable_product_ids.clone(),
+                    applicable_product_tags: self.body_applicable_product_tags.clone(),
+                    credit_id: self
+                        .body_credit_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("credit_id"))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    description: self.body_description.clone(),
+                    hierarchy_configuration: self.body_hierarchy_configuration.clone(),
+                    name: self.body_name.clone(),
+                    priority: self.body_priority.clone(),
+                    product_id: self.body_product_id.clone(),
+                    rate_type: self.body_rate_type.clone(),
+                    specifiers: self.body_specifiers.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::Id, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "v2_contracts_edit_credit",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::V2ContractsEditCreditResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

@@ -4,8 +4,10 @@
 //! `POST /v2/contracts/commits/retire`: the request builder of `client.v2().contracts().retire_commits(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -70,47 +72,54 @@ impl V2ContractsRetireCommits {
         self.body_dry_run = self.problems.keep("dry_run", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::V2ContractsRetireCommits<'c> {
-        let mut request = client.api().v2_contracts_retire_commits();
-        let mut body = types::builder::RetireCommitsPayload::default();
-        if let Some(value) = &self.body_commit_ids {
-            body = body.commit_ids(value.clone());
-        }
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_dry_run {
-            body = body.dry_run(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v2/contracts/commits/retire".to_string();
+        let mut request = HttpRequest::new(
+            "v2_contracts_retire_commits",
+            ::reqwest::Method::POST,
+            "/v2/contracts/commits/retire",
+            path,
+        );
         request
+            .json(
+                &types::RetireCommitsPayload {
+                    commit_ids: self
+                        .body_commit_ids
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "commit_ids",
+                        ))?,
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    dry_run: self.body_dry_run.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::RetireCommitsResponse, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::RetireCommitsResponse>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "v2_contracts_retire_commits",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::V2ContractsRetireCommitsResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

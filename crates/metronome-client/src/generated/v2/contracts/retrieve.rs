@@ -4,8 +4,10 @@
 //! `POST /v2/contracts/get`: the request builder of `client.v2().contracts().retrieve(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -88,51 +90,49 @@ impl V2ContractsRetrieve {
             .keep("webhook_notification_id", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::V2ContractsRetrieve<'c> {
-        let mut request = client.api().v2_contracts_retrieve();
-        let mut body = types::builder::V2ContractsRetrieveBody::default();
-        if let Some(value) = &self.body_as_of_date {
-            body = body.as_of_date(value.clone());
-        }
-        if let Some(value) = &self.body_contract_id {
-            body = body.contract_id(value.clone());
-        }
-        if let Some(value) = &self.body_customer_id {
-            body = body.customer_id(value.clone());
-        }
-        if let Some(value) = &self.body_include_balance {
-            body = body.include_balance(value.clone());
-        }
-        if let Some(value) = &self.body_include_ledgers {
-            body = body.include_ledgers(value.clone());
-        }
-        if let Some(value) = &self.body_webhook_notification_id {
-            body = body.webhook_notification_id(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v2/contracts/get".to_string();
+        let mut request = HttpRequest::new(
+            "v2_contracts_retrieve",
+            ::reqwest::Method::POST,
+            "/v2/contracts/get",
+            path,
+        );
         request
+            .json(
+                &types::V2ContractsRetrieveBody {
+                    as_of_date: self.body_as_of_date.clone(),
+                    contract_id: self
+                        .body_contract_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "contract_id",
+                        ))?,
+                    customer_id: self
+                        .body_customer_id
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing(
+                            "customer_id",
+                        ))?,
+                    include_balance: self.body_include_balance.clone(),
+                    include_ledgers: self.body_include_ledgers.clone(),
+                    webhook_notification_id: self.body_webhook_notification_id.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::ContractV2, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(self) -> Result<Response<types::ContractV2>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "v2_contracts_retrieve",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::V2ContractsRetrieveResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

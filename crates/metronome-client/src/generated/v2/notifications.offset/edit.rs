@@ -4,8 +4,10 @@
 //! `POST /v2/notifications/edit`: the request builder of `client.v2().notifications().offset().edit(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -59,46 +61,43 @@ impl V2NotificationsOffsetEdit {
         self.body_policy = self.problems.keep("policy", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::V2NotificationsOffsetEdit<'c> {
-        let mut request = client.api().v2_notifications_offset_edit();
-        let mut body = types::builder::EditNotificationConfigPayload::default();
-        if let Some(value) = &self.body_id {
-            body = body.id(value.clone());
-        }
-        if let Some(value) = &self.body_is_enabled {
-            body = body.is_enabled(value.clone());
-        }
-        if let Some(value) = &self.body_policy {
-            body = body.policy(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v2/notifications/edit".to_string();
+        let mut request = HttpRequest::new(
+            "v2_notifications_offset_edit",
+            ::reqwest::Method::POST,
+            "/v2/notifications/edit",
+            path,
+        );
         request
+            .json(
+                &types::EditNotificationConfigPayload {
+                    id: self.body_id.clone(),
+                    is_enabled: self.body_is_enabled.clone(),
+                    policy: self
+                        .body_policy
+                        .clone()
+                        .ok_or_else(|| crate::operation::request::missing("policy"))?,
+                },
+            )?;
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(
         self,
     ) -> Result<types::V2NotificationsOffsetEditResponseData, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::V2NotificationsOffsetEditResponseData>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "v2_notifications_offset_edit",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::V2NotificationsOffsetEditResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
             .map(|response| response.map(|body| body.data))
     }

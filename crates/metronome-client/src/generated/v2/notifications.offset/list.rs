@@ -4,8 +4,10 @@
 //! `POST /v2/notifications/offset/list`: the request builder of `client.v2().notifications().offset().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -55,26 +57,26 @@ impl V2NotificationsOffsetList {
         self.body_limit = self.problems.keep("limit", converted);
         self
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::V2NotificationsOffsetList<'c> {
-        let mut request = client.api().v2_notifications_offset_list();
-        let mut body = types::builder::ListOffsetNotificationConfigsPayload::default();
-        if let Some(value) = &self.body_archive_filter {
-            body = body.archive_filter(value.clone());
-        }
-        if let Some(value) = &self.body_cursor {
-            body = body.cursor(value.clone());
-        }
-        if let Some(value) = &self.body_limit {
-            body = body.limit(value.clone());
-        }
-        request = request.body(body);
+    /// The HTTP request the checked arguments make, at `cursor` (the first page for `None`).
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self, cursor: Option<&str>) -> Result<HttpRequest, Error> {
+        let cursor = cursor.map(str::to_string);
+        let path = "/v2/notifications/offset/list".to_string();
+        let mut request = HttpRequest::new(
+            "v2_notifications_offset_list",
+            ::reqwest::Method::POST,
+            "/v2/notifications/offset/list",
+            path,
+        );
         request
+            .json(
+                &types::ListOffsetNotificationConfigsPayload {
+                    archive_filter: self.body_archive_filter.clone(),
+                    cursor: cursor.or_else(|| self.body_cursor.clone()),
+                    limit: self.body_limit.clone(),
+                },
+            )?;
+        Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
     pub(crate) fn query(&self) -> Result<Self, Error> {
@@ -100,18 +102,26 @@ crate::pagination::list_request!(
 impl PageQuery for V2NotificationsOffsetList {
     type Item = types::LifecycleEventOffsetNotificationConfig;
     const OPERATION: &'static str = "v2_notifications_offset_list";
-    #[inline]
     fn fetch<'a>(
         &'a self,
         cursor: Option<&'a str>,
+        at: PageCall,
     ) -> BoxFuture<
         'a,
         Result<Page<types::LifecycleEventOffsetNotificationConfig>, Error>,
     > {
-        crate::pagination::fetch::fetch_page(
-            self.request(&self.client),
-            cursor,
-            self.options,
+        Box::pin(
+            crate::pagination::fetch::fetch_page(
+                self.client.connection(),
+                self.http(cursor),
+                self.options,
+                at,
+                &["cursor"],
+                |response: types::V2NotificationsOffsetListResponse| (
+                    response.data,
+                    response.cursor,
+                ),
+            ),
         )
     }
 }

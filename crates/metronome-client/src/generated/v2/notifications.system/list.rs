@@ -4,8 +4,10 @@
 //! `POST /v2/notifications/system/list`: the request builder of `client.v2().notifications().system().list(..)`.
 #![allow(clippy::all, clippy::pedantic, unused_imports, unused_mut, unused_variables)]
 use crate::operation::{check, IntoEnum, IntoValue, Problems, RequestEnum};
+use crate::operation::request::HttpRequest;
 use crate::transport::options::CallOptions;
 use crate::pagination::{WalkLimits, PageQuery};
+use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
 use metronome_api::types;
@@ -26,33 +28,30 @@ impl V2NotificationsSystemList {
             options: CallOptions::default(),
         }
     }
-    /// The low-level request, as checked arguments make it.
-    #[allow(unused_mut)]
-    #[inline]
-    pub(crate) fn request<'c>(
-        &self,
-        client: &'c Client,
-    ) -> metronome_api::builder::V2NotificationsSystemList<'c> {
-        let mut request = client.api().v2_notifications_system_list();
-        request
+    /// The HTTP request the checked arguments make.
+    #[allow(unused_mut, clippy::redundant_clone)]
+    pub(crate) fn http(&self) -> Result<HttpRequest, Error> {
+        let path = "/v2/notifications/system/list".to_string();
+        let mut request = HttpRequest::new(
+            "v2_notifications_system_list",
+            ::reqwest::Method::POST,
+            "/v2/notifications/system/list",
+            path,
+        );
+        Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    #[inline]
     pub async fn send(self) -> Result<types::V2NotificationsSystemListResponse, Error> {
         self.send_with_response().await.map(Response::into_body)
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    #[inline]
     pub async fn send_with_response(
         self,
     ) -> Result<Response<types::V2NotificationsSystemListResponse>, Error> {
         self.problems.check()?;
-        let request = self.request(&self.client);
-        crate::operation::send_body(
-                "v2_notifications_system_list",
-                self.options,
-                Box::pin(request.send()),
-            )
+        crate::operation::send::json::<
+            types::V2NotificationsSystemListResponse,
+        >(self.client.connection(), self.http(), self.options)
             .await
     }
 }
