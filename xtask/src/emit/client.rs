@@ -550,7 +550,8 @@ pub fn builder(op: &Op) -> Result<TokenStream> {
         op.summary.trim_end_matches('.')
     ));
     let walk = matches!(op.output, Output::Page(_));
-    let args = op.args();
+    // The cursor is no field: the walk hands it to `http()` for each page.
+    let args = op.settable();
     let fields: Vec<_> = args.iter().map(|a| ident(&a.field())).collect();
     let field_types: Vec<_> = args.iter().map(|a| &a.ty).collect();
     let (limits_field, limits_init) = if walk {
@@ -758,7 +759,7 @@ fn http_request(op: &Op) -> Result<TokenStream> {
     let value = |a: &Arg| {
         let f = ident(&a.field());
         if walk && cursor_arg.is_some_and(|c| std::ptr::eq(c, a)) {
-            quote!(cursor.or_else(|| self.#f.clone()))
+            quote!(cursor.clone())
         } else {
             quote!(self.#f.clone())
         }
@@ -806,7 +807,7 @@ fn http_request(op: &Op) -> Result<TokenStream> {
         let wire = &a.wire;
         let f = ident(&a.field());
         if walk && cursor_arg.is_some_and(|c| std::ptr::eq(c, *a)) {
-            quote!(request.query(#wire, &cursor.or_else(|| self.#f.clone()));)
+            quote!(request.query(#wire, &cursor);)
         } else if plain_query(&a.kind) {
             quote!(request.query(#wire, &self.#f);)
         } else {

@@ -19,7 +19,6 @@ pub struct AuditLogsList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) sort: Option<types::AuditLogsListSort>,
@@ -35,7 +34,6 @@ impl AuditLogsList {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             starting_on: None,
             ending_before: None,
             sort: None,
@@ -110,7 +108,7 @@ impl AuditLogsList {
         );
         request.query("ending_before", &self.ending_before);
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request.query("resource_id", &self.resource_id);
         request.query("resource_type", &self.resource_type);
         request.query("sort", &self.sort);
@@ -133,7 +131,6 @@ impl crate::operation::Arguments for AuditLogsList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "starting_on" => self.starting_on.as_ref().map(|v| v as &dyn ::std::any::Any),
             "ending_before" => {
                 self.ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)

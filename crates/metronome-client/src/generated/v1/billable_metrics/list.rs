@@ -19,7 +19,6 @@ pub struct BillableMetricsList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) include_archived: Option<bool>,
     pub(crate) limits: WalkLimits,
 }
@@ -31,7 +30,6 @@ impl BillableMetricsList {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             include_archived: None,
             limits: WalkLimits::default(),
         }
@@ -70,7 +68,7 @@ impl BillableMetricsList {
         );
         request.query("include_archived", &self.include_archived);
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
@@ -83,7 +81,6 @@ impl crate::operation::Arguments for BillableMetricsList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "include_archived" => {
                 self.include_archived.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -22,7 +22,6 @@ pub struct ContractsNamedSchedulesList {
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_limit: Option<i64>,
-    pub(crate) body_next_page: Option<::std::string::String>,
     pub(crate) body_properties: Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
@@ -40,7 +39,6 @@ impl ContractsNamedSchedulesList {
             body_covering_date: None,
             body_customer_id: None,
             body_limit: None,
-            body_next_page: None,
             body_properties: None,
             body_schedule_name: None,
             limits: WalkLimits::default(),
@@ -122,7 +120,7 @@ impl ContractsNamedSchedulesList {
                             "customer_id",
                         ))?,
                     limit: self.body_limit.clone(),
-                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    next_page: cursor.clone(),
                     properties: self.body_properties.clone().unwrap_or_default(),
                     schedule_name: self.body_schedule_name.clone(),
                 },
@@ -148,9 +146,6 @@ impl crate::operation::Arguments for ContractsNamedSchedulesList {
                 self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
             "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => {
-                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
-            }
             "properties" => {
                 self.body_properties.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -19,7 +19,6 @@ pub struct ContractsRateCardsRatesList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
     pub(crate) body_selectors: Option<
@@ -35,7 +34,6 @@ impl ContractsRateCardsRatesList {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             body_at: None,
             body_rate_card_id: None,
             body_selectors: None,
@@ -101,7 +99,7 @@ impl ContractsRateCardsRatesList {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::GetRatesPayload {
@@ -130,7 +128,6 @@ impl crate::operation::Arguments for ContractsRateCardsRatesList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "at" => self.body_at.as_ref().map(|v| v as &dyn ::std::any::Any),
             "rate_card_id" => {
                 self.body_rate_card_id.as_ref().map(|v| v as &dyn ::std::any::Any)

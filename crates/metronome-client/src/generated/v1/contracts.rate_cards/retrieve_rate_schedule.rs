@@ -19,7 +19,6 @@ pub struct ContractsRateCardsRetrieveRateSchedule {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_rate_card_id: Option<::uuid::Uuid>,
     pub(crate) body_selectors: Option<::std::vec::Vec<types::RateSelector>>,
@@ -34,7 +33,6 @@ impl ContractsRateCardsRetrieveRateSchedule {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             body_ending_before: None,
             body_rate_card_id: None,
             body_selectors: None,
@@ -107,7 +105,7 @@ impl ContractsRateCardsRetrieveRateSchedule {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::GetRateSchedulePayload {
@@ -145,7 +143,6 @@ impl crate::operation::Arguments for ContractsRateCardsRetrieveRateSchedule {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "ending_before" => {
                 self.body_ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -20,7 +20,6 @@ pub struct ContractsGetSubscriptionSeatsHistory {
     pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    pub(crate) body_cursor: Option<::std::string::String>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_limit: Option<i64>,
@@ -37,7 +36,6 @@ impl ContractsGetSubscriptionSeatsHistory {
             options: CallOptions::default(),
             body_contract_id: None,
             body_covering_date: None,
-            body_cursor: None,
             body_customer_id: None,
             body_ending_before: None,
             body_limit: None,
@@ -123,7 +121,7 @@ impl ContractsGetSubscriptionSeatsHistory {
                             "contract_id",
                         ))?,
                     covering_date: self.body_covering_date.clone(),
-                    cursor: cursor.or_else(|| self.body_cursor.clone()),
+                    cursor: cursor.clone(),
                     customer_id: self
                         .body_customer_id
                         .clone()
@@ -169,7 +167,6 @@ impl crate::operation::Arguments for ContractsGetSubscriptionSeatsHistory {
             "covering_date" => {
                 self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
-            "cursor" => self.body_cursor.as_ref().map(|v| v as &dyn ::std::any::Any),
             "customer_id" => {
                 self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

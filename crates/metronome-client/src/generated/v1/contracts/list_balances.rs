@@ -29,7 +29,6 @@ pub struct ContractsListBalances {
     pub(crate) body_include_contract_balances: Option<bool>,
     pub(crate) body_include_ledgers: Option<bool>,
     pub(crate) body_limit: Option<::std::num::NonZeroU64>,
-    pub(crate) body_next_page: Option<::std::string::String>,
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_webhook_notification_id: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
@@ -52,7 +51,6 @@ impl ContractsListBalances {
             body_include_contract_balances: None,
             body_include_ledgers: None,
             body_limit: None,
-            body_next_page: None,
             body_starting_at: None,
             body_webhook_notification_id: None,
             limits: WalkLimits::default(),
@@ -213,7 +211,7 @@ impl ContractsListBalances {
                         .unwrap_or_else(
                             types::defaults::default_nzu64::<::std::num::NonZeroU64, 25>,
                         ),
-                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    next_page: cursor.clone(),
                     starting_at: self.body_starting_at.clone(),
                     webhook_notification_id: self.body_webhook_notification_id.clone(),
                 },
@@ -262,9 +260,6 @@ impl crate::operation::Arguments for ContractsListBalances {
                 self.body_include_ledgers.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
             "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => {
-                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
-            }
             "starting_at" => {
                 self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -20,7 +20,6 @@ pub struct ContractsListSeatBalances {
     pub(crate) options: CallOptions,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    pub(crate) body_cursor: Option<::std::string::String>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_effective_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_include_credits_and_commits: Option<bool>,
@@ -41,7 +40,6 @@ impl ContractsListSeatBalances {
             options: CallOptions::default(),
             body_contract_id: None,
             body_covering_date: None,
-            body_cursor: None,
             body_customer_id: None,
             body_effective_before: None,
             body_include_credits_and_commits: None,
@@ -185,7 +183,7 @@ impl ContractsListSeatBalances {
                             "contract_id",
                         ))?,
                     covering_date: self.body_covering_date.clone(),
-                    cursor: cursor.or_else(|| self.body_cursor.clone()),
+                    cursor: cursor.clone(),
                     customer_id: self
                         .body_customer_id
                         .clone()
@@ -231,7 +229,6 @@ impl crate::operation::Arguments for ContractsListSeatBalances {
             "covering_date" => {
                 self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
-            "cursor" => self.body_cursor.as_ref().map(|v| v as &dyn ::std::any::Any),
             "customer_id" => {
                 self.body_customer_id.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

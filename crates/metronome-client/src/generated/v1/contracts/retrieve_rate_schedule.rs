@@ -19,7 +19,6 @@ pub struct ContractsRetrieveRateSchedule {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_contract_id: Option<::uuid::Uuid>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
@@ -36,7 +35,6 @@ impl ContractsRetrieveRateSchedule {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             body_at: None,
             body_contract_id: None,
             body_customer_id: None,
@@ -111,7 +109,7 @@ impl ContractsRetrieveRateSchedule {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::GetContractRateSchedulePayload {
@@ -143,7 +141,6 @@ impl crate::operation::Arguments for ContractsRetrieveRateSchedule {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "at" => self.body_at.as_ref().map(|v| v as &dyn ::std::any::Any),
             "contract_id" => {
                 self.body_contract_id.as_ref().map(|v| v as &dyn ::std::any::Any)

@@ -19,7 +19,6 @@ pub struct CreditGrantsList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_credit_grant_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_credit_type_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_customer_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
@@ -37,7 +36,6 @@ impl CreditGrantsList {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             body_credit_grant_ids: None,
             body_credit_type_ids: None,
             body_customer_ids: None,
@@ -134,7 +132,7 @@ impl CreditGrantsList {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::ListCreditGrantPayload {
@@ -163,7 +161,6 @@ impl crate::operation::Arguments for CreditGrantsList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "credit_grant_ids" => {
                 self.body_credit_grant_ids.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -18,7 +18,6 @@ pub struct CreditGrantsListEntries {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) sort: Option<types::CreditGrantsListEntriesSort>,
     pub(crate) body_credit_type_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
     pub(crate) body_customer_ids: Option<::std::vec::Vec<::uuid::Uuid>>,
@@ -33,7 +32,6 @@ impl CreditGrantsListEntries {
             client,
             problems: Problems::default(),
             options: CallOptions::default(),
-            next_page: None,
             sort: None,
             body_credit_type_ids: None,
             body_customer_ids: None,
@@ -109,7 +107,7 @@ impl CreditGrantsListEntries {
             "/v1/credits/listEntries",
             path,
         );
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request.query("sort", &self.sort);
         request
             .json(
@@ -140,7 +138,6 @@ impl CreditGrantsListEntries {
 impl crate::operation::Arguments for CreditGrantsListEntries {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "sort" => self.sort.as_ref().map(|v| v as &dyn ::std::any::Any),
             "credit_type_ids" => {
                 self.body_credit_type_ids.as_ref().map(|v| v as &dyn ::std::any::Any)

@@ -18,7 +18,6 @@ pub struct CustomFieldsListKeys {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_entities: Option<::std::vec::Vec<types::ManagedEntity>>,
     pub(crate) limits: WalkLimits,
 }
@@ -29,7 +28,6 @@ impl CustomFieldsListKeys {
             client,
             problems: Problems::default(),
             options: CallOptions::default(),
-            next_page: None,
             body_entities: None,
             limits: WalkLimits::default(),
         }
@@ -93,7 +91,7 @@ impl CustomFieldsListKeys {
             "/v1/customFields/listKeys",
             path,
         );
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::CustomFieldsListKeysBody {
@@ -111,7 +109,6 @@ impl CustomFieldsListKeys {
 impl crate::operation::Arguments for CustomFieldsListKeys {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "entities" => self.body_entities.as_ref().map(|v| v as &dyn ::std::any::Any),
             _ => None,
         }

@@ -18,7 +18,6 @@ pub struct CustomersAlertsList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_alert_statuses: Option<
         ::std::vec::Vec<types::ListCustomerAlertsPayloadAlertStatusesItem>,
     >,
@@ -32,7 +31,6 @@ impl CustomersAlertsList {
             client,
             problems: Problems::default(),
             options: CallOptions::default(),
-            next_page: None,
             body_alert_statuses: None,
             body_customer_id: None,
             limits: WalkLimits::default(),
@@ -75,7 +73,7 @@ impl CustomersAlertsList {
             "/v1/customer-alerts/list",
             path,
         );
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::ListCustomerAlertsPayload {
@@ -99,7 +97,6 @@ impl CustomersAlertsList {
 impl crate::operation::Arguments for CustomersAlertsList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "alert_statuses" => {
                 self.body_alert_statuses.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

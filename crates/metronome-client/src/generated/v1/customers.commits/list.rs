@@ -28,7 +28,6 @@ pub struct CustomersCommitsList {
     pub(crate) body_include_contract_commits: Option<bool>,
     pub(crate) body_include_ledgers: Option<bool>,
     pub(crate) body_limit: Option<::std::num::NonZeroU64>,
-    pub(crate) body_next_page: Option<::std::string::String>,
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
@@ -49,7 +48,6 @@ impl CustomersCommitsList {
             body_include_contract_commits: None,
             body_include_ledgers: None,
             body_limit: None,
-            body_next_page: None,
             body_starting_at: None,
             limits: WalkLimits::default(),
         }
@@ -186,7 +184,7 @@ impl CustomersCommitsList {
                         .unwrap_or_else(
                             types::defaults::default_nzu64::<::std::num::NonZeroU64, 25>,
                         ),
-                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    next_page: cursor.clone(),
                     starting_at: self.body_starting_at.clone(),
                 },
             )?;
@@ -231,9 +229,6 @@ impl crate::operation::Arguments for CustomersCommitsList {
                 self.body_include_ledgers.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
             "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => {
-                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
-            }
             "starting_at" => {
                 self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -27,7 +27,6 @@ pub struct CustomersCreditsList {
     pub(crate) body_include_contract_credits: Option<bool>,
     pub(crate) body_include_ledgers: Option<bool>,
     pub(crate) body_limit: Option<::std::num::NonZeroU64>,
-    pub(crate) body_next_page: Option<::std::string::String>,
     pub(crate) body_starting_at: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limits: WalkLimits,
 }
@@ -47,7 +46,6 @@ impl CustomersCreditsList {
             body_include_contract_credits: None,
             body_include_ledgers: None,
             body_limit: None,
-            body_next_page: None,
             body_starting_at: None,
             limits: WalkLimits::default(),
         }
@@ -172,7 +170,7 @@ impl CustomersCreditsList {
                         .unwrap_or_else(
                             types::defaults::default_nzu64::<::std::num::NonZeroU64, 25>,
                         ),
-                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    next_page: cursor.clone(),
                     starting_at: self.body_starting_at.clone(),
                 },
             )?;
@@ -214,9 +212,6 @@ impl crate::operation::Arguments for CustomersCreditsList {
                 self.body_include_ledgers.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
             "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => {
-                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
-            }
             "starting_at" => {
                 self.body_starting_at.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

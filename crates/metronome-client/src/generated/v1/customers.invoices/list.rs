@@ -20,7 +20,6 @@ pub struct CustomersInvoicesList {
     pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) status: Option<::std::string::String>,
     pub(crate) type_: Option<types::CustomersInvoicesListType>,
     pub(crate) skip_zero_qty_line_items: Option<bool>,
@@ -41,7 +40,6 @@ impl CustomersInvoicesList {
             options: CallOptions::default(),
             customer_id: None,
             limit: None,
-            next_page: None,
             status: None,
             type_: None,
             skip_zero_qty_line_items: None,
@@ -176,7 +174,7 @@ impl CustomersInvoicesList {
         request.query("credit_type_id", &self.credit_type_id);
         request.query("ending_before", &self.ending_before);
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request.query("skip_zero_qty_line_items", &self.skip_zero_qty_line_items);
         request.query("sort", &self.sort);
         request.query("starting_on", &self.starting_on);
@@ -202,7 +200,6 @@ impl crate::operation::Arguments for CustomersInvoicesList {
         match name {
             "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "status" => self.status.as_ref().map(|v| v as &dyn ::std::any::Any),
             "type" => self.type_.as_ref().map(|v| v as &dyn ::std::any::Any),
             "skip_zero_qty_line_items" => {

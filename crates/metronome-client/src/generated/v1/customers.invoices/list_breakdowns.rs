@@ -19,7 +19,6 @@ pub struct CustomersInvoicesListBreakdowns {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) status: Option<::std::string::String>,
     pub(crate) skip_zero_qty_line_items: Option<bool>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
@@ -38,7 +37,6 @@ impl CustomersInvoicesListBreakdowns {
             problems: Problems::default(),
             options: CallOptions::default(),
             customer_id: None,
-            next_page: None,
             status: None,
             skip_zero_qty_line_items: None,
             limit: None,
@@ -153,7 +151,7 @@ impl CustomersInvoicesListBreakdowns {
         request.query("credit_type_id", &self.credit_type_id);
         request.query("ending_before", &self.ending_before);
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request.query("skip_zero_qty_line_items", &self.skip_zero_qty_line_items);
         request.query("sort", &self.sort);
         request.query("starting_on", &self.starting_on);
@@ -177,7 +175,6 @@ impl crate::operation::Arguments for CustomersInvoicesListBreakdowns {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "status" => self.status.as_ref().map(|v| v as &dyn ::std::any::Any),
             "skip_zero_qty_line_items" => {
                 self.skip_zero_qty_line_items.as_ref().map(|v| v as &dyn ::std::any::Any)

@@ -30,7 +30,6 @@ pub struct CustomersInvoicesListSpendBreakdowns {
     >,
     pub(crate) body_group_keys: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) body_limit: Option<::std::num::NonZeroU64>,
-    pub(crate) body_next_page: Option<::std::string::String>,
     pub(crate) body_skip_zero_qty_line_items: Option<bool>,
     pub(crate) body_sort: Option<types::SpendBreakdownInvoicesQueryPayloadSort>,
     pub(crate) body_starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -53,7 +52,6 @@ impl CustomersInvoicesListSpendBreakdowns {
             body_group_filters: None,
             body_group_keys: None,
             body_limit: None,
-            body_next_page: None,
             body_skip_zero_qty_line_items: None,
             body_sort: None,
             body_starting_on: None,
@@ -214,7 +212,7 @@ impl CustomersInvoicesListSpendBreakdowns {
                         .unwrap_or_else(
                             types::defaults::default_nzu64::<::std::num::NonZeroU64, 100>,
                         ),
-                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    next_page: cursor.clone(),
                     skip_zero_qty_line_items: self.body_skip_zero_qty_line_items.clone(),
                     sort: self
                         .body_sort
@@ -265,9 +263,6 @@ impl crate::operation::Arguments for CustomersInvoicesListSpendBreakdowns {
                 self.body_group_keys.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
             "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => {
-                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
-            }
             "skip_zero_qty_line_items" => {
                 self.body_skip_zero_qty_line_items
                     .as_ref()

@@ -21,7 +21,6 @@ pub struct CustomersPlansListPriceAdjustments {
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) customer_plan_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
 crate::transport::options::call_options!(CustomersPlansListPriceAdjustments);
@@ -34,7 +33,6 @@ impl CustomersPlansListPriceAdjustments {
             customer_id: None,
             customer_plan_id: None,
             limit: None,
-            next_page: None,
             limits: WalkLimits::default(),
         }
     }
@@ -85,7 +83,7 @@ impl CustomersPlansListPriceAdjustments {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
@@ -102,7 +100,6 @@ impl crate::operation::Arguments for CustomersPlansListPriceAdjustments {
                 self.customer_plan_id.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             _ => None,
         }
     }

@@ -19,7 +19,6 @@ pub struct CustomersList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) ingest_alias: Option<::std::string::String>,
     pub(crate) customer_ids: Option<::std::vec::Vec<::std::string::String>>,
     pub(crate) only_archived: Option<bool>,
@@ -34,7 +33,6 @@ impl CustomersList {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             ingest_alias: None,
             customer_ids: None,
             only_archived: None,
@@ -122,7 +120,7 @@ impl CustomersList {
         request.query("customer_ids", &self.customer_ids);
         request.query("ingest_alias", &self.ingest_alias);
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request.query("only_archived", &self.only_archived);
         request.query("salesforce_account_ids", &self.salesforce_account_ids);
         Ok(request)
@@ -137,7 +135,6 @@ impl crate::operation::Arguments for CustomersList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "ingest_alias" => {
                 self.ingest_alias.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

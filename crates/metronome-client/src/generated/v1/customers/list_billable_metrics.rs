@@ -20,7 +20,6 @@ pub struct CustomersListBillableMetrics {
     pub(crate) options: CallOptions,
     pub(crate) customer_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) on_current_plan: Option<bool>,
     pub(crate) include_archived: Option<bool>,
     pub(crate) limits: WalkLimits,
@@ -34,7 +33,6 @@ impl CustomersListBillableMetrics {
             options: CallOptions::default(),
             customer_id: None,
             limit: None,
-            next_page: None,
             on_current_plan: None,
             include_archived: None,
             limits: WalkLimits::default(),
@@ -94,7 +92,7 @@ impl CustomersListBillableMetrics {
         );
         request.query("include_archived", &self.include_archived);
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request.query("on_current_plan", &self.on_current_plan);
         Ok(request)
     }
@@ -109,7 +107,6 @@ impl crate::operation::Arguments for CustomersListBillableMetrics {
         match name {
             "customer_id" => self.customer_id.as_ref().map(|v| v as &dyn ::std::any::Any),
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "on_current_plan" => {
                 self.on_current_plan.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

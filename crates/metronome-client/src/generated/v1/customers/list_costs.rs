@@ -22,7 +22,6 @@ pub struct CustomersListCosts {
     pub(crate) starting_on: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
 crate::transport::options::call_options!(CustomersListCosts);
@@ -36,7 +35,6 @@ impl CustomersListCosts {
             starting_on: None,
             ending_before: None,
             limit: None,
-            next_page: None,
             limits: WalkLimits::default(),
         }
     }
@@ -94,7 +92,7 @@ impl CustomersListCosts {
         );
         request.query("ending_before", &self.ending_before);
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request.query("starting_on", &self.starting_on);
         Ok(request)
     }
@@ -119,7 +117,6 @@ impl crate::operation::Arguments for CustomersListCosts {
                 self.ending_before.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             _ => None,
         }
     }

@@ -19,7 +19,6 @@ pub struct PackagesList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_archive_filter: Option<types::PackagesListBodyArchiveFilter>,
     pub(crate) limits: WalkLimits,
 }
@@ -31,7 +30,6 @@ impl PackagesList {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             body_archive_filter: None,
             limits: WalkLimits::default(),
         }
@@ -72,7 +70,7 @@ impl PackagesList {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::PackagesListBody {
@@ -91,7 +89,6 @@ impl crate::operation::Arguments for PackagesList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "archive_filter" => {
                 self.body_archive_filter.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -19,7 +19,6 @@ pub struct PackagesListContractsOnPackage {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_covering_date: Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub(crate) body_include_archived: Option<bool>,
     pub(crate) body_package_id: Option<::uuid::Uuid>,
@@ -34,7 +33,6 @@ impl PackagesListContractsOnPackage {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             body_covering_date: None,
             body_include_archived: None,
             body_package_id: None,
@@ -99,7 +97,7 @@ impl PackagesListContractsOnPackage {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::PackagesListContractsOnPackageBody {
@@ -126,7 +124,6 @@ impl crate::operation::Arguments for PackagesListContractsOnPackage {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "covering_date" => {
                 self.body_covering_date.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

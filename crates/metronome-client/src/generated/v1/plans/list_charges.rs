@@ -20,7 +20,6 @@ pub struct PlansListCharges {
     pub(crate) options: CallOptions,
     pub(crate) plan_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
 crate::transport::options::call_options!(PlansListCharges);
@@ -32,7 +31,6 @@ impl PlansListCharges {
             options: CallOptions::default(),
             plan_id: None,
             limit: None,
-            next_page: None,
             limits: WalkLimits::default(),
         }
     }
@@ -73,7 +71,7 @@ impl PlansListCharges {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
@@ -87,7 +85,6 @@ impl crate::operation::Arguments for PlansListCharges {
         match name {
             "plan_id" => self.plan_id.as_ref().map(|v| v as &dyn ::std::any::Any),
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             _ => None,
         }
     }

@@ -20,7 +20,6 @@ pub struct PlansListCustomers {
     pub(crate) options: CallOptions,
     pub(crate) plan_id: Option<::uuid::Uuid>,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) status: Option<types::PlansListCustomersStatus>,
     pub(crate) limits: WalkLimits,
 }
@@ -33,7 +32,6 @@ impl PlansListCustomers {
             options: CallOptions::default(),
             plan_id: None,
             limit: None,
-            next_page: None,
             status: None,
             limits: WalkLimits::default(),
         }
@@ -86,7 +84,7 @@ impl PlansListCustomers {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request.query("status", &self.status);
         Ok(request)
     }
@@ -101,7 +99,6 @@ impl crate::operation::Arguments for PlansListCustomers {
         match name {
             "plan_id" => self.plan_id.as_ref().map(|v| v as &dyn ::std::any::Any),
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "status" => self.status.as_ref().map(|v| v as &dyn ::std::any::Any),
             _ => None,
         }

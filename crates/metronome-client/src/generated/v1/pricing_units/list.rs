@@ -19,7 +19,6 @@ pub struct PricingUnitsList {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) limits: WalkLimits,
 }
 crate::transport::options::call_options!(PricingUnitsList);
@@ -30,7 +29,6 @@ impl PricingUnitsList {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             limits: WalkLimits::default(),
         }
     }
@@ -59,7 +57,7 @@ impl PricingUnitsList {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         Ok(request)
     }
     /// Checks the arguments (every problem is [`Error::InvalidRequest`], before anything is sent).
@@ -72,7 +70,6 @@ impl crate::operation::Arguments for PricingUnitsList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             _ => None,
         }
     }

@@ -18,7 +18,6 @@ pub struct SettingsBillingProvidersList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
-    pub(crate) body_next_page: Option<::uuid::Uuid>,
     pub(crate) limits: WalkLimits,
 }
 crate::transport::options::call_options!(SettingsBillingProvidersList);
@@ -28,7 +27,6 @@ impl SettingsBillingProvidersList {
             client,
             problems: Problems::default(),
             options: CallOptions::default(),
-            body_next_page: None,
             limits: WalkLimits::default(),
         }
     }
@@ -46,7 +44,7 @@ impl SettingsBillingProvidersList {
         request
             .json(
                 &types::SettingsBillingProvidersListBody {
-                    next_page: cursor.or_else(|| self.body_next_page.clone()),
+                    next_page: cursor.clone(),
                 },
             )?;
         Ok(request)
@@ -60,9 +58,6 @@ impl SettingsBillingProvidersList {
 impl crate::operation::Arguments for SettingsBillingProvidersList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
-            "next_page" => {
-                self.body_next_page.as_ref().map(|v| v as &dyn ::std::any::Any)
-            }
             _ => None,
         }
     }

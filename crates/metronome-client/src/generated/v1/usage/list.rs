@@ -18,7 +18,6 @@ pub struct UsageList {
     pub(crate) client: Client,
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_billable_metrics: Option<
         ::std::vec::Vec<types::BillableMetricFilter>,
     >,
@@ -35,7 +34,6 @@ impl UsageList {
             client,
             problems: Problems::default(),
             options: CallOptions::default(),
-            next_page: None,
             body_billable_metrics: None,
             body_customer_ids: None,
             body_ending_before: None,
@@ -108,7 +106,7 @@ impl UsageList {
             "/v1/usage",
             path,
         );
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::UsageListRequest {
@@ -154,7 +152,6 @@ impl UsageList {
 impl crate::operation::Arguments for UsageList {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "billable_metrics" => {
                 self.body_billable_metrics.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -19,7 +19,6 @@ pub struct UsageListSeats {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_current_period: Option<bool>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
     pub(crate) body_ending_before: Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -37,7 +36,6 @@ impl UsageListSeats {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             body_current_period: None,
             body_customer_id: None,
             body_ending_before: None,
@@ -135,7 +133,7 @@ impl UsageListSeats {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::SeatsUsageQueryPayload {
@@ -189,7 +187,6 @@ impl crate::operation::Arguments for UsageListSeats {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "current_period" => {
                 self.body_current_period.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -19,7 +19,6 @@ pub struct UsageListWithGroups {
     pub(crate) problems: Problems,
     pub(crate) options: CallOptions,
     pub(crate) limit: Option<::std::num::NonZeroU64>,
-    pub(crate) next_page: Option<::std::string::String>,
     pub(crate) body_billable_metric_id: Option<::uuid::Uuid>,
     pub(crate) body_current_period: Option<bool>,
     pub(crate) body_customer_id: Option<::uuid::Uuid>,
@@ -39,7 +38,6 @@ impl UsageListWithGroups {
             problems: Problems::default(),
             options: CallOptions::default(),
             limit: None,
-            next_page: None,
             body_billable_metric_id: None,
             body_current_period: None,
             body_customer_id: None,
@@ -154,7 +152,7 @@ impl UsageListWithGroups {
             path,
         );
         request.query("limit", &self.limit);
-        request.query("next_page", &cursor.or_else(|| self.next_page.clone()));
+        request.query("next_page", &cursor);
         request
             .json(
                 &types::GroupedUsageRequest {
@@ -202,7 +200,6 @@ impl crate::operation::Arguments for UsageListWithGroups {
     fn argument(&self, name: &str) -> Option<&dyn ::std::any::Any> {
         match name {
             "limit" => self.limit.as_ref().map(|v| v as &dyn ::std::any::Any),
-            "next_page" => self.next_page.as_ref().map(|v| v as &dyn ::std::any::Any),
             "billable_metric_id" => {
                 self.body_billable_metric_id.as_ref().map(|v| v as &dyn ::std::any::Any)
             }

@@ -21,7 +21,6 @@ pub struct V2NotificationsOffsetList {
     pub(crate) body_archive_filter: Option<
         types::ListOffsetNotificationConfigsPayloadArchiveFilter,
     >,
-    pub(crate) body_cursor: Option<::std::string::String>,
     pub(crate) body_limit: Option<f64>,
     pub(crate) limits: WalkLimits,
 }
@@ -33,7 +32,6 @@ impl V2NotificationsOffsetList {
             problems: Problems::default(),
             options: CallOptions::default(),
             body_archive_filter: None,
-            body_cursor: None,
             body_limit: None,
             limits: WalkLimits::default(),
         }
@@ -72,7 +70,7 @@ impl V2NotificationsOffsetList {
             .json(
                 &types::ListOffsetNotificationConfigsPayload {
                     archive_filter: self.body_archive_filter.clone(),
-                    cursor: cursor.or_else(|| self.body_cursor.clone()),
+                    cursor: cursor.clone(),
                     limit: self.body_limit.clone(),
                 },
             )?;
@@ -90,7 +88,6 @@ impl crate::operation::Arguments for V2NotificationsOffsetList {
             "archive_filter" => {
                 self.body_archive_filter.as_ref().map(|v| v as &dyn ::std::any::Any)
             }
-            "cursor" => self.body_cursor.as_ref().map(|v| v as &dyn ::std::any::Any),
             "limit" => self.body_limit.as_ref().map(|v| v as &dyn ::std::any::Any),
             _ => None,
         }
