@@ -4,7 +4,7 @@
     python3 scripts/package-check.py            # list check + cargo package --no-verify
     python3 scripts/package-check.py --verify   # also build each package as crates.io would
 
-For metronome-api, metronome-mock and metronome-client, in dependency
+For metronome-types, metronome-api, metronome-mock and metronome-client, in dependency
 order: `cargo package --list` must hold the licence files and the README,
 and nothing that is not part of the crate (build output, editor or VCS
 leftovers, pending snapshots, proptest regressions, scratch files). Then
@@ -17,7 +17,7 @@ import fnmatch
 import subprocess
 import sys
 
-CRATES = ["metronome-api", "metronome-mock", "metronome-client"]
+CRATES = ["metronome-types", "metronome-api", "metronome-mock", "metronome-client"]
 
 REQUIRED = ["Cargo.toml", "Cargo.toml.orig", "LICENSE-MIT", "LICENSE-APACHE", "README.md", "src/lib.rs"]
 

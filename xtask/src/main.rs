@@ -171,8 +171,8 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
         outputs.files.push((args.out.clone(), fresh));
         return finish(&outputs, args.check, &name);
     }
-    let low_level = low_level_files(&name, &spec.bytes, &generated.file);
     if !args.workspace {
+        let low_level = low_level_files(&name, &spec.bytes, &generated.file);
         if args.check {
             bail!("--check compares the workspace's files; it does not combine with --out DIR");
         }
@@ -190,7 +190,9 @@ fn gen_command(args: GenArgs) -> Result<ExitCode> {
     let root = &args.root;
     let model = &generated.model;
     let mut outputs = output::Outputs::default();
+    let (low_level, types) = workspace_low_level_files(&name, &spec.bytes, &generated.file);
     outputs.folder(&args.out, low_level);
+    outputs.folder(&root.join("crates/metronome-types/src/generated"), types);
     outputs.folder(
         &root.join("crates/metronome-client/src/generated"),
         emit::client::render_files(&name, model, &spec.tree)?,
@@ -220,6 +222,27 @@ fn low_level_files(name: &str, bytes: &[u8], file: &syn::File) -> Vec<(String, S
             (part.path, text)
         })
         .collect()
+}
+
+/// Files to write: a path in their folder and the text.
+type Files = Vec<(String, String)>;
+
+/// The workspace's low-level files: the client's, and the data types'
+/// (a crate of their own, `metronome-types`, which the client re-exports).
+fn workspace_low_level_files(name: &str, bytes: &[u8], file: &syn::File) -> (Files, Files) {
+    let header = generate::header(name, &generate::sha256(bytes));
+    let mut parts = split::low_level(file);
+    let types = split::types_crate(&mut parts, "metronome_types");
+    let render = |parts: Vec<split::Part>| -> Files {
+        parts
+            .into_iter()
+            .map(|part| {
+                let text = format!("{header}\n{}", prettyplease::unparse(&part.file));
+                (part.path, text)
+            })
+            .collect()
+    };
+    (render(parts), render(types))
 }
 
 /// Writes the outputs, or with `check` compares them with the files on

@@ -96,6 +96,49 @@ pub fn low_level(file: &syn::File) -> Vec<Part> {
     parts
 }
 
+/// Takes the data types (`types.rs`, `types/builder.rs`) out of the
+/// low-level client's parts, as the files of a crate of their own
+/// (`mod.rs`, `builder.rs`), and has the client re-export that crate as
+/// its `types`: the types need serde, chrono and uuid, not reqwest, so
+/// they compile beside the HTTP and TLS stack instead of after it.
+pub fn types_crate(parts: &mut Vec<Part>, crate_name: &str) -> Vec<Part> {
+    let mut types = Vec::new();
+    let mut kept = Vec::new();
+    for part in parts.drain(..) {
+        match part.path.as_str() {
+            "types.rs" => types.push(Part {
+                path: "mod.rs".into(),
+                file: part.file,
+            }),
+            "types/builder.rs" => types.push(Part {
+                path: "builder.rs".into(),
+                file: part.file,
+            }),
+            _ => kept.push(part),
+        }
+    }
+    let krate = syn::Ident::new(crate_name, proc_macro2::Span::call_site());
+    for part in &mut kept {
+        if part.path != "mod.rs" {
+            continue;
+        }
+        for item in &mut part.file.items {
+            if let Item::Mod(m) = item
+                && m.ident == "types"
+                && m.content.is_none()
+            {
+                *item = syn::parse_quote!(
+                    /// The request and response types (the types crate, re-exported).
+                    pub use #krate as types;
+                );
+            }
+        }
+    }
+    *parts = kept;
+    types.sort_by(|a, b| b.path.cmp(&a.path));
+    types
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +180,15 @@ mod tests {
         let types = prettyplease::unparse(&parts[2].file);
         assert!(types.starts_with("//! Types."), "{types}");
         assert!(types.contains("pub mod builder;"), "{types}");
+
+        let mut parts = parts;
+        let crate_parts = types_crate(&mut parts, "the_types");
+        let paths: Vec<&str> = crate_parts.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["mod.rs", "builder.rs"]);
+        let left: Vec<&str> = parts.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(left, ["mod.rs", "builder.rs", "client.rs"]);
+        let root = prettyplease::unparse(&parts[0].file);
+        assert!(root.contains("pub use the_types as types;"), "{root}");
+        assert!(!root.contains("pub mod types"), "{root}");
     }
 }

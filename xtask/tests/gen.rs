@@ -143,7 +143,7 @@ fn check_fails_with_a_diff_after_a_description_changes_and_gen_repairs_it() {
 #[test]
 fn the_header_pins_the_input_and_the_generator() {
     let generated =
-        std::fs::read_to_string(root().join("crates/metronome-api/src/generated/types.rs"))
+        std::fs::read_to_string(root().join("crates/metronome-types/src/generated/mod.rs"))
             .unwrap();
     let mut lines = generated.lines();
     assert_eq!(

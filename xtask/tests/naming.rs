@@ -108,7 +108,11 @@ fn the_generated_surface_names_things_one_way() {
         attrs: Vec::new(),
         items: support::flat(&client.items),
     };
-    let low = support::module_tree("crates/metronome-api/src/generated/mod.rs");
+    // The low-level client, with the types crate it re-exports as `types`.
+    let mut low = support::module_tree("crates/metronome-api/src/generated/mod.rs");
+    let types = support::module_tree("crates/metronome-types/src/generated/mod.rs").items;
+    low.items
+        .push(syn::parse_quote! { pub mod types { #(#types)* } });
     let operations = operations();
     assert_eq!(operations.len(), 157);
     let operation_methods: BTreeSet<&str> = operations.iter().map(|(m, _)| m.as_str()).collect();

@@ -9,7 +9,8 @@
 //! - [`Client`] and one builder per operation (`client.usage_list()`,
 //!   `client.customers_list_costs()`), in `generated/`, which is written by
 //!   `cargo xtask gen` and never edited by hand;
-//! - [`types`]: the request and response bodies;
+//! - [`types`]: the request and response bodies (the `metronome-types`
+//!   crate, which builds without reqwest, re-exported);
 //! - [`ClientState`]: the hand-written part, carried inside every
 //!   [`Client`]: the bearer token, the `User-Agent`, and the
 //!   [`Transport`] that actually sends each request.

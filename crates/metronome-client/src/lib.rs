@@ -120,7 +120,7 @@ pub use transport::middleware;
 pub use transport::retry::RetryPolicy;
 
 /// The request and response types, generated from the API description.
-pub use metronome_api::types;
+pub use metronome_types as types;
 
 /// The HTTP client underneath, at the version this crate uses (for
 /// [`ClientBuilder::http_client`], [`Client::request`]'s `Method`, and

@@ -6,9 +6,8 @@
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
-/// Types used as operation parameters and responses.
-#[allow(clippy::all)]
-pub mod types;
+/// The request and response types (the types crate, re-exported).
+pub use metronome_types as types;
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
 pub mod builder;
