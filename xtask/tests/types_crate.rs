@@ -35,7 +35,10 @@ fn the_types_crate_depends_on_no_http_or_tls_crate() {
         .lines()
         .filter_map(|line| line.split_whitespace().next())
         .collect();
-    assert!(crates.contains(&"serde") && crates.contains(&"chrono"), "{tree}");
+    assert!(
+        crates.contains(&"serde") && crates.contains(&"chrono"),
+        "{tree}"
+    );
     for banned in [
         "reqwest",
         "hyper",

@@ -3,10 +3,9 @@
 //! body a second time through a path-tracking deserializer.
 //!
 //! Why by position: a path-tracking decode is generic over the decoded
-//! type, so each response type's whole `Deserialize` is compiled a second
-//! time, into the application that calls the operation (the generated
-//! operations are `#[inline]`). Reading the path off the bytes is one
-//! small function, compiled once here. The paths agree with
+//! type, so each response type's whole `Deserialize` would be compiled a
+//! second time. Reading the path off the bytes is one small function,
+//! compiled once here. The paths agree with
 //! `serde_path_to_error`'s (`tests/client/errors.rs` checks them against
 //! it for every value of real pages).
 

@@ -62,8 +62,8 @@ pub(crate) trait PageQuery: Send + Sync + 'static {
 /// A page whose items the walk does not look at: it needs only the
 /// cursor. The walk below is written against this, not against each
 /// operation's item type, so it is compiled once, in this crate, rather
-/// than once per operation in each application that walks one (the
-/// operations are `#[inline]`; see BENCHMARKS.md, "Build cost").
+/// than once per operation in each application that walks one (see
+/// BENCHMARKS.md, "Build cost").
 pub(crate) struct AnyPage {
     next_page: Option<String>,
     /// A `Page<T>` of the operation's item type, its `next_page` moved
@@ -198,26 +198,28 @@ macro_rules! list_request {
 
             /// Sends the request and returns one page (the first, or the
             /// one at `next_page`). Invalid arguments fail before sending.
-            #[inline]
-            pub async fn send(self) -> Result<$crate::Page<$item>, $crate::Error> {
-                let query = self.query()?;
-                $crate::pagination::PageQuery::fetch(
-                    &query,
-                    self.limits.start.as_deref(),
-                    $crate::pagination::fetch::PageCall::default(),
-                )
-                .await
+            pub fn send(
+                self,
+            ) -> ::futures::future::BoxFuture<'static, Result<$crate::Page<$item>, $crate::Error>>
+            {
+                Box::pin(async move {
+                    let query = self.query()?;
+                    $crate::pagination::PageQuery::fetch(
+                        &query,
+                        self.limits.start.as_deref(),
+                        $crate::pagination::fetch::PageCall::default(),
+                    )
+                    .await
+                })
             }
 
             /// Every page, fetched lazily as the stream is polled.
-            #[inline]
             pub fn pages(self) -> $crate::PageStream<$item> {
                 let query = self.query();
                 $crate::PageStream::new(query, self.limits)
             }
 
             /// Every item across pages, fetched lazily.
-            #[inline]
             pub fn stream(self) -> $crate::ItemStream<$item> {
                 self.pages().items()
             }

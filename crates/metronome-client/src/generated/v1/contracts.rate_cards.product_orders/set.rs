@@ -86,11 +86,16 @@ impl ContractsRateCardsProductOrdersSet {
         Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    pub async fn send(self) -> Result<types::Id, Error> {
-        self.send_with_response().await.map(Response::into_body)
+    pub fn send(self) -> BoxFuture<'static, Result<types::Id, Error>> {
+        Box::pin(async move { self.respond().await.map(Response::into_body) })
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    pub async fn send_with_response(self) -> Result<Response<types::Id>, Error> {
+    pub fn send_with_response(
+        self,
+    ) -> BoxFuture<'static, Result<Response<types::Id>, Error>> {
+        Box::pin(self.respond())
+    }
+    async fn respond(self) -> Result<Response<types::Id>, Error> {
         self.problems.check()?;
         crate::operation::send::json::<
             types::ContractsRateCardsProductOrdersSetResponse,

@@ -115,13 +115,18 @@ impl CustomersPreviewEvents {
         Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    pub async fn send(self) -> Result<::std::vec::Vec<types::Invoice>, Error> {
-        self.send_with_response().await.map(Response::into_body)
+    pub fn send(
+        self,
+    ) -> BoxFuture<'static, Result<::std::vec::Vec<types::Invoice>, Error>> {
+        Box::pin(async move { self.respond().await.map(Response::into_body) })
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<Response<::std::vec::Vec<types::Invoice>>, Error> {
+    ) -> BoxFuture<'static, Result<Response<::std::vec::Vec<types::Invoice>>, Error>> {
+        Box::pin(self.respond())
+    }
+    async fn respond(self) -> Result<Response<::std::vec::Vec<types::Invoice>>, Error> {
         self.problems.check()?;
         crate::operation::send::json::<
             types::CustomersPreviewEventsResponse,

@@ -57,13 +57,24 @@ impl SettingsRotateDeltaStreamSecret {
         Ok(request)
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::SettingsRotateDeltaStreamSecretResponse, Error> {
-        self.send_with_response().await.map(Response::into_body)
+    ) -> BoxFuture<
+        'static,
+        Result<types::SettingsRotateDeltaStreamSecretResponse, Error>,
+    > {
+        Box::pin(async move { self.respond().await.map(Response::into_body) })
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
-    pub async fn send_with_response(
+    pub fn send_with_response(
+        self,
+    ) -> BoxFuture<
+        'static,
+        Result<Response<types::SettingsRotateDeltaStreamSecretResponse>, Error>,
+    > {
+        Box::pin(self.respond())
+    }
+    async fn respond(
         self,
     ) -> Result<Response<types::SettingsRotateDeltaStreamSecretResponse>, Error> {
         self.problems.check()?;
