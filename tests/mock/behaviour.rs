@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
 use metronome_client::MetricFilter;
 use metronome_integration_tests::mock_client as client;
-use metronome_mock::{MockMetronome, PLATFORM_FEE, USD_CREDIT_TYPE};
+use metronome_mock::{Cursors, MockMetronome, PLATFORM_FEE, USD_CREDIT_TYPE};
 use serde_json::{Value, json};
 
 fn t(text: &str) -> DateTime<Utc> {
@@ -282,6 +282,62 @@ async fn a_cursor_only_works_for_the_query_that_made_it() {
         err.to_string().contains("keep every filter unchanged"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn with_accept_any_cursor_a_cursor_it_never_issued_starts_from_the_first_page() {
+    // Strict by default: a made-up cursor is a 400, on a route of its own
+    // (usage) and on a list made from the description (credit grants).
+    let strict = MockMetronome::builder().usage_page_size(2).start().await;
+    let lenient = MockMetronome::builder()
+        .usage_page_size(2)
+        .cursors(Cursors::AcceptAny)
+        .start()
+        .await;
+    let usage = |mock: &MockMetronome, cursor: Option<&str>| {
+        let request =
+            client(mock)
+                .usage()
+                .list("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "day");
+        match cursor {
+            Some(cursor) => request.next_page(cursor).send(),
+            None => request.send(),
+        }
+    };
+    let err = usage(&strict, Some("next_page")).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+    assert!(
+        err.to_string().contains("not a cursor this server issued"),
+        "{err}"
+    );
+    let grants = |mock: &MockMetronome| {
+        client(mock)
+            .credit_grants()
+            .list()
+            .next_page("cursor")
+            .send()
+    };
+    let err = grants(&strict).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+
+    let first = usage(&lenient, None).await.unwrap();
+    let made_up = usage(&lenient, Some("next_page")).await.unwrap();
+    assert_eq!(
+        made_up.data, first.data,
+        "the first page, as without a cursor"
+    );
+    assert_eq!(made_up.next_page.is_some(), first.next_page.is_some());
+    let grants_first = client(&lenient)
+        .credit_grants()
+        .list()
+        .send()
+        .await
+        .unwrap();
+    let grants_made_up = grants(&lenient).await.unwrap();
+    assert_eq!(grants_made_up.data, grants_first.data);
+    // A cursor it issued still goes where it points.
+    let second = usage(&lenient, first.next_page.as_deref()).await.unwrap();
+    assert_ne!(second.data, first.data);
 }
 
 #[tokio::test]

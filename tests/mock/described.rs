@@ -237,9 +237,53 @@ async fn a_period_that_does_not_move_forward_is_refused_where_the_description_sa
     assert_eq!(periods, 17);
 }
 
-/// Walks a described list to its end with a page size of 4; `cursor` says
-/// where the cursor goes (`query:next_page`, `body:cursor`), `next` is the
-/// JSON pointer of the next cursor in a page. Returns the items.
+/// Walks a described list to its end with a page size of `limit` (the
+/// mock's default without one); `cursor` says where the cursor goes
+/// (`query:next_page`, `body:cursor`), `next` is the JSON pointer of the
+/// next cursor in a page. Returns the items and the pages.
+async fn walk_by(
+    mock: &MockMetronome,
+    path: &str,
+    body: Value,
+    cursor: &str,
+    next: &str,
+    limit: Option<u64>,
+) -> (Vec<Value>, usize) {
+    let (place, name) = cursor.split_once(':').unwrap();
+    let mut items = Vec::new();
+    let mut at: Option<String> = None;
+    for pages in 1..=60 {
+        let mut url = path.to_string();
+        let mut query = Vec::new();
+        let mut body = body.clone();
+        if let Some(limit) = limit {
+            match place {
+                "body" => body["limit"] = json!(limit),
+                _ => query.push(format!("limit={limit}")),
+            }
+        }
+        if let Some(c) = &at {
+            match place {
+                "body" => body[name] = json!(c),
+                _ => query.push(format!("{name}={c}")),
+            }
+        }
+        if !query.is_empty() {
+            url = format!("{url}?{}", query.join("&"));
+        }
+        let (status, page) = send(mock, "POST", &url, Some(body)).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        let data = page["data"].as_array().unwrap();
+        assert!(data.len() as u64 <= limit.unwrap_or(25), "{path}");
+        items.extend(data.iter().cloned());
+        match page.pointer(next).and_then(Value::as_str) {
+            Some(c) => at = Some(c.to_string()),
+            None => return (items, pages),
+        }
+    }
+    panic!("{path}: more than 60 pages")
+}
+
 async fn walk(
     mock: &MockMetronome,
     path: &str,
@@ -247,34 +291,7 @@ async fn walk(
     cursor: &str,
     next: &str,
 ) -> Vec<Value> {
-    let (place, name) = cursor.split_once(':').unwrap();
-    let mut items = Vec::new();
-    let mut at: Option<String> = None;
-    for _ in 0..10 {
-        let mut url = format!("{path}?limit=4");
-        let mut body = body.clone();
-        if place == "body" {
-            url = path.to_string();
-            body["limit"] = json!(4);
-        }
-        if let Some(c) = &at {
-            if place == "body" {
-                body[name] = json!(c);
-            } else {
-                url.push_str(&format!("&{name}={c}"));
-            }
-        }
-        let (status, page) = send(mock, "POST", &url, Some(body)).await;
-        assert_eq!(status, 200, "{path}: {page}");
-        let data = page["data"].as_array().unwrap();
-        assert!(data.len() <= 4, "{path}");
-        items.extend(data.iter().cloned());
-        match page.pointer(next).and_then(Value::as_str) {
-            Some(c) => at = Some(c.to_string()),
-            None => return items,
-        }
-    }
-    panic!("{path}: more than 10 pages")
+    walk_by(mock, path, body, cursor, next, Some(4)).await.0
 }
 
 #[tokio::test]
@@ -304,15 +321,16 @@ async fn described_lists_page_wherever_their_cursor_goes() {
         let items = walk(&mock, path, body, cursor, next).await;
         assert_eq!(
             items.len(),
-            9,
-            "{path}: 2 × limit + 1 items, over three pages"
+            51,
+            "{path}: twice the default page size and one, over 13 pages of 4"
         );
         let unique: std::collections::HashSet<String> =
             items.iter().map(Value::to_string).collect();
-        assert_eq!(unique.len(), 9, "{path}: no item twice");
+        assert_eq!(unique.len(), 51, "{path}: no item twice");
     }
 
-    // The cursor of one query does not serve another.
+    // The cursor of one query does not serve another; a page size changed
+    // between pages is the same query.
     let (_, first) = send(
         &mock,
         "POST",
@@ -324,11 +342,56 @@ async fn described_lists_page_wherever_their_cursor_goes() {
     let (status, answer) = send(
         &mock,
         "POST",
+        &format!("/v1/contract-pricing/products/list?limit=4&next_page={next}"),
+        Some(json!({"archive_filter": "ARCHIVED"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    let (status, answer) = send(
+        &mock,
+        "POST",
         &format!("/v1/contract-pricing/products/list?limit=5&next_page={next}"),
         Some(json!({})),
     )
     .await;
-    assert_eq!(status, 400, "{answer}");
+    assert_eq!(status, 200, "{answer}");
+}
+
+#[tokio::test]
+async fn what_a_list_holds_does_not_depend_on_the_page_size() {
+    let mock = MockMetronome::start().await;
+    let customer = "d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc";
+    for (path, body, cursor, next) in [
+        (
+            "/v1/contract-pricing/products/list",
+            json!({}),
+            "query:next_page",
+            "/next_page",
+        ),
+        (
+            "/v1/credits/listGrants",
+            json!({"customer_ids": [customer]}),
+            "query:next_page",
+            "/next_page",
+        ),
+    ] {
+        let (by_default, pages) = walk_by(&mock, path, body.clone(), cursor, next, None).await;
+        assert_eq!(
+            (by_default.len(), pages),
+            (51, 3),
+            "{path}: without a limit, pages of the default 25"
+        );
+        for limit in [1, 5, 25, 100] {
+            let (items, pages) =
+                walk_by(&mock, path, body.clone(), cursor, next, Some(limit)).await;
+            assert_eq!(items, by_default, "{path}: limit {limit}");
+            assert_eq!(
+                pages,
+                51usize.div_ceil(limit as usize),
+                "{path}: limit {limit}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

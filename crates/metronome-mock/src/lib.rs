@@ -57,6 +57,7 @@ pub use dataset::{
 };
 pub use faults::{Fault, Faults};
 pub use log::LoggedRequest;
+pub use routes::Cursors;
 pub use routes::described::UnknownIds;
 pub use routes::ingest::IngestedEvent;
 
@@ -178,6 +179,7 @@ pub struct MockBuilder {
     log_capacity: usize,
     prerender: bool,
     unknown_ids: UnknownIds,
+    cursors: Cursors,
     port: u16,
     echo_requests: bool,
     read_timeout: Duration,
@@ -202,6 +204,7 @@ impl Default for MockBuilder {
             log_capacity: 100_000,
             prerender: false,
             unknown_ids: UnknownIds::Serve,
+            cursors: Cursors::Strict,
             port: 0,
             echo_requests: false,
             read_timeout: DEFAULT_READ_TIMEOUT,
@@ -280,6 +283,15 @@ impl MockBuilder {
         self
     }
 
+    /// What a cursor the mock did not issue for the query gets (default
+    /// [`Cursors::Strict`]: 400). [`Cursors::AcceptAny`] serves the first
+    /// page instead, for test suites written against a mock that took any
+    /// cursor.
+    pub fn cursors(mut self, cursors: Cursors) -> Self {
+        self.cursors = cursors;
+        self
+    }
+
     /// Prints a line for each request to standard output (the credential
     /// masked), as the `metronome-mock` server does (default off).
     pub fn echo_requests(mut self, on: bool) -> Self {
@@ -348,6 +360,7 @@ impl MockBuilder {
             data,
             ids,
             unknown_ids: self.unknown_ids,
+            cursors: self.cursors,
             token: self.token,
             usage_page_size: self.usage_page_size,
             costs_default_limit: self.costs_default_limit,

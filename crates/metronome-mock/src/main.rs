@@ -12,12 +12,12 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use metronome_mock::{Fault, MockMetronome, UnknownIds};
+use metronome_mock::{Cursors, Fault, MockMetronome, UnknownIds};
 
 const USAGE: &str = "\
 usage: metronome-mock [--port N] [--token T] [--seed N] [--customers N] [--metrics N]
                       [--days N] [--latency MS] [--fault-rate F] [--unknown-ids serve|404]
-                      [--max-seconds S] [--prerender] [--quiet]
+                      [--max-seconds S] [--accept-any-cursor] [--prerender] [--quiet]
 
   --port N          port on 127.0.0.1 (default 4010; 0 picks a free one)
   --token T         the bearer token to accept (default metronome-mock-token)
@@ -31,6 +31,9 @@ usage: metronome-mock [--port N] [--token T] [--seed N] [--customers N] [--metri
   --unknown-ids M   `serve` (default) answers any id; `404` only ids it seeded
                     or handed out
   --max-seconds S   stop after S seconds (default: run until Ctrl-C)
+  --accept-any-cursor  a cursor it did not issue for the query starts from the
+                    first page (default: 400), for tests written against a
+                    mock that took any cursor
   --prerender       keep each page it renders and serve it again from memory
                     (for benchmarks; memory grows with every distinct page)
   --quiet           no line per request";
@@ -45,6 +48,7 @@ struct Args {
     latency: u64,
     fault_rate: f64,
     unknown_ids: UnknownIds,
+    cursors: Cursors,
     max_seconds: Option<u64>,
     prerender: bool,
     quiet: bool,
@@ -61,6 +65,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         latency: 0,
         fault_rate: 0.0,
         unknown_ids: UnknownIds::Serve,
+        cursors: Cursors::Strict,
         max_seconds: None,
         prerender: false,
         quiet: false,
@@ -71,6 +76,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
             Some((flag, value)) => (flag, Some(value.to_string())),
             None => (arg.as_str(), None),
         };
+        if flag == "--accept-any-cursor" {
+            parsed.cursors = Cursors::AcceptAny;
+            continue;
+        }
         if flag == "--quiet" || flag == "--prerender" {
             parsed.quiet |= flag == "--quiet";
             parsed.prerender |= flag == "--prerender";
@@ -154,6 +163,7 @@ async fn serve(args: Args) -> ExitCode {
         .days(args.days)
         .latency(Duration::from_millis(args.latency))
         .unknown_ids(args.unknown_ids)
+        .cursors(args.cursors)
         .echo_requests(!args.quiet)
         .prerender(args.prerender)
         .try_start()

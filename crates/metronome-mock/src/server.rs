@@ -45,6 +45,8 @@ pub(crate) struct Shared {
     /// Ids seeded or handed out, and what an id outside them gets.
     pub ids: routes::described::Ids,
     pub unknown_ids: routes::described::UnknownIds,
+    /// What a cursor that is not one of its query's gets.
+    pub cursors: routes::Cursors,
     /// Requests being answered now, and the most there ever were at once.
     pub in_flight: AtomicU64,
     pub max_in_flight: AtomicU64,
@@ -455,6 +457,7 @@ async fn answer(
         fault: fault.as_ref(),
         nonce,
         cache,
+        cursors: shared.cursors,
     };
     let path_id = path_params.first().map_or("", |(_, v)| v.as_str());
     let described = routes::described::Described {
@@ -462,6 +465,7 @@ async fn answer(
         seed: shared.data.seed(),
         ids: &shared.ids,
         unknown_ids: shared.unknown_ids,
+        cursors: shared.cursors,
     };
     let own = match op.id.as_str() {
         "usageIngest" => Some(routes::ingest::ingest(body, |events| shared.ingest(events))),
@@ -471,22 +475,16 @@ async fn answer(
         "billableMetricsList" => Some(routes::catalog::billable_metrics(&ctx, query)),
         "contractsListBalances" => Some(routes::balances::list(&ctx, body)),
         "usageList" => Some(routes::usage::list(
-            &shared.data,
+            &ctx,
             shared.usage_page_size,
             body,
             cursor,
-            fault.as_ref(),
-            nonce,
-            cache,
         )),
         "customersListCosts" => Some(routes::costs::list(
-            &shared.data,
+            &ctx,
             shared.costs_default_limit,
             path_id,
             query,
-            fault.as_ref(),
-            nonce,
-            cache,
         )),
         _ => None,
     };

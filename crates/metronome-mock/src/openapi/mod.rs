@@ -82,6 +82,9 @@ pub(crate) struct PageShape {
     pub cursor: Option<(Location, String)>,
     pub next: Vec<String>,
     pub limit: Option<(Location, String)>,
+    /// The page size without a `limit`: the limit's `default` in the
+    /// description, else 25 (Metronome's usual page).
+    pub default_size: usize,
 }
 
 /// What a method and path are.
@@ -261,6 +264,24 @@ impl Operation {
             Some(content) if content.contains_key("application/pdf") => Answer::Pdf,
             _ => Answer::Empty,
         };
+        // The schema of a query parameter or a body property.
+        let schema_of = |(location, name): &(Location, String)| -> Option<Value> {
+            let schema = match location {
+                Location::Body => {
+                    let body = body.as_ref()?;
+                    schema::flatten(tree, body)
+                        .get("properties")?
+                        .get(name.as_str())?
+                        .clone()
+                }
+                _ => parameters
+                    .iter()
+                    .find(|p| &p.name == name && p.location == *location)?
+                    .schema
+                    .clone(),
+            };
+            Some(Value::Object(schema::flatten(tree, &schema)))
+        };
         let page = op.get("x-mock-page").map(|shape| {
             let location = |v: &Value| {
                 let name = v.get("name")?.as_str()?.to_string();
@@ -280,7 +301,14 @@ impl Operation {
                     .map(str::to_string)
                     .collect(),
                 limit: shape.get("limit").and_then(location),
+                default_size: 0,
             }
+        });
+        let page = page.map(|mut page| {
+            let limit = page.limit.as_ref().and_then(schema_of);
+            let number = |key: &str| limit.as_ref()?.get(key)?.as_u64();
+            page.default_size = number("default").unwrap_or(25).clamp(1, 100) as usize;
+            page
         });
         let errors = op
             .get("responses")

@@ -6,20 +6,17 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::{PageCache, PagePlan, Reply, param, period, timestamp};
+use super::{Ctx, PagePlan, Reply, param, period, timestamp};
 use crate::dataset::{Dataset, GROUP_KEY, USD_CREDIT_TYPE, USD_NAME};
-use crate::faults::Fault;
 use crate::wire::{CostDayOut, CreditTypeOut, LineItemOut};
 
 pub(crate) fn list(
-    data: &Dataset,
+    ctx: &Ctx<'_>,
     default_limit: usize,
     customer: &str,
     query: &[(String, String)],
-    fault: Option<&Fault>,
-    nonce: u32,
-    cache: Option<&PageCache>,
 ) -> Reply {
+    let data = ctx.data;
     let Ok(customer_id) = Uuid::parse_str(customer) else {
         return Reply::error(400, "customer_id must be a uuid");
     };
@@ -43,11 +40,17 @@ pub(crate) fn list(
         .and_utc();
     let days = ((end - first_day).num_seconds() as f64 / 86_400.0).ceil() as usize;
     let fingerprint = crate::cursor::fingerprint(("costs", customer_id, start, end, limit));
-    let plan = match PagePlan::new(fingerprint, param(query, "next_page"), limit, days) {
+    let plan = match PagePlan::new(
+        fingerprint,
+        param(query, "next_page"),
+        limit,
+        days,
+        ctx.cursors,
+    ) {
         Ok(plan) => plan,
         Err(message) => return Reply::error(400, &message),
     };
-    plan.render(fault, nonce, cache, |range| {
+    plan.render(ctx.fault, ctx.nonce, ctx.cache, |range| {
         range
             .map(|d| day(data, customer, first_day + Duration::days(d as i64)))
             .collect()

@@ -2,9 +2,13 @@
 //! made from the operation's schema ([`crate::openapi::synth`]):
 //!
 //! - the same request gives the same answer (for a seed);
-//! - a page holds at most `limit` items (10 without one) of 25 at most,
-//!   with a cursor bound to the query, wherever the operation keeps it
-//!   (`next_page`, `pagination.next_page`; as a uuid where it is typed so);
+//! - a list has the same items whatever the page size: twice its default
+//!   page size and one more (51 for the usual 25; the default is the
+//!   description's, else 25), paged by `limit` (the default without one),
+//!   with a cursor
+//!   bound to the query but not to the page size, wherever the operation
+//!   keeps it (`next_page`, `pagination.next_page`; as a uuid where it is
+//!   typed so);
 //! - an entity is made from its id: an item of a list and the answer to a
 //!   fetch by that id agree; a `create` hands out a new id, derived from
 //!   the request;
@@ -60,6 +64,7 @@ pub(crate) struct Described<'a> {
     pub seed: u64,
     pub ids: &'a Ids,
     pub unknown_ids: UnknownIds,
+    pub cursors: super::Cursors,
 }
 
 /// A 200 PDF: the smallest document readers open.
@@ -85,12 +90,15 @@ impl Described<'_> {
             Answer::Pdf => return Reply::bytes(op.success, "application/pdf", PDF),
             Answer::Json(schema) => schema,
         };
-        let cursor_name = op
+        // Neither the cursor nor the page size decides what is listed.
+        let paging: Vec<&str> = op
             .page
-            .as_ref()
-            .and_then(|p| p.cursor.as_ref())
-            .map(|(_, n)| n.as_str());
-        let fingerprint = fingerprint(&op.id, params, body, cursor_name);
+            .iter()
+            .flat_map(|p| [p.cursor.as_ref(), p.limit.as_ref()])
+            .flatten()
+            .map(|(_, n)| n.as_str())
+            .collect();
+        let fingerprint = fingerprint(&op.id, params, body, &paging);
         let seed = mix(self.seed, fingerprint);
         let mut synth = Synth::new(self.api, seed, &known);
         let mut value = synth.value(schema, "");
@@ -106,9 +114,9 @@ impl Described<'_> {
                     Some((_, name)) => known.get(name).and_then(Value::as_u64),
                     None => None,
                 };
-                let page_size = limit.map_or(10, |n| n.clamp(1, 100) as usize);
-                let total = (2 * page_size + 1).min(25);
-                let plan = match PagePlan::new(fingerprint, sent, page_size, total) {
+                let page_size = limit.map_or(page.default_size, |n| n.clamp(1, 100) as usize);
+                let total = 2 * page.default_size + 1;
+                let plan = match PagePlan::new(fingerprint, sent, page_size, total, self.cursors) {
                     Ok(plan) => plan,
                     Err(message) => return Reply::error(400, &message),
                 };
@@ -218,12 +226,12 @@ impl Described<'_> {
 }
 
 /// What defines a query's results: the operation and everything it was
-/// given but the cursor.
-fn fingerprint(op: &str, params: &Map<String, Value>, body: &Value, cursor: Option<&str>) -> u64 {
+/// given but how it is paged (the cursor, the page size).
+fn fingerprint(op: &str, params: &Map<String, Value>, body: &Value, paging: &[&str]) -> u64 {
     let without = |map: &Map<String, Value>| -> String {
         let kept: Map<String, Value> = map
             .iter()
-            .filter(|(k, _)| Some(k.as_str()) != cursor)
+            .filter(|(k, _)| !paging.contains(&k.as_str()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         Value::Object(kept).to_string()

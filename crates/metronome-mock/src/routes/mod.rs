@@ -80,6 +80,20 @@ pub(crate) struct Ctx<'a> {
     pub fault: Option<&'a Fault>,
     pub nonce: u32,
     pub cache: Option<&'a PageCache>,
+    pub cursors: Cursors,
+}
+
+/// What a cursor that is not one of this query's gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cursors {
+    /// 400, saying why (a cursor this server never issued, or one of
+    /// another query): a client that mangles cursors is told so.
+    #[default]
+    Strict,
+    /// The first page, as if no cursor had been sent: for test suites
+    /// written against a schema-only mock, which send cursors of their own
+    /// making (`"next_page"`, `"cursor"`).
+    AcceptAny,
 }
 
 impl Ctx<'_> {
@@ -92,7 +106,7 @@ impl Ctx<'_> {
         total: usize,
         items: impl FnOnce(Range<usize>) -> Vec<T>,
     ) -> Reply {
-        match PagePlan::new(fingerprint, cursor, page_size, total) {
+        match PagePlan::new(fingerprint, cursor, page_size, total, self.cursors) {
             Ok(plan) => plan.render(self.fault, self.nonce, self.cache, items),
             Err(message) => Reply::error(400, &message),
         }
@@ -135,17 +149,21 @@ pub(crate) struct PagePlan<'a> {
 }
 
 impl<'a> PagePlan<'a> {
-    /// Reads the request's cursor, which must belong to this query.
+    /// Reads the request's cursor, which must belong to this query (or,
+    /// with [`Cursors::AcceptAny`], starts from the first page when it
+    /// does not).
     pub fn new(
         fingerprint: u64,
         sent: Option<&'a str>,
         page_size: usize,
         total: usize,
+        cursors: Cursors,
     ) -> Result<Self, Invalid> {
         let offset = match sent.filter(|c| !c.is_empty()) {
             None => 0,
             Some(text) => match Cursor::decode(text) {
                 Some(cursor) if cursor.fingerprint == fingerprint && cursor.offset <= total => cursor.offset,
+                _ if cursors == Cursors::AcceptAny => 0,
                 Some(_) => return Err("next_page is a cursor of another query: keep every filter unchanged between pages".into()),
                 None => return Err("next_page is not a cursor this server issued".into()),
             },

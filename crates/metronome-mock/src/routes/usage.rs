@@ -7,9 +7,8 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Invalid, PageCache, PagePlan, Reply, period, timestamp};
+use super::{Ctx, Invalid, PagePlan, Reply, period, timestamp};
 use crate::dataset::{Dataset, GROUP_KEY, REGIONS};
-use crate::faults::Fault;
 use crate::wire::UsageRowOut;
 
 /// A parsed, checked usage request.
@@ -23,15 +22,8 @@ struct UsageQuery {
     metrics: Vec<(usize, Option<Vec<String>>)>,
 }
 
-pub(crate) fn list(
-    data: &Dataset,
-    page_size: usize,
-    body: &[u8],
-    cursor: Option<&str>,
-    fault: Option<&Fault>,
-    nonce: u32,
-    cache: Option<&PageCache>,
-) -> Reply {
+pub(crate) fn list(ctx: &Ctx<'_>, page_size: usize, body: &[u8], cursor: Option<&str>) -> Reply {
+    let data = ctx.data;
     let parsed: Result<Value, _> = serde_json::from_slice(body);
     let Ok(body) = parsed else {
         return Reply::error(400, "the body must be a JSON object");
@@ -42,11 +34,11 @@ pub(crate) fn list(
     };
     let total = query.customers.len() * query.metrics.len() * query.windows;
     let fingerprint = crate::cursor::fingerprint(("usage", body.to_string()));
-    let plan = match PagePlan::new(fingerprint, cursor, page_size, total) {
+    let plan = match PagePlan::new(fingerprint, cursor, page_size, total, ctx.cursors) {
         Ok(plan) => plan,
         Err(message) => return Reply::error(400, &message),
     };
-    plan.render(fault, nonce, cache, |range| {
+    plan.render(ctx.fault, ctx.nonce, ctx.cache, |range| {
         range.map(|i| row(data, &query, i)).collect()
     })
 }
