@@ -19,6 +19,13 @@
 //! rounds); each cell is the median over rounds of the time per walk, and
 //! the ratio is `string_loop time / configuration time` (above 1: faster
 //! than the loop). `-- --rounds N` changes the number of rounds.
+//!
+//! `-- --server process` runs the mock in another process (this bench
+//! binary again, `--serve <shape>`) on a one-thread runtime, as a real
+//! server is: nothing of the server then competes with the client for the
+//! client's threads, and what crosses threads inside the client is not
+//! hidden by a server in the same process. The child binds 127.0.0.1,
+//! stops when its stdin closes and in any case after ten minutes.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -94,9 +101,78 @@ struct Server {
     customer: String,
 }
 
-/// Starts the mock for `shape` on a runtime thread of its own; it stops
-/// when the returned sender is dropped.
-fn serve(shape: Shape) -> (Server, std::sync::mpsc::Sender<()>) {
+/// A running server: in this process (stopped when the sender is dropped)
+/// or in a child process (stopped when its stdin closes).
+enum Running {
+    Thread(
+        #[allow(dead_code, reason = "held: dropping it stops the server")]
+        std::sync::mpsc::Sender<()>,
+    ),
+    Process(std::process::Child),
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Running::Process(child) = self {
+            drop(child.stdin.take());
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts the mock for `shape`, in this process or another.
+fn serve(shape: Shape, in_process: bool) -> (Server, Running) {
+    if in_process {
+        let (server, stop) = serve_in_thread(shape);
+        return (server, Running::Thread(stop));
+    }
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--serve", &shape_arg(shape)])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mut parts = line.split_whitespace().map(str::to_string);
+    let server = Server {
+        base_url: parts.next().expect("the child prints its base URL"),
+        token: parts.next().expect("and its token"),
+        customer: parts.next().expect("and a customer"),
+    };
+    (server, Running::Process(child))
+}
+
+fn shape_arg(shape: Shape) -> String {
+    format!("{},{},{}", shape.usage, shape.pages, shape.per_page)
+}
+
+/// The child's side of `--server process`: serves `shape` on a runtime of
+/// one thread, prints where, and stops when stdin closes (or after ten
+/// minutes, whatever happens to the parent).
+fn serve_child(arg: &str) {
+    let mut fields = arg.split(',');
+    let shape = Shape {
+        usage: fields.next() == Some("true"),
+        pages: fields.next().and_then(|v| v.parse().ok()).unwrap(),
+        per_page: fields.next().and_then(|v| v.parse().ok()).unwrap(),
+    };
+    let (server, _stop) = serve_in_thread(shape);
+    println!("{} {} {}", server.base_url, server.token, server.customer);
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
+        let _ = done.send(());
+    });
+    let _ = wait.recv_timeout(Duration::from_secs(600));
+}
+
+/// Starts the mock for `shape` on a runtime thread of its own (one
+/// worker); it stops when the returned sender is dropped.
+fn serve_in_thread(shape: Shape) -> (Server, std::sync::mpsc::Sender<()>) {
     let (ready_tx, ready) = std::sync::mpsc::channel();
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
@@ -364,6 +440,15 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--serve") {
+        serve_child(&args[i + 1]);
+        return;
+    }
+    let in_process = args
+        .iter()
+        .position(|a| a == "--server")
+        .and_then(|i| args.get(i + 1))
+        .is_some_and(|v| v == "thread");
     let rounds = args
         .iter()
         .position(|a| a == "--rounds")
@@ -385,7 +470,7 @@ fn main() {
     );
     println!("|---|{}", "---|".repeat(configs.len()));
     for shape in SHAPES {
-        let (server, _stop) = serve(shape);
+        let (server, _running) = serve(shape, in_process);
         // Each configuration its own client, made on its own runtime.
         let clients: Vec<(reqwest::Client, Client)> = configs
             .iter()
@@ -445,6 +530,13 @@ fn main() {
         println!("| {} | {} |", shape.name(), cells.join(" | "));
     }
     if !quick {
-        println!("\n({rounds} interleaved rounds; medians; ratio = string_loop time / time)");
+        let place = if in_process {
+            "a thread of this process"
+        } else {
+            "another process"
+        };
+        println!(
+            "\n({rounds} interleaved rounds; medians; ratio = string_loop time / time; server in {place})"
+        );
     }
 }
