@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
 use metronome_client::MetricFilter;
 use metronome_integration_tests::mock_client as client;
-use metronome_mock::{Cursors, MockMetronome, PLATFORM_FEE, USD_CREDIT_TYPE};
+use metronome_mock::{Cursors, MockMetronome, PLATFORM_FEE, USD_CREDIT_TYPE, UnknownIds};
 use serde_json::{Value, json};
 
 fn t(text: &str) -> DateTime<Utc> {
@@ -338,6 +338,106 @@ async fn with_accept_any_cursor_a_cursor_it_never_issued_starts_from_the_first_p
     // A cursor it issued still goes where it points.
     let second = usage(&lenient, first.next_page.as_deref()).await.unwrap();
     assert_ne!(second.data, first.data);
+}
+
+#[tokio::test]
+async fn reset_returns_to_the_start_and_the_same_requests_get_the_same_answers() {
+    let mock = MockMetronome::builder()
+        .usage_page_size(2)
+        .unknown_ids(UnknownIds::NotFound)
+        .start()
+        .await;
+    let client = client(&mock);
+    // A create, a described list, two pages of usage (their cursors carry
+    // the mock's counter), an ingest.
+    let session = || async {
+        let customer = client.customers().create("Reset Co").send().await.unwrap();
+        let products = client
+            .contracts()
+            .products()
+            .list()
+            .limit(3)
+            .send()
+            .await
+            .unwrap();
+        let usage = client
+            .usage()
+            .list("2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z", "day");
+        let first = usage.clone().send().await.unwrap();
+        let second = usage
+            .next_page(first.next_page.clone().unwrap())
+            .send()
+            .await
+            .unwrap();
+        client
+            .usage()
+            .ingest([metronome_client::Event::new(
+                "t-1",
+                "reset-co",
+                "api_call",
+                "2024-01-01T00:00:00Z",
+            )])
+            .send()
+            .await
+            .unwrap();
+        (customer, products, first, second)
+    };
+    let before = session().await;
+    let created = before.0.id;
+    assert_eq!(mock.request_count(), 5);
+    let product = client
+        .contracts()
+        .products()
+        .create("Reset product", "usage")
+        .send()
+        .await
+        .unwrap()
+        .id;
+    client
+        .contracts()
+        .products()
+        .retrieve(product)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mock.ingested_events().len(), 1);
+    // One fault injected and counted, one still queued.
+    mock.faults()
+        .push(metronome_mock::Fault::status(500))
+        .push(metronome_mock::Fault::status(503));
+    let err = client
+        .customers()
+        .retrieve(created)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{err}");
+    assert_eq!(mock.faults().injected_total(), 1);
+
+    mock.reset();
+    assert_eq!(mock.request_count(), 0);
+    assert!(mock.requests().is_empty());
+    assert!(mock.ingested_events().is_empty());
+    assert_eq!(mock.faults().injected_total(), 0);
+    // The queued fault is gone, the id it handed out is forgotten (404 in
+    // this mode); the seeded ones are still there.
+    let err = client
+        .contracts()
+        .products()
+        .retrieve(product)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    let seeded = mock.dataset().customers()[0].id;
+    client.customers().retrieve(seeded).send().await.unwrap();
+
+    mock.reset();
+    let after = session().await;
+    assert_eq!(after.0, before.0, "the same customer");
+    assert_eq!(after.1.data, before.1.data);
+    assert_eq!(after.2, before.2, "the same first page, cursor included");
+    assert_eq!(after.3, before.3);
 }
 
 #[tokio::test]

@@ -136,6 +136,12 @@ impl Faults {
         self
     }
 
+    /// Removes every fault and forgets how many were injected.
+    pub(crate) fn reset(&self) {
+        self.clear();
+        lock(&self.injected).clear();
+    }
+
     /// How many faults were injected so far, by [`Fault::label`].
     pub fn injected(&self) -> BTreeMap<String, u64> {
         lock(&self.injected).clone()

@@ -61,6 +61,16 @@ pub use routes::Cursors;
 pub use routes::described::UnknownIds;
 pub use routes::ingest::IngestedEvent;
 
+/// The ids of the seeded customers and billable metrics.
+fn seeded_ids(data: &Dataset) -> Vec<String> {
+    data.customers()
+        .iter()
+        .map(|c| c.id)
+        .chain(data.metrics().iter().map(|m| m.id))
+        .map(|id| id.to_string())
+        .collect()
+}
+
 /// The token a mock accepts unless another is configured.
 pub const DEFAULT_TOKEN: &str = "metronome-mock-token";
 
@@ -137,6 +147,26 @@ impl MockMetronome {
     /// Empties the request log.
     pub fn clear_requests(&self) {
         self.shared.log.clear();
+    }
+
+    /// Back to the state the mock started in, its configuration kept: no
+    /// request logged or counted, no fault queued or counted, no event
+    /// ingested, only the seeded ids known (those it handed out since are
+    /// forgotten), the cursor counter at its start. The same requests then
+    /// get the same answers as after `start()`, cursors included.
+    pub fn reset(&self) {
+        use std::sync::atomic::Ordering;
+        let shared = &self.shared;
+        shared.log.reset();
+        shared.faults.reset();
+        *faults::lock(&shared.ingested) = Default::default();
+        shared.ids.reset(seeded_ids(&shared.data));
+        shared.nonce.store(0, Ordering::Relaxed);
+        shared.busy_nanos.store(0, Ordering::Relaxed);
+        shared.max_in_flight.store(0, Ordering::Relaxed);
+        if let Some(cache) = &shared.cache {
+            cache.clear();
+        }
     }
 
     /// The most requests that were being answered at the same moment so
@@ -348,14 +378,7 @@ impl MockBuilder {
         let addr = listener.local_addr()?;
         let data = Dataset::new(&self.size);
         let ids = routes::described::Ids::default();
-        for id in data
-            .customers()
-            .iter()
-            .map(|c| c.id)
-            .chain(data.metrics().iter().map(|m| m.id))
-        {
-            ids.remember(&id.to_string());
-        }
+        ids.reset(seeded_ids(&data));
         let shared = Arc::new(server::Shared {
             data,
             ids,

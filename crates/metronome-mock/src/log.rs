@@ -267,6 +267,12 @@ impl RequestLog {
         kept.queue.clear();
         kept.bytes = 0;
     }
+
+    /// Empties the log and counts from zero again.
+    pub fn reset(&self) {
+        self.clear();
+        self.total.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]

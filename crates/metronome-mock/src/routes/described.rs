@@ -53,6 +53,13 @@ impl Ids {
         }
     }
 
+    /// Forgets every id but `kept` (the seeded ones).
+    pub fn reset(&self, kept: impl IntoIterator<Item = String>) {
+        let mut ids = crate::faults::lock(&self.0);
+        ids.clear();
+        ids.extend(kept);
+    }
+
     fn knows(&self, id: &str) -> bool {
         crate::faults::lock(&self.0).contains(id)
     }

@@ -74,6 +74,12 @@ pub(crate) struct PageCache {
     pages: std::sync::Mutex<std::collections::HashMap<(u64, usize), Bytes>>,
 }
 
+impl PageCache {
+    pub(crate) fn clear(&self) {
+        crate::faults::lock(&self.pages).clear();
+    }
+}
+
 /// What a route that lists pages needs besides the request.
 pub(crate) struct Ctx<'a> {
     pub data: &'a crate::dataset::Dataset,
