@@ -249,6 +249,12 @@ impl RequestLog {
         }
     }
 
+    /// Whether it keeps entries at all (a log of capacity 0 keeps none:
+    /// bodies and headers need not be copied for it).
+    pub fn keeps_entries(&self) -> bool {
+        self.capacity > 0
+    }
+
     pub fn entries(&self) -> Vec<LoggedRequest> {
         lock(&self.entries).queue.iter().map(Entry::read).collect()
     }

@@ -226,8 +226,10 @@ async fn handle(
             ..Entry::default()
         },
     };
-    logged.entry.keep_body(&body);
-    logged.entry.keep_headers(&parts.headers);
+    if shared.log.keeps_entries() {
+        logged.entry.keep_body(&body);
+        logged.entry.keep_headers(&parts.headers);
+    }
 
     let outcome = {
         answer(
