@@ -177,7 +177,7 @@ pub(crate) async fn send_raw(
             .iter()
             .map(|(name, value)| (Cow::Owned(name.clone()), value.clone()))
             .collect(),
-        body,
+        body: body.map(Into::into),
         json: false,
     };
     let (context, recorded) = respond(client.connection(), request, options, None, None).await?;

@@ -30,7 +30,7 @@ pub(crate) struct HttpRequest {
     /// Query pairs in order; a list is one pair per item.
     pub query: Vec<(Cow<'static, str>, String)>,
     /// The JSON body.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<bytes::Bytes>,
     /// Whether the answer is JSON (`Accept: application/json`); a
     /// document (the invoice PDF) takes what comes.
     pub json: bool,
@@ -103,28 +103,28 @@ impl HttpRequest {
         let bytes = serde_json::to_vec(body).map_err(|e| {
             Error::InvalidRequest(format!("the body cannot be written as JSON: {e}"))
         })?;
-        self.body = Some(bytes);
+        self.body = Some(bytes.into());
         Ok(())
     }
 
     /// The `reqwest::Request` for `connection`: its base URL, the
     /// request's `Accept` and `Content-Type`, then the client's headers
     /// (token, user agent, defaults).
-    pub fn build(self, connection: &Connection) -> Result<reqwest::Request, Error> {
+    pub fn build(&self, connection: &Connection) -> Result<reqwest::Request, Error> {
         let text = format!("{}{}", connection.base_url(), self.path);
         let mut url = reqwest::Url::parse(&text)
             .map_err(|e| Error::InvalidRequest(format!("the URL {text:?} is not valid: {e}")))?;
         if !self.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(self.query);
+            url.query_pairs_mut().extend_pairs(self.query.iter());
         }
-        let mut request = reqwest::Request::new(self.method, url);
+        let mut request = reqwest::Request::new(self.method.clone(), url);
         let headers = request.headers_mut();
         if self.json {
             headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         }
-        if let Some(body) = self.body {
+        if let Some(body) = &self.body {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            *request.body_mut() = Some(body.into());
+            *request.body_mut() = Some(body.clone().into());
         }
         connection.apply_headers(request.headers_mut());
         Ok(request)

@@ -12,6 +12,7 @@ use crate::operation::response::Response;
 use crate::transport::call::{Call, CursorAhead, Outcome, Recorded};
 use crate::transport::connection::Connection;
 use crate::transport::options::CallOptions;
+use crate::transport::retry::Again;
 use crate::{DecodeError, Error};
 
 /// A success: a 2xx response, read whole.
@@ -63,8 +64,10 @@ pub(crate) async fn respond(
         page,
         ahead,
     };
-    let request = request.build(connection)?;
-    let sent = connection.send(request, call).await;
+    let first = request.build(connection)?;
+    // A retry builds the request again rather than every call copying it.
+    let again = || request.build(connection).ok();
+    let sent = connection.send(first, Again::Rebuild(&again), call).await;
     let context = RequestContext {
         operation,
         attempts: sent.attempts.max(1),

@@ -6,7 +6,7 @@
 use reqwest::header::HeaderMap;
 
 use crate::transport::call::{Call, Sent};
-use crate::transport::retry::RetryTransport;
+use crate::transport::retry::{Again, RetryTransport};
 
 /// A client's way to the API.
 #[derive(Debug, Clone)]
@@ -29,10 +29,16 @@ impl Connection {
         metronome_api::ClientInfo::inner(&self.api).apply_headers(headers);
     }
 
-    /// Sends one call through the transport.
-    pub async fn send(&self, request: reqwest::Request, call: Call) -> Sent {
+    /// Sends one call through the transport; a retry's request comes
+    /// from `again`.
+    pub async fn send(&self, request: reqwest::Request, again: Again<'_>, call: Call) -> Sent {
         self.transport
-            .send(metronome_api::ClientInfo::client(&self.api), request, call)
+            .send(
+                metronome_api::ClientInfo::client(&self.api),
+                request,
+                again,
+                call,
+            )
             .await
     }
 }

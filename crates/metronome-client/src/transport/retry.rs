@@ -194,7 +194,7 @@ impl Transport for RetryTransport {
         let route = metronome_api::operation_route(info.operation_id).map(|(_, path)| path);
         let call = Call::new(info.operation_id, route, CallOptions::default());
         Box::pin(async move {
-            let sent = self.send(client, request, call).await;
+            let sent = self.send(client, request, Again::Copy, call).await;
             self.finish(sent, info)
         })
     }
@@ -208,6 +208,7 @@ impl RetryTransport {
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
+        again: Again<'_>,
         call: Call,
     ) -> Sent {
         // The field values are only computed when a subscriber listens.
@@ -223,8 +224,20 @@ impl RetryTransport {
         if let Some(page) = call.page {
             span.record("page", page);
         }
-        self.call(client, request, call).instrument(span).await
+        self.call(client, request, again, call)
+            .instrument(span)
+            .await
     }
+}
+
+/// Where a retry's request comes from.
+pub(crate) enum Again<'a> {
+    /// A copy of the request, made before each attempt that may be
+    /// retried (a request from elsewhere: `client.api()`).
+    Copy,
+    /// The request built again, only when a retry happens (the SDK's own
+    /// requests: no copy per call for the rare retry).
+    Rebuild(&'a (dyn Fn() -> Option<reqwest::Request> + Send + Sync)),
 }
 
 impl RetryTransport {
@@ -232,23 +245,26 @@ impl RetryTransport {
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
+        again: Again<'_>,
         mut call: Call,
     ) -> Sent {
         let options = call.options;
         let operation = call.operation;
-        if let Some(timeout) = options.timeout {
-            *request.timeout_mut() = Some(timeout);
-        } else if request.timeout().is_none() {
-            *request.timeout_mut() = self.timeout;
-        }
+        // The call's own timeout, else the request's, else the client's.
+        let timeout = options
+            .timeout
+            .or_else(|| request.timeout().copied())
+            .or(self.timeout);
         let max_retries = options.max_retries.unwrap_or(self.policy.max_retries);
         let call_started = Instant::now();
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let spare = (attempts <= max_retries)
-                .then(|| request.try_clone())
-                .flatten();
+            *request.timeout_mut() = timeout;
+            let spare = match again {
+                Again::Copy if attempts <= max_retries => request.try_clone(),
+                _ => None,
+            };
             let span = tracing::info_span!(
                 "metronome.attempt",
                 attempt = attempts,
@@ -301,7 +317,13 @@ impl RetryTransport {
                 Attempt::TimedOut(_) => Some(self.policy.backoff(attempts - 1)),
                 _ => None,
             };
-            match (wait, spare) {
+            let next = match (wait, &again) {
+                (Some(_), _) if attempts > max_retries => None,
+                (Some(_), Again::Copy) => spare,
+                (Some(_), Again::Rebuild(build)) => build(),
+                (None, _) => None,
+            };
+            match (wait, next) {
                 (Some(wait), Some(next)) => {
                     span.record("retry_delay_ms", wait.as_millis() as u64);
                     drop(span);
