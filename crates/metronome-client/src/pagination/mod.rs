@@ -435,21 +435,54 @@ impl Pace {
     }
 }
 
-/// A page being fetched (and decoded) by a task of its own.
+/// A page being fetched (and decoded).
 struct Fetching {
-    task: AbortOnDrop<Result<AnyPage, Error>>,
     /// Its number in the walk, from 1.
     page: u64,
     /// Its next cursor as read from its bytes, once read.
     early: Option<Option<String>>,
 }
 
-/// The look-ahead: fetches pages in tasks of their own and hands them over
-/// in order. A page's next cursor is read from its bytes as they arrive
-/// (`transport::cursor::read_cursor`, by the transport), so the request for the
-/// next page goes out while this one is decoded: decoding overlaps the
-/// network instead of adding to it. When the cursor cannot be read ahead,
-/// the decoded page gives it, as in a sequential walk.
+/// A page's fetch, its panic caught (as the reason the walk stops).
+type Fetch = BoxFuture<'static, Result<Result<AnyPage, Error>, String>>;
+
+/// A page's fetch: polled by the look-ahead's task itself on a
+/// current-thread runtime (a task of its own would only add a spawn and a
+/// join per page), in a task of its own on a multi-thread runtime, where
+/// it is decoded on another worker while the look-ahead goes on (aborted
+/// if the walk is dropped first).
+fn fetch(query: Arc<dyn AnyQuery>, cursor: Option<String>, at: PageCall, own_task: bool) -> Fetch {
+    let fetch = caught(async move { query.fetch_any(cursor.as_deref(), at).await });
+    if !own_task {
+        return fetch;
+    }
+    let mut task = AbortOnDrop(Some(tokio::spawn(fetch)));
+    async move { task.join().await.and_then(|fetched| fetched) }.boxed()
+}
+
+/// `fetch`, its panic caught as the reason the walk stops.
+fn caught(fetch: impl Future<Output = Result<AnyPage, Error>> + Send + 'static) -> Fetch {
+    std::panic::AssertUnwindSafe(fetch)
+        .catch_unwind()
+        .map(|caught| {
+            caught.map_err(|payload| {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".to_string());
+                format!("a page's fetch panicked: {message}")
+            })
+        })
+        .boxed()
+}
+
+/// The look-ahead: fetches pages, several at once, and hands them over in
+/// order (see [`fetch`] for where each runs). A page's next cursor is read from its bytes as they
+/// arrive (`transport::cursor::read_cursor`, by the transport), so the
+/// request for the next page goes out while this one is decoded: decoding
+/// overlaps the network instead of adding to it. When the cursor cannot
+/// be read ahead, the decoded page gives it, as in a sequential walk.
 async fn produce(
     walk: Walk,
     depth: usize,
@@ -459,6 +492,11 @@ async fn produce(
     let Walk { query, mut cursors } = walk;
     let operation = query.operation();
     let mut queue: VecDeque<Fetching> = VecDeque::new();
+    let mut in_flight: futures::stream::FuturesOrdered<Fetch> = Default::default();
+    let own_tasks = matches!(
+        tokio::runtime::Handle::current().runtime_flavor(),
+        tokio::runtime::RuntimeFlavor::MultiThread
+    );
     // Whether the cursor of the next page is known (the first one is).
     let mut next_known = true;
     // The cursor read ahead from the newest page, when it comes.
@@ -470,19 +508,12 @@ async fn produce(
             if let Ok(cursor) = cursors.next_cursor() {
                 let page = cursors.fetched;
                 let (hook, read_ahead) = tokio::sync::oneshot::channel();
-                let query = query.clone();
-                let task = tokio::spawn(async move {
-                    let at = PageCall {
-                        page: Some(page),
-                        hook: Some(hook),
-                    };
-                    query.fetch_any(cursor.as_deref(), at).await
-                });
-                queue.push_back(Fetching {
-                    task: AbortOnDrop(Some(task)),
-                    page,
-                    early: None,
-                });
+                let at = PageCall {
+                    page: Some(page),
+                    hook: Some(hook),
+                };
+                in_flight.push_back(fetch(query.clone(), cursor, at, own_tasks));
+                queue.push_back(Fetching { page, early: None });
                 early = Some(read_ahead);
                 next_known = false;
                 started += 1;
@@ -515,13 +546,8 @@ async fn produce(
                     next_known = true;
                 }
             }
-            done = async {
-                match queue.front_mut() {
-                    Some(head) => head.task.join().await,
-                    None => std::future::pending().await,
-                }
-            } => {
-                let Some(head) = queue.pop_front() else { continue };
+            done = in_flight.next(), if !in_flight.is_empty() => {
+                let (Some(done), Some(head)) = (done, queue.pop_front()) else { continue };
                 let page = match done {
                     Ok(Ok(page)) => page,
                     Ok(Err(error)) => {
