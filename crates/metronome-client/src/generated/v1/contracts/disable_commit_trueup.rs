@@ -104,7 +104,9 @@ impl ContractsDisableCommitTrueup {
     }
     /// Sends the request and returns the response's body. Invalid arguments fail with [`Error::InvalidRequest`] before anything is sent.
     pub fn send(self) -> BoxFuture<'static, Result<types::Id, Error>> {
-        Box::pin(async move { self.respond().await.map(Response::into_body) })
+        Box::pin(
+            ::futures::FutureExt::map(self.respond(), |r| r.map(Response::into_body)),
+        )
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
     pub fn send_with_response(

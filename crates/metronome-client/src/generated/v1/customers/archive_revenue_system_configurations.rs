@@ -92,7 +92,9 @@ impl CustomersArchiveRevenueSystemConfigurations {
     pub fn send(
         self,
     ) -> BoxFuture<'static, Result<types::CustomerRevenueSystemArchivePayload, Error>> {
-        Box::pin(async move { self.respond().await.map(Response::into_body) })
+        Box::pin(
+            ::futures::FutureExt::map(self.respond(), |r| r.map(Response::into_body)),
+        )
     }
     /// Sends the request and returns the body with the response's status and headers, as a [`Response`]. Invalid arguments fail as with `send()`.
     pub fn send_with_response(
