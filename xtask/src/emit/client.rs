@@ -758,10 +758,12 @@ fn http_request(op: &Op) -> Result<TokenStream> {
         },
         _ => TokenStream::new(),
     };
+    // The argument the walk's cursor goes in.
+    let is_cursor = |a: &Arg| walk && cursor_arg.is_some_and(|c| std::ptr::eq(c, a));
     // The value of an argument, as an `Option` of what the builder holds.
     let value = |a: &Arg| {
         let f = ident(&a.field());
-        if walk && cursor_arg.is_some_and(|c| std::ptr::eq(c, a)) {
+        if is_cursor(a) {
             quote!(cursor.clone())
         } else {
             quote!(self.#f.clone())
@@ -809,7 +811,7 @@ fn http_request(op: &Op) -> Result<TokenStream> {
     let query = query.iter().map(|a| {
         let wire = &a.wire;
         let f = ident(&a.field());
-        if walk && cursor_arg.is_some_and(|c| std::ptr::eq(c, *a)) {
+        if is_cursor(a) {
             quote!(request.query(#wire, &cursor);)
         } else if plain_query(&a.kind) {
             quote!(request.query(#wire, &self.#f);)

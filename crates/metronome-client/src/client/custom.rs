@@ -180,12 +180,13 @@ pub(crate) async fn send_raw(
         body: body.map(Into::into),
         json: false,
     };
-    let (context, recorded) = respond(client.connection(), request, options, None, None).await?;
+    let answer = respond(client.connection(), request, options, None, None).await?;
     let Recorded {
         status,
         headers,
         body,
-    } = recorded;
+    } = answer.recorded;
+    let context = answer.context;
     if status.is_client_error() || status.is_server_error() {
         return Err(crate::error::api(context, status, headers, body, None));
     }

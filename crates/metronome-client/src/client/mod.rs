@@ -54,7 +54,6 @@ pub struct Client {
 
 struct Inner {
     connection: Connection,
-    base_url: String,
     timeout: Duration,
 }
 
@@ -82,7 +81,7 @@ impl Client {
 
     /// The base URL requests go to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        self.inner.connection.base_url()
     }
 
     /// The retry policy.
@@ -110,7 +109,7 @@ impl Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
+            .field("base_url", &self.base_url())
             .field("bearer_token", &"<redacted>")
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.connection.transport.policy)
@@ -345,7 +344,6 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 connection: Connection { api, transport },
-                base_url,
                 timeout: self.timeout,
             }),
         })

@@ -15,7 +15,7 @@ use crate::transport::options::CallOptions;
 use crate::transport::retry::Again;
 use crate::{DecodeError, Error};
 
-/// A success: a 2xx response, read whole.
+/// A response read whole, with the call it answers.
 pub(crate) struct Answer {
     pub context: RequestContext,
     pub recorded: Recorded,
@@ -31,12 +31,13 @@ pub(crate) async fn exchange(
     page: Option<u64>,
     ahead: Option<CursorAhead>,
 ) -> Result<Answer, Error> {
-    let (context, recorded) = respond(connection, request, options, page, ahead).await?;
-    if recorded.status.is_success() {
-        Ok(Answer { context, recorded })
+    let answer = respond(connection, request, options, page, ahead).await?;
+    if answer.recorded.status.is_success() {
+        Ok(answer)
     } else {
         // Any other status (an error, or a 1xx/3xx that was not followed)
         // is the API's answer, kept whole.
+        let Answer { context, recorded } = answer;
         Err(error::api(
             context,
             recorded.status,
@@ -55,7 +56,7 @@ pub(crate) async fn respond(
     options: CallOptions,
     page: Option<u64>,
     ahead: Option<CursorAhead>,
-) -> Result<(RequestContext, Recorded), Error> {
+) -> Result<Answer, Error> {
     let operation = request.operation;
     let call = Call {
         operation,
@@ -74,7 +75,7 @@ pub(crate) async fn respond(
         page: None,
     };
     match sent.outcome {
-        Outcome::Response(recorded) => Ok((context, recorded)),
+        Outcome::Response(recorded) => Ok(Answer { context, recorded }),
         Outcome::TooLarge(status, _) => Err(Error::ResponseTooLarge {
             context,
             status,

@@ -465,14 +465,8 @@ fn caught(fetch: impl Future<Output = Result<AnyPage, Error>> + Send + 'static) 
     std::panic::AssertUnwindSafe(fetch)
         .catch_unwind()
         .map(|caught| {
-            caught.map_err(|payload| {
-                let message = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic".to_string());
-                format!("a page's fetch panicked: {message}")
-            })
+            caught
+                .map_err(|payload| format!("a page's fetch panicked: {}", panic_message(&*payload)))
         })
         .boxed()
 }
@@ -594,6 +588,15 @@ async fn produce(
 /// `prefetch` is taken as this.
 pub const MAX_PREFETCH: usize = 64;
 
+/// What a panic said, when it said it as text.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
+}
+
 /// Aborts a task when dropped.
 struct AbortOnDrop<T>(Option<tokio::task::JoinHandle<T>>);
 
@@ -609,12 +612,7 @@ impl<T> AbortOnDrop<T> {
         joined.map_err(|e| {
             if e.is_panic() {
                 let payload = e.into_panic();
-                let message = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic".to_string());
-                format!("the look-ahead task panicked: {message}")
+                format!("the look-ahead task panicked: {}", panic_message(&*payload))
             } else {
                 "the look-ahead task was cancelled".to_string()
             }
