@@ -291,6 +291,11 @@ impl Operation {
                     _ => None,
                 }
             };
+            let limit = shape.get("limit").and_then(location);
+            let default = limit
+                .as_ref()
+                .and_then(schema_of)
+                .and_then(|schema| schema.get("default")?.as_u64());
             PageShape {
                 cursor: shape.get("cursor").and_then(location),
                 next: shape
@@ -300,15 +305,9 @@ impl Operation {
                     .split('.')
                     .map(str::to_string)
                     .collect(),
-                limit: shape.get("limit").and_then(location),
-                default_size: 0,
+                limit,
+                default_size: default.unwrap_or(25).clamp(1, 100) as usize,
             }
-        });
-        let page = page.map(|mut page| {
-            let limit = page.limit.as_ref().and_then(schema_of);
-            let number = |key: &str| limit.as_ref()?.get(key)?.as_u64();
-            page.default_size = number("default").unwrap_or(25).clamp(1, 100) as usize;
-            page
         });
         let errors = op
             .get("responses")
