@@ -13,8 +13,42 @@ cd "$(dirname "$0")/.."
 
 examples="${1:-5}"
 venv=target/schemathesis-venv
-if [ ! -x "$venv/bin/st" ]; then
-  python3 -m venv "$venv"
+
+# CPython before 3.11.8 and 3.12.2 can raise "SystemError: AST constructor
+# recursion depth mismatch" when hypothesis parses source deep in a stack
+# (python/cpython#106905): schemathesis then reports a runtime error that has
+# nothing to do with the mock (it failed a CI run on 3.11.7). Take the first
+# interpreter that has the fix: $SCHEMATHESIS_PYTHON, python3, then any that
+# pyenv installed, newest first.
+has_fix='import sys; v = sys.version_info[:3]; sys.exit(0 if v >= (3, 13) or (3, 12, 2) <= v < (3, 13) or (3, 11, 8) <= v < (3, 12) else 1)'
+pick_python() {
+  local candidates=()
+  [ -n "${SCHEMATHESIS_PYTHON:-}" ] && candidates+=("$SCHEMATHESIS_PYTHON")
+  candidates+=("$(command -v python3 || true)")
+  if command -v pyenv >/dev/null; then
+    local root
+    root="$(pyenv root)"
+    while IFS= read -r version; do
+      candidates+=("$root/versions/$version/bin/python3")
+    done < <(ls "$root/versions" 2>/dev/null | sort -V -r)
+  fi
+  local python
+  for python in "${candidates[@]}"; do
+    if [ -x "$python" ] && "$python" -c "$has_fix" 2>/dev/null; then
+      echo "$python"
+      return 0
+    fi
+  done
+  echo "no Python 3.11.8+, 3.12.2+ or 3.13+ found (set SCHEMATHESIS_PYTHON)" >&2
+  return 1
+}
+
+# A venv made by an interpreter without the fix is made again.
+if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/python" -c "$has_fix" 2>/dev/null; then
+  python="$(pick_python)"
+  echo "schemathesis runs on $("$python" --version) ($python)"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/schemathesis-requirements.txt
 fi
 
