@@ -110,7 +110,7 @@ pub use extras::ingester::{
 pub use extras::metric_filter::MetricFilter;
 pub use operation::args::{IntoId, IntoTimestamp};
 pub use operation::response::Response;
-pub use operation::{IntoEnum, IntoValue, RequestEnum};
+pub use operation::{IntoEnum, IntoValue, JsonShaped, RequestEnum};
 pub use pagination::page::Page;
 pub use pagination::{
     DEFAULT_PARTITION_CONCURRENCY, DEFAULT_PREFETCH, ItemStream, MAX_PREFETCH, PageStream,

@@ -907,6 +907,33 @@ fn enum_names(model: &Model) -> BTreeSet<String> {
     enums
 }
 
+/// The generated types a request takes whole (`impl IntoValue<types::X>`):
+/// each is also accepted as JSON of its shape (`impl JsonShaped`).
+fn json_shaped(model: &Model) -> TokenStream {
+    let mut names = BTreeSet::new();
+    for op in &model.ops {
+        for a in op.args() {
+            let mut k = &a.kind;
+            while let Kind::List(inner) = k {
+                k = inner;
+            }
+            if let Kind::Other(t) = k {
+                let written = crate::model::syntax::squash(t);
+                if let Some(name) = written.strip_prefix("types::")
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    names.insert(name.to_string());
+                }
+            }
+        }
+    }
+    let impls = names.iter().map(|name| {
+        let name = ident(name);
+        quote!(impl JsonShaped for types::#name {})
+    });
+    quote!(#(#impls)*)
+}
+
 /// `impl RequestEnum` for every enum a request takes (a caller may name
 /// its values in any case).
 pub fn request_enums(model: &Model) -> TokenStream {
@@ -1049,6 +1076,7 @@ pub fn render_files(
         files.push((path, format!("{header}{body}")));
     }
     let enums = request_enums(model);
+    let shaped = json_shaped(model);
     let body = super::unparse(
         quote! {
             //! Every operation of the API as a request builder, and the resource
@@ -1057,10 +1085,11 @@ pub fn render_files(
             //! Generated from the description; the behaviour (conversions, checks,
             //! sending, the walk) is the hand-written framework's (`operation/`,
             //! `pagination/`).
-            use crate::operation::RequestEnum;
+            use crate::operation::{JsonShaped, RequestEnum};
             use metronome_api::types;
             #(#modules)*
             #enums
+            #shaped
         },
         "the client layer's mod.rs",
     )?;

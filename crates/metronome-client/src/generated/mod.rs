@@ -7,7 +7,7 @@
 //! Generated from the description; the behaviour (conversions, checks,
 //! sending, the walk) is the hand-written framework's (`operation/`,
 //! `pagination/`).
-use crate::operation::RequestEnum;
+use crate::operation::{JsonShaped, RequestEnum};
 use metronome_api::types;
 #[cfg(feature = "alerts")]
 #[path = "v1/alerts.rs"]
@@ -399,3 +399,123 @@ impl RequestEnum for types::UpdateProductListItemPayloadSqlBreakdownGranularity 
 impl RequestEnum for types::WindowSize {
     const VALUES: &'static [&'static str] = &["HOUR", "DAY", "NONE"];
 }
+impl JsonShaped for types::AddPlanToCustomerPayloadOverageRateAdjustmentsItem {}
+impl JsonShaped for types::AddPlanToCustomerPayloadPriceAdjustmentsItem {}
+impl JsonShaped for types::AddPlanToCustomerPayloadTrialSpec {}
+impl JsonShaped for types::AlertSpecifier {}
+impl JsonShaped for types::AlertSpecifierFilter {}
+impl JsonShaped for types::BalanceFilter {}
+impl JsonShaped for types::BaseUsageFilter {}
+impl JsonShaped for types::BillableMetricFilter {}
+impl JsonShaped for types::BillingProviderConfigurationUpdate {}
+impl JsonShaped for types::CommitHierarchyConfiguration {}
+impl JsonShaped for types::CommitInput {}
+impl JsonShaped for types::CommitInputV2 {}
+impl JsonShaped for types::CommitRate {}
+impl JsonShaped for types::CommitSpecifierInput {}
+impl JsonShaped for types::CommitTemplateInput {}
+impl JsonShaped for types::ContractHierarchyConfigurationInput {}
+impl JsonShaped for types::ContractTransitionInput {}
+impl JsonShaped for types::CreateCreditGrantPayloadGrantAmount {}
+impl JsonShaped for types::CreateCreditGrantPayloadPaidAmount {}
+impl JsonShaped for types::CreateCustomerAlertPayloadSeatFilter {}
+impl JsonShaped for types::CreateCustomerPayload {}
+impl JsonShaped for types::CreateCustomerWithContractPayloadContract {}
+impl JsonShaped for types::CreatePrepaidCreditGrantPayloadGrantAmount {}
+impl JsonShaped for types::CreatePrepaidCreditGrantPayloadPaidAmount {}
+impl JsonShaped for types::CreditGrantRolloverSettings {}
+impl JsonShaped
+for types::CreditGrantsMigrateToContractsBodyGrantToContractCommitMappingItem {}
+impl JsonShaped for types::CreditInput {}
+impl JsonShaped for types::CreditInputV2 {}
+impl JsonShaped for types::CreditTemplateInput {}
+impl JsonShaped for types::CreditTypeConversionInput {}
+impl JsonShaped for types::CustomField {}
+impl JsonShaped for types::CustomFieldFilterType {}
+impl JsonShaped for types::CustomerBillingProviderConfigurationCreateCustomerInput {}
+impl JsonShaped for types::CustomerBillingProviderConfigurationInput {}
+impl JsonShaped for types::CustomerBillingProviderConfigurationLookup {}
+impl JsonShaped for types::CustomerRevenueSystemConfigurationCreateCustomerInput {}
+impl JsonShaped for types::CustomerRevenueSystemConfigurationInput {}
+impl JsonShaped for types::CustomerRevenueSystemConfigurationLookup {}
+impl JsonShaped for types::CustomersInvoicesChargeSeatsBodySeatChargesItem {}
+impl JsonShaped for types::DiscountInput {}
+impl JsonShaped for types::DiscountInputV2 {}
+impl JsonShaped for types::EditContractPayloadArchiveCommitsItem {}
+impl JsonShaped for types::EditContractPayloadArchiveCreditsItem {}
+impl JsonShaped for types::EditContractPayloadArchiveScheduledChargesItem {}
+impl JsonShaped for types::EditContractPayloadRemoveOverridesItem {}
+impl JsonShaped for types::EditNotificationConfigPayloadPolicy {}
+impl JsonShaped for types::EmbeddableDashboardPayloadBmGroupKeyOverridesItem {}
+impl JsonShaped for types::EmbeddableDashboardPayloadColorOverridesItem {}
+impl JsonShaped for types::EmbeddableDashboardPayloadDashboardOptionsItem {}
+impl JsonShaped for types::EventTypeFilter {}
+impl JsonShaped for types::GetCustomerAlertPayloadSeatFilter {}
+impl JsonShaped for types::GroupFilter {}
+impl JsonShaped for types::GroupKey {}
+impl JsonShaped for types::GroupKeyFilterType {}
+impl JsonShaped for types::GroupKeysArray {}
+impl JsonShaped for types::GroupValueFilterType {}
+impl JsonShaped for types::GroupedUsageRequestGroupBy {}
+impl JsonShaped for types::HistoricalContractUsageInvoiceInputPayload {}
+impl JsonShaped for types::IntegrationCloudwatchLogPayloadDimensionsItem {}
+impl JsonShaped for types::InvoiceTypesFilterType {}
+impl JsonShaped for types::LegacyCreateCustomerPayloadBillingConfig {}
+impl JsonShaped for types::LifecycleEventOffsetPolicy {}
+impl JsonShaped for types::MinimumConfig {}
+impl JsonShaped for types::MoveRateCardProductsPayloadProductMovesItem {}
+impl JsonShaped for types::OverrideInput {}
+impl JsonShaped for types::OverrideInputV2 {}
+impl JsonShaped for types::OverrideTemplateInput {}
+impl JsonShaped for types::PackageAlias {}
+impl JsonShaped for types::PrepaidBalanceThresholdConfiguration {}
+impl JsonShaped for types::PrepaidBalanceThresholdConfigurationV2 {}
+impl JsonShaped for types::PrepaidGrantOptions {}
+impl JsonShaped for types::PrepaidRechargeGrantOptions {}
+impl JsonShaped for types::PresentationGroupKey {}
+impl JsonShaped for types::PreviewEvent {}
+impl JsonShaped for types::PricingGroupKey {}
+impl JsonShaped for types::ProServiceInput {}
+impl JsonShaped for types::ProServiceInvoiceLineItem {}
+impl JsonShaped for types::PropertyFiltersArray {}
+impl JsonShaped for types::QuantityConversion {}
+impl JsonShaped for types::QuantityRounding {}
+impl JsonShaped for types::RateCardAlias {}
+impl JsonShaped for types::RatePayload {}
+impl JsonShaped for types::RateSelector {}
+impl JsonShaped for types::RateSelectorWithProductTags {}
+impl JsonShaped for types::RecurringCommitInput {}
+impl JsonShaped for types::RecurringCommitInputV2 {}
+impl JsonShaped for types::RecurringCommitTemplateInput {}
+impl JsonShaped for types::RecurringCreditInput {}
+impl JsonShaped for types::RecurringCreditInputV2 {}
+impl JsonShaped for types::RecurringCreditTemplateInput {}
+impl JsonShaped for types::RelativeDate {}
+impl JsonShaped for types::ResellerRoyaltyInput {}
+impl JsonShaped for types::ResellerRoyaltyOrUpdateInput {}
+impl JsonShaped for types::RevenueSystemConfigurationUpdate {}
+impl JsonShaped for types::ScheduleDurationInput {}
+impl JsonShaped for types::SchedulePointInTimeInput {}
+impl JsonShaped for types::ScheduledChargeInput {}
+impl JsonShaped for types::ScheduledChargeInputV2 {}
+impl JsonShaped for types::ScheduledChargeTemplateInput {}
+impl JsonShaped for types::SpendThresholdConfiguration {}
+impl JsonShaped for types::SpendThresholdConfigurationV2 {}
+impl JsonShaped for types::SpendTrackerInput {}
+impl JsonShaped for types::SubscriptionTemplateInput {}
+impl JsonShaped for types::SubscriptionsInput {}
+impl JsonShaped for types::SubscriptionsInputV2 {}
+impl JsonShaped for types::Tier {}
+impl JsonShaped for types::UpdateAccessScheduleInput {}
+impl JsonShaped for types::UpdateCommitInput {}
+impl JsonShaped for types::UpdateCreditInput {}
+impl JsonShaped for types::UpdateInvoiceScheduleInput {}
+impl JsonShaped for types::UpdatePrepaidBalanceThresholdConfiguration {}
+impl JsonShaped for types::UpdateRecurringCommitInput {}
+impl JsonShaped for types::UpdateRecurringCreditInput {}
+impl JsonShaped for types::UpdateScheduledChargeInput {}
+impl JsonShaped for types::UpdateSpendThresholdConfiguration {}
+impl JsonShaped for types::UpdateSubscriptionInput {}
+impl JsonShaped for types::UsageEvent {}
+impl JsonShaped for types::UsageStatementScheduleInput {}
+impl JsonShaped for types::UsageStatementScheduleTemplateInput {}

@@ -107,6 +107,19 @@ impl IntoValue<serde_json::Map<String, serde_json::Value>> for serde_json::Value
     }
 }
 
+/// A generated type a request takes whole (a schedule, an amount): besides
+/// the type itself, a `json!` value of its shape is accepted, and one that
+/// does not decode into the type is refused before sending, naming the
+/// field and what is wrong. `cargo xtask gen` implements it for every such
+/// type.
+pub trait JsonShaped: serde::de::DeserializeOwned {}
+
+impl<T: JsonShaped> IntoValue<T> for serde_json::Value {
+    fn into_value(self) -> Result<T, String> {
+        serde_json::from_value(self).map_err(|e| e.to_string())
+    }
+}
+
 /// A closed set of values a request may carry (`window_size`, say): the
 /// generated enums, each with its wire values.
 pub trait RequestEnum: std::str::FromStr + Sized {
