@@ -300,13 +300,13 @@ async fn described_lists_page_wherever_their_cursor_goes() {
     let customer = "d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc";
     for (path, body, cursor, next) in [
         (
-            "/v1/contract-pricing/products/list",
+            "/v1/packages/list",
             json!({}),
             "query:next_page",
             "/next_page",
         ),
         (
-            "/v1/contracts/customerCommits/list",
+            "/v1/contracts/listNamedSchedules",
             json!({"customer_id": customer}),
             "body:next_page",
             "/next_page",
@@ -331,18 +331,12 @@ async fn described_lists_page_wherever_their_cursor_goes() {
 
     // The cursor of one query does not serve another; a page size changed
     // between pages is the same query.
-    let (_, first) = send(
-        &mock,
-        "POST",
-        "/v1/contract-pricing/products/list?limit=4",
-        Some(json!({})),
-    )
-    .await;
+    let (_, first) = send(&mock, "POST", "/v1/packages/list?limit=4", Some(json!({}))).await;
     let next = first["next_page"].as_str().unwrap();
     let (status, answer) = send(
         &mock,
         "POST",
-        &format!("/v1/contract-pricing/products/list?limit=4&next_page={next}"),
+        &format!("/v1/packages/list?limit=4&next_page={next}"),
         Some(json!({"archive_filter": "ARCHIVED"})),
     )
     .await;
@@ -350,7 +344,7 @@ async fn described_lists_page_wherever_their_cursor_goes() {
     let (status, answer) = send(
         &mock,
         "POST",
-        &format!("/v1/contract-pricing/products/list?limit=5&next_page={next}"),
+        &format!("/v1/packages/list?limit=5&next_page={next}"),
         Some(json!({})),
     )
     .await;
@@ -363,14 +357,14 @@ async fn what_a_list_holds_does_not_depend_on_the_page_size() {
     let customer = "d7abd0cd-4ae9-4db7-8676-e986a4ebd8dc";
     for (path, body, cursor, next) in [
         (
-            "/v1/contract-pricing/products/list",
+            "/v1/packages/list",
             json!({}),
             "query:next_page",
             "/next_page",
         ),
         (
-            "/v1/credits/listGrants",
-            json!({"customer_ids": [customer]}),
+            "/v1/packages/listContractsOnPackage",
+            json!({"package_id": customer}),
             "query:next_page",
             "/next_page",
         ),
@@ -397,6 +391,20 @@ async fn what_a_list_holds_does_not_depend_on_the_page_size() {
 #[tokio::test]
 async fn an_entity_from_a_list_is_the_one_fetched_by_its_id_and_answers_repeat() {
     let mock = MockMetronome::start().await;
+    // A created entity can be fetched by the id it was given, and reads the
+    // same in its list and by its id.
+    let mut created = Vec::new();
+    for name in ["Widgets", "Gadgets"] {
+        let (status, answer) = send(
+            &mock,
+            "POST",
+            "/v1/contract-pricing/products/create",
+            Some(json!({"name": name, "type": "USAGE"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
+        created.push(answer["data"]["id"].as_str().unwrap().to_string());
+    }
     let (_, page) = send(
         &mock,
         "POST",
@@ -405,47 +413,26 @@ async fn an_entity_from_a_list_is_the_one_fetched_by_its_id_and_answers_repeat()
     )
     .await;
     let listed = &page["data"][0];
-    let id = listed["id"].as_str().unwrap();
+    assert_eq!(listed["id"].as_str(), Some(created[0].as_str()));
     let (status, fetched) = send(
         &mock,
         "POST",
         "/v1/contract-pricing/products/get",
-        Some(json!({"id": id})),
+        Some(json!({"id": created[0]})),
     )
     .await;
     assert_eq!(status, 200, "{fetched}");
     assert_eq!(&fetched["data"], listed, "the same product either way");
+    assert_eq!(fetched["data"]["current"]["name"], "Widgets");
 
     let (_, again) = send(
         &mock,
         "POST",
         "/v1/contract-pricing/products/get",
-        Some(json!({"id": id})),
+        Some(json!({"id": created[0]})),
     )
     .await;
     assert_eq!(again, fetched, "the same request, the same answer");
-
-    // A created entity can be fetched by the id it was given.
-    let (status, created) = send(
-        &mock,
-        "POST",
-        "/v1/contract-pricing/products/create",
-        Some(json!({"name": "Widgets", "type": "USAGE"})),
-    )
-    .await;
-    assert_eq!(status, 200, "{created}");
-    let new_id = created["data"]["id"].as_str().unwrap();
-    let (status, fetched) = send(
-        &mock,
-        "POST",
-        "/v1/contract-pricing/products/get",
-        Some(json!({"id": new_id})),
-    )
-    .await;
-    assert_eq!(
-        (status, fetched["data"]["id"].as_str()),
-        (200, Some(new_id))
-    );
 }
 
 #[tokio::test]
@@ -469,19 +456,13 @@ async fn unknown_ids_can_be_404s() {
     let customer = strict.dataset().customers()[0].id;
     let (status, _) = send(&strict, "GET", &format!("/v1/customers/{customer}"), None).await;
     assert_eq!(status, 200);
-    let (_, page) = send(
-        &strict,
-        "POST",
-        "/v1/contract-pricing/products/list",
-        Some(json!({})),
-    )
-    .await;
+    let (_, page) = send(&strict, "POST", "/v1/packages/list", Some(json!({}))).await;
     let listed = page["data"][0]["id"].as_str().unwrap();
     let (status, _) = send(
         &strict,
         "POST",
-        "/v1/contract-pricing/products/get",
-        Some(json!({"id": listed})),
+        "/v1/packages/get",
+        Some(json!({"package_id": listed})),
     )
     .await;
     assert_eq!(status, 200);
@@ -507,7 +488,7 @@ async fn answers_follow_the_seed() {
     let b = MockMetronome::builder().seed(1).start().await;
     let c = MockMetronome::builder().seed(2).start().await;
     let body = Some(json!({}));
-    let path = "/v1/contract-pricing/products/list?limit=3";
+    let path = "/v1/packages/list?limit=3";
     let (_, from_a) = send(&a, "POST", path, body.clone()).await;
     let (_, from_b) = send(&b, "POST", path, body.clone()).await;
     let (_, from_c) = send(&c, "POST", path, body).await;

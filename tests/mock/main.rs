@@ -6,3 +6,4 @@ mod behaviour;
 mod described;
 mod endpoints;
 mod faults;
+mod stateful;

@@ -8,10 +8,15 @@
 //!   fields are ignored, as Metronome does). Operations without behaviour
 //!   of their own answer plausible, seeded values of their schema, paged
 //!   and consistent by id (see [`UnknownIds`]).
+//! - **Memory**: customers, billable metrics, products, rate cards and
+//!   rates, contracts (v1 and v2), commits, credits, credit grants, alerts,
+//!   custom fields and invoices are kept in a store: what a create sent
+//!   reads back, lists (filtered as the description says) and changes with
+//!   updates and archives. The description says which operations do what
+//!   (`x-mock-state`); the crate's README lists them.
 //! - **Real behaviour** of `POST /v1/usage`,
 //!   `GET /v1/customers/{customer_id}/costs`, `POST /v1/ingest`,
-//!   `POST /v1/usage/groups`, `GET /v1/customers`, `GET /v1/customers/{id}`,
-//!   `GET /v1/billable-metrics` and `POST /v1/contracts/customerBalances/list`:
+//!   `POST /v1/usage/groups` and `POST /v1/contracts/customerBalances/list`:
 //!   filters, `group_by` (with
 //!   `null` for a value that matches nothing), `window_size` in any case,
 //!   `limit` 1..=100, opaque cursors that only work for the query that made
@@ -61,14 +66,11 @@ pub use routes::Cursors;
 pub use routes::described::UnknownIds;
 pub use routes::ingest::IngestedEvent;
 
-/// The ids of the seeded customers and billable metrics.
-fn seeded_ids(data: &Dataset) -> Vec<String> {
-    data.customers()
-        .iter()
-        .map(|c| c.id)
-        .chain(data.metrics().iter().map(|m| m.id))
-        .map(|id| id.to_string())
-        .collect()
+/// Puts the seeded entities into the store and their ids among the known.
+fn seed_memory(shared: &server::Shared) {
+    let seeded = routes::catalog::seeded(openapi::Api::get(), &shared.data);
+    shared.ids.reset(seeded.iter().map(|(_, id, _)| id.clone()));
+    shared.store.reset(seeded);
 }
 
 /// The token a mock accepts unless another is configured.
@@ -151,7 +153,7 @@ impl MockMetronome {
 
     /// Back to the state the mock started in, its configuration kept: no
     /// request logged or counted, no fault queued or counted, no event
-    /// ingested, only the seeded ids known (those it handed out since are
+    /// ingested, no entity created or changed, only the seeded ids known (those it handed out since are
     /// forgotten), the cursor counter at its start. The same requests then
     /// get the same answers as after `start()`, cursors included.
     pub fn reset(&self) {
@@ -160,7 +162,7 @@ impl MockMetronome {
         shared.log.reset();
         shared.faults.reset();
         *faults::lock(&shared.ingested) = Default::default();
-        shared.ids.reset(seeded_ids(&shared.data));
+        seed_memory(shared);
         shared.nonce.store(0, Ordering::Relaxed);
         shared.busy_nanos.store(0, Ordering::Relaxed);
         shared.max_in_flight.store(0, Ordering::Relaxed);
@@ -377,11 +379,10 @@ impl MockBuilder {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
         let data = Dataset::new(&self.size);
-        let ids = routes::described::Ids::default();
-        ids.reset(seeded_ids(&data));
         let shared = Arc::new(server::Shared {
             data,
-            ids,
+            ids: Default::default(),
+            store: Default::default(),
             unknown_ids: self.unknown_ids,
             cursors: self.cursors,
             token: self.token,
@@ -399,6 +400,7 @@ impl MockBuilder {
             read_timeout: self.read_timeout,
             connections: Arc::new(tokio::sync::Semaphore::new(self.max_connections)),
         });
+        seed_memory(&shared);
         let (shutdown, stopped) = oneshot::channel();
         let task = tokio::spawn(server::run(listener, shared.clone(), stopped));
         Ok(MockMetronome {

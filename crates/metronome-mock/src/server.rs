@@ -45,6 +45,8 @@ pub(crate) struct Shared {
     /// Ids seeded or handed out, and what an id outside them gets.
     pub ids: routes::described::Ids,
     pub unknown_ids: routes::described::UnknownIds,
+    /// The entities operations with an `x-mock-state` rule remember.
+    pub store: routes::stateful::Store,
     /// What a cursor that is not one of its query's gets.
     pub cursors: routes::Cursors,
     /// Requests being answered now, and the most there ever were at once.
@@ -468,13 +470,12 @@ async fn answer(
         ids: &shared.ids,
         unknown_ids: shared.unknown_ids,
         cursors: shared.cursors,
+        store: &shared.store,
+        epoch: shared.data.start(),
     };
     let own = match op.id.as_str() {
         "usageIngest" => Some(routes::ingest::ingest(body, |events| shared.ingest(events))),
         "usageListWithGroups" => Some(routes::groups::list(&ctx, body, query)),
-        "customersList" => Some(routes::catalog::customers(&ctx, query)),
-        "customersRetrieve" => Some(routes::catalog::customer_by_id(&shared.data, path_id)),
-        "billableMetricsList" => Some(routes::catalog::billable_metrics(&ctx, query)),
         "contractsListBalances" => Some(routes::balances::list(&ctx, body)),
         "usageList" => Some(routes::usage::list(
             &ctx,
@@ -491,11 +492,13 @@ async fn answer(
         _ => None,
     };
     let mut reply = match own {
-        // A customer outside the dataset: served from the description like
-        // any other unknown id, unless unknown ids are to be 404s.
+        // A customer outside the dataset (one created through the API, or
+        // an id never handed out): served from the description like any
+        // other id, unless unknown ids are to be 404s.
         Some(reply)
             if reply.status == 404
-                && shared.unknown_ids == routes::described::UnknownIds::Serve =>
+                && (shared.unknown_ids == routes::described::UnknownIds::Serve
+                    || shared.ids.knows(path_id)) =>
         {
             described.answer(op, &params, &json_body)
         }

@@ -5,6 +5,7 @@
 
 pub(crate) mod params;
 pub(crate) mod schema;
+pub(crate) mod state;
 pub(crate) mod synth;
 pub(crate) mod validate;
 
@@ -42,6 +43,8 @@ pub(crate) struct Operation {
     /// The arguments holding a period's start and end, which must come in
     /// that order (`x-period` in the description).
     pub period: Option<(String, String)>,
+    /// What it does to the mock's memory (`x-mock-state`), when anything.
+    pub state: Option<state::StateRule>,
 }
 
 /// What a successful answer carries.
@@ -332,7 +335,12 @@ impl Operation {
             let end = p.get("end")?.as_str()?.to_string();
             Some((start, end))
         });
+        let state = op
+            .get("x-mock-state")
+            .map(|node| state::StateRule::parse(&route, node))
+            .transpose()?;
         Ok(Operation {
+            state,
             period,
             id,
             action,

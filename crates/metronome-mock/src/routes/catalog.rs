@@ -1,90 +1,81 @@
-//! `GET /v1/customers`, `GET /v1/customers/{id}`, `GET /v1/billable-metrics`:
-//! the dataset's customers and metrics.
+//! The entities the store holds before any request: the dataset's
+//! customers and billable metrics, and the `seeded` entities of each list
+//! whose `x-mock-state` asks for them without a scope.
 
-use serde_json::{Value, json};
-use uuid::Uuid;
+use serde_json::{Map, Value, json};
 
-use super::{Ctx, Reply, limit, param};
+use super::stateful::{Entity, seeded_id};
 use crate::dataset::{Customer, Dataset, GROUP_KEY, Metric};
+use crate::openapi::Api;
+use crate::openapi::state::{Does, EntityName};
 use crate::wire::timestamp;
 
-fn customer(data: &Dataset, c: &Customer) -> Value {
-    let created = timestamp(data.start() - chrono::Duration::days(30));
-    json!({
-        "id": c.id,
-        "name": c.name,
-        "external_id": c.ingest_alias,
-        "ingest_aliases": [c.ingest_alias],
-        "custom_fields": {},
-        "customer_config": {"salesforce_account_id": null},
-        "created_at": created,
-        "updated_at": created,
-    })
-}
-
-fn metric(m: &Metric) -> Value {
-    json!({
-        "id": m.id,
-        "name": m.name,
-        "aggregation_type": "SUM",
-        "aggregation_key": "value",
-        "group_keys": [[GROUP_KEY]],
-        "custom_fields": {},
-    })
-}
-
-/// Every customer is active: `only_archived=true` lists none.
-pub(crate) fn customers(ctx: &Ctx, query: &[(String, String)]) -> Reply {
-    let page_size = match limit(param(query, "limit"), 100) {
-        Ok(n) => n,
-        Err(message) => return Reply::error(400, &message),
-    };
-    let alias = param(query, "ingest_alias");
-    let archived = param(query, "only_archived") == Some("true");
-    let matching: Vec<&Customer> = ctx
-        .data
-        .customers()
-        .iter()
-        .filter(|c| !archived && alias.is_none_or(|a| a == c.ingest_alias))
-        .collect();
-    let fingerprint = crate::cursor::fingerprint(("customers", alias, archived, page_size));
-    ctx.page(
-        fingerprint,
-        param(query, "next_page"),
-        page_size,
-        matching.len(),
-        |range| {
-            matching[range]
-                .iter()
-                .map(|c| customer(ctx.data, c))
-                .collect()
-        },
-    )
-}
-
-pub(crate) fn customer_by_id(data: &Dataset, id: &str) -> Reply {
-    let Ok(id) = Uuid::parse_str(id) else {
-        return Reply::error(400, "customer_id must be a uuid");
-    };
-    match data.customers().iter().find(|c| c.id == id) {
-        Some(c) => Reply::json(200, json!({ "data": customer(data, c) }).to_string()),
-        None => Reply::error(404, &format!("customer {id} not found")),
+fn facts(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
     }
 }
 
-/// No metric is archived: `include_archived` changes nothing.
-pub(crate) fn billable_metrics(ctx: &Ctx, query: &[(String, String)]) -> Reply {
-    let page_size = match limit(param(query, "limit"), 100) {
-        Ok(n) => n,
-        Err(message) => return Reply::error(400, &message),
-    };
-    let metrics = ctx.data.metrics();
-    let fingerprint = crate::cursor::fingerprint(("billable-metrics", page_size));
-    ctx.page(
-        fingerprint,
-        param(query, "next_page"),
-        page_size,
-        metrics.len(),
-        |range| metrics[range].iter().map(metric).collect(),
-    )
+fn customer(data: &Dataset, c: &Customer) -> Entity {
+    let created = timestamp(data.start() - chrono::Duration::days(30));
+    Entity {
+        facts: facts(json!({
+            "name": c.name,
+            "external_id": c.ingest_alias,
+            "ingest_aliases": [c.ingest_alias],
+            "custom_fields": {},
+            "customer_config": {"salesforce_account_id": null},
+            "created_at": created,
+            "updated_at": created,
+        })),
+        archived: false,
+    }
+}
+
+fn metric(m: &Metric) -> Entity {
+    Entity {
+        facts: facts(json!({
+            "name": m.name,
+            "aggregation_type": "SUM",
+            "aggregation_key": "value",
+            "group_keys": [[GROUP_KEY]],
+            "custom_fields": {},
+        })),
+        archived: false,
+    }
+}
+
+/// Every seeded entity as `(collection, id, facts)`, in list order.
+pub(crate) fn seeded(api: &Api, data: &Dataset) -> Vec<(String, String, Entity)> {
+    let mut out: Vec<(String, String, Entity)> = data
+        .customers()
+        .iter()
+        .map(|c| ("customer".to_string(), c.id.to_string(), customer(data, c)))
+        .chain(
+            data.metrics()
+                .iter()
+                .map(|m| ("billable_metric".to_string(), m.id.to_string(), metric(m))),
+        )
+        .collect();
+    let mut done: Vec<&str> = vec!["customer", "billable_metric"];
+    for op in &api.operations {
+        let Some(rule) = &op.state else { continue };
+        let EntityName::Fixed(collection) = &rule.entity else {
+            continue;
+        };
+        if rule.does != Does::List || rule.scope.is_some() || done.contains(&collection.as_str()) {
+            continue;
+        }
+        done.push(collection);
+        for i in 0..rule.seeded {
+            let id = seeded_id(api, data.seed(), collection, "", i);
+            let entity = Entity {
+                facts: rule.sets.clone(),
+                archived: false,
+            };
+            out.push((collection.clone(), id, entity));
+        }
+    }
+    out
 }

@@ -60,7 +60,7 @@ impl Ids {
         ids.extend(kept);
     }
 
-    fn knows(&self, id: &str) -> bool {
+    pub fn knows(&self, id: &str) -> bool {
         crate::faults::lock(&self.0).contains(id)
     }
 }
@@ -72,6 +72,10 @@ pub(crate) struct Described<'a> {
     pub ids: &'a Ids,
     pub unknown_ids: UnknownIds,
     pub cursors: super::Cursors,
+    /// What operations with an `x-mock-state` rule remember.
+    pub store: &'a super::stateful::Store,
+    /// When the store's clock starts.
+    pub epoch: chrono::DateTime<chrono::Utc>,
 }
 
 /// A 200 PDF: the smallest document readers open.
@@ -92,11 +96,6 @@ impl Described<'_> {
         {
             return Reply::error(404, &format!("no {name} {id}"));
         }
-        let schema = match &op.answer {
-            Answer::Empty => return Reply::empty(op.success),
-            Answer::Pdf => return Reply::bytes(op.success, "application/pdf", PDF),
-            Answer::Json(schema) => schema,
-        };
         // Neither the cursor nor the page size decides what is listed.
         let paging: Vec<&str> = op
             .page
@@ -106,6 +105,23 @@ impl Described<'_> {
             .map(|(_, n)| n.as_str())
             .collect();
         let fingerprint = fingerprint(&op.id, params, body, &paging);
+        if let Some(rule) = &op.state {
+            let memory = super::stateful::Memory {
+                api: self.api,
+                seed: self.seed,
+                store: self.store,
+                ids: self.ids,
+                unknown_ids: self.unknown_ids,
+                cursors: self.cursors,
+                epoch: self.epoch,
+            };
+            return memory.answer(op, rule, &known, fingerprint);
+        }
+        let schema = match &op.answer {
+            Answer::Empty => return Reply::empty(op.success),
+            Answer::Pdf => return Reply::bytes(op.success, "application/pdf", PDF),
+            Answer::Json(schema) => schema,
+        };
         let seed = mix(self.seed, fingerprint);
         let mut synth = Synth::new(self.api, seed, &known);
         let mut value = synth.value(schema, "");
@@ -256,7 +272,7 @@ fn mix(a: u64, b: u64) -> u64 {
 
 /// The schema of a property of an object schema (looking through `$ref`
 /// and `allOf`).
-fn property<'a>(api: &'a Api, schema: &'a Value, name: &str) -> Option<&'a Value> {
+pub(crate) fn property<'a>(api: &'a Api, schema: &'a Value, name: &str) -> Option<&'a Value> {
     let schema = api.resolve(schema);
     if let Some(found) = schema.get("properties").and_then(|p| p.get(name)) {
         return Some(found);
@@ -268,14 +284,24 @@ fn property<'a>(api: &'a Api, schema: &'a Value, name: &str) -> Option<&'a Value
         .find_map(|part| property(api, part, name))
 }
 
-fn property_path<'a>(api: &'a Api, schema: &'a Value, path: &[String]) -> Option<&'a Value> {
+pub(crate) fn property_path<'a>(
+    api: &'a Api,
+    schema: &'a Value,
+    path: &[String],
+) -> Option<&'a Value> {
     path.iter()
         .try_fold(schema, |s, name| property(api, s, name))
 }
 
 /// Writes the next cursor where the operation keeps it; with no next page,
 /// `null` where the description allows it, else nothing.
-fn set_cursor(api: &Api, schema: &Value, value: &mut Value, path: &[String], next: Option<String>) {
+pub(crate) fn set_cursor(
+    api: &Api,
+    schema: &Value,
+    value: &mut Value,
+    path: &[String],
+    next: Option<String>,
+) {
     let Some((last, parents)) = path.split_last() else {
         return;
     };

@@ -7,6 +7,7 @@ pub(crate) mod costs;
 pub(crate) mod described;
 pub(crate) mod groups;
 pub(crate) mod ingest;
+pub(crate) mod stateful;
 pub(crate) mod usage;
 
 use std::ops::Range;

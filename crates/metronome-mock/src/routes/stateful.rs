@@ -1,0 +1,622 @@
+//! The mock's memory: the entities operations with an `x-mock-state` rule
+//! ([`StateRule`]) create, read, list, update, archive and delete.
+//!
+//! An entity is its id and its *facts*: what requests said about it (a
+//! create's fields, an update's), what the service adds (`created_at`,
+//! `updated_at`, `archived_at`, an operation's `sets`), and the entity it
+//! belongs to (`scope`, a customer's id). An answer is made from the
+//! entity's schema as every answer is ([`Synth`], seeded by the id, so an
+//! entity reads the same everywhere), then the facts are written over it
+//! wherever the answer has a field of that name whose schema they fit
+//! (at the entity's top level and in the objects `into` names). The facts
+//! are what the mock remembers; the rest is made again on each read.
+//!
+//! Seeded entities share the store: the dataset's customers and billable
+//! metrics, and `seeded` entities of a list whose rule asks for them
+//! (made from the seed, per scope for a scoped list), so lists mix seeded
+//! and created entities, seeded first, then in the order of creation.
+//! Instants the service adds come from a clock that starts at the
+//! dataset's first day and moves one second per change: the same requests
+//! give the same answers.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::{PagePlan, Reply};
+use crate::openapi::state::{Does, Filter, StateRule};
+use crate::openapi::synth::Synth;
+use crate::openapi::validate::{self, Mode};
+use crate::openapi::{Answer, Api, Operation};
+
+/// Entities kept at most; past it, a create is answered 507 (a test that
+/// made a million entities is broken, and the mock must not take the
+/// machine's memory with it).
+const MAX_ENTITIES: usize = 200_000;
+
+/// One entity's facts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Entity {
+    pub facts: Map<String, Value>,
+    pub archived: bool,
+}
+
+/// Every entity, by collection and id, and each collection's order.
+#[derive(Debug, Default)]
+pub(crate) struct Store(std::sync::Mutex<Inner>);
+
+#[derive(Debug, Default)]
+struct Inner {
+    entities: HashMap<(String, String), Entity>,
+    /// Ids of each collection in the order they were stored (seeded first).
+    order: HashMap<String, Vec<String>>,
+    /// Changes so far: the clock's seconds past its start.
+    clock: u64,
+}
+
+impl Store {
+    /// Empties the store and puts `seeded` in, in order.
+    pub fn reset(&self, seeded: impl IntoIterator<Item = (String, String, Entity)>) {
+        let mut inner = crate::faults::lock(&self.0);
+        *inner = Inner::default();
+        for (collection, id, entity) in seeded {
+            inner.insert(collection, id, entity);
+        }
+    }
+}
+
+impl Inner {
+    fn insert(&mut self, collection: String, id: String, entity: Entity) {
+        let key = (collection.clone(), id.clone());
+        if self.entities.insert(key, entity).is_none() {
+            self.order.entry(collection).or_default().push(id);
+        }
+    }
+
+    fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+}
+
+/// What a stateful answer needs besides the request.
+pub(crate) struct Memory<'a> {
+    pub api: &'a Api,
+    pub seed: u64,
+    pub store: &'a Store,
+    pub ids: &'a super::described::Ids,
+    pub unknown_ids: super::described::UnknownIds,
+    pub cursors: super::Cursors,
+    /// When the clock starts (the dataset's first day).
+    pub epoch: DateTime<Utc>,
+}
+
+impl Memory<'_> {
+    /// Answers `op` by `rule`; `known` holds the request's parameters and
+    /// body fields by name, `fingerprint` what identifies its query.
+    pub fn answer(
+        &self,
+        op: &Operation,
+        rule: &StateRule,
+        known: &Map<String, Value>,
+        fingerprint: u64,
+    ) -> Reply {
+        let Some(collection) = rule.collection(known) else {
+            return Reply::error(400, "the request names no entity");
+        };
+        let schema = match &op.answer {
+            Answer::Json(schema) => Some(schema),
+            _ => None,
+        };
+        let mut inner = crate::faults::lock(&self.store.0);
+        let id = match rule.does {
+            Does::Create => {
+                if inner.entities.len() >= MAX_ENTITIES {
+                    return Reply::error(507, "metronome-mock holds too many entities");
+                }
+                let now = inner.tick();
+                let id = rule
+                    .id_in(known)
+                    .unwrap_or_else(|| self.new_id(&collection, now));
+                let mut facts = self.facts_of(rule, known);
+                let stamp = Value::String(self.instant(now));
+                facts.entry("created_at").or_insert_with(|| stamp.clone());
+                facts.entry("updated_at").or_insert(stamp);
+                self.ids.remember(&id);
+                inner.insert(
+                    collection.clone(),
+                    id.clone(),
+                    Entity {
+                        facts,
+                        archived: false,
+                    },
+                );
+                id
+            }
+            Does::List => {
+                let Some(schema) = schema else {
+                    return Reply::empty(op.success);
+                };
+                return self.list(op, rule, &inner, &collection, known, schema, fingerprint);
+            }
+            Does::Read | Does::Update | Does::Archive | Does::Delete => {
+                let Some(id) = rule.id_in(known) else {
+                    return Reply::error(400, "the request names no entity");
+                };
+                let key = (collection.clone(), id.clone());
+                if let Some(entity) = inner.entities.get(&key)
+                    && let Some(scope) = &rule.scope
+                    && let (Some(theirs), Some(asked)) = (entity.facts.get(scope), known.get(scope))
+                    && theirs != asked
+                {
+                    return Reply::error(404, &format!("no {collection} {id} for {scope} {asked}"));
+                }
+                if rule.does == Does::Delete {
+                    // Deleting what is not there: a 404 for a strict mock,
+                    // done already otherwise.
+                    if inner.entities.remove(&key).is_none()
+                        && self.unknown_ids == super::described::UnknownIds::NotFound
+                    {
+                        return Reply::error(404, &format!("no {collection} {id}"));
+                    }
+                    if let Some(order) = inner.order.get_mut(&collection) {
+                        order.retain(|kept| *kept != id);
+                    }
+                } else if rule.does != Does::Read {
+                    // An entity the store has no facts of yet (made from
+                    // its id, or a seeded one of a scoped list) gets them.
+                    let now = inner.tick();
+                    let stamp = Value::String(self.instant(now));
+                    let scope = rule
+                        .scope
+                        .as_ref()
+                        .and_then(|s| Some((s.clone(), known.get(s)?.clone())));
+                    if !inner.entities.contains_key(&key) {
+                        if inner.entities.len() >= MAX_ENTITIES {
+                            return Reply::error(507, "metronome-mock holds too many entities");
+                        }
+                        // Not a creation: it takes no place in lists.
+                        inner.entities.insert(key.clone(), Entity::default());
+                    }
+                    let entity = inner.entities.get_mut(&key).expect("inserted above");
+                    if let Some((name, value)) = scope {
+                        entity.facts.entry(name).or_insert(value);
+                    }
+                    self.change(rule, known, entity, stamp);
+                }
+                id
+            }
+        };
+        let Some(schema) = schema else {
+            return Reply::empty(op.success);
+        };
+        let entity = inner
+            .entities
+            .get(&(collection.clone(), id.clone()))
+            .cloned();
+        drop(inner);
+        let mut value = Synth::new(self.api, self.seed_of(&id), known).value(schema, "");
+        if let Some(data) = value.get_mut("data").filter(|d| d.is_object()) {
+            let data_schema = property(self.api, schema, "data").cloned();
+            if let Some(data_schema) = data_schema {
+                *data = self.render(&data_schema, rule, &id, entity.as_ref(), known);
+            }
+        }
+        self.checked(op, schema, value)
+    }
+
+    /// A list: the collection's entities (seeded, then created) that the
+    /// request's filters select, paged when the operation pages.
+    #[allow(clippy::too_many_arguments)]
+    fn list(
+        &self,
+        op: &Operation,
+        rule: &StateRule,
+        inner: &Inner,
+        collection: &str,
+        known: &Map<String, Value>,
+        schema: &Value,
+        fingerprint: u64,
+    ) -> Reply {
+        let scope = rule
+            .scope
+            .as_ref()
+            .and_then(|s| Some((s.as_str(), known.get(s)?)));
+        // Seeded entities of a scoped list are made per scope, from it.
+        let mut candidates: Vec<(String, Entity)> = Vec::new();
+        if let Some((name, value)) = scope {
+            let scope_text = value.as_str().unwrap_or_default();
+            for i in 0..rule.seeded {
+                let id = self.seeded_id(collection, scope_text, i);
+                let mut entity = inner
+                    .entities
+                    .get(&(collection.to_string(), id.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                entity
+                    .facts
+                    .entry(name.to_string())
+                    .or_insert_with(|| value.clone());
+                for (fact, seeded) in &rule.sets {
+                    entity
+                        .facts
+                        .entry(fact.clone())
+                        .or_insert_with(|| seeded.clone());
+                }
+                candidates.push((id, entity));
+            }
+        }
+        for id in inner.order.get(collection).into_iter().flatten() {
+            if candidates.iter().any(|(seen, _)| seen == id) {
+                continue;
+            }
+            if let Some(entity) = inner.entities.get(&(collection.to_string(), id.clone())) {
+                candidates.push((id.clone(), entity.clone()));
+            }
+        }
+        let selected: Vec<(String, Entity)> = candidates
+            .into_iter()
+            .filter(|(id, entity)| selects(rule, scope, known, id, entity))
+            .collect();
+        let mut synth = Synth::new(self.api, crate::dataset::splitmix(fingerprint), known);
+        let mut value = synth.value(schema, "");
+        let Some(item) = property(self.api, schema, "data").map(|d| {
+            self.api
+                .resolve(d)
+                .get("items")
+                .cloned()
+                .unwrap_or(Value::Null)
+        }) else {
+            return self.checked(op, schema, value);
+        };
+        let render = |range: std::ops::Range<usize>| -> Vec<Value> {
+            selected[range]
+                .iter()
+                .map(|(id, entity)| {
+                    self.ids.remember(id);
+                    self.render(&item, rule, id, Some(entity), known)
+                })
+                .collect()
+        };
+        match &op.page {
+            Some(page) => {
+                let sent = page
+                    .cursor
+                    .as_ref()
+                    .and_then(|(_, name)| known.get(name)?.as_str());
+                let limit = page
+                    .limit
+                    .as_ref()
+                    .and_then(|(_, name)| known.get(name)?.as_u64());
+                let page_size = limit.map_or(page.default_size, |n| n.clamp(1, 100) as usize);
+                let plan =
+                    match PagePlan::new(fingerprint, sent, page_size, selected.len(), self.cursors)
+                    {
+                        Ok(plan) => plan,
+                        Err(message) => return Reply::error(400, &message),
+                    };
+                value["data"] = Value::Array(render(plan.range()));
+                let end = plan.range().end;
+                let next = (end < selected.len()).then(|| {
+                    let cursor = crate::cursor::Cursor {
+                        fingerprint,
+                        offset: end,
+                        nonce: 0,
+                    };
+                    let uuid_typed = super::described::property_path(self.api, schema, &page.next)
+                        .is_some_and(|s| {
+                            self.api.resolve(s).get("format") == Some(&Value::from("uuid"))
+                        });
+                    if uuid_typed {
+                        cursor.encode_uuid()
+                    } else {
+                        cursor.encode()
+                    }
+                });
+                super::described::set_cursor(self.api, schema, &mut value, &page.next, next);
+            }
+            None => value["data"] = Value::Array(render(0..selected.len())),
+        }
+        self.checked(op, schema, value)
+    }
+
+    /// An entity as an answer's item of `schema`: made from its id, its
+    /// facts written over it.
+    fn render(
+        &self,
+        schema: &Value,
+        rule: &StateRule,
+        id: &str,
+        entity: Option<&Entity>,
+        known: &Map<String, Value>,
+    ) -> Value {
+        let mut synth = Synth::new(self.api, self.seed_of(id), known);
+        let mut value = synth.value(schema, "");
+        let Some((target, target_schema)) = descend(self.api, &mut value, schema, &rule.at) else {
+            return value;
+        };
+        let empty = Entity::default();
+        let entity = entity.unwrap_or(&empty);
+        if let Some(object) = target.as_object_mut()
+            && (object.contains_key("id") || has_property(self.api, target_schema, "id"))
+        {
+            object.insert("id".into(), Value::String(id.to_string()));
+        }
+        self.overlay(target, target_schema, &entity.facts);
+        for path in &rule.into {
+            if let Some((inner, inner_schema)) = descend(self.api, target, target_schema, path) {
+                self.overlay(inner, inner_schema, &entity.facts);
+            }
+        }
+        // `archived_at`: the instant it was archived, or none.
+        if let Some(object) = target.as_object_mut()
+            && let Some(field) = property(self.api, target_schema, "archived_at")
+        {
+            if entity.archived {
+                if let Some(at) = entity.facts.get("archived_at") {
+                    object.insert("archived_at".into(), at.clone());
+                }
+            } else if validate::check(self.api, field, &Value::Null, "", Mode::Response).is_ok() {
+                object.insert("archived_at".into(), Value::Null);
+            } else if !required(self.api, target_schema).contains(&"archived_at".to_string()) {
+                object.remove("archived_at");
+            }
+        }
+        value
+    }
+
+    /// Writes each fact over the field of the same name, where it fits.
+    fn overlay(&self, target: &mut Value, schema: &Value, facts: &Map<String, Value>) {
+        let Some(object) = target.as_object_mut() else {
+            return;
+        };
+        for (name, fact) in facts {
+            if name == "id" {
+                continue;
+            }
+            let Some(field) = property(self.api, schema, name) else {
+                continue;
+            };
+            if validate::check(self.api, field, fact, "", Mode::Response).is_ok() {
+                object.insert(name.clone(), fact.clone());
+            }
+        }
+    }
+
+    /// What a create remembers: the request's fields (those naming the
+    /// entity too: a custom field key's `entity` and `key`), and the rule's
+    /// own facts.
+    fn facts_of(&self, rule: &StateRule, known: &Map<String, Value>) -> Map<String, Value> {
+        let mut facts: Map<String, Value> = known
+            .iter()
+            .filter(|(name, value)| *name != "id" && !value.is_null())
+            .map(|(k, v)| (rule.fact_name(k).to_string(), v.clone()))
+            .collect();
+        for (name, value) in &rule.sets {
+            facts.insert(name.clone(), value.clone());
+        }
+        facts
+    }
+
+    /// An update's or archive's change to `entity`.
+    fn change(
+        &self,
+        rule: &StateRule,
+        known: &Map<String, Value>,
+        entity: &mut Entity,
+        stamp: Value,
+    ) {
+        let keep = |name: &String| {
+            !rule.id.contains(name)
+                && rule.scope.as_ref() != Some(name)
+                && rule.merge.as_ref() != Some(name)
+                && rule.remove.as_ref().is_none_or(|(field, _)| field != name)
+                && rule.entity != crate::openapi::state::EntityName::From(name.clone())
+        };
+        for (name, value) in known {
+            if keep(name) && !value.is_null() {
+                entity
+                    .facts
+                    .insert(rule.fact_name(name).to_string(), value.clone());
+            }
+        }
+        if let Some(name) = &rule.merge
+            && let Some(Value::Object(more)) = known.get(name)
+        {
+            let map = entity
+                .facts
+                .entry(name.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(map) = map.as_object_mut() {
+                for (key, value) in more {
+                    map.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        if let Some((field, fact)) = &rule.remove
+            && let Some(Value::Array(keys)) = known.get(field)
+            && let Some(Value::Object(map)) = entity.facts.get_mut(fact)
+        {
+            for key in keys.iter().filter_map(Value::as_str) {
+                map.remove(key);
+            }
+        }
+        for (name, value) in &rule.sets {
+            entity.facts.insert(name.clone(), value.clone());
+        }
+        if rule.does == Does::Archive {
+            entity.archived = true;
+            entity.facts.insert("archived_at".into(), stamp.clone());
+        }
+        entity.facts.insert("updated_at".into(), stamp);
+    }
+
+    /// The answer, held to the description like every other.
+    fn checked(&self, op: &Operation, schema: &Value, value: Value) -> Reply {
+        match validate::check(self.api, schema, &value, "", Mode::Response) {
+            Ok(()) => Reply::json(op.success, value.to_string()),
+            Err(broken) => Reply::error(
+                500,
+                &format!(
+                    "metronome-mock made an answer its description does not allow, at {broken}"
+                ),
+            ),
+        }
+    }
+
+    fn seed_of(&self, id: &str) -> u64 {
+        mix(self.seed, crate::cursor::fingerprint(id))
+    }
+
+    /// The id of the `now`-th change's new entity.
+    fn new_id(&self, collection: &str, now: u64) -> String {
+        let mut synth = Synth::new(
+            self.api,
+            mix(self.seed, mix(now, fingerprint(collection))),
+            &EMPTY,
+        );
+        synth.uuid()
+    }
+
+    fn seeded_id(&self, collection: &str, scope: &str, i: usize) -> String {
+        seeded_id(self.api, self.seed, collection, scope, i)
+    }
+
+    fn instant(&self, seconds: u64) -> String {
+        (self.epoch + chrono::TimeDelta::seconds(seconds as i64))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+}
+
+/// The `i`-th seeded entity of a collection (in a scope, or none).
+pub(crate) fn seeded_id(api: &Api, seed: u64, collection: &str, scope: &str, i: usize) -> String {
+    let base = fingerprint((collection, scope, i));
+    Synth::new(api, mix(seed, base), &EMPTY).uuid()
+}
+
+static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+
+fn fingerprint(value: impl std::hash::Hash) -> u64 {
+    crate::cursor::fingerprint(value)
+}
+
+fn mix(a: u64, b: u64) -> u64 {
+    crate::dataset::splitmix(a ^ crate::dataset::splitmix(b))
+}
+
+/// Whether a list's request selects an entity.
+fn selects(
+    rule: &StateRule,
+    scope: Option<(&str, &Value)>,
+    known: &Map<String, Value>,
+    id: &str,
+    entity: &Entity,
+) -> bool {
+    let fact = |name: &str| -> Option<Value> {
+        if name == "id" {
+            Some(Value::String(id.to_string()))
+        } else {
+            entity.facts.get(name).cloned()
+        }
+    };
+    if let Some((name, value)) = scope
+        && fact(name).as_ref() != Some(value)
+    {
+        return false;
+    }
+    let mut archived_shown = false;
+    for (field, filter) in &rule.filters {
+        let asked = known.get(field);
+        match filter {
+            Filter::OnlyArchived => {
+                archived_shown = true;
+                if (asked == Some(&Value::Bool(true))) != entity.archived {
+                    return false;
+                }
+            }
+            Filter::IncludeArchived => {
+                archived_shown = true;
+                if entity.archived && asked != Some(&Value::Bool(true)) {
+                    return false;
+                }
+            }
+            Filter::ArchivedOrNot => {
+                archived_shown = true;
+                let wanted = asked.and_then(Value::as_str).unwrap_or("NOT_ARCHIVED");
+                let keep = match wanted {
+                    "ARCHIVED" => entity.archived,
+                    "ALL" => true,
+                    _ => !entity.archived,
+                };
+                if !keep {
+                    return false;
+                }
+            }
+            Filter::Equals(name) => {
+                if let Some(asked) = asked
+                    && !asked.is_null()
+                    && fact(name).as_ref() != Some(asked)
+                {
+                    return false;
+                }
+            }
+            Filter::AnyOf(name) => {
+                if let Some(Value::Array(values)) = asked
+                    && !fact(name).is_some_and(|f| values.contains(&f))
+                {
+                    return false;
+                }
+            }
+            Filter::Contains(name) => {
+                if let Some(asked) = asked
+                    && !asked.is_null()
+                    && !fact(name)
+                        .as_ref()
+                        .and_then(Value::as_array)
+                        .is_some_and(|held| held.contains(asked))
+                {
+                    return false;
+                }
+            }
+        }
+    }
+    // A list without a word on archived entities leaves them out.
+    archived_shown || !entity.archived
+}
+
+/// The object at `path` inside `value`, with its schema (made when the
+/// made value left it out).
+fn descend<'v, 's>(
+    api: &'s Api,
+    value: &'v mut Value,
+    schema: &'s Value,
+    path: &[String],
+) -> Option<(&'v mut Value, &'s Value)> {
+    let mut at = value;
+    let mut schema = schema;
+    for name in path {
+        schema = property(api, schema, name)?;
+        at = at.as_object_mut()?.get_mut(name)?;
+    }
+    at.is_object().then_some((at, schema))
+}
+
+fn has_property(api: &Api, schema: &Value, name: &str) -> bool {
+    property(api, schema, name).is_some()
+}
+
+/// The property's schema (through `$ref` and `allOf`).
+fn property<'a>(api: &'a Api, schema: &'a Value, name: &str) -> Option<&'a Value> {
+    super::described::property(api, schema, name)
+}
+
+fn required(api: &Api, schema: &Value) -> Vec<String> {
+    crate::openapi::schema::flatten(&api.tree, schema)
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
