@@ -4,9 +4,11 @@
 //! Runs the `metronome-mock` binary (default settings, `--quiet`) and
 //! sends it requests from 4 concurrent keep-alive connections: a computed
 //! usage page (42 aggregates), the same page pre-rendered (`--prerender`),
-//! and a page of a described operation (10 products made from the schema,
-//! checked against it). Prints requests per second (median of 3 rounds)
-//! and the server's resident memory (`VmRSS`) after 100,000 requests.
+//! a page of a described operation (10 packages made from the schema,
+//! checked against it), and the remembered paths: creating a product, reading
+//! one by id, and a page of 10 of the products created (the store then
+//! holds some 32,000). Prints requests per second (median of 3 rounds) and
+//! the server's resident memory (`VmRSS`) after 100,000 requests.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -88,16 +90,34 @@ fn main() {
         .build()
         .unwrap();
     let usage = r#"{"starting_on":"2024-01-01T00:00:00Z","ending_before":"2024-01-08T00:00:00Z","window_size":"DAY"}"#;
-    let products = ("/v1/contract-pricing/products/list?limit=10", "{}");
+    let packages = ("/v1/packages/list?limit=10", "{}");
+    let product = r#"{"name":"Widgets","type":"USAGE"}"#;
     let client = reqwest::Client::new();
     rt.block_on(async {
         let computed = start(&[]);
         let prerendered = start(&["--prerender"]);
+        let remembering = start(&[]);
+        let created: serde_json::Value = client
+            .post(format!("{}/v1/contract-pricing/products/create", remembering.1))
+            .bearer_auth(metronome_mock::DEFAULT_TOKEN)
+            .header("content-type", "application/json")
+            .body(product)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("the mock creates a product")
+            .json()
+            .await
+            .expect("JSON");
+        let read = format!(r#"{{"id":{}}}"#, created["data"]["id"]);
         let mut rows = Vec::new();
         for (name, server, path, body) in [
             ("usage page, computed", &computed, "/v1/usage", usage),
             ("usage page, pre-rendered", &prerendered, "/v1/usage", usage),
-            ("described list (products), computed", &computed, products.0, products.1),
+            ("described list (packages), computed", &computed, packages.0, packages.1),
+            ("remembered: create a product", &remembering, "/v1/contract-pricing/products/create", product),
+            ("remembered: read a product", &remembering, "/v1/contract-pricing/products/get", read.as_str()),
+            ("remembered: list 10 of 32,000 products", &remembering, "/v1/contract-pricing/products/list?limit=10", "{}"),
         ] {
             load(&client, &server.1, path, body, 2_000).await;
             let rounds = vec![
