@@ -48,11 +48,53 @@ pub(crate) struct Store(std::sync::Mutex<Inner>);
 
 #[derive(Debug, Default)]
 struct Inner {
-    entities: HashMap<(String, String), Entity>,
-    /// Ids of each collection in the order they were stored (seeded first).
-    order: HashMap<String, Vec<String>>,
+    collections: HashMap<String, Collection>,
+    /// Entities in all collections.
+    count: usize,
     /// Changes so far: the clock's seconds past its start.
     clock: u64,
+}
+
+/// One collection: its entities in the order they were stored (seeded
+/// first), so that a list reads them in one pass without hashing, and an
+/// index by id.
+#[derive(Debug, Default)]
+struct Collection {
+    slots: Vec<Slot>,
+    index: HashMap<String, usize>,
+    /// Slots of removed entities, compacted away past half of them.
+    removed: usize,
+}
+
+#[derive(Debug)]
+struct Slot {
+    id: String,
+    entity: Entity,
+    /// Lists show it: a create or a seed, not an entity made from its id
+    /// that an update gave facts to.
+    listed: bool,
+    removed: bool,
+}
+
+impl Collection {
+    /// The entities a list reads, in order.
+    fn listed(&self) -> impl Iterator<Item = (&str, &Entity)> {
+        self.slots
+            .iter()
+            .filter(|slot| slot.listed && !slot.removed)
+            .map(|slot| (slot.id.as_str(), &slot.entity))
+    }
+
+    fn compact(&mut self) {
+        self.slots.retain(|slot| !slot.removed);
+        self.index = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| (slot.id.clone(), i))
+            .collect();
+        self.removed = 0;
+    }
 }
 
 impl Store {
@@ -61,17 +103,56 @@ impl Store {
         let mut inner = crate::faults::lock(&self.0);
         *inner = Inner::default();
         for (collection, id, entity) in seeded {
-            inner.insert(collection, id, entity);
+            inner.insert(&collection, id, entity, true);
         }
     }
 }
 
 impl Inner {
-    fn insert(&mut self, collection: String, id: String, entity: Entity) {
-        let key = (collection.clone(), id.clone());
-        if self.entities.insert(key, entity).is_none() {
-            self.order.entry(collection).or_default().push(id);
+    /// Stores an entity (replacing one of the same id); `listed`: lists
+    /// show it.
+    fn insert(&mut self, collection: &str, id: String, entity: Entity, listed: bool) {
+        let held = self.collections.entry(collection.to_string()).or_default();
+        match held.index.get(&id) {
+            Some(&i) => held.slots[i].entity = entity,
+            None => {
+                held.index.insert(id.clone(), held.slots.len());
+                held.slots.push(Slot {
+                    id,
+                    entity,
+                    listed,
+                    removed: false,
+                });
+                self.count += 1;
+            }
         }
+    }
+
+    fn get(&self, collection: &str, id: &str) -> Option<&Entity> {
+        let held = self.collections.get(collection)?;
+        Some(&held.slots[*held.index.get(id)?].entity)
+    }
+
+    fn get_mut(&mut self, collection: &str, id: &str) -> Option<&mut Entity> {
+        let held = self.collections.get_mut(collection)?;
+        let i = *held.index.get(id)?;
+        Some(&mut held.slots[i].entity)
+    }
+
+    fn remove(&mut self, collection: &str, id: &str) -> bool {
+        let Some(held) = self.collections.get_mut(collection) else {
+            return false;
+        };
+        let Some(i) = held.index.remove(id) else {
+            return false;
+        };
+        held.slots[i].removed = true;
+        held.removed += 1;
+        self.count -= 1;
+        if held.removed * 2 > held.slots.len() {
+            held.compact();
+        }
+        true
     }
 
     fn tick(&mut self) -> u64 {
@@ -112,7 +193,7 @@ impl Memory<'_> {
         let mut inner = crate::faults::lock(&self.store.0);
         let id = match rule.does {
             Does::Create => {
-                if inner.entities.len() >= MAX_ENTITIES {
+                if inner.count >= MAX_ENTITIES {
                     return Reply::error(507, "metronome-mock holds too many entities");
                 }
                 let now = inner.tick();
@@ -125,12 +206,13 @@ impl Memory<'_> {
                 facts.entry("updated_at").or_insert(stamp);
                 self.ids.remember(&id);
                 inner.insert(
-                    collection.clone(),
+                    &collection,
                     id.clone(),
                     Entity {
                         facts,
                         archived: false,
                     },
+                    true,
                 );
                 id
             }
@@ -144,8 +226,7 @@ impl Memory<'_> {
                 let Some(id) = rule.id_in(known) else {
                     return Reply::error(400, "the request names no entity");
                 };
-                let key = (collection.clone(), id.clone());
-                if let Some(entity) = inner.entities.get(&key)
+                if let Some(entity) = inner.get(&collection, &id)
                     && let Some(scope) = &rule.scope
                     && let (Some(theirs), Some(asked)) = (entity.facts.get(scope), known.get(scope))
                     && theirs != asked
@@ -155,13 +236,10 @@ impl Memory<'_> {
                 if rule.does == Does::Delete {
                     // Deleting what is not there: a 404 for a strict mock,
                     // done already otherwise.
-                    if inner.entities.remove(&key).is_none()
+                    if !inner.remove(&collection, &id)
                         && self.unknown_ids == super::described::UnknownIds::NotFound
                     {
                         return Reply::error(404, &format!("no {collection} {id}"));
-                    }
-                    if let Some(order) = inner.order.get_mut(&collection) {
-                        order.retain(|kept| *kept != id);
                     }
                 } else if rule.does != Does::Read {
                     // An entity the store has no facts of yet (made from
@@ -172,14 +250,14 @@ impl Memory<'_> {
                         .scope
                         .as_ref()
                         .and_then(|s| Some((s.clone(), known.get(s)?.clone())));
-                    if !inner.entities.contains_key(&key) {
-                        if inner.entities.len() >= MAX_ENTITIES {
+                    if inner.get(&collection, &id).is_none() {
+                        if inner.count >= MAX_ENTITIES {
                             return Reply::error(507, "metronome-mock holds too many entities");
                         }
                         // Not a creation: it takes no place in lists.
-                        inner.entities.insert(key.clone(), Entity::default());
+                        inner.insert(&collection, id.clone(), Entity::default(), false);
                     }
-                    let entity = inner.entities.get_mut(&key).expect("inserted above");
+                    let entity = inner.get_mut(&collection, &id).expect("inserted above");
                     if let Some((name, value)) = scope {
                         entity.facts.entry(name).or_insert(value);
                     }
@@ -191,10 +269,7 @@ impl Memory<'_> {
         let Some(schema) = schema else {
             return Reply::empty(op.success);
         };
-        let entity = inner
-            .entities
-            .get(&(collection.clone(), id.clone()))
-            .cloned();
+        let entity = inner.get(&collection, &id).cloned();
         drop(inner);
         let mut value = Synth::new(self.api, self.seed_of(&id), known).value(schema, "");
         if let Some(data) = value.get_mut("data").filter(|d| d.is_object()) {
@@ -224,16 +299,12 @@ impl Memory<'_> {
             .as_ref()
             .and_then(|s| Some((s.as_str(), known.get(s)?)));
         // Seeded entities of a scoped list are made per scope, from it.
-        let mut candidates: Vec<(String, Entity)> = Vec::new();
+        let mut seeded: Vec<(String, Entity)> = Vec::new();
         if let Some((name, value)) = scope {
             let scope_text = value.as_str().unwrap_or_default();
             for i in 0..rule.seeded {
                 let id = self.seeded_id(collection, scope_text, i);
-                let mut entity = inner
-                    .entities
-                    .get(&(collection.to_string(), id.clone()))
-                    .cloned()
-                    .unwrap_or_default();
+                let mut entity = inner.get(collection, &id).cloned().unwrap_or_default();
                 entity
                     .facts
                     .entry(name.to_string())
@@ -244,20 +315,21 @@ impl Memory<'_> {
                         .entry(fact.clone())
                         .or_insert_with(|| seeded.clone());
                 }
-                candidates.push((id, entity));
+                seeded.push((id, entity));
             }
         }
-        for id in inner.order.get(collection).into_iter().flatten() {
-            if candidates.iter().any(|(seen, _)| seen == id) {
-                continue;
-            }
-            if let Some(entity) = inner.entities.get(&(collection.to_string(), id.clone())) {
-                candidates.push((id.clone(), entity.clone()));
-            }
-        }
-        let selected: Vec<(String, Entity)> = candidates
+        // Selected by reference: only the page is copied and rendered.
+        let stored = inner
+            .collections
+            .get(collection)
             .into_iter()
-            .filter(|(id, entity)| selects(rule, scope, known, id, entity))
+            .flat_map(Collection::listed);
+        let selects = selector(rule, scope, known);
+        let selected: Vec<(&str, &Entity)> = seeded
+            .iter()
+            .map(|(id, entity)| (id.as_str(), entity))
+            .chain(stored.filter(|(id, _)| !seeded.iter().any(|(s, _)| s == id)))
+            .filter(|(id, entity)| selects(id, entity))
             .collect();
         let mut synth = Synth::new(self.api, crate::dataset::splitmix(fingerprint), known);
         let mut value = synth.value(schema, "");
@@ -273,7 +345,7 @@ impl Memory<'_> {
         let render = |range: std::ops::Range<usize>| -> Vec<Value> {
             selected[range]
                 .iter()
-                .map(|(id, entity)| {
+                .map(|&(id, entity)| {
                     self.ids.remember(id);
                     self.render(&item, rule, id, Some(entity), known)
                 })
@@ -505,84 +577,67 @@ fn mix(a: u64, b: u64) -> u64 {
     crate::dataset::splitmix(a ^ crate::dataset::splitmix(b))
 }
 
-/// Whether a list's request selects an entity.
-fn selects(
-    rule: &StateRule,
-    scope: Option<(&str, &Value)>,
-    known: &Map<String, Value>,
-    id: &str,
-    entity: &Entity,
-) -> bool {
-    let fact = |name: &str| -> Option<Value> {
-        if name == "id" {
-            Some(Value::String(id.to_string()))
-        } else {
-            entity.facts.get(name).cloned()
+/// Whether a list's request selects an entity: the request's values are
+/// looked up once, then each entity is compared without copying anything.
+fn selector<'a>(
+    rule: &'a StateRule,
+    scope: Option<(&'a str, &'a Value)>,
+    known: &'a Map<String, Value>,
+) -> impl Fn(&str, &Entity) -> bool + 'a {
+    let filters: Vec<(&Filter, Option<&Value>)> = rule
+        .filters
+        .iter()
+        .map(|(field, filter)| (filter, known.get(field).filter(|v| !v.is_null())))
+        .collect();
+    let archived_shown = filters.iter().any(|(filter, _)| {
+        matches!(
+            filter,
+            Filter::OnlyArchived | Filter::IncludeArchived | Filter::ArchivedOrNot
+        )
+    });
+    move |id: &str, entity: &Entity| {
+        // The fact `name` is `value` (`id` is the entity's id).
+        let is = |name: &str, value: &Value| {
+            if name == "id" {
+                value.as_str() == Some(id)
+            } else {
+                entity.facts.get(name) == Some(value)
+            }
+        };
+        if let Some((name, value)) = scope
+            && !is(name, value)
+        {
+            return false;
         }
-    };
-    if let Some((name, value)) = scope
-        && fact(name).as_ref() != Some(value)
-    {
-        return false;
-    }
-    let mut archived_shown = false;
-    for (field, filter) in &rule.filters {
-        let asked = known.get(field);
-        match filter {
-            Filter::OnlyArchived => {
-                archived_shown = true;
-                if (asked == Some(&Value::Bool(true))) != entity.archived {
-                    return false;
-                }
-            }
-            Filter::IncludeArchived => {
-                archived_shown = true;
-                if entity.archived && asked != Some(&Value::Bool(true)) {
-                    return false;
-                }
-            }
-            Filter::ArchivedOrNot => {
-                archived_shown = true;
-                let wanted = asked.and_then(Value::as_str).unwrap_or("NOT_ARCHIVED");
-                let keep = match wanted {
-                    "ARCHIVED" => entity.archived,
-                    "ALL" => true,
+        for &(filter, asked) in &filters {
+            let keep = match filter {
+                Filter::OnlyArchived => (asked == Some(&Value::Bool(true))) == entity.archived,
+                Filter::IncludeArchived => !entity.archived || asked == Some(&Value::Bool(true)),
+                Filter::ArchivedOrNot => match asked.and_then(Value::as_str) {
+                    Some("ARCHIVED") => entity.archived,
+                    Some("ALL") => true,
                     _ => !entity.archived,
-                };
-                if !keep {
-                    return false;
-                }
-            }
-            Filter::Equals(name) => {
-                if let Some(asked) = asked
-                    && !asked.is_null()
-                    && fact(name).as_ref() != Some(asked)
-                {
-                    return false;
-                }
-            }
-            Filter::AnyOf(name) => {
-                if let Some(Value::Array(values)) = asked
-                    && !fact(name).is_some_and(|f| values.contains(&f))
-                {
-                    return false;
-                }
-            }
-            Filter::Contains(name) => {
-                if let Some(asked) = asked
-                    && !asked.is_null()
-                    && !fact(name)
-                        .as_ref()
+                },
+                Filter::Equals(name) => asked.is_none_or(|asked| is(name, asked)),
+                Filter::AnyOf(name) => match asked {
+                    Some(Value::Array(values)) => values.iter().any(|v| is(name, v)),
+                    _ => true,
+                },
+                Filter::Contains(name) => asked.is_none_or(|asked| {
+                    entity
+                        .facts
+                        .get(name.as_str())
                         .and_then(Value::as_array)
                         .is_some_and(|held| held.contains(asked))
-                {
-                    return false;
-                }
+                }),
+            };
+            if !keep {
+                return false;
             }
         }
+        // A list without a word on archived entities leaves them out.
+        archived_shown || !entity.archived
     }
-    // A list without a word on archived entities leaves them out.
-    archived_shown || !entity.archived
 }
 
 /// The object at `path` inside `value`, with its schema (made when the
