@@ -132,6 +132,11 @@ pub trait Picks {
     fn number(&mut self, lo: f64, hi: f64) -> f64;
     /// How many items an array at `depth` holds, in `min..=max`.
     fn count(&mut self, min: u64, max: u64, depth: usize) -> u64;
+    /// Whether an object at `depth` gets its optional properties too (by
+    /// default down to [`FULL_DEPTH`]; past it, only the required ones).
+    fn optional(&mut self, depth: usize) -> bool {
+        depth < FULL_DEPTH
+    }
     fn uuid(&mut self) -> String;
     /// An RFC 3339 instant for a field called `name`.
     fn instant(&mut self, name: &str) -> String;
@@ -171,6 +176,9 @@ impl<P: Picks + ?Sized> Picks for &mut P {
     }
     fn count(&mut self, min: u64, max: u64, depth: usize) -> u64 {
         (**self).count(min, max, depth)
+    }
+    fn optional(&mut self, depth: usize) -> bool {
+        (**self).optional(depth)
     }
     fn uuid(&mut self) -> String {
         (**self).uuid()
@@ -296,7 +304,7 @@ impl<P: Picks> Values<'_, P> {
         let mut out = Map::new();
         if let Some(properties) = s.get("properties").and_then(Value::as_object) {
             for (name, schema) in properties {
-                if depth < FULL_DEPTH || required.contains(&name.as_str()) {
+                if required.contains(&name.as_str()) || self.picks.optional(depth) {
                     let value = match self.picks.known(name, schema) {
                         Some(value) => value,
                         None => self.at(schema, name, depth + 1),

@@ -124,6 +124,14 @@ impl Picks for Synth<'_> {
         }
     }
 
+    /// Every described field, at any depth (as the service sends them):
+    /// a strict reader finds what it requires. Arrays past
+    /// [`FULL_DEPTH`] stay empty, so an answer grows with its schema, not
+    /// exponentially with its depth.
+    fn optional(&mut self, _depth: usize) -> bool {
+        true
+    }
+
     fn uuid(&mut self) -> String {
         Synth::uuid(self)
     }
@@ -217,6 +225,71 @@ fn slug(name: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Every property an object's schema declares is in the made value,
+    /// at every depth the values are filled to (`oneOf`/`anyOf` parts are
+    /// skipped: which alternative was made is not known from outside).
+    fn missing(api: &Api, schema: &Value, value: &Value, at: &str, depth: usize) -> Vec<String> {
+        use super::super::schema::{MAX_DEPTH, flatten};
+        let s = flatten(&api.tree, schema);
+        if depth + 1 >= MAX_DEPTH || s.contains_key("oneOf") || s.contains_key("anyOf") {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        match value {
+            Value::Object(fields) => {
+                for (name, property) in s
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    match fields.get(name) {
+                        Some(inner) => out.extend(missing(
+                            api,
+                            property,
+                            inner,
+                            &format!("{at}.{name}"),
+                            depth + 1,
+                        )),
+                        None => out.push(format!("{at}.{name}")),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                let item = s.get("items").cloned().unwrap_or(Value::Null);
+                for (i, inner) in items.iter().enumerate() {
+                    out.extend(missing(api, &item, inner, &format!("{at}[{i}]"), depth + 1));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    #[test]
+    fn answers_carry_every_described_field_at_every_depth() {
+        let api = Api::get();
+        let known = Map::new();
+        let mut checked = 0;
+        for op in &api.operations {
+            let crate::openapi::Answer::Json(schema) = &op.answer else {
+                continue;
+            };
+            for seed in 0..4 {
+                let value = Synth::new(api, seed, &known).value(schema, "");
+                let gaps = missing(api, schema, &value, "", 0);
+                assert!(gaps.is_empty(), "{}: {gaps:?}", op.id);
+                assert!(
+                    validate::check(api, schema, &value, "", Mode::Response).is_ok(),
+                    "{}",
+                    op.id
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 130, "{checked}");
+    }
 
     #[test]
     fn extreme_bounds_draw_within_them_without_overflow() {
