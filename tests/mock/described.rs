@@ -436,6 +436,22 @@ async fn an_entity_from_a_list_is_the_one_fetched_by_its_id_and_answers_repeat()
 }
 
 #[tokio::test]
+async fn a_fetch_answers_with_the_id_it_was_asked_for() {
+    let mock = MockMetronome::start().await;
+    let asked = "5a2aa749-5c79-4bba-92cc-528ceb53389e";
+    let (status, answer) = send(
+        &mock,
+        "POST",
+        "/v1/packages/get",
+        Some(json!({"package_id": asked})),
+    )
+    .await;
+    assert_eq!((status, answer["data"]["id"].as_str()), (200, Some(asked)));
+    let (status, answer) = send(&mock, "GET", &format!("/v1/planDetails/{asked}"), None).await;
+    assert_eq!((status, answer["data"]["id"].as_str()), (200, Some(asked)));
+}
+
+#[tokio::test]
 async fn unknown_ids_can_be_404s() {
     let strict = MockMetronome::builder()
         .unknown_ids(UnknownIds::NotFound)

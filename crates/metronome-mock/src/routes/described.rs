@@ -201,7 +201,9 @@ impl Described<'_> {
     }
 
     /// The entity a request is about: the last id in its path, or its
-    /// body's `id`; for a `create`, a new one derived from the request.
+    /// body's `id`, or for a fetch (`retrieve`, `get…`) the one `…_id` its
+    /// body names (`package_id`); for a `create`, a new one derived from
+    /// the request.
     fn entity_id(
         &self,
         op: &Operation,
@@ -219,6 +221,16 @@ impl Described<'_> {
             .filter(|p| p.location == Location::Path && (p.name == "id" || p.name.ends_with("_id")))
             .find_map(|p| known.get(&p.name)?.as_str().map(str::to_string))
             .or_else(|| known.get("id")?.as_str().map(str::to_string))
+            .or_else(|| {
+                let fetch = op.action == "retrieve" || op.action.starts_with("get");
+                let mut named = known
+                    .iter()
+                    .filter(|(name, value)| name.ends_with("_id") && value.is_string());
+                match (fetch, named.next(), named.next()) {
+                    (true, Some((_, id)), None) => id.as_str().map(str::to_string),
+                    _ => None,
+                }
+            })
             .filter(|id| uuid::Uuid::try_parse(id).is_ok())
     }
 
