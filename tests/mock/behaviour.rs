@@ -436,8 +436,15 @@ async fn reset_returns_to_the_start_and_the_same_requests_get_the_same_answers()
     let after = session().await;
     assert_eq!(after.0, before.0, "the same customer");
     assert_eq!(after.1.data, before.1.data);
-    assert_eq!(after.2, before.2, "the same first page, cursor included");
-    assert_eq!(after.3, before.3);
+    // Items and cursors; not whole pages, whose `date` headers differ when
+    // the two sessions straddle a second.
+    let page = |p: &metronome_client::Page<_>| (p.data.clone(), p.next_page.clone());
+    assert_eq!(
+        page(&after.2),
+        page(&before.2),
+        "the same first page, cursor included"
+    );
+    assert_eq!(page(&after.3), page(&before.3));
 }
 
 #[tokio::test]
