@@ -367,7 +367,7 @@ async fn a_product_and_a_rate_card_with_its_rates() {
 }
 
 #[tokio::test]
-async fn a_contract_reads_the_same_in_v1_and_v2_and_belongs_to_its_customer() {
+async fn a_contract_reads_the_same_in_v1_and_v2_belongs_to_its_customer_and_lists_its_amendments() {
     let mock = strict().await;
     let client = client(&mock);
     let customer = mock.dataset().customers()[0].id;
@@ -399,8 +399,37 @@ async fn a_contract_reads_the_same_in_v1_and_v2_and_belongs_to_its_customer() {
     assert_eq!(v2.name.as_deref(), Some("Enterprise 2024"));
     assert_eq!(v2.starting_at.to_rfc3339(), "2024-01-01T00:00:00+00:00");
 
+    assert!(v1.amendments.is_empty(), "a new contract has no amendment");
+    let amendment = client
+        .contracts()
+        .amend(customer, contract, "2024-06-01T00:00:00Z")
+        .salesforce_opportunity_id("opp-42")
+        .send()
+        .await
+        .unwrap()
+        .id;
+    let v1 = client
+        .contracts()
+        .retrieve(customer, contract)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        v1.amendments.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [amendment]
+    );
+    assert_eq!(
+        v1.amendments[0].starting_at.to_rfc3339(),
+        "2024-06-01T00:00:00+00:00"
+    );
+    assert_eq!(
+        v1.amendments[0].salesforce_opportunity_id.as_deref(),
+        Some("opp-42")
+    );
+
     let listed = client.contracts().list(customer).send().await.unwrap();
     assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), [contract]);
+    assert_eq!(listed[0].amendments.len(), 1, "the list shows it too");
     assert!(
         client
             .v2()

@@ -18,6 +18,8 @@
 //!   merge: custom_fields      # a map the request's map is merged into
 //!   remove: {keys: custom_fields}  # a list of keys removed from a map fact
 //!   seeded: 3                 # entities there are before any create
+//!   children:                 # an array field listing another collection's
+//!     amendments: {entity: contract_amendment, by: contract_id}  # entities
 //!   filters:                  # request field → how a list selects
 //!     ingest_alias: {contains: ingest_aliases}
 //!     customer_ids: {any_of: id}
@@ -81,6 +83,9 @@ pub(crate) struct StateRule {
     pub remove: Option<(String, String)>,
     pub seeded: usize,
     pub filters: Vec<(String, Filter)>,
+    /// Array fields of the entity that list another collection's entities
+    /// whose fact `by` is this entity's id: `(field, collection, by)`.
+    pub children: Vec<(String, String, String)>,
 }
 
 impl StateRule {
@@ -164,7 +169,22 @@ impl StateRule {
             }
             Some(_) => return Err(bad("remove is {field: fact}")),
         };
+        let children = node
+            .get("children")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(field, child)| {
+                let entity = child.get("entity").and_then(text);
+                let by = child.get("by").and_then(text);
+                match (entity, by) {
+                    (Some(entity), Some(by)) => Ok((field.clone(), entity, by)),
+                    _ => Err(bad(&format!("children {field}: {{entity, by}}"))),
+                }
+            })
+            .collect::<Result<_, _>>()?;
         Ok(StateRule {
+            children,
             entity,
             does,
             id,

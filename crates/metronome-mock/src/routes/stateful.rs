@@ -270,12 +270,11 @@ impl Memory<'_> {
             return Reply::empty(op.success);
         };
         let entity = inner.get(&collection, &id).cloned();
-        drop(inner);
         let mut value = Synth::new(self.api, self.seed_of(&id), known).value(schema, "");
         if let Some(data) = value.get_mut("data").filter(|d| d.is_object()) {
             let data_schema = property(self.api, schema, "data").cloned();
             if let Some(data_schema) = data_schema {
-                *data = self.render(&data_schema, rule, &id, entity.as_ref(), known);
+                *data = self.render(&inner, &data_schema, rule, &id, entity.as_ref(), known);
             }
         }
         self.checked(op, schema, value)
@@ -347,7 +346,7 @@ impl Memory<'_> {
                 .iter()
                 .map(|&(id, entity)| {
                     self.ids.remember(id);
-                    self.render(&item, rule, id, Some(entity), known)
+                    self.render(inner, &item, rule, id, Some(entity), known)
                 })
                 .collect()
         };
@@ -397,6 +396,7 @@ impl Memory<'_> {
     /// facts written over it.
     fn render(
         &self,
+        store: &Inner,
         schema: &Value,
         rule: &StateRule,
         id: &str,
@@ -410,13 +410,53 @@ impl Memory<'_> {
         };
         let empty = Entity::default();
         let entity = entity.unwrap_or(&empty);
+        self.fill(target, target_schema, id, entity, &rule.into);
+        // Arrays listing the entities that belong to this one (a contract's
+        // amendments), each filled the same way.
+        for (field, collection, by) in &rule.children {
+            let Some(items) = property(self.api, target_schema, field)
+                .and_then(|array| self.api.resolve(array).get("items"))
+            else {
+                continue;
+            };
+            let owner = Value::String(id.to_string());
+            let children: Vec<Value> = store
+                .collections
+                .get(collection)
+                .into_iter()
+                .flat_map(Collection::listed)
+                .filter(|(_, child)| child.facts.get(by) == Some(&owner))
+                .map(|(child_id, child)| {
+                    let mut made =
+                        Synth::new(self.api, self.seed_of(child_id), known).value(items, "");
+                    self.fill(&mut made, items, child_id, child, &[]);
+                    made
+                })
+                .collect();
+            if let Some(object) = target.as_object_mut() {
+                object.insert(field.clone(), Value::Array(children));
+            }
+        }
+        value
+    }
+
+    /// Writes an entity's id and facts over a value made from its schema
+    /// (and into the objects `into` names), and its `archived_at`.
+    fn fill(
+        &self,
+        target: &mut Value,
+        target_schema: &Value,
+        id: &str,
+        entity: &Entity,
+        into: &[Vec<String>],
+    ) {
         if let Some(object) = target.as_object_mut()
             && (object.contains_key("id") || has_property(self.api, target_schema, "id"))
         {
             object.insert("id".into(), Value::String(id.to_string()));
         }
         self.overlay(target, target_schema, &entity.facts);
-        for path in &rule.into {
+        for path in into {
             if let Some((inner, inner_schema)) = descend(self.api, target, target_schema, path) {
                 self.overlay(inner, inner_schema, &entity.facts);
             }
@@ -435,7 +475,6 @@ impl Memory<'_> {
                 object.remove("archived_at");
             }
         }
-        value
     }
 
     /// Writes each fact over the field of the same name, where it fits.
