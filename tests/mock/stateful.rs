@@ -112,6 +112,42 @@ async fn a_created_customer_reads_back_lists_filters_changes_and_archives() {
         "an alias replaced no longer finds the customer"
     );
 
+    // Its billing configuration: created, read, deleted.
+    client
+        .customers()
+        .billing_config()
+        .create(created.id, "stripe", "cus_acme")
+        .stripe_collection_method("send_invoice")
+        .send()
+        .await
+        .unwrap();
+    let config = client
+        .customers()
+        .billing_config()
+        .retrieve(created.id, "stripe")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        config.billing_provider_customer_id.as_deref(),
+        Some("cus_acme")
+    );
+    client
+        .customers()
+        .billing_config()
+        .delete(created.id, "stripe")
+        .send()
+        .await
+        .unwrap();
+    let gone = client
+        .customers()
+        .billing_config()
+        .retrieve(created.id, "stripe")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(gone.kind(), Some(ApiErrorKind::NotFound));
+
     client.customers().archive(created.id).send().await.unwrap();
     let archived = client
         .customers()
@@ -440,6 +476,38 @@ async fn a_contract_reads_the_same_in_v1_and_v2_belongs_to_its_customer_and_list
             .unwrap()
             .is_empty()
     );
+    // Dates: a contract from 2024-01-01 with no end covers 2024-03-01 and
+    // does not start on or after 2024-02-01.
+    let covering = client
+        .v2()
+        .contracts()
+        .list(customer)
+        .covering_date("2024-03-01T00:00:00Z")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(covering.len(), 1);
+    assert!(
+        client
+            .contracts()
+            .list(customer)
+            .starting_at("2024-02-01T00:00:00Z")
+            .send()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        client
+            .contracts()
+            .list(customer)
+            .covering_date("2023-12-31T00:00:00Z")
+            .send()
+            .await
+            .unwrap()
+            .is_empty(),
+        "before it starts"
+    );
     let elsewhere = client
         .contracts()
         .retrieve(other, contract)
@@ -637,6 +705,14 @@ async fn credit_grants_are_listed_by_customer_edited_and_voided() {
         .await
         .unwrap();
     assert_eq!(all.iter().map(|g| g.id).collect::<Vec<_>>(), [mine, theirs]);
+    let expiring_later = client
+        .credit_grants()
+        .list()
+        .not_expiring_before("2025-06-01T00:00:00Z")
+        .send()
+        .await
+        .unwrap();
+    assert!(expiring_later.data.is_empty(), "both expire on 2025-01-01");
 
     client
         .credit_grants()

@@ -25,6 +25,8 @@
 //!     customer_ids: {any_of: id}
 //!     customer_id: {equals: customer_id}
 //!     only_archived: only_archived       # or include_archived, archive_filter
+//!     starting_at: {at_or_after: starting_at}     # instants; also `before`
+//!     covering_date: {covers: [starting_at, ending_before]}
 //! ```
 
 use serde_json::{Map, Value};
@@ -64,6 +66,13 @@ pub(crate) enum Filter {
     IncludeArchived,
     /// `ARCHIVED`, `NOT_ARCHIVED` (the default) or `ALL`.
     ArchivedOrNot,
+    /// The entity's instant is at or after the value.
+    AtOrAfter(String),
+    /// The entity's instant is before the value.
+    Before(String),
+    /// The value falls in the entity's period: at or after its start,
+    /// before its end (none: open).
+    Covers(String, String),
 }
 
 /// An operation's `x-mock-state`.
@@ -148,12 +157,27 @@ impl StateRule {
                             .iter()
                             .next()
                             .ok_or_else(|| bad(&format!("filter {field} is empty")))?;
-                        let fact = text(fact).ok_or_else(|| bad("a filter names a fact"))?;
-                        match kind.as_str() {
-                            "equals" => Filter::Equals(fact),
-                            "any_of" => Filter::AnyOf(fact),
-                            "contains" => Filter::Contains(fact),
-                            _ => return Err(bad(&format!("filter {field}: {kind}?"))),
+                        if kind == "covers" {
+                            let pair: Vec<String> = fact
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(text)
+                                .collect();
+                            let [start, end] = <[String; 2]>::try_from(pair).map_err(|_| {
+                                bad(&format!("filter {field}: covers [start, end]"))
+                            })?;
+                            Filter::Covers(start, end)
+                        } else {
+                            let fact = text(fact).ok_or_else(|| bad("a filter names a fact"))?;
+                            match kind.as_str() {
+                                "equals" => Filter::Equals(fact),
+                                "any_of" => Filter::AnyOf(fact),
+                                "contains" => Filter::Contains(fact),
+                                "at_or_after" => Filter::AtOrAfter(fact),
+                                "before" => Filter::Before(fact),
+                                _ => return Err(bad(&format!("filter {field}: {kind}?"))),
+                            }
                         }
                     }
                     _ => return Err(bad(&format!("filter {field}"))),

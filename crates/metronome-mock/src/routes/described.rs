@@ -53,6 +53,11 @@ impl Ids {
         }
     }
 
+    /// Forgets one id (an entity deleted).
+    pub fn forget(&self, id: &str) {
+        crate::faults::lock(&self.0).remove(id);
+    }
+
     /// Forgets every id but `kept` (the seeded ones).
     pub fn reset(&self, kept: impl IntoIterator<Item = String>) {
         let mut ids = crate::faults::lock(&self.0);

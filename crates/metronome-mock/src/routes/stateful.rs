@@ -236,9 +236,9 @@ impl Memory<'_> {
                 if rule.does == Does::Delete {
                     // Deleting what is not there: a 404 for a strict mock,
                     // done already otherwise.
-                    if !inner.remove(&collection, &id)
-                        && self.unknown_ids == super::described::UnknownIds::NotFound
-                    {
+                    if inner.remove(&collection, &id) {
+                        self.ids.forget(&id);
+                    } else if self.unknown_ids == super::described::UnknownIds::NotFound {
                         return Reply::error(404, &format!("no {collection} {id}"));
                     }
                 } else if rule.does != Does::Read {
@@ -270,6 +270,13 @@ impl Memory<'_> {
             return Reply::empty(op.success);
         };
         let entity = inner.get(&collection, &id).cloned();
+        if rule.does == Does::Read
+            && entity.is_none()
+            && self.unknown_ids == super::described::UnknownIds::NotFound
+            && !self.ids.knows(&id)
+        {
+            return Reply::error(404, &format!("no {collection} {id}"));
+        }
         let mut value = Synth::new(self.api, self.seed_of(&id), known).value(schema, "");
         if let Some(data) = value.get_mut("data").filter(|d| d.is_object()) {
             let data_schema = property(self.api, schema, "data").cloned();
@@ -662,6 +669,17 @@ fn selector<'a>(
                     Some(Value::Array(values)) => values.iter().any(|v| is(name, v)),
                     _ => true,
                 },
+                // An entity without the instant is kept.
+                Filter::AtOrAfter(name) => asked.is_none_or(|asked| {
+                    compare(entity.facts.get(name.as_str()), asked).is_none_or(|o| o.is_ge())
+                }),
+                Filter::Before(name) => asked.is_none_or(|asked| {
+                    compare(entity.facts.get(name.as_str()), asked).is_none_or(|o| o.is_lt())
+                }),
+                Filter::Covers(start, end) => asked.is_none_or(|asked| {
+                    compare(entity.facts.get(start.as_str()), asked).is_none_or(|o| o.is_le())
+                        && compare(entity.facts.get(end.as_str()), asked).is_none_or(|o| o.is_gt())
+                }),
                 Filter::Contains(name) => asked.is_none_or(|asked| {
                     entity
                         .facts
@@ -677,6 +695,13 @@ fn selector<'a>(
         // A list without a word on archived entities leaves them out.
         archived_shown || !entity.archived
     }
+}
+
+/// How an entity's instant compares with a request's (both RFC 3339);
+/// `None` when either is missing or not an instant.
+fn compare(fact: Option<&Value>, asked: &Value) -> Option<std::cmp::Ordering> {
+    let instant = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str()?).ok();
+    Some(instant(fact?)?.cmp(&instant(asked)?))
 }
 
 /// The object at `path` inside `value`, with its schema (made when the
