@@ -13,7 +13,11 @@
 //!   parsed per item);
 //! - the SDK on a current-thread runtime with look-ahead off and with its
 //!   defaults, and on a multi-thread runtime (`#[tokio::main]`'s: one
-//!   worker per core) with look-ahead off and with its defaults.
+//!   worker per core) with look-ahead off and with its defaults;
+//! - `string_loop` again on the multi-thread runtime: what that runtime
+//!   costs a hand-written loop (its request crosses to the connection's
+//!   task on a worker), the baseline the SDK's multi-thread cells compare
+//!   with beside the current-thread loop.
 //!
 //! Rounds are interleaved (every configuration once per round, `ROUNDS`
 //! rounds); each cell is the median over rounds of the time per walk, and
@@ -419,6 +423,11 @@ fn configs() -> Vec<Config> {
             name: "sdk, current-thread, defaults",
             rt: current_thread(),
             kind: Kind::Sdk(None),
+        },
+        Config {
+            name: "string_loop (multi-thread)",
+            rt: multi_thread(),
+            kind: Kind::StringLoop,
         },
         Config {
             name: "sdk, multi-thread, look-ahead off",
