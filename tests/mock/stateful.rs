@@ -44,6 +44,15 @@ async fn a_created_customer_reads_back_lists_filters_changes_and_archives() {
         .unwrap();
     assert_eq!(read.id, created.id);
     assert_eq!(read.name, "Acme Rockets");
+    // What the mock remembers, read server-side.
+    let remembered = mock.remembered("customer");
+    assert_eq!(remembered.len(), 4, "three seeded, one created");
+    let last = remembered.last().unwrap();
+    assert_eq!(last.id, created.id.to_string());
+    assert_eq!(last.facts["name"], "Acme Rockets");
+    assert_eq!(last.facts["external_id"], "acme-ext");
+    assert!(!last.archived);
+    assert!(mock.remembered("no such entity").is_empty());
     assert_eq!(read.external_id, "acme-ext");
     assert_eq!(read.archived_at, None);
 
@@ -156,6 +165,13 @@ async fn a_created_customer_reads_back_lists_filters_changes_and_archives() {
         .await
         .unwrap();
     assert!(archived.archived_at.is_some());
+    let last = mock.remembered("customer").pop().unwrap();
+    assert!(last.archived);
+    assert_eq!(last.facts["name"], "Acme Rockets Ltd");
+    let at = archived
+        .archived_at
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    assert_eq!(last.facts["archived_at"].as_str(), at.as_deref());
     let active: Vec<_> = client
         .customers()
         .list()

@@ -73,6 +73,20 @@ fn seed_memory(shared: &server::Shared) {
     shared.store.reset(seeded);
 }
 
+/// An entity the mock remembers ([`MockMetronome::remembered`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Remembered {
+    /// Its id (for a custom field key, `entity/key`).
+    pub id: String,
+    /// What requests said about it, and what the mock added: the fields
+    /// a create sent, those updates changed, `created_at`, `updated_at`,
+    /// `archived_at`.
+    pub facts: serde_json::Map<String, serde_json::Value>,
+    /// Whether it was archived (or voided).
+    pub archived: bool,
+}
+
 /// The token a mock accepts unless another is configured.
 pub const DEFAULT_TOKEN: &str = "metronome-mock-token";
 
@@ -144,6 +158,34 @@ impl MockMetronome {
     /// the order they arrived.
     pub fn ingested_events(&self) -> Vec<IngestedEvent> {
         faults::lock(&self.shared.ingested).events.clone()
+    }
+
+    /// What the mock remembers of a collection (`"customer"`,
+    /// `"contract"`, `"credit_grant"`: the entity names of the crate's
+    /// README, "What it remembers"), in list order: seeded entities, then
+    /// those created through the API. Each comes with the facts it was
+    /// given (what the requests sent, and `created_at`, `updated_at`,
+    /// `archived_at`), so a test can check server-side what the code
+    /// under test created. An unknown name has none.
+    ///
+    /// ```no_run
+    /// # async fn run(mock: metronome_mock::MockMetronome) {
+    /// let customers = mock.remembered("customer");
+    /// let created = customers.last().unwrap();
+    /// assert_eq!(created.facts["name"], "Acme");
+    /// # }
+    /// ```
+    pub fn remembered(&self, collection: &str) -> Vec<Remembered> {
+        self.shared
+            .store
+            .listed(collection)
+            .into_iter()
+            .map(|(id, facts, archived)| Remembered {
+                id,
+                facts,
+                archived,
+            })
+            .collect()
     }
 
     /// Empties the request log.

@@ -108,6 +108,22 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A collection's entities as lists show them (seeded, then created,
+    /// without the deleted), each with its facts and whether it is
+    /// archived.
+    pub fn listed(&self, collection: &str) -> Vec<(String, Map<String, Value>, bool)> {
+        let inner = crate::faults::lock(&self.0);
+        inner
+            .collections
+            .get(collection)
+            .into_iter()
+            .flat_map(Collection::listed)
+            .map(|(id, entity)| (id.to_string(), entity.facts.clone(), entity.archived))
+            .collect()
+    }
+}
+
 impl Inner {
     /// Stores an entity (replacing one of the same id); `listed`: lists
     /// show it.
