@@ -139,11 +139,14 @@ impl StateRule {
         {
             return Err(bad("names no id field"));
         }
-        let filters = node
-            .get("filters")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
+        // The `name: value` entries of a mapping (none when absent).
+        let entries = |key: &str| {
+            node.get(key)
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+        };
+        let filters = entries("filters")
             .map(|(field, how)| {
                 let filter = match how {
                     Value::String(kind) => match kind.as_str() {
@@ -193,11 +196,7 @@ impl StateRule {
             }
             Some(_) => return Err(bad("remove is {field: fact}")),
         };
-        let children = node
-            .get("children")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
+        let children = entries("children")
             .map(|(field, child)| {
                 let entity = child.get("entity").and_then(text);
                 let by = child.get("by").and_then(text);
@@ -221,11 +220,7 @@ impl StateRule {
                 .flatten()
                 .map(path)
                 .collect(),
-            rename: node
-                .get("rename")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
+            rename: entries("rename")
                 .filter_map(|(from, to)| Some((from.clone(), text(to)?)))
                 .collect(),
             sets: node

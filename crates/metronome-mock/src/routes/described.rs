@@ -111,16 +111,7 @@ impl Described<'_> {
             .collect();
         let fingerprint = fingerprint(&op.id, params, body, &paging);
         if let Some(rule) = &op.state {
-            let memory = super::stateful::Memory {
-                api: self.api,
-                seed: self.seed,
-                store: self.store,
-                ids: self.ids,
-                unknown_ids: self.unknown_ids,
-                cursors: self.cursors,
-                epoch: self.epoch,
-            };
-            return memory.answer(op, rule, &known, fingerprint);
+            return self.remembered(op, rule, &known, fingerprint);
         }
         let schema = match &op.answer {
             Answer::Empty => return Reply::empty(op.success),
@@ -134,54 +125,35 @@ impl Described<'_> {
 
         let reply = match (&op.page, &data_schema) {
             (Some(page), Some(data)) => {
-                let sent = match &page.cursor {
-                    Some((_, name)) => known.get(name).and_then(Value::as_str),
-                    None => None,
-                };
-                let limit = match &page.limit {
-                    Some((_, name)) => known.get(name).and_then(Value::as_u64),
-                    None => None,
-                };
-                let page_size = limit.map_or(page.default_size, |n| n.clamp(1, 100) as usize);
-                let total = 2 * page.default_size + 1;
-                let plan = match PagePlan::new(fingerprint, sent, page_size, total, self.cursors) {
-                    Ok(plan) => plan,
-                    Err(message) => return Reply::error(400, &message),
-                };
                 let item = self
                     .api
                     .resolve(data)
                     .get("items")
                     .cloned()
                     .unwrap_or(Value::Null);
-                let items: Vec<Value> = plan
-                    .range()
-                    .map(|i| {
-                        synth.reseed(mix(seed, i as u64));
-                        let id = synth.uuid();
-                        self.ids.remember(&id);
-                        synth.reseed(mix(self.seed, crate::cursor::fingerprint(&id)));
-                        synth.entity(&item, &id)
-                    })
-                    .collect();
-                value["data"] = Value::Array(items);
-                let end = plan.range().end;
-                let next = (end < total).then(|| {
-                    let uuid_typed = property_path(self.api, schema, &page.next).is_some_and(|s| {
-                        self.api.resolve(s).get("format") == Some(&Value::from("uuid"))
-                    });
-                    let cursor = crate::cursor::Cursor {
-                        fingerprint,
-                        offset: end,
-                        nonce: 0,
-                    };
-                    if uuid_typed {
-                        cursor.encode_uuid()
-                    } else {
-                        cursor.encode()
-                    }
-                });
-                set_cursor(self.api, schema, &mut value, &page.next, next);
+                let total = 2 * page.default_size + 1;
+                let items = |range: std::ops::Range<usize>| -> Vec<Value> {
+                    range
+                        .map(|i| {
+                            synth.reseed(mix(seed, i as u64));
+                            let id = synth.uuid();
+                            self.ids.remember(&id);
+                            synth.reseed(mix(self.seed, crate::cursor::fingerprint(&id)));
+                            synth.entity(&item, &id)
+                        })
+                        .collect()
+                };
+                let listed = Listed {
+                    api: self.api,
+                    schema,
+                    page,
+                    known: &known,
+                    fingerprint,
+                    cursors: self.cursors,
+                };
+                if let Err(reply) = listed.fill(&mut value, total, items) {
+                    return reply;
+                }
                 value
             }
             (_, Some(data)) if value.get("data").is_some_and(Value::is_object) => {
@@ -194,15 +166,7 @@ impl Described<'_> {
             }
             _ => value,
         };
-        match validate::check(self.api, schema, &reply, "", Mode::Response) {
-            Ok(()) => Reply::json(op.success, reply.to_string()),
-            Err(broken) => Reply::error(
-                500,
-                &format!(
-                    "metronome-mock made an answer its description does not allow, at {broken}"
-                ),
-            ),
-        }
+        checked(self.api, op, schema, reply)
     }
 
     /// The entity a request is about: the last id in its path, or its
@@ -265,6 +229,73 @@ impl Described<'_> {
     }
 }
 
+/// An answer, held to the description before it is sent: a 500 says where
+/// the mock got it wrong.
+pub(crate) fn checked(api: &Api, op: &Operation, schema: &Value, answer: Value) -> Reply {
+    match validate::check(api, schema, &answer, "", Mode::Response) {
+        Ok(()) => Reply::json(op.success, answer.to_string()),
+        Err(broken) => Reply::error(
+            500,
+            &format!("metronome-mock made an answer its description does not allow, at {broken}"),
+        ),
+    }
+}
+
+/// A list answer being paged: the request's cursor and page size, read
+/// where the operation keeps them, and where the next cursor goes.
+pub(crate) struct Listed<'a> {
+    pub api: &'a Api,
+    pub schema: &'a Value,
+    pub page: &'a crate::openapi::PageShape,
+    pub known: &'a Map<String, Value>,
+    pub fingerprint: u64,
+    pub cursors: super::Cursors,
+}
+
+impl Listed<'_> {
+    /// Puts the page of `total` items the request asks for (made by
+    /// `items` for its range) into `value`'s `data`, and the next cursor
+    /// where the operation keeps it (a uuid where it is typed so); a 400
+    /// for a cursor that is not this query's.
+    pub fn fill(
+        &self,
+        value: &mut Value,
+        total: usize,
+        items: impl FnOnce(std::ops::Range<usize>) -> Vec<Value>,
+    ) -> Result<(), Reply> {
+        let (api, page) = (self.api, self.page);
+        let sent = page
+            .cursor
+            .as_ref()
+            .and_then(|(_, name)| self.known.get(name)?.as_str());
+        let limit = page
+            .limit
+            .as_ref()
+            .and_then(|(_, name)| self.known.get(name)?.as_u64());
+        let page_size = limit.map_or(page.default_size, |n| n.clamp(1, 100) as usize);
+        let plan = PagePlan::new(self.fingerprint, sent, page_size, total, self.cursors)
+            .map_err(|message| Reply::error(400, &message))?;
+        value["data"] = Value::Array(items(plan.range()));
+        let end = plan.range().end;
+        let next = (end < total).then(|| {
+            let cursor = crate::cursor::Cursor {
+                fingerprint: self.fingerprint,
+                offset: end,
+                nonce: 0,
+            };
+            let uuid_typed = property_path(api, self.schema, &page.next)
+                .is_some_and(|s| api.resolve(s).get("format") == Some(&Value::from("uuid")));
+            if uuid_typed {
+                cursor.encode_uuid()
+            } else {
+                cursor.encode()
+            }
+        });
+        set_cursor(api, self.schema, value, &page.next, next);
+        Ok(())
+    }
+}
+
 /// What defines a query's results: the operation and everything it was
 /// given but how it is paged (the cursor, the page size).
 fn fingerprint(op: &str, params: &Map<String, Value>, body: &Value, paging: &[&str]) -> u64 {
@@ -283,7 +314,7 @@ fn fingerprint(op: &str, params: &Map<String, Value>, body: &Value, paging: &[&s
     crate::cursor::fingerprint((op, without(params), body))
 }
 
-fn mix(a: u64, b: u64) -> u64 {
+pub(crate) fn mix(a: u64, b: u64) -> u64 {
     crate::dataset::splitmix(a ^ crate::dataset::splitmix(b))
 }
 
@@ -301,11 +332,7 @@ pub(crate) fn property<'a>(api: &'a Api, schema: &'a Value, name: &str) -> Optio
         .find_map(|part| property(api, part, name))
 }
 
-pub(crate) fn property_path<'a>(
-    api: &'a Api,
-    schema: &'a Value,
-    path: &[String],
-) -> Option<&'a Value> {
+fn property_path<'a>(api: &'a Api, schema: &'a Value, path: &[String]) -> Option<&'a Value> {
     path.iter()
         .try_fold(schema, |s, name| property(api, s, name))
 }

@@ -21,10 +21,11 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::{PagePlan, Reply};
+use super::Reply;
+use super::described::{Described, checked, mix, property};
+use crate::cursor::fingerprint;
 use crate::openapi::state::{Does, Filter, StateRule};
 use crate::openapi::synth::Synth;
 use crate::openapi::validate::{self, Mode};
@@ -177,22 +178,12 @@ impl Inner {
     }
 }
 
-/// What a stateful answer needs besides the request.
-pub(crate) struct Memory<'a> {
-    pub api: &'a Api,
-    pub seed: u64,
-    pub store: &'a Store,
-    pub ids: &'a super::described::Ids,
-    pub unknown_ids: super::described::UnknownIds,
-    pub cursors: super::Cursors,
-    /// When the clock starts (the dataset's first day).
-    pub epoch: DateTime<Utc>,
-}
-
-impl Memory<'_> {
+/// The answers of operations with a rule, made with what every described
+/// answer depends on (the seed, the ids known, the store and its clock).
+impl Described<'_> {
     /// Answers `op` by `rule`; `known` holds the request's parameters and
     /// body fields by name, `fingerprint` what identifies its query.
-    pub fn answer(
+    pub fn remembered(
         &self,
         op: &Operation,
         rule: &StateRule,
@@ -300,7 +291,7 @@ impl Memory<'_> {
                 *data = self.render(&inner, &data_schema, rule, &id, entity.as_ref(), known);
             }
         }
-        self.checked(op, schema, value)
+        checked(self.api, op, schema, value)
     }
 
     /// A list: the collection's entities (seeded, then created) that the
@@ -325,7 +316,7 @@ impl Memory<'_> {
         if let Some((name, value)) = scope {
             let scope_text = value.as_str().unwrap_or_default();
             for i in 0..rule.seeded {
-                let id = self.seeded_id(collection, scope_text, i);
+                let id = seeded_id(self.api, self.seed, collection, scope_text, i);
                 let mut entity = inner.get(collection, &id).cloned().unwrap_or_default();
                 entity
                     .facts
@@ -362,7 +353,7 @@ impl Memory<'_> {
                 .cloned()
                 .unwrap_or(Value::Null)
         }) else {
-            return self.checked(op, schema, value);
+            return checked(self.api, op, schema, value);
         };
         let render = |range: std::ops::Range<usize>| -> Vec<Value> {
             selected[range]
@@ -375,44 +366,21 @@ impl Memory<'_> {
         };
         match &op.page {
             Some(page) => {
-                let sent = page
-                    .cursor
-                    .as_ref()
-                    .and_then(|(_, name)| known.get(name)?.as_str());
-                let limit = page
-                    .limit
-                    .as_ref()
-                    .and_then(|(_, name)| known.get(name)?.as_u64());
-                let page_size = limit.map_or(page.default_size, |n| n.clamp(1, 100) as usize);
-                let plan =
-                    match PagePlan::new(fingerprint, sent, page_size, selected.len(), self.cursors)
-                    {
-                        Ok(plan) => plan,
-                        Err(message) => return Reply::error(400, &message),
-                    };
-                value["data"] = Value::Array(render(plan.range()));
-                let end = plan.range().end;
-                let next = (end < selected.len()).then(|| {
-                    let cursor = crate::cursor::Cursor {
-                        fingerprint,
-                        offset: end,
-                        nonce: 0,
-                    };
-                    let uuid_typed = super::described::property_path(self.api, schema, &page.next)
-                        .is_some_and(|s| {
-                            self.api.resolve(s).get("format") == Some(&Value::from("uuid"))
-                        });
-                    if uuid_typed {
-                        cursor.encode_uuid()
-                    } else {
-                        cursor.encode()
-                    }
-                });
-                super::described::set_cursor(self.api, schema, &mut value, &page.next, next);
+                let listed = super::described::Listed {
+                    api: self.api,
+                    schema,
+                    page,
+                    known,
+                    fingerprint,
+                    cursors: self.cursors,
+                };
+                if let Err(reply) = listed.fill(&mut value, selected.len(), render) {
+                    return reply;
+                }
             }
             None => value["data"] = Value::Array(render(0..selected.len())),
         }
-        self.checked(op, schema, value)
+        checked(self.api, op, schema, value)
     }
 
     /// An entity as an answer's item of `schema`: made from its id, its
@@ -474,7 +442,7 @@ impl Memory<'_> {
         into: &[Vec<String>],
     ) {
         if let Some(object) = target.as_object_mut()
-            && (object.contains_key("id") || has_property(self.api, target_schema, "id"))
+            && (object.contains_key("id") || property(self.api, target_schema, "id").is_some())
         {
             object.insert("id".into(), Value::String(id.to_string()));
         }
@@ -586,21 +554,8 @@ impl Memory<'_> {
         entity.facts.insert("updated_at".into(), stamp);
     }
 
-    /// The answer, held to the description like every other.
-    fn checked(&self, op: &Operation, schema: &Value, value: Value) -> Reply {
-        match validate::check(self.api, schema, &value, "", Mode::Response) {
-            Ok(()) => Reply::json(op.success, value.to_string()),
-            Err(broken) => Reply::error(
-                500,
-                &format!(
-                    "metronome-mock made an answer its description does not allow, at {broken}"
-                ),
-            ),
-        }
-    }
-
     fn seed_of(&self, id: &str) -> u64 {
-        mix(self.seed, crate::cursor::fingerprint(id))
+        mix(self.seed, fingerprint(id))
     }
 
     /// The id of the `now`-th change's new entity.
@@ -611,10 +566,6 @@ impl Memory<'_> {
             &EMPTY,
         );
         synth.uuid()
-    }
-
-    fn seeded_id(&self, collection: &str, scope: &str, i: usize) -> String {
-        seeded_id(self.api, self.seed, collection, scope, i)
     }
 
     fn instant(&self, seconds: u64) -> String {
@@ -630,14 +581,6 @@ pub(crate) fn seeded_id(api: &Api, seed: u64, collection: &str, scope: &str, i: 
 }
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
-
-fn fingerprint(value: impl std::hash::Hash) -> u64 {
-    crate::cursor::fingerprint(value)
-}
-
-fn mix(a: u64, b: u64) -> u64 {
-    crate::dataset::splitmix(a ^ crate::dataset::splitmix(b))
-}
 
 /// Whether a list's request selects an entity: the request's values are
 /// looked up once, then each entity is compared without copying anything.
@@ -735,15 +678,6 @@ fn descend<'v, 's>(
         at = at.as_object_mut()?.get_mut(name)?;
     }
     at.is_object().then_some((at, schema))
-}
-
-fn has_property(api: &Api, schema: &Value, name: &str) -> bool {
-    property(api, schema, name).is_some()
-}
-
-/// The property's schema (through `$ref` and `allOf`).
-fn property<'a>(api: &'a Api, schema: &'a Value, name: &str) -> Option<&'a Value> {
-    super::described::property(api, schema, name)
 }
 
 fn required(api: &Api, schema: &Value) -> Vec<String> {
