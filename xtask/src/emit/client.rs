@@ -890,43 +890,43 @@ fn http_request(op: &Op) -> Result<TokenStream> {
     })
 }
 
+/// What every argument of every operation takes, lists looked through
+/// (`Vec<RateType>` takes `RateType`).
+fn taken_kinds(model: &Model) -> impl Iterator<Item = &Kind> {
+    model.ops.iter().flat_map(|op| op.args()).map(|a| {
+        let mut k = &a.kind;
+        while let Kind::List(inner) = k {
+            k = inner;
+        }
+        k
+    })
+}
+
 /// The enums a request takes.
 fn enum_names(model: &Model) -> BTreeSet<String> {
-    let mut enums = BTreeSet::new();
-    for op in &model.ops {
-        for a in op.args() {
-            let mut k = &a.kind;
-            while let Kind::List(inner) = k {
-                k = inner;
-            }
-            if let Kind::Enum(name) = k {
-                enums.insert(name.to_string());
-            }
-        }
-    }
-    enums
+    taken_kinds(model)
+        .filter_map(|k| match k {
+            Kind::Enum(name) => Some(name.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The generated types a request takes whole (`impl IntoValue<types::X>`):
 /// each is also accepted as JSON of its shape (`impl JsonShaped`).
 fn json_shaped(model: &Model) -> TokenStream {
-    let mut names = BTreeSet::new();
-    for op in &model.ops {
-        for a in op.args() {
-            let mut k = &a.kind;
-            while let Kind::List(inner) = k {
-                k = inner;
-            }
-            if let Kind::Other(t) = k {
+    let names: BTreeSet<String> = taken_kinds(model)
+        .filter_map(|k| match k {
+            Kind::Other(t) => {
                 let written = crate::model::syntax::squash(t);
-                if let Some(name) = written.strip_prefix("types::")
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                {
-                    names.insert(name.to_string());
-                }
+                let name = written.strip_prefix("types::")?;
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    .then(|| name.to_string())
             }
-        }
-    }
+            _ => None,
+        })
+        .collect();
     let impls = names.iter().map(|name| {
         let name = ident(name);
         quote!(impl JsonShaped for types::#name {})
