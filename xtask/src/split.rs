@@ -106,10 +106,14 @@ pub fn types_crate(parts: &mut Vec<Part>, crate_name: &str) -> Vec<Part> {
     let mut kept = Vec::new();
     for part in parts.drain(..) {
         match part.path.as_str() {
-            "types.rs" => types.push(Part {
-                path: "mod.rs".into(),
-                file: part.file,
-            }),
+            "types.rs" => {
+                let mut file = part.file;
+                builders_behind_feature(&mut file);
+                types.push(Part {
+                    path: "mod.rs".into(),
+                    file,
+                })
+            }
             "types/builder.rs" => types.push(Part {
                 path: "builder.rs".into(),
                 file: part.file,
@@ -139,6 +143,29 @@ pub fn types_crate(parts: &mut Vec<Part>, crate_name: &str) -> Vec<Part> {
     types
 }
 
+/// Puts progenitor's body builders (`pub mod builder;` and every
+/// `X::builder()`) behind the types crate's `builders` feature: only the
+/// low-level client's operation builders use them, and they are a third
+/// of the crate's code.
+fn builders_behind_feature(file: &mut syn::File) {
+    let gate: syn::Attribute = syn::parse_quote!(#[cfg(feature = "builders")]);
+    for item in &mut file.items {
+        match item {
+            Item::Mod(m) if m.ident == "builder" => m.attrs.insert(0, gate.clone()),
+            Item::Impl(block) => {
+                for member in &mut block.items {
+                    if let syn::ImplItem::Fn(f) = member
+                        && f.sig.ident == "builder"
+                    {
+                        f.attrs.insert(0, gate.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +178,7 @@ mod tests {
             pub mod types {
                 //! Types.
                 pub struct T;
+                impl T { pub fn builder() -> builder::T { builder::T } }
                 pub mod builder { pub struct T; }
             }
             pub struct Client;
@@ -187,6 +215,15 @@ mod tests {
         assert_eq!(paths, ["mod.rs", "builder.rs"]);
         let left: Vec<&str> = parts.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(left, ["mod.rs", "builder.rs", "client.rs"]);
+        let gated = prettyplease::unparse(&crate_parts[0].file);
+        assert!(
+            gated.contains("#[cfg(feature = \"builders\")]\npub mod builder;"),
+            "{gated}"
+        );
+        assert!(
+            gated.contains("#[cfg(feature = \"builders\")]\n    pub fn builder()"),
+            "{gated}"
+        );
         let root = prettyplease::unparse(&parts[0].file);
         assert!(root.contains("pub use the_types as types;"), "{root}");
         assert!(!root.contains("pub mod types"), "{root}");

@@ -377,7 +377,7 @@ fn features(manifest: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                     .collect();
             }
             "default" | "rustls" | "rustls-ring" | "rustls-no-provider" | "native-tls"
-            | "webhooks" => {}
+            | "webhooks" | "api" => {}
             other => {
                 declared.insert(other.to_string());
             }

@@ -13,8 +13,8 @@
 use std::process::Command;
 
 use futures::TryStreamExt;
-use metronome_api::types;
 use metronome_client::Client;
+use metronome_client::types;
 use metronome_mock::MockMetronome;
 
 const START: &str = "2024-01-01T00:00:00Z";

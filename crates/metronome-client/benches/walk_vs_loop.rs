@@ -35,8 +35,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use metronome_api::types;
 use metronome_client::Client;
+use metronome_client::types;
 use metronome_mock::MockMetronome;
 use serde::Deserialize;
 

@@ -12,9 +12,10 @@
 //!   from the description). For lists, `.send()` returns one [`Page`],
 //!   `.pages()` a [`PageStream`] and `.stream()` an [`ItemStream`] of every
 //!   item across pages; other operations' `.send()` returns the response.
-//! - The generated low-level client, [`Client::api`], has every
-//!   operation too, with the same transport; `?` converts its errors into
-//!   [`Error`]. [`Client::request`] reaches a path the description lacks.
+//! - [`Client::request`] reaches a path the description lacks. With the
+//!   `api` feature, the generated low-level client (`Client::api`, the
+//!   `metronome-api` crate) has every operation too, with the same
+//!   transport; `?` converts its errors into [`Error`].
 //! - Failed attempts are retried (connection errors, timeouts, 408, 409,
 //!   429, 5xx) per the [`RetryPolicy`]; what finally fails is one
 //!   [`Error`] that says what happened and whether anything was sent.
@@ -99,7 +100,9 @@ pub use client::{
     BASE_URL_VAR, CUSTOM_HEADERS_VAR, Client, ClientBuilder, DEFAULT_BASE_URL,
     DEFAULT_MAX_RESPONSE_BYTES, TOKEN_VAR, redirect_policy,
 };
-pub use error::{ApiError, ApiErrorKind, DecodeError, Error, LOW_LEVEL_OPERATION, RequestContext};
+#[cfg(feature = "api")]
+pub use error::LOW_LEVEL_OPERATION;
+pub use error::{ApiError, ApiErrorKind, DecodeError, Error, RequestContext};
 #[cfg(feature = "usage")]
 pub use extras::event::{Event, PropertyValue};
 #[cfg(feature = "usage")]
@@ -125,7 +128,7 @@ pub use metronome_types as types;
 /// The HTTP client underneath, at the version this crate uses (for
 /// [`ClientBuilder::http_client`], [`Client::request`]'s `Method`, and
 /// [`middleware`]).
-pub use metronome_api::reqwest;
+pub use reqwest;
 
 /// Dates and times as the API takes and returns them, at the version this
 /// crate uses: `metronome_client::chrono::Utc::now()` needs no `chrono`

@@ -4,7 +4,8 @@
 //!
 //! - every body, parameter and answer type of the description, with its
 //!   field docs;
-//! - [`builder`]: progenitor's builders for the request bodies;
+//! - `builder`, with the `builders` feature: progenitor's builders for the
+//!   request bodies, which `metronome-api` uses;
 //! - `X::new(required…)` for every type a request carries (the optional
 //!   fields are left out; struct update syntax sets the rest);
 //! - the enums a request takes decode in lower, upper or capitalised case

@@ -958,7 +958,7 @@ fn imports() -> TokenStream {
         use crate::pagination::fetch::PageCall;
         use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
         use futures::future::BoxFuture;
-        use metronome_api::types;
+        use metronome_types as types;
     }
 }
 
@@ -1086,7 +1086,7 @@ pub fn render_files(
             //! sending, the walk) is the hand-written framework's (`operation/`,
             //! `pagination/`).
             use crate::operation::{JsonShaped, RequestEnum};
-            use metronome_api::types;
+            use metronome_types as types;
             #(#modules)*
             #enums
             #shaped

@@ -5,13 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use metronome_api::ClientState;
 use reqwest::header::HeaderValue;
 
 pub(crate) mod custom;
 
 use crate::Error;
-use crate::transport::connection::Connection;
+use crate::transport::connection::{ClientHeaders, Connection};
 use crate::transport::middleware::Middleware;
 use crate::transport::retry::{RetryPolicy, RetryTransport};
 
@@ -73,15 +72,17 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The generated low-level client, for operations this crate does not
-    /// wrap yet. Its requests go through the same token, retries and limits.
+    /// The generated low-level client (the `metronome-api` crate, with the
+    /// `api` feature). Its requests go through the same token, headers,
+    /// retries and limits.
+    #[cfg(feature = "api")]
     pub fn api(&self) -> &metronome_api::Client {
         &self.inner.connection.api
     }
 
     /// The base URL requests go to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        self.inner.connection.base_url()
+        &self.inner.connection.base_url
     }
 
     /// The retry policy.
@@ -334,16 +335,31 @@ impl ClientBuilder {
             max_response_bytes: self.max_response_bytes,
             middleware: self.middleware.into(),
         };
-        let state = ClientState::new()
-            .with_bearer_token(&token)
-            .map_err(|e| Error::Config(e.to_string()))?
-            .with_user_agent(HeaderValue::from_static(USER_AGENT))
-            .with_default_headers(default_headers)
-            .with_transport(transport.clone());
-        let api = metronome_api::Client::new_with_client(&base_url, http, state);
+        let mut authorization =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+                Error::Config(
+                    "the bearer token contains characters that cannot be sent in an HTTP header"
+                        .into(),
+                )
+            })?;
+        authorization.set_sensitive(true);
+        let headers = ClientHeaders {
+            authorization,
+            user_agent: HeaderValue::from_static(USER_AGENT),
+            defaults: default_headers,
+        };
+        #[cfg(feature = "api")]
+        let api = crate::transport::low_level::client(&base_url, &http, &transport, &headers);
         Ok(Client {
             inner: Arc::new(Inner {
-                connection: Connection { api, transport },
+                connection: Connection {
+                    http,
+                    base_url,
+                    headers,
+                    transport,
+                    #[cfg(feature = "api")]
+                    api,
+                },
                 timeout: self.timeout,
             }),
         })
@@ -656,7 +672,9 @@ mod tests {
         let builder = Client::builder().bearer_token("sk-secret-123");
         assert!(!format!("{builder:?}").contains("sk-secret-123"));
         let client = builder.build().unwrap();
-        let debug = format!("{client:?} {:?}", client.api());
+        // The connection's too: its headers, and the low-level client
+        // with the `api` feature.
+        let debug = format!("{client:?} {:?}", client.inner.connection);
         assert!(!debug.contains("sk-secret-123"), "{debug}");
         assert!(debug.contains("<redacted>"));
     }

@@ -1,7 +1,7 @@
 //! A usage event, built field by field and checked before it is sent.
 
 use chrono::{DateTime, Utc};
-use metronome_api::types;
+use metronome_types as types;
 
 use crate::IntoTimestamp;
 use crate::operation::IntoValue;

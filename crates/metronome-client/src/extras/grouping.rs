@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use metronome_api::types;
+use metronome_types as types;
 
 use crate::operation::IntoValue;
 

@@ -1,6 +1,6 @@
 //! One billable metric of a usage request, optionally split by a group key.
 
-use metronome_api::types;
+use metronome_types as types;
 use uuid::Uuid;
 
 use crate::IntoId;

@@ -4,7 +4,7 @@
 //! particular order across partitions.
 
 use chrono::{DateTime, Utc};
-use metronome_api::types::{UsageAggregate, WindowSize};
+use metronome_types::{UsageAggregate, WindowSize};
 
 use crate::operation::Arguments;
 use crate::requests::UsageList;

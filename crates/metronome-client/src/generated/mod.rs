@@ -8,7 +8,7 @@
 //! sending, the walk) is the hand-written framework's (`operation/`,
 //! `pagination/`).
 use crate::operation::{JsonShaped, RequestEnum};
-use metronome_api::types;
+use metronome_types as types;
 #[cfg(feature = "alerts")]
 #[path = "v1/alerts.rs"]
 mod v1_alerts;

@@ -280,7 +280,7 @@ pub mod check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use metronome_api::types::WindowSize;
+    use metronome_types::WindowSize;
 
     #[test]
     fn known_values_in_any_case_and_segments_that_name_something() {

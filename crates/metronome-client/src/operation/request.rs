@@ -111,7 +111,7 @@ impl HttpRequest {
     /// request's `Accept` and `Content-Type`, then the client's headers
     /// (token, user agent, defaults).
     pub fn build(&self, connection: &Connection) -> Result<reqwest::Request, Error> {
-        let text = format!("{}{}", connection.base_url(), self.path);
+        let text = format!("{}{}", connection.base_url, self.path);
         let mut url = reqwest::Url::parse(&text)
             .map_err(|e| Error::InvalidRequest(format!("the URL {text:?} is not valid: {e}")))?;
         if !self.query.is_empty() {
@@ -126,7 +126,7 @@ impl HttpRequest {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             *request.body_mut() = Some(body.clone().into());
         }
-        connection.apply_headers(request.headers_mut());
+        connection.headers.apply(request.headers_mut());
         Ok(request)
     }
 }

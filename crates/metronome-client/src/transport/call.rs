@@ -34,6 +34,7 @@ pub(crate) struct Call {
 
 impl Call {
     /// A call that is no page of a walk.
+    #[cfg(feature = "api")]
     pub fn new(operation: &'static str, route: Option<&'static str>, options: CallOptions) -> Self {
         Self {
             operation,

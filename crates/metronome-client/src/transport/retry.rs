@@ -1,6 +1,6 @@
 //! Where a request is retried: the transport every operation goes
 //! through ([`RetryTransport::send`], with its [`Call`]), and the
-//! low-level client's too (its [`Transport`] impl).
+//! low-level client's too (`low_level`, with the `api` feature).
 //!
 //! One call is up to `1 + max_retries` attempts. An attempt is retried on a
 //! connection error, a timeout, a body cut short, or a response with status
@@ -24,18 +24,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use metronome_api::{OperationInfo, Transport, TransportFuture};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::classify::{
-    BodyTooLarge, request_id, retry_after, should_retry_error, should_retry_response,
-};
+use crate::classify::{request_id, retry_after, should_retry_error, should_retry_response};
 use crate::transport::call::{Call, Outcome as Attempt, Recorded, Sent};
 use crate::transport::middleware::{Middleware, Next};
-use crate::transport::options::CallOptions;
 
 /// How failed attempts are retried.
 ///
@@ -181,25 +177,6 @@ impl std::fmt::Debug for RetryTransport {
     }
 }
 
-/// The low-level client's requests (`client.api()`): the same retries,
-/// limits and spans, with the client's settings, handed back to the
-/// generated code as a response whose body is already in memory.
-impl Transport for RetryTransport {
-    fn execute<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        request: reqwest::Request,
-        info: &'a OperationInfo,
-    ) -> TransportFuture<'a> {
-        let route = metronome_api::operation_route(info.operation_id).map(|(_, path)| path);
-        let call = Call::new(info.operation_id, route, CallOptions::default());
-        Box::pin(async move {
-            let sent = self.send(client, request, Again::Copy, call).await;
-            self.finish(sent, info)
-        })
-    }
-}
-
 impl RetryTransport {
     /// Sends one call: up to `1 + max_retries` attempts, each through the
     /// middleware, under the time limit, its body read up to the cap. The
@@ -234,6 +211,7 @@ impl RetryTransport {
 pub(crate) enum Again<'a> {
     /// A copy of the request, made before each attempt that may be
     /// retried (a request from elsewhere: `client.api()`).
+    #[cfg(feature = "api")]
     Copy,
     /// The request built again, only when a retry happens (the SDK's own
     /// requests: no copy per call for the rare retry).
@@ -261,6 +239,7 @@ impl RetryTransport {
         loop {
             attempts += 1;
             *request.timeout_mut() = timeout;
+            #[cfg(feature = "api")]
             let spare = match again {
                 Again::Copy if attempts <= max_retries => request.try_clone(),
                 _ => None,
@@ -319,6 +298,7 @@ impl RetryTransport {
             };
             let next = match (wait, &again) {
                 (Some(_), _) if attempts > max_retries => None,
+                #[cfg(feature = "api")]
                 (Some(_), Again::Copy) => spare,
                 (Some(_), Again::Rebuild(build)) => build(),
                 (None, _) => None,
@@ -461,71 +441,6 @@ fn attempt_status(attempt: &Attempt) -> u16 {
     }
 }
 
-impl RetryTransport {
-    /// Hands the low-level client's generated code a response whose body
-    /// is already in memory.
-    fn finish(&self, sent: Sent, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        let attempts = sent.attempts;
-        match sent.outcome {
-            Attempt::Failed(e) => {
-                tracing::debug!(operation = info.operation_id, attempts, error = %e, "metronome: request failed");
-                Err(e)
-            }
-            Attempt::TimedOut(limit) => {
-                tracing::debug!(
-                    operation = info.operation_id,
-                    attempts,
-                    timeout_ms = limit.as_millis() as u64,
-                    "metronome: attempt timed out"
-                );
-                // No response arrived. The generated code reads the body of
-                // an error status whatever the operation; this one fails
-                // with a timed-out I/O error, which `Error::Timeout` is made
-                // of, as reqwest's own timeout would be.
-                Ok(rebuild(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    HeaderMap::new(),
-                    timed_out_body(limit),
-                ))
-            }
-            Attempt::TooLarge(status, headers) => {
-                let cap = self.max_response_bytes;
-                tracing::debug!(
-                    operation = info.operation_id,
-                    status = status.as_u16(),
-                    cap,
-                    "metronome: response too large"
-                );
-                // The generated code reads the body next: it gets this
-                // error instead, which every layer maps to
-                // `Error::ResponseTooLarge` (see `BodyTooLarge`).
-                let refused = futures::stream::once(async move {
-                    Err::<Bytes, _>(BodyTooLarge { status, limit: cap })
-                });
-                Ok(rebuild(
-                    status,
-                    headers,
-                    reqwest::Body::wrap_stream(refused),
-                ))
-            }
-            Attempt::Response(recorded) => {
-                tracing::trace!(
-                    operation = info.operation_id,
-                    attempts,
-                    status = recorded.status.as_u16(),
-                    bytes = recorded.body.len(),
-                    "metronome: response"
-                );
-                Ok(rebuild(
-                    recorded.status,
-                    recorded.headers,
-                    recorded.body.into(),
-                ))
-            }
-        }
-    }
-}
-
 /// An attempt that outran its time limit (middleware and body included).
 #[derive(Debug)]
 struct AttemptTimedOut(Duration);
@@ -539,7 +454,7 @@ impl std::fmt::Display for AttemptTimedOut {
 impl std::error::Error for AttemptTimedOut {}
 
 /// A body that fails at once with a timed-out I/O error.
-fn timed_out_body(limit: Duration) -> reqwest::Body {
+pub(crate) fn timed_out_body(limit: Duration) -> reqwest::Body {
     reqwest::Body::wrap_stream(futures::stream::once(async move {
         Err::<Bytes, _>(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
@@ -565,7 +480,12 @@ pub(crate) async fn timed_out(limit: Duration) -> reqwest::Error {
     }
 }
 
-fn rebuild(status: StatusCode, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
+/// A response made from parts already in memory.
+pub(crate) fn rebuild(
+    status: StatusCode,
+    headers: HeaderMap,
+    body: reqwest::Body,
+) -> reqwest::Response {
     let mut response = http::Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = headers;

@@ -88,6 +88,7 @@ pub struct AddManualBalanceLedgerEntryPayload {
     pub timestamp: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 impl AddManualBalanceLedgerEntryPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::AddManualBalanceLedgerEntryPayload {
         Default::default()
     }
@@ -109,6 +110,7 @@ pub struct AddOneTimeChargePayload {
     pub quantity: f64,
 }
 impl AddOneTimeChargePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::AddOneTimeChargePayload {
         Default::default()
     }
@@ -138,6 +140,7 @@ pub struct AddPlanToCustomerPayload {
     pub trial_spec: ::std::option::Option<AddPlanToCustomerPayloadTrialSpec>,
 }
 impl AddPlanToCustomerPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::AddPlanToCustomerPayload {
         Default::default()
     }
@@ -314,6 +317,7 @@ pub struct AddRatePayload {
     pub tiers: ::std::vec::Vec<Tier>,
 }
 impl AddRatePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::AddRatePayload {
         Default::default()
     }
@@ -734,6 +738,7 @@ pub struct AmendContractPayload {
     pub total_contract_value: ::std::option::Option<f64>,
 }
 impl AmendContractPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::AmendContractPayload {
         Default::default()
     }
@@ -770,6 +775,7 @@ pub struct ApprovalRequestsSubmitBody {
     pub request_type: ApprovalRequestsSubmitBodyRequestType,
 }
 impl ApprovalRequestsSubmitBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ApprovalRequestsSubmitBody {
         Default::default()
     }
@@ -1045,6 +1051,7 @@ pub struct ArchiveAlertPayload {
     pub release_uniqueness_key: ::std::option::Option<bool>,
 }
 impl ArchiveAlertPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ArchiveAlertPayload {
         Default::default()
     }
@@ -1058,6 +1065,7 @@ pub struct ArchiveCommitPayload {
     pub customer_id: ::uuid::Uuid,
 }
 impl ArchiveCommitPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ArchiveCommitPayload {
         Default::default()
     }
@@ -1073,6 +1081,7 @@ pub struct ArchiveContractPayload {
     pub void_invoices: bool,
 }
 impl ArchiveContractPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ArchiveContractPayload {
         Default::default()
     }
@@ -1086,6 +1095,7 @@ pub struct ArchiveCreditPayload {
     pub customer_id: ::uuid::Uuid,
 }
 impl ArchiveCreditPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ArchiveCreditPayload {
         Default::default()
     }
@@ -1097,6 +1107,7 @@ pub struct ArchiveNotificationConfigPayload {
     pub id: ::uuid::Uuid,
 }
 impl ArchiveNotificationConfigPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ArchiveNotificationConfigPayload {
         Default::default()
     }
@@ -1108,6 +1119,7 @@ pub struct ArchiveProductListItemPayload {
     pub product_id: ::uuid::Uuid,
 }
 impl ArchiveProductListItemPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ArchiveProductListItemPayload {
         Default::default()
     }
@@ -1596,6 +1608,7 @@ pub struct BalanceListRequest {
     pub webhook_notification_id: ::std::option::Option<::std::string::String>,
 }
 impl BalanceListRequest {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::BalanceListRequest {
         Default::default()
     }
@@ -1886,6 +1899,7 @@ pub struct BillableMetricsUpdateBody {
     pub name: ::std::string::String,
 }
 impl BillableMetricsUpdateBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::BillableMetricsUpdateBody {
         Default::default()
     }
@@ -5181,6 +5195,7 @@ pub struct ContractsGetNetBalanceBody {
     pub invoice_inclusion_mode: ContractsGetNetBalanceBodyInvoiceInclusionMode,
 }
 impl ContractsGetNetBalanceBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ContractsGetNetBalanceBody {
         Default::default()
     }
@@ -5289,6 +5304,7 @@ pub struct ContractsGetSubscriptionSeatsHistoryBody {
     pub subscription_id: ::uuid::Uuid,
 }
 impl ContractsGetSubscriptionSeatsHistoryBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ContractsGetSubscriptionSeatsHistoryBody {
         Default::default()
     }
@@ -5335,6 +5351,7 @@ pub struct ContractsListBody {
     pub starting_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 impl ContractsListBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ContractsListBody {
         Default::default()
     }
@@ -5386,6 +5403,7 @@ pub struct ContractsListSeatBalancesBody {
     pub subscription_ids: ::std::vec::Vec<::uuid::Uuid>,
 }
 impl ContractsListSeatBalancesBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ContractsListSeatBalancesBody {
         Default::default()
     }
@@ -5452,6 +5470,7 @@ pub struct ContractsRateCardsCreateResponse {
 #[serde(deny_unknown_fields)]
 pub struct ContractsRateCardsListBody {}
 impl ContractsRateCardsListBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ContractsRateCardsListBody {
         Default::default()
     }
@@ -5484,6 +5503,7 @@ pub struct ContractsRateCardsRatesAddManyBody {
     pub rates: ::std::vec::Vec<RatePayload>,
 }
 impl ContractsRateCardsRatesAddManyBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ContractsRateCardsRatesAddManyBody {
         Default::default()
     }
@@ -5541,6 +5561,7 @@ pub struct ContractsRetrieveBody {
     pub include_ledgers: ::std::option::Option<bool>,
 }
 impl ContractsRetrieveBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ContractsRetrieveBody {
         Default::default()
     }
@@ -5570,6 +5591,7 @@ pub struct ContractsRetrieveSubscriptionQuantityHistoryBody {
     pub subscription_id: ::uuid::Uuid,
 }
 impl ContractsRetrieveSubscriptionQuantityHistoryBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ContractsRetrieveSubscriptionQuantityHistoryBody {
         Default::default()
     }
@@ -5613,6 +5635,7 @@ pub struct ContractsScheduleProServicesInvoiceBody {
     >,
 }
 impl ContractsScheduleProServicesInvoiceBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ContractsScheduleProServicesInvoiceBody {
         Default::default()
     }
@@ -5653,6 +5676,7 @@ pub struct CreateBillableMetricPayload {
     pub name: ::std::string::String,
 }
 impl CreateBillableMetricPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateBillableMetricPayload {
         Default::default()
     }
@@ -5757,6 +5781,7 @@ pub struct CreateBillableMetricV1Payload {
     pub sql: ::std::option::Option<::std::string::String>,
 }
 impl CreateBillableMetricV1Payload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateBillableMetricV1Payload {
         Default::default()
     }
@@ -5871,6 +5896,7 @@ pub struct CreateContractPayload {
     pub usage_statement_schedule: ::std::option::Option<UsageStatementScheduleInput>,
 }
 impl CreateContractPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateContractPayload {
         Default::default()
     }
@@ -6073,6 +6099,7 @@ pub struct CreateCreditGrantPayload {
     pub uniqueness_key: ::std::option::Option<UniquenessKey>,
 }
 impl CreateCreditGrantPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateCreditGrantPayload {
         Default::default()
     }
@@ -6139,6 +6166,7 @@ pub struct CreateCustomerAlertPayload {
     pub uniqueness_key: ::std::option::Option<UniquenessKey>,
 }
 impl CreateCustomerAlertPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateCustomerAlertPayload {
         Default::default()
     }
@@ -6385,6 +6413,7 @@ pub struct CreateCustomerCommitPayload {
     pub uniqueness_key: ::std::option::Option<UniquenessKeyForCommitsAndCredits>,
 }
 impl CreateCustomerCommitPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateCustomerCommitPayload {
         Default::default()
     }
@@ -6605,6 +6634,7 @@ pub struct CreateCustomerCreditPayload {
     pub uniqueness_key: ::std::option::Option<UniquenessKeyForCommitsAndCredits>,
 }
 impl CreateCustomerCreditPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateCustomerCreditPayload {
         Default::default()
     }
@@ -6829,6 +6859,7 @@ pub struct CreateCustomerWithContractPayload {
     pub customer: CreateCustomerPayload,
 }
 impl CreateCustomerWithContractPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateCustomerWithContractPayload {
         Default::default()
     }
@@ -7004,6 +7035,7 @@ pub struct CreateHistoricalContractUsageInvoiceRequestPayload {
     pub preview: bool,
 }
 impl CreateHistoricalContractUsageInvoiceRequestPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateHistoricalContractUsageInvoiceRequestPayload {
         Default::default()
     }
@@ -7018,6 +7050,7 @@ pub struct CreateNotificationConfigPayload {
     pub uniqueness_key: ::std::option::Option<UniquenessKey>,
 }
 impl CreateNotificationConfigPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateNotificationConfigPayload {
         Default::default()
     }
@@ -7097,6 +7130,7 @@ pub struct CreatePackagePayload {
     >,
 }
 impl CreatePackagePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreatePackagePayload {
         Default::default()
     }
@@ -7192,6 +7226,7 @@ pub struct CreatePrepaidCreditGrantPayload {
     pub reason: ::std::option::Option<::std::string::String>,
 }
 impl CreatePrepaidCreditGrantPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreatePrepaidCreditGrantPayload {
         Default::default()
     }
@@ -7269,6 +7304,7 @@ pub struct CreateProductListItemPayload {
     pub type_: CreateProductListItemPayloadType,
 }
 impl CreateProductListItemPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateProductListItemPayload {
         Default::default()
     }
@@ -7499,6 +7535,7 @@ pub struct CreateRateCardPayload {
     pub name: ::std::string::String,
 }
 impl CreateRateCardPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateRateCardPayload {
         Default::default()
     }
@@ -7513,6 +7550,7 @@ pub struct CreateStripeBillingSettingsPayload {
     pub stripe_api_key: ::std::string::String,
 }
 impl CreateStripeBillingSettingsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreateStripeBillingSettingsPayload {
         Default::default()
     }
@@ -8001,6 +8039,7 @@ pub struct CreditGrantsMigrateToContractsBody {
     >,
 }
 impl CreditGrantsMigrateToContractsBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreditGrantsMigrateToContractsBody {
         Default::default()
     }
@@ -8129,6 +8168,7 @@ pub struct CreditGrantsVoidBody {
     pub void_credit_purchase_invoice: ::std::option::Option<bool>,
 }
 impl CreditGrantsVoidBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreditGrantsVoidBody {
         Default::default()
     }
@@ -8510,6 +8550,7 @@ pub struct CreditLedgerEntriesQueryPayload {
     pub starting_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 impl CreditLedgerEntriesQueryPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CreditLedgerEntriesQueryPayload {
         Default::default()
     }
@@ -9120,6 +9161,7 @@ pub struct CustomFieldsAddKeyBody {
     pub key: ::std::string::String,
 }
 impl CustomFieldsAddKeyBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomFieldsAddKeyBody {
         Default::default()
     }
@@ -9134,6 +9176,7 @@ pub struct CustomFieldsDeleteValuesBody {
     pub keys: ::std::vec::Vec<::std::string::String>,
 }
 impl CustomFieldsDeleteValuesBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomFieldsDeleteValuesBody {
         Default::default()
     }
@@ -9146,6 +9189,7 @@ pub struct CustomFieldsListKeysBody {
     pub entities: ::std::vec::Vec<ManagedEntity>,
 }
 impl CustomFieldsListKeysBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomFieldsListKeysBody {
         Default::default()
     }
@@ -9176,6 +9220,7 @@ pub struct CustomFieldsRemoveKeyBody {
     pub key: ::std::string::String,
 }
 impl CustomFieldsRemoveKeyBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomFieldsRemoveKeyBody {
         Default::default()
     }
@@ -9189,6 +9234,7 @@ pub struct CustomFieldsSetValuesBody {
     pub entity_id: ::uuid::Uuid,
 }
 impl CustomFieldsSetValuesBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomFieldsSetValuesBody {
         Default::default()
     }
@@ -9249,6 +9295,7 @@ pub struct CustomerBillingProviderArchivePayload {
     pub customer_id: ::uuid::Uuid,
 }
 impl CustomerBillingProviderArchivePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomerBillingProviderArchivePayload {
         Default::default()
     }
@@ -9356,6 +9403,7 @@ pub struct CustomerConfigPayload {
     pub salesforce_account_id: ::std::option::Option<::std::string::String>,
 }
 impl CustomerConfigPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomerConfigPayload {
         Default::default()
     }
@@ -9532,6 +9580,7 @@ pub struct CustomerRevenueSystemArchivePayload {
     pub customer_revenue_system_configuration_ids: ::std::vec::Vec<::uuid::Uuid>,
 }
 impl CustomerRevenueSystemArchivePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomerRevenueSystemArchivePayload {
         Default::default()
     }
@@ -9669,6 +9718,7 @@ pub struct CustomersBillingConfigCreateBody {
     pub stripe_collection_method: ::std::option::Option<StripeCollectionMethod>,
 }
 impl CustomersBillingConfigCreateBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomersBillingConfigCreateBody {
         Default::default()
     }
@@ -9759,6 +9809,7 @@ pub struct CustomersCommitsListBody {
     pub starting_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 impl CustomersCommitsListBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomersCommitsListBody {
         Default::default()
     }
@@ -9898,6 +9949,7 @@ pub struct CustomersCreditsListBody {
     pub starting_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 impl CustomersCreditsListBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomersCreditsListBody {
         Default::default()
     }
@@ -9923,6 +9975,7 @@ pub struct CustomersInvoicesChargeSeatsBody {
     pub seat_charges: ::std::vec::Vec<CustomersInvoicesChargeSeatsBodySeatChargesItem>,
 }
 impl CustomersInvoicesChargeSeatsBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomersInvoicesChargeSeatsBody {
         Default::default()
     }
@@ -10276,6 +10329,7 @@ pub struct CustomersRetrieveBillingConfigurationsBody {
     pub include_archived: ::std::option::Option<bool>,
 }
 impl CustomersRetrieveBillingConfigurationsBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomersRetrieveBillingConfigurationsBody {
         Default::default()
     }
@@ -10298,6 +10352,7 @@ pub struct CustomersRetrieveRevenueSystemConfigurationsBody {
     pub provider: ::std::option::Option<RevenueSystemProviderType>,
 }
 impl CustomersRetrieveRevenueSystemConfigurationsBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomersRetrieveRevenueSystemConfigurationsBody {
         Default::default()
     }
@@ -10327,6 +10382,7 @@ pub struct CustomersSetBillingConfigurationsBody {
     pub data: ::std::vec::Vec<CustomerBillingProviderConfigurationInput>,
 }
 impl CustomersSetBillingConfigurationsBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomersSetBillingConfigurationsBody {
         Default::default()
     }
@@ -10349,6 +10405,7 @@ pub struct CustomersSetRevenueSystemConfigurationsBody {
     pub data: ::std::vec::Vec<CustomerRevenueSystemConfigurationInput>,
 }
 impl CustomersSetRevenueSystemConfigurationsBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::CustomersSetRevenueSystemConfigurationsBody {
         Default::default()
     }
@@ -10385,6 +10442,7 @@ pub struct DisableCommitTrueupPayload {
     pub customer_id: ::uuid::Uuid,
 }
 impl DisableCommitTrueupPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::DisableCommitTrueupPayload {
         Default::default()
     }
@@ -10677,6 +10735,7 @@ pub struct EditCommitPayload {
     pub specifiers: ::std::option::Option<::std::vec::Vec<CommitSpecifierInput>>,
 }
 impl EditCommitPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::EditCommitPayload {
         Default::default()
     }
@@ -10856,6 +10915,7 @@ pub struct EditContractPayload {
     pub update_subscriptions: ::std::vec::Vec<UpdateSubscriptionInput>,
 }
 impl EditContractPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::EditContractPayload {
         Default::default()
     }
@@ -10900,6 +10960,7 @@ pub struct EditCreditGrantPayload {
     pub name: ::std::option::Option<::std::string::String>,
 }
 impl EditCreditGrantPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::EditCreditGrantPayload {
         Default::default()
     }
@@ -10946,6 +11007,7 @@ pub struct EditCreditPayload {
     pub specifiers: ::std::option::Option<::std::vec::Vec<CommitSpecifierInput>>,
 }
 impl EditCreditPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::EditCreditPayload {
         Default::default()
     }
@@ -11022,6 +11084,7 @@ pub struct EditNotificationConfigPayload {
     pub policy: EditNotificationConfigPayloadPolicy,
 }
 impl EditNotificationConfigPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::EditNotificationConfigPayload {
         Default::default()
     }
@@ -11067,6 +11130,7 @@ pub struct EmbeddableDashboardPayload {
     >,
 }
 impl EmbeddableDashboardPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::EmbeddableDashboardPayload {
         Default::default()
     }
@@ -11481,6 +11545,7 @@ pub struct EndCustomerPlanPayload {
     pub void_stripe_invoices: ::std::option::Option<bool>,
 }
 impl EndCustomerPlanPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::EndCustomerPlanPayload {
         Default::default()
     }
@@ -11622,6 +11687,7 @@ pub struct ExternalPaymentGateThresholdCommitPayload {
     pub workflow_id: ::uuid::Uuid,
 }
 impl ExternalPaymentGateThresholdCommitPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ExternalPaymentGateThresholdCommitPayload {
         Default::default()
     }
@@ -11840,6 +11906,7 @@ pub struct GetContractNamedSchedulePayload {
     pub schedule_name: ::std::string::String,
 }
 impl GetContractNamedSchedulePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::GetContractNamedSchedulePayload {
         Default::default()
     }
@@ -11859,6 +11926,7 @@ pub struct GetContractRateSchedulePayload {
     pub selectors: ::std::vec::Vec<RateSelectorWithProductTags>,
 }
 impl GetContractRateSchedulePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::GetContractRateSchedulePayload {
         Default::default()
     }
@@ -11891,6 +11959,7 @@ pub struct GetCustomerAlertPayload {
     pub webhook_notification_id: ::std::option::Option<::std::string::String>,
 }
 impl GetCustomerAlertPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::GetCustomerAlertPayload {
         Default::default()
     }
@@ -11975,6 +12044,7 @@ pub struct GetCustomerNamedSchedulePayload {
     pub schedule_name: ::std::string::String,
 }
 impl GetCustomerNamedSchedulePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::GetCustomerNamedSchedulePayload {
         Default::default()
     }
@@ -11986,6 +12056,7 @@ pub struct GetNotificationConfigPayload {
     pub id: ::uuid::Uuid,
 }
 impl GetNotificationConfigPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::GetNotificationConfigPayload {
         Default::default()
     }
@@ -12002,6 +12073,7 @@ pub struct GetRateCardNamedSchedulePayload {
     pub schedule_name: ::std::string::String,
 }
 impl GetRateCardNamedSchedulePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::GetRateCardNamedSchedulePayload {
         Default::default()
     }
@@ -12021,6 +12093,7 @@ pub struct GetRateSchedulePayload {
     pub starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
 }
 impl GetRateSchedulePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::GetRateSchedulePayload {
         Default::default()
     }
@@ -12037,6 +12110,7 @@ pub struct GetRatesPayload {
     pub selectors: ::std::vec::Vec<RateSelectorWithProductTags>,
 }
 impl GetRatesPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::GetRatesPayload {
         Default::default()
     }
@@ -12402,6 +12476,7 @@ pub struct GroupedUsageRequest {
     pub window_size: WindowSize,
 }
 impl GroupedUsageRequest {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::GroupedUsageRequest {
         Default::default()
     }
@@ -12673,6 +12748,7 @@ pub struct Id {
     pub id: ::uuid::Uuid,
 }
 impl Id {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::Id {
         Default::default()
     }
@@ -12688,6 +12764,7 @@ pub struct IntegrationCloudwatchLogPayload {
     pub service_name: ::std::string::String,
 }
 impl IntegrationCloudwatchLogPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::IntegrationCloudwatchLogPayload {
         Default::default()
     }
@@ -13227,6 +13304,7 @@ pub struct InvoicesRegenerateBody {
     pub id: ::uuid::Uuid,
 }
 impl InvoicesRegenerateBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::InvoicesRegenerateBody {
         Default::default()
     }
@@ -13250,6 +13328,7 @@ pub struct InvoicesVoidBody {
     pub id: ::uuid::Uuid,
 }
 impl InvoicesVoidBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::InvoicesVoidBody {
         Default::default()
     }
@@ -13293,6 +13372,7 @@ pub struct LegacyCreateCustomerPayload {
     pub name: ::std::string::String,
 }
 impl LegacyCreateCustomerPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::LegacyCreateCustomerPayload {
         Default::default()
     }
@@ -13540,6 +13620,7 @@ pub struct ListContractsNamedSchedulesPayload {
     pub schedule_name: ::std::option::Option<::std::string::String>,
 }
 impl ListContractsNamedSchedulesPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ListContractsNamedSchedulesPayload {
         Default::default()
     }
@@ -13568,6 +13649,7 @@ pub struct ListCreditGrantPayload {
     >,
 }
 impl ListCreditGrantPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ListCreditGrantPayload {
         Default::default()
     }
@@ -13582,6 +13664,7 @@ pub struct ListCustomerAlertsPayload {
     pub customer_id: ::uuid::Uuid,
 }
 impl ListCustomerAlertsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ListCustomerAlertsPayload {
         Default::default()
     }
@@ -13668,6 +13751,7 @@ pub struct ListOffsetNotificationConfigsPayload {
     pub limit: ::std::option::Option<f64>,
 }
 impl ListOffsetNotificationConfigsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ListOffsetNotificationConfigsPayload {
         Default::default()
     }
@@ -13747,6 +13831,7 @@ pub struct ListProductsPayload {
     pub archive_filter: ::std::option::Option<ListProductsPayloadArchiveFilter>,
 }
 impl ListProductsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ListProductsPayload {
         Default::default()
     }
@@ -13875,6 +13960,7 @@ pub struct MoveRateCardProductsPayload {
     pub rate_card_id: ::uuid::Uuid,
 }
 impl MoveRateCardProductsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::MoveRateCardProductsPayload {
         Default::default()
     }
@@ -15483,6 +15569,7 @@ pub struct PackagesArchiveBody {
     pub package_id: ::uuid::Uuid,
 }
 impl PackagesArchiveBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::PackagesArchiveBody {
         Default::default()
     }
@@ -15506,6 +15593,7 @@ pub struct PackagesListBody {
     pub archive_filter: ::std::option::Option<PackagesListBodyArchiveFilter>,
 }
 impl PackagesListBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::PackagesListBody {
         Default::default()
     }
@@ -15591,6 +15679,7 @@ pub struct PackagesListContractsOnPackageBody {
     pub starting_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 impl PackagesListContractsOnPackageBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::PackagesListContractsOnPackageBody {
         Default::default()
     }
@@ -15631,6 +15720,7 @@ pub struct PackagesRetrieveBody {
     pub package_id: ::uuid::Uuid,
 }
 impl PackagesRetrieveBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::PackagesRetrieveBody {
         Default::default()
     }
@@ -16605,6 +16695,7 @@ pub struct PreviewEventsPayload {
     pub skip_zero_qty_line_items: bool,
 }
 impl PreviewEventsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::PreviewEventsPayload {
         Default::default()
     }
@@ -16731,6 +16822,7 @@ pub struct PricingUnitsArchiveBody {
     pub id: ::uuid::Uuid,
 }
 impl PricingUnitsArchiveBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::PricingUnitsArchiveBody {
         Default::default()
     }
@@ -16747,6 +16839,7 @@ pub struct PricingUnitsCreateBody {
     pub name: ::std::string::String,
 }
 impl PricingUnitsCreateBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::PricingUnitsCreateBody {
         Default::default()
     }
@@ -17679,6 +17772,7 @@ pub struct RechargeSettingsPayload {
     pub recharge_to_amount: f64,
 }
 impl RechargeSettingsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::RechargeSettingsPayload {
         Default::default()
     }
@@ -22917,6 +23011,7 @@ pub struct ResetCustomerAlertsPayload {
     pub customer_id: ::uuid::Uuid,
 }
 impl ResetCustomerAlertsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::ResetCustomerAlertsPayload {
         Default::default()
     }
@@ -22935,6 +23030,7 @@ pub struct RetireCommitsPayload {
     pub dry_run: ::std::option::Option<bool>,
 }
 impl RetireCommitsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::RetireCommitsPayload {
         Default::default()
     }
@@ -24339,6 +24435,7 @@ pub struct SeatsUsageQueryPayload {
     pub window_size: SeatsUsageQueryPayloadWindowSize,
 }
 impl SeatsUsageQueryPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SeatsUsageQueryPayload {
         Default::default()
     }
@@ -24493,6 +24590,7 @@ pub struct SetBillingProviderApiKeyPayload {
     pub api_key: ::std::string::String,
 }
 impl SetBillingProviderApiKeyPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SetBillingProviderApiKeyPayload {
         Default::default()
     }
@@ -24504,6 +24602,7 @@ pub struct SetClientWebhookSecretPayload {
     pub webhook_secret: ::std::string::String,
 }
 impl SetClientWebhookSecretPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SetClientWebhookSecretPayload {
         Default::default()
     }
@@ -24518,6 +24617,7 @@ pub struct SetCustomerBillableStatusPayload {
     pub effective_at: ::chrono::DateTime<::chrono::offset::Utc>,
 }
 impl SetCustomerBillableStatusPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SetCustomerBillableStatusPayload {
         Default::default()
     }
@@ -24529,6 +24629,7 @@ pub struct SetCustomerNamePayload {
     pub name: ::std::string::String,
 }
 impl SetCustomerNamePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SetCustomerNamePayload {
         Default::default()
     }
@@ -24540,6 +24641,7 @@ pub struct SetIngestAliasesPayload {
     pub ingest_aliases: ::std::vec::Vec<SetIngestAliasesPayloadIngestAliasesItem>,
 }
 impl SetIngestAliasesPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SetIngestAliasesPayload {
         Default::default()
     }
@@ -24612,6 +24714,7 @@ pub struct SetRateCardProductsOrderPayload {
     pub rate_card_id: ::uuid::Uuid,
 }
 impl SetRateCardProductsOrderPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SetRateCardProductsOrderPayload {
         Default::default()
     }
@@ -24631,6 +24734,7 @@ pub struct SetUsageFilterPayload {
     pub starting_at: ::chrono::DateTime<::chrono::offset::Utc>,
 }
 impl SetUsageFilterPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SetUsageFilterPayload {
         Default::default()
     }
@@ -24644,6 +24748,7 @@ pub struct SettingsBillingProvidersCreateBody {
     pub delivery_method: GaBillingProviderDeliveryMethodType,
 }
 impl SettingsBillingProvidersCreateBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SettingsBillingProvidersCreateBody {
         Default::default()
     }
@@ -24667,6 +24772,7 @@ pub struct SettingsBillingProvidersListBody {
     pub next_page: ::std::option::Option<::uuid::Uuid>,
 }
 impl SettingsBillingProvidersListBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SettingsBillingProvidersListBody {
         Default::default()
     }
@@ -24688,6 +24794,7 @@ pub struct SettingsRotateDeltaStreamSecretBody {
     pub starting_on: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 impl SettingsRotateDeltaStreamSecretBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SettingsRotateDeltaStreamSecretBody {
         Default::default()
     }
@@ -24709,6 +24816,7 @@ pub struct SettingsUpsertAnrokApiTokenBody {
     pub delivery_method_ids: ::std::vec::Vec<::uuid::Uuid>,
 }
 impl SettingsUpsertAnrokApiTokenBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SettingsUpsertAnrokApiTokenBody {
         Default::default()
     }
@@ -24740,6 +24848,7 @@ pub struct SettingsUpsertAvalaraCredentialsBody {
     pub delivery_method_ids: ::std::vec::Vec<::uuid::Uuid>,
 }
 impl SettingsUpsertAvalaraCredentialsBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SettingsUpsertAvalaraCredentialsBody {
         Default::default()
     }
@@ -24880,6 +24989,7 @@ pub struct SpendBreakdownInvoicesQueryPayload {
     pub window_size: ::std::option::Option<SpendBreakdownInvoicesQueryPayloadWindowSize>,
 }
 impl SpendBreakdownInvoicesQueryPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::SpendBreakdownInvoicesQueryPayload {
         Default::default()
     }
@@ -27299,6 +27409,7 @@ pub struct UpdateActiveRechargeConfig {
     pub recharge_to_amount: ::std::option::Option<f64>,
 }
 impl UpdateActiveRechargeConfig {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateActiveRechargeConfig {
         Default::default()
     }
@@ -27338,6 +27449,7 @@ pub struct UpdateCommitEndDatePayload {
     >,
 }
 impl UpdateCommitEndDatePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateCommitEndDatePayload {
         Default::default()
     }
@@ -27457,6 +27569,7 @@ pub struct UpdateContractEndDatePayload {
     pub ending_before: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 impl UpdateContractEndDatePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateContractEndDatePayload {
         Default::default()
     }
@@ -27488,6 +27601,7 @@ pub struct UpdateContractNamedSchedulePayload {
     pub value: ::serde_json::Value,
 }
 impl UpdateContractNamedSchedulePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateContractNamedSchedulePayload {
         Default::default()
     }
@@ -27503,6 +27617,7 @@ pub struct UpdateCreditEndDatePayload {
     pub customer_id: ::uuid::Uuid,
 }
 impl UpdateCreditEndDatePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateCreditEndDatePayload {
         Default::default()
     }
@@ -27621,6 +27736,7 @@ pub struct UpdateCustomerNamedSchedulePayload {
     pub value: ::serde_json::Value,
 }
 impl UpdateCustomerNamedSchedulePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateCustomerNamedSchedulePayload {
         Default::default()
     }
@@ -27644,6 +27760,7 @@ pub struct UpdateInvoiceIssueDatePayload {
     pub issue_date: ::chrono::DateTime<::chrono::offset::Utc>,
 }
 impl UpdateInvoiceIssueDatePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateInvoiceIssueDatePayload {
         Default::default()
     }
@@ -27824,6 +27941,7 @@ pub struct UpdateProductListItemPayload {
     pub tags: ::std::vec::Vec<::std::string::String>,
 }
 impl UpdateProductListItemPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateProductListItemPayload {
         Default::default()
     }
@@ -27905,6 +28023,7 @@ pub struct UpdateRateCardNamedSchedulePayload {
     pub value: ::serde_json::Value,
 }
 impl UpdateRateCardNamedSchedulePayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateRateCardNamedSchedulePayload {
         Default::default()
     }
@@ -27928,6 +28047,7 @@ pub struct UpdateRateCardPayload {
     pub rate_card_id: ::uuid::Uuid,
 }
 impl UpdateRateCardPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateRateCardPayload {
         Default::default()
     }
@@ -28195,6 +28315,7 @@ pub struct UpdateStripeBillingSettingsPayload {
     pub stripe_api_key: ::std::option::Option<::std::string::String>,
 }
 impl UpdateStripeBillingSettingsPayload {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UpdateStripeBillingSettingsPayload {
         Default::default()
     }
@@ -28545,6 +28666,7 @@ pub struct UsageListRequest {
     pub window_size: WindowSize,
 }
 impl UsageListRequest {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UsageListRequest {
         Default::default()
     }
@@ -28575,6 +28697,7 @@ pub struct UsageSearchBody {
     pub transaction_ids: ::std::vec::Vec<::std::string::String>,
 }
 impl UsageSearchBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::UsageSearchBody {
         Default::default()
     }
@@ -29036,6 +29159,7 @@ pub struct V2ContractsGetEditHistoryBody {
     pub customer_id: ::uuid::Uuid,
 }
 impl V2ContractsGetEditHistoryBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::V2ContractsGetEditHistoryBody {
         Default::default()
     }
@@ -29079,6 +29203,7 @@ pub struct V2ContractsListBody {
     pub starting_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 impl V2ContractsListBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::V2ContractsListBody {
         Default::default()
     }
@@ -29135,6 +29260,7 @@ pub struct V2ContractsRetrieveBody {
     pub webhook_notification_id: ::std::option::Option<::std::string::String>,
 }
 impl V2ContractsRetrieveBody {
+    #[cfg(feature = "builders")]
     pub fn builder() -> builder::V2ContractsRetrieveBody {
         Default::default()
     }
@@ -29322,6 +29448,7 @@ impl ::std::convert::TryFrom<::std::string::String> for WindowSize {
         value.parse()
     }
 }
+#[cfg(feature = "builders")]
 /// Types for composing complex structures.
 pub mod builder;
 /// Generation of default values for serde.

@@ -10,7 +10,7 @@ use crate::pagination::{WalkLimits, PageQuery};
 use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
-use metronome_api::types;
+use metronome_types as types;
 #[path = "contracts/add_manual_balance_entry.rs"]
 mod add_manual_balance_entry;
 pub use add_manual_balance_entry::*;

@@ -10,7 +10,7 @@ use crate::pagination::{WalkLimits, PageQuery};
 use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
-use metronome_api::types;
+use metronome_types as types;
 use super::Settings;
 #[path = "settings.billing_config/set_api_key.rs"]
 mod set_api_key;

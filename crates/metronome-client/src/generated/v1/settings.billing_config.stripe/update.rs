@@ -10,7 +10,7 @@ use crate::pagination::{WalkLimits, PageQuery};
 use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
-use metronome_api::types;
+use metronome_types as types;
 /// A request to `PATCH /v1/client/billing-config/stripe` (settingsBillingConfigStripeUpdate): Change stored Stripe or Anrok API keys.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]

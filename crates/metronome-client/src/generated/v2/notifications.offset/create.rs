@@ -10,7 +10,7 @@ use crate::pagination::{WalkLimits, PageQuery};
 use crate::pagination::fetch::PageCall;
 use crate::{Client, Error, IntoId, IntoTimestamp, Page, Response};
 use futures::future::BoxFuture;
-use metronome_api::types;
+use metronome_types as types;
 /// A request to `POST /v2/notifications/create` (v2NotificationsOffsetCreate): Create an offset notification configuration.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
