@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use futures::future::{BoxFuture, FutureExt};
-use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
+use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::Error;
 use fetch::PageCall;
@@ -681,12 +681,10 @@ impl<T: Send + 'static> PageStream<T> {
 
     /// The items of every page, in order.
     pub fn items(self) -> ItemStream<T> {
-        let inner = self
-            .inner
-            .map_ok(|page| stream::iter(page.data.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed();
-        ItemStream { inner }
+        ItemStream {
+            pages: Some(self),
+            current: Vec::new().into_iter(),
+        }
     }
 }
 
@@ -708,14 +706,44 @@ impl<T> std::fmt::Debug for PageStream<T> {
 /// is polled. `Send`, `Unpin` and `'static`.
 #[must_use = "streams do nothing unless polled"]
 pub struct ItemStream<T> {
-    inner: BoxStream<'static, Result<T, Error>>,
+    /// The pages still to come; `None` once they have ended.
+    pages: Option<PageStream<T>>,
+    /// The items of the page being handed out: each poll takes the next
+    /// one from here, and only an empty page polls the walk.
+    current: std::vec::IntoIter<T>,
 }
+
+// Nothing of an `ItemStream` is pinned: the pages are a boxed stream and
+// the items are moved out of their vector.
+impl<T> Unpin for ItemStream<T> {}
 
 impl<T> Stream for ItemStream<T> {
     type Item = Result<T, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.poll_next_unpin(cx)
+        let this = &mut *self;
+        loop {
+            if let Some(item) = this.current.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            let Some(pages) = this.pages.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match std::task::ready!(pages.poll_next_unpin(cx)) {
+                Some(Ok(page)) => this.current = page.data.into_iter(),
+                // The walk decides whether anything follows an error.
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None => {
+                    this.pages = None;
+                    return Poll::Ready(None);
+                }
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.current.len();
+        (left, self.pages.is_none().then_some(left))
     }
 }
 
@@ -890,6 +918,54 @@ mod tests {
             .await;
             assert_eq!(pages.len(), 5, "prefetch {prefetch}");
             assert!(pages.iter().all(Result::is_ok));
+        }
+    }
+
+    #[tokio::test]
+    async fn items_come_in_order_then_nothing_however_often_polled() {
+        for prefetch in [0, 1] {
+            let pages = Pages {
+                last: 3,
+                panic_on: None,
+            };
+            let mut items = walk(pages, prefetch).items();
+            for n in 1..=3 {
+                assert_eq!(
+                    items.next().await.unwrap().unwrap(),
+                    n,
+                    "prefetch {prefetch}"
+                );
+            }
+            for _ in 0..3 {
+                assert!(items.next().await.is_none(), "prefetch {prefetch}");
+            }
+            assert_eq!(items.size_hint(), (0, Some(0)));
+        }
+    }
+
+    #[tokio::test]
+    async fn items_stop_at_a_failed_page_with_its_error() {
+        for prefetch in [1, 2] {
+            let pages = Pages {
+                last: 42,
+                panic_on: Some(4),
+            };
+            let mut items = walk(pages, prefetch).items();
+            for n in 1..=3 {
+                assert_eq!(
+                    items.next().await.unwrap().unwrap(),
+                    n,
+                    "prefetch {prefetch}"
+                );
+            }
+            let error = items.next().await.unwrap().unwrap_err();
+            assert!(
+                error.to_string().contains("page 4 blew up"),
+                "prefetch {prefetch}: {error}"
+            );
+            for _ in 0..3 {
+                assert!(items.next().await.is_none(), "prefetch {prefetch}");
+            }
         }
     }
 }
