@@ -291,3 +291,49 @@ async fn a_custom_path_cannot_leave_the_base_urls_prefix() {
         assert!(metronome_client::path_segment(level).is_err(), "{level:?}");
     }
 }
+
+/// The low-level client's requests carry what the resources' carry: the
+/// token, the user agent and the default headers, as the transport's
+/// middleware sees them.
+#[tokio::test]
+async fn low_level_requests_carry_the_same_headers_as_the_resources() {
+    use std::sync::{Arc, Mutex};
+
+    let server = MockServer::start_async().await;
+    serve_customer(&server, "req_10").await;
+    let seen: Arc<Mutex<Vec<metronome_client::http::HeaderMap>>> = Arc::default();
+    let record = seen.clone();
+    let client = sdk_with(&server.base_url(), move |b| {
+        b.default_header("x-team", "billing")
+            .middleware(metronome_client::middleware::from_fn(
+                move |request, next| {
+                    record.lock().unwrap().push(request.headers().clone());
+                    Box::pin(async move { next.run(request).await })
+                },
+            ))
+    });
+    assert_eq!(name_of(&client).await.unwrap(), "Acme");
+    client.customers().retrieve(CUSTOMER).send().await.unwrap();
+
+    let seen = seen.lock().unwrap();
+    let [low_level, resource] = seen.as_slice() else {
+        panic!("two requests, one each: {seen:?}");
+    };
+    for name in ["authorization", "user-agent", "x-team"] {
+        assert_eq!(low_level.get(name), resource.get(name), "{name}");
+    }
+    assert_eq!(
+        low_level["authorization"].to_str().unwrap(),
+        format!("Bearer {TOKEN}")
+    );
+    assert!(low_level["authorization"].is_sensitive());
+    assert!(
+        low_level["user-agent"]
+            .to_str()
+            .unwrap()
+            .starts_with("metronome-client/"),
+        "{low_level:?}"
+    );
+    assert_eq!(low_level["x-team"], "billing");
+    assert!(!low_level.contains_key("api-version"), "{low_level:?}");
+}
