@@ -62,11 +62,12 @@ fn read_last_member(body: &[u8], key: &str) -> Option<Option<String>> {
     }
     end -= 1;
     skip_ws(&mut end);
-    let quoted = format!("\"{key}\"");
-    if !body[..end].ends_with(quoted.as_bytes()) {
-        return None;
-    }
-    end -= quoted.len();
+    // `"key"`, compared in place (no string made for it on every page).
+    let name = body[..end]
+        .strip_suffix(b"\"")
+        .and_then(|rest| rest.strip_suffix(key.as_bytes()))
+        .and_then(|rest| rest.strip_suffix(b"\""))?;
+    end = name.len();
     skip_ws(&mut end);
     // A member follows another (`,`) or opens the object (`{`).
     if end == 0 || !matches!(body[end - 1], b',' | b'{') {
