@@ -336,4 +336,7 @@ async fn low_level_requests_carry_the_same_headers_as_the_resources() {
     );
     assert_eq!(low_level["x-team"], "billing");
     assert!(!low_level.contains_key("api-version"), "{low_level:?}");
+    // The low-level client's own state holds the token too, for requests
+    // built by hand with its `apply_headers`.
+    assert!(metronome_api::ClientInfo::inner(client.api()).has_bearer_token());
 }

@@ -377,7 +377,7 @@ fn features(manifest: &str) -> (BTreeSet<String>, BTreeSet<String>) {
                     .collect();
             }
             "default" | "rustls" | "rustls-ring" | "rustls-no-provider" | "native-tls"
-            | "webhooks" | "api" => {}
+            | "webhooks" | "api" | "builders" => {}
             other => {
                 declared.insert(other.to_string());
             }
@@ -399,5 +399,16 @@ fn each_resource_has_its_cargo_feature_in_both_crates() {
         let (declared, full) = features(manifest);
         assert_eq!(declared, tags, "{manifest}: one feature per resource");
         assert_eq!(full, tags, "{manifest}: `full` enables every resource");
+    }
+    // The client's resource turns on the same resource of the low-level
+    // client, when that is built (`api`): `client.api()` has it too.
+    let client =
+        std::fs::read_to_string(root().join("crates/metronome-client/Cargo.toml")).unwrap();
+    for tag in &tags {
+        let line = format!("{tag} = [\"metronome-api?/{tag}\"]");
+        assert!(
+            client.lines().any(|l| l.trim() == line),
+            "metronome-client's `{tag}` should read `{line}`"
+        );
     }
 }

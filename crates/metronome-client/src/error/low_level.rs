@@ -5,11 +5,11 @@ use super::{DecodeError, Error, RequestContext, api, json_path, transport};
 use bytes::Bytes;
 
 /// The operation name of errors converted from the low-level client, which
-/// does not say which operation failed.
+/// does not say which operation failed (with the `api` feature).
 pub const LOW_LEVEL_OPERATION: &str = "metronome_api call";
 
-/// The errors of the low-level client (`client.api()…send()`), as this
-/// crate's: `?` converts them. The low-level client keeps less than the
+/// The errors of the low-level client (`client.api()…send()`, with the
+/// `api` feature), as this crate's: `?` converts them. The low-level client keeps less than the
 /// resources do: the operation is [`LOW_LEVEL_OPERATION`], the attempts are
 /// counted as one, an error body is re-encoded from its decoded form, the
 /// body of an undocumented status is not read, and a decode failure has no

@@ -747,6 +747,13 @@ impl<T> Stream for ItemStream<T> {
     }
 }
 
+/// Ended for good: every page walked, or the walk stopped.
+impl<T> futures::stream::FusedStream for ItemStream<T> {
+    fn is_terminated(&self) -> bool {
+        self.pages.is_none() && self.current.len() == 0
+    }
+}
+
 impl<T> std::fmt::Debug for ItemStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ItemStream").finish_non_exhaustive()
@@ -936,10 +943,12 @@ mod tests {
                     "prefetch {prefetch}"
                 );
             }
+            assert!(!futures::stream::FusedStream::is_terminated(&items));
             for _ in 0..3 {
                 assert!(items.next().await.is_none(), "prefetch {prefetch}");
             }
             assert_eq!(items.size_hint(), (0, Some(0)));
+            assert!(futures::stream::FusedStream::is_terminated(&items));
         }
     }
 

@@ -1,10 +1,11 @@
 //! The low-level client's seat (`client.api()`, with the `api` feature):
-//! the generated `metronome_api::Client` sends every request through the
-//! same headers, retries, limits, middleware and spans as the SDK's own,
-//! and gets back a response whose body is already in memory.
+//! the generated `metronome_api::Client`, holding the client's token and
+//! headers, sends every request through the same retries, limits,
+//! middleware and spans as the SDK's own, and gets back a response whose
+//! body is already in memory.
 
 use bytes::Bytes;
-use metronome_api::{ClientState, OperationInfo, Transport, TransportFuture};
+use metronome_api::{ClientState, InvalidToken, OperationInfo, Transport, TransportFuture};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
@@ -14,36 +15,44 @@ use crate::transport::connection::ClientHeaders;
 use crate::transport::options::CallOptions;
 use crate::transport::retry::{Again, RetryTransport, rebuild, timed_out_body};
 
-/// The low-level client of a client: its requests carry the client's
-/// headers and go through its transport.
+/// The low-level client of a client: its state holds the client's token,
+/// user agent and default headers (its own hook puts them on each request,
+/// and `client.api().inner()` shows them, redacted), and it sends through
+/// the client's transport.
 pub(crate) fn client(
     base_url: &str,
     http: &reqwest::Client,
     transport: &RetryTransport,
+    token: &str,
     headers: &ClientHeaders,
-) -> metronome_api::Client {
+) -> Result<metronome_api::Client, InvalidToken> {
     let seat = Seat {
         transport: transport.clone(),
-        headers: headers.clone(),
     };
-    let state = ClientState::new().with_transport(seat);
-    metronome_api::Client::new_with_client(base_url, http.clone(), state)
+    let state = ClientState::new()
+        .with_bearer_token(token)?
+        .with_user_agent(headers.user_agent.clone())
+        .with_default_headers(headers.defaults.clone())
+        .with_transport(seat);
+    Ok(metronome_api::Client::new_with_client(
+        base_url,
+        http.clone(),
+        state,
+    ))
 }
 
 /// What the generated client sends through.
 struct Seat {
     transport: RetryTransport,
-    headers: ClientHeaders,
 }
 
 impl Transport for Seat {
     fn execute<'a>(
         &'a self,
         client: &'a reqwest::Client,
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         info: &'a OperationInfo,
     ) -> TransportFuture<'a> {
-        self.headers.apply(request.headers_mut());
         let route = metronome_api::operation_route(info.operation_id).map(|(_, path)| path);
         let call = Call::new(info.operation_id, route, CallOptions::default());
         Box::pin(async move {
