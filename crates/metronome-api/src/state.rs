@@ -86,12 +86,18 @@ impl ClientState {
 
     /// Sends `Authorization: Bearer <token>` on every request. The header
     /// is marked sensitive, so reqwest and hyper never log its value.
-    pub fn with_bearer_token(mut self, token: &str) -> Result<Self, InvalidToken> {
-        let mut value =
-            HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| InvalidToken)?;
+    pub fn with_bearer_token(self, token: &str) -> Result<Self, InvalidToken> {
+        let value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| InvalidToken)?;
+        Ok(self.with_authorization(value))
+    }
+
+    /// Sends this `Authorization` value on every request, marked sensitive:
+    /// for a value already made and checked elsewhere (metronome-client
+    /// hands its client's own).
+    pub fn with_authorization(mut self, mut value: HeaderValue) -> Self {
         value.set_sensitive(true);
         self.authorization = Some(value);
-        Ok(self)
+        self
     }
 
     /// Sends this `User-Agent` on every request.

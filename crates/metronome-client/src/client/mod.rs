@@ -349,9 +349,7 @@ impl ClientBuilder {
             defaults: default_headers,
         };
         #[cfg(feature = "api")]
-        let api =
-            crate::transport::low_level::client(&base_url, &http, &transport, &token, &headers)
-                .map_err(|e| Error::Config(e.to_string()))?;
+        let api = crate::transport::low_level::client(&base_url, &http, &transport, &headers);
         Ok(Client {
             inner: Arc::new(Inner {
                 connection: Connection {

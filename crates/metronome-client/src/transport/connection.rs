@@ -18,8 +18,8 @@ pub(crate) struct Connection {
     pub base_url: String,
     pub headers: ClientHeaders,
     pub transport: RetryTransport,
-    /// The generated low-level client (`client.api()`): it sends through
-    /// the same transport, which puts the same headers on its requests.
+    /// The generated low-level client (`client.api()`): its state holds
+    /// the same headers, and it sends through the same transport.
     #[cfg(feature = "api")]
     pub api: metronome_api::Client,
 }

@@ -5,7 +5,7 @@
 //! body is already in memory.
 
 use bytes::Bytes;
-use metronome_api::{ClientState, InvalidToken, OperationInfo, Transport, TransportFuture};
+use metronome_api::{ClientState, OperationInfo, Transport, TransportFuture};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
@@ -23,22 +23,17 @@ pub(crate) fn client(
     base_url: &str,
     http: &reqwest::Client,
     transport: &RetryTransport,
-    token: &str,
     headers: &ClientHeaders,
-) -> Result<metronome_api::Client, InvalidToken> {
+) -> metronome_api::Client {
     let seat = Seat {
         transport: transport.clone(),
     };
     let state = ClientState::new()
-        .with_bearer_token(token)?
+        .with_authorization(headers.authorization.clone())
         .with_user_agent(headers.user_agent.clone())
         .with_default_headers(headers.defaults.clone())
         .with_transport(seat);
-    Ok(metronome_api::Client::new_with_client(
-        base_url,
-        http.clone(),
-        state,
-    ))
+    metronome_api::Client::new_with_client(base_url, http.clone(), state)
 }
 
 /// What the generated client sends through.
